@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test bench messages check-deploy clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## make run: install, migrate, load the demo data and start the site with its worker.
+run: install
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py rundev
+
+## make test: install with the test extras and run the whole suite.
+test: install-test
+	@mkdir -p var
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make bench: the benchmarks under tests/bench (not part of make test).
+bench: install-test
+	@mkdir -p var
+	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s -o addopts="" $(PYTEST_ARGS)
+
+## make messages: refresh the translation catalogues after changing strings, then compile them.
+messages: install-test
+	$(BIN)/python manage.py makemessages -l ko -l en --no-obsolete \
+		--ignore='.venv/*' --ignore='var/*' --ignore='static/vendor/*' --ignore='tests/*' --ignore='build/*'
+	$(BIN)/python manage.py makemessages -d djangojs -l ko -l en --no-obsolete \
+		--ignore='.venv/*' --ignore='var/*' --ignore='static/vendor/*' --ignore='tests/*' --ignore='build/*'
+	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
+
+clean:
+	rm -rf $(VENV) var

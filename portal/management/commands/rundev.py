@@ -1,0 +1,82 @@
+"""Starts the development site: the web server and a Celery worker, until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from portal.celery import ensure_broker_folders
+from portal.demo import ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+
+class Command(BaseCommand):
+    help = "Runs the web server on ADDRESS together with a Celery worker; Ctrl-C stops both."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--address", default="127.0.0.1:8000")
+
+    def handle(self, *args, address, **options):
+        ensure_broker_folders()
+        python = sys.executable
+        env = os.environ.copy()
+        queues = ",".join(settings.PORTAL_WORKER_QUEUES())
+        processes = {
+            "web": subprocess.Popen([python, "manage.py", "runserver", "--noreload", address], env=env),
+            "worker": subprocess.Popen(
+                [python, "-m", "celery", "-A", "portal", "worker", "--pool=threads", "--concurrency=8",
+                 "--loglevel=INFO", "-Q", queues],
+                env=env,
+            ),
+        }
+        self._banner(address)
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        self.stderr.write(f"The {name} process stopped (exit {process.returncode}); stopping the rest.")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.terminate()
+            deadline = time.monotonic() + 10
+            for process in processes.values():
+                try:
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            self.stdout.write("Stopped.")
+
+    def _banner(self, address: str) -> None:
+        lines = [
+            "",
+            "=" * 64,
+            f"  Civil petition portal: http://{address}/",
+            f"  Admin: http://{address}/admin/",
+            f"  Demo accounts (password {DEMO_PASSWORD}):",
+        ]
+        for username, role, name, *_rest, totp in ACCOUNTS:
+            extra = "  + TOTP" if totp else ""
+            lines.append(f"    {username:<12} {role.label:<14} {name}{extra}")
+        lines += [
+            f"  TOTP secret of the officials and admin: {DEMO_TOTP_SECRET} (base32)",
+            "  Press Ctrl-C to stop the web server and the worker.",
+            "=" * 64,
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
+
+# Each app adds its demo data as a step here; steps run in this order and each is
+# idempotent, so running the command twice changes nothing.
+SEED_STEPS = [
+    "portal.demo.seed",
+]
+
+
+class Command(BaseCommand):
+    help = "Loads the demo offices, accounts and data (development only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "Demo data is refused when DEBUG is off: its accounts have a published password and OTP secret."
+            )
+        for dotted in SEED_STEPS:
+            self.stdout.write(f"Seeding {dotted} …")
+            import_string(dotted)(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data is in place."))

@@ -1,0 +1,365 @@
+"""Settings of the portal, in one module, driven by environment variables.
+
+Every variable is read through ``env()``; the README lists them. Defaults are for
+development (``make run``). With ``DEBUG`` off, secrets have no default and their
+absence stops the process at start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env(name: str, default=None, *, cast=str, required: bool = False):
+    """Read one setting from the environment.
+
+    ``required`` turns a missing value into a start-up error that names the variable.
+    """
+    raw = os.environ.get(name)
+    if raw is None:
+        if required:
+            raise ImproperlyConfigured(
+                f"The environment variable {name} is not set. It is required when DEBUG is off; "
+                f"see the configuration table in README.md."
+            )
+        return default
+    if cast is bool:
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {raw!r}.")
+    if cast is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    try:
+        return cast(raw)
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"{name} has an invalid value {raw!r}: {exc}") from exc
+
+
+DEBUG = env("DEBUG", True, cast=bool)
+PRODUCTION = not DEBUG
+
+# Demo data (seed_demo) creates accounts with a published password and OTP secret:
+# it must never be possible outside development.
+DEMO_DATA_ALLOWED = DEBUG
+
+_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
+SECRET_KEY = env("SECRET_KEY", required=PRODUCTION) or _DEV_SECRET
+
+
+def _encryption_keys() -> list[bytes]:
+    """AES-256 keys for data at rest, newest first (the first one encrypts).
+
+    ``FIELD_ENCRYPTION_KEYS`` is a comma-separated list of url-safe base64 keys of 32 bytes.
+    """
+    raw = env("FIELD_ENCRYPTION_KEYS", cast=list, required=PRODUCTION)
+    if not raw:
+        return [hashlib.sha256(b"portal development encryption key").digest()]
+    keys = []
+    for index, item in enumerate(raw):
+        try:
+            key = base64.urlsafe_b64decode(item + "=" * (-len(item) % 4))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS[{index}] is not base64: {exc}") from exc
+        if len(key) != 32:
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS[{index}] must decode to 32 bytes, not {len(key)}."
+            )
+        keys.append(key)
+    return keys
+
+
+FIELD_ENCRYPTION_KEYS = _encryption_keys()
+
+ALLOWED_HOSTS = env(
+    "ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [],
+    cast=list,
+)
+CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS", [], cast=list)
+# Public address of the site, used in e-mails and in the QR codes of e-documents.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "portal.apps.PortalConfig",
+    "petitions.apps.PetitionsConfig",
+    "sharing.apps.SharingConfig",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "crispy_forms",
+    "csp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.StaffSessionPolicyMiddleware",
+    "portal.middleware.SecondFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+        conn_max_age=env("DATABASE_CONN_MAX_AGE", 60, cast=int),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite serves one writer at a time; the worker and the web server share it in
+    # development, so wait for the lock instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts ---------------------------------------------------------------------------
+AUTH_USER_MODEL = "portal.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+
+# Citizens: a working day. Officials and administrators: 30 minutes idle, 12 hours at most.
+SESSION_COOKIE_AGE = env("SESSION_COOKIE_AGE", 60 * 60 * 8, cast=int)
+STAFF_SESSION_IDLE_SECONDS = env("STAFF_SESSION_IDLE_SECONDS", 30 * 60, cast=int)
+STAFF_SESSION_ABSOLUTE_SECONDS = env("STAFF_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60, cast=int)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", PRODUCTION, cast=bool)
+CSRF_COOKIE_SECURE = env("CSRF_COOKIE_SECURE", PRODUCTION, cast=bool)
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Login throttling (django-axes): five failures lock that account, and separately that
+# address, for the cool-off period. Behind a reverse proxy the client address is taken
+# from X-Forwarded-For, counting TRUSTED_PROXY_COUNT proxies from the right.
+AXES_ENABLED = env("AXES_ENABLED", True, cast=bool)
+AXES_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT", 5, cast=int)
+AXES_COOLOFF_TIME = timedelta(minutes=env("LOGIN_LOCKOUT_MINUTES", 15, cast=int))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp_token"]
+AXES_IPWARE_PROXY_COUNT = env("TRUSTED_PROXY_COUNT", 0, cast=int) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
+
+# Second factor (django-otp).
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Civil Petition Portal")
+OTP_TOTP_TOLERANCE = 1
+OTP_STATIC_BACKUP_CODES = 10
+
+# --- Internationalisation --------------------------------------------------------------
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Asia/Seoul"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and uploaded files -----------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # never served directly: documents go through access-checked views
+STORAGES = {
+    "default": {"BACKEND": env("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# --- Security headers (production) -------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", PRODUCTION, cast=bool)
+SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS", 63_072_000 if PRODUCTION else 0, cast=int)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION, cast=bool)
+SECURE_HSTS_PRELOAD = env("SECURE_HSTS_PRELOAD", PRODUCTION, cast=bool)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if env("BEHIND_TLS_PROXY", False, cast=bool):
+    # Only when a reverse proxy that terminates TLS sets this header and strips it
+    # from client requests.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): no inline script anywhere; htmx is configured
+# through a meta tag, and every script is a file under /static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+
+# --- E-mail --------------------------------------------------------------------------------
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env("EMAIL_PORT", 25, cast=int)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, cast=bool)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "민원 포털 <no-reply@petition.example.go.kr>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Celery ----------------------------------------------------------------------------------
+# Development needs no broker server: kombu's filesystem transport keeps messages under var/.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "celery" / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
+        "store_processed": False,
+    }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # acks_late redelivers a task whose worker died once this timeout passes; it must be
+    # longer than the longest countdown (retry back-off) and task time limit.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", 7200, cast=int)}
+CELERY_RESULT_BACKEND = env(
+    "CELERY_RESULT_BACKEND",
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None,
+)
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env("CELERY_TASK_TIME_LIMIT", 300, cast=int)
+CELERY_TASK_SOFT_TIME_LIMIT = env("CELERY_TASK_SOFT_TIME_LIMIT", 240, cast=int)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# The PDF queue's worker recycles its processes (WeasyPrint's caches grow); run it with
+# `--max-tasks-per-child` (see README); this is the default for every worker.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env("CELERY_WORKER_MAX_TASKS_PER_CHILD", 500, cast=int)
+CELERY_DOCUMENTS_MAX_TASKS_PER_CHILD = env("CELERY_DOCUMENTS_MAX_TASKS_PER_CHILD", 50, cast=int)
+CELERY_TASK_ROUTES = {
+    "sharing.tasks.render_*": {"queue": "documents"},
+}
+CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER", False, cast=bool)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Crispy forms ---------------------------------------------------------------------------
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("krds",)
+CRISPY_TEMPLATE_PACK = "krds"
+CRISPY_CLASS_CONVERTERS = {
+    name: "krds-input"
+    for name in ("textinput", "emailinput", "passwordinput", "numberinput", "dateinput", "urlinput",
+                 "textarea", "clearablefileinput", "fileinput", "telinput", "datetimeinput", "timeinput")
+} | {"select": "krds-form-select", "nullbooleanselect": "krds-form-select", "checkboxinput": "",
+     "radioselect": "", "checkboxselectmultiple": ""}
+
+# --- Logging: no personal data, ever. Messages carry ids and codes, not values. -------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+SILENCED_SYSTEM_CHECKS: list[str] = []
+
+
+def PORTAL_WORKER_QUEUES() -> list[str]:  # noqa: N802 (a setting, called when a worker starts)
+    """Queues a development worker consumes: every queue the portal routes tasks to."""
+    return ["default", "documents"]

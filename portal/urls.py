@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import JavaScriptCatalog
+
+from . import account_views, health, views
+
+admin.site.site_header = _("Civil Petition Portal administration")
+admin.site.site_title = _("Civil Petition Portal")
+admin.site.index_title = _("Administration")
+
+account_patterns = [
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-up/", account_views.sign_up, name="sign_up"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/backup-codes/", account_views.two_factor_backup_codes, name="two_factor_backup_codes"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("account/", include(account_patterns)),
+    path("officer/", include("petitions.urls_officer")),
+    path("admin/login/", account_views.admin_login, name="admin_login"),
+    path("admin/", admin.site.urls),
+]
