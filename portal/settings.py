@@ -88,6 +88,16 @@ def _encryption_keys() -> list[bytes]:
 
 FIELD_ENCRYPTION_KEYS = _encryption_keys()
 
+# Key pairs of the standard connection and of the e-document seal (sharing/keys.py):
+# comma-separated PEM files, newest first. Generated under var/keys/ in development.
+DEBUG_KEY_GENERATION = DEBUG
+PORTAL_SIGNING_KEY_FILES = env(
+    "PORTAL_SIGNING_KEY_FILES", [str(VAR_DIR / "keys" / "portal-signing-1.pem")], cast=list, required=PRODUCTION
+)
+PORTAL_ENCRYPTION_KEY_FILES = env(
+    "PORTAL_ENCRYPTION_KEY_FILES", [str(VAR_DIR / "keys" / "portal-encryption-1.pem")], cast=list, required=PRODUCTION
+)
+
 ALLOWED_HOSTS = env(
     "ALLOWED_HOSTS",
     ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [],
@@ -101,6 +111,7 @@ INSTALLED_APPS = [
     "portal.apps.PortalConfig",
     "petitions.apps.PetitionsConfig",
     "sharing.apps.SharingConfig",
+    "sharing.documents.apps.DocumentsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -116,6 +127,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "csp",
 ]
+# The sandbox agencies are mounted in the same site in development and tests; production
+# switches them off (SANDBOX_AGENCIES_ENABLED=0) and points agencies at real endpoints.
+SANDBOX_AGENCIES_ENABLED = env("SANDBOX_AGENCIES_ENABLED", DEBUG, cast=bool)
+if SANDBOX_AGENCIES_ENABLED:
+    INSTALLED_APPS.append("sharing.sandbox.apps.SandboxConfig")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

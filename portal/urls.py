@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -37,6 +38,12 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("account/", include(account_patterns)),
     path("officer/", include("petitions.urls_officer")),
+    path("", include("petitions.urls")),
+    path("", include("sharing.urls")),
+    path("", include("sharing.documents.urls")),
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.SANDBOX_AGENCIES_ENABLED:
+    urlpatterns.append(path("sandbox/", include("sharing.sandbox.urls")))
