@@ -38,7 +38,7 @@ def demo_totp_key_hex() -> str:
 
 
 @transaction.atomic
-def seed(stdout=None) -> None:
+def seed(*, stdout=None, **options) -> None:
     offices = {}
     for code, name_ko, name_en, district, address, phone in OFFICES:
         office, _ = Office.objects.get_or_create(

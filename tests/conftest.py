@@ -1,3 +1,5 @@
+pytest_plugins = ["tests.sandbox.fixtures"]
+
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY

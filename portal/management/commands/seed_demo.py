@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
-# Each app adds its demo data as a step here; steps run in this order and each is
-# idempotent, so running the command twice changes nothing.
+# Each app adds its demo data as a step here: a function `seed(*, stdout=None, **options)`.
+# Steps run in this order and each is idempotent, so running the command twice changes nothing.
 SEED_STEPS = [
     "portal.demo.seed",
 ]
@@ -12,6 +12,12 @@ SEED_STEPS = [
 class Command(BaseCommand):
     help = "Loads the demo offices, accounts and data (development only)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--residents", type=int, default=2000,
+            help="Synthetic residents in the sandbox registers (default 2,000; more for benchmarks).",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEMO_DATA_ALLOWED:
             raise CommandError(
@@ -19,5 +25,5 @@ class Command(BaseCommand):
             )
         for dotted in SEED_STEPS:
             self.stdout.write(f"Seeding {dotted} …")
-            import_string(dotted)(stdout=self.stdout)
+            import_string(dotted)(stdout=self.stdout, residents=options["residents"])
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
