@@ -1,0 +1,389 @@
+"""The e-window: petition types with their form fields and required information, petitions
+with their timeline and supplements, and the link of an account to a resident record."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def _is_english() -> bool:
+    return (get_language() or "ko").startswith("en")
+
+
+def _pick(ko: str, en: str) -> str:
+    return en if _is_english() and en else ko
+
+
+class PetitionCategory(models.TextChoices):
+    RESIDENCE = "residence", _("Residence and family")
+    BUILDING = "building", _("Housing and buildings")
+    LAND = "land", _("Land and real estate")
+    BUSINESS = "business", _("Business and licences")
+    WELFARE = "welfare", _("Welfare and pensions")
+    TRAVEL = "travel", _("Passports and travel")
+    TAX = "tax", _("Taxes and refunds")
+    TRANSPORT = "transport", _("Vehicles and parking")
+
+
+class PetitionType(models.Model):
+    """A kind of petition citizens can file, defined by administrators."""
+
+    class Routing(models.TextChoices):
+        FIXED = "fixed", _("A fixed office")
+        DISTRICT = "district", _("The office of the applicant's district")
+
+    slug = models.SlugField(_("address name"), max_length=80, unique=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    notes_ko = models.TextField(_("notes before filing (Korean)"), blank=True)
+    notes_en = models.TextField(_("notes before filing (English)"), blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=PetitionCategory.choices)
+    processing_days = models.PositiveSmallIntegerField(_("processing days (working days)"))
+    fee = models.PositiveIntegerField(_("fee (KRW)"), default=0)
+    routing = models.CharField(_("handling office"), max_length=10, choices=Routing.choices, default=Routing.FIXED)
+    handling_office = models.ForeignKey(
+        "portal.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="petition_types",
+        verbose_name=_("fixed office"),
+        help_text=_("With district routing, petitions of residents of a district without an office go here."),
+    )
+    active = models.BooleanField(_("open for filing"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("petition type")
+        verbose_name_plural = _("petition types")
+        ordering = ["category", "name_ko"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _pick(self.name_ko, self.name_en)
+
+    @property
+    def description(self) -> str:
+        return _pick(self.description_ko, self.description_en)
+
+    @property
+    def notes(self) -> str:
+        return _pick(self.notes_ko, self.notes_en)
+
+    def clean(self):
+        if self.routing == self.Routing.FIXED and not self.handling_office_id:
+            raise ValidationError({"handling_office": _("Choose the office that handles this petition type.")})
+
+
+class FormField(models.Model):
+    """One field of the form a citizen fills in for a petition type."""
+
+    class Type(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+        YES_NO = "yes_no", _("Yes / no")
+        ADDRESS = "address", _("Address")
+        BANK_ACCOUNT = "bank_account", _("Bank account")
+        FILE = "file", _("File")
+
+    petition_type = models.ForeignKey(
+        PetitionType, on_delete=models.CASCADE, related_name="form_fields", verbose_name=_("petition type")
+    )
+    key = models.CharField(
+        _("key"),
+        max_length=40,
+        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", _("Use lower-case letters, digits and underscores."))],
+    )
+    label_ko = models.CharField(_("label (Korean)"), max_length=120)
+    label_en = models.CharField(_("label (English)"), max_length=120)
+    help_ko = models.CharField(_("help (Korean)"), max_length=300, blank=True)
+    help_en = models.CharField(_("help (English)"), max_length=300, blank=True)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices, default=Type.SHORT_TEXT)
+    required = models.BooleanField(_("required"), default=True)
+    choices = models.TextField(
+        _("choices"),
+        blank=True,
+        help_text=_("For a choice field: one per line, as value|Korean label|English label."),
+    )
+    min_value = models.BigIntegerField(_("minimum"), null=True, blank=True)
+    max_value = models.BigIntegerField(_("maximum"), null=True, blank=True)
+    max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
+    pattern = models.CharField(_("pattern (regular expression)"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("form field")
+        verbose_name_plural = _("form fields")
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["petition_type", "key"], name="petitions_formfield_key_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _pick(self.label_ko, self.label_en)
+
+    def parsed_choices(self) -> list[tuple[str, str, str]]:
+        rows = []
+        for line in self.choices.splitlines():
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            value = parts[0]
+            label_ko = parts[1] if len(parts) > 1 and parts[1] else value
+            label_en = parts[2] if len(parts) > 2 and parts[2] else label_ko
+            rows.append((value, label_ko, label_en))
+        return rows
+
+    def clean(self):
+        errors = {}
+        if self.type == self.Type.CHOICE and not self.parsed_choices():
+            errors["choices"] = _("A choice field needs at least one choice.")
+        if self.pattern:
+            try:
+                re.compile(self.pattern)
+            except re.error:
+                errors["pattern"] = _("This is not a valid regular expression.")
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            errors["max_value"] = _("The maximum must not be less than the minimum.")
+        if errors:
+            raise ValidationError(errors)
+
+    def snapshot(self) -> dict:
+        return {
+            "key": self.key,
+            "label_ko": self.label_ko,
+            "label_en": self.label_en,
+            "help_ko": self.help_ko,
+            "help_en": self.help_en,
+            "type": self.type,
+            "required": self.required,
+            "choices": self.parsed_choices(),
+            "min_value": self.min_value,
+            "max_value": self.max_value,
+            "max_length": self.max_length,
+            "pattern": self.pattern,
+        }
+
+
+class Petition(models.Model):
+    """A petition, from the first saved step of the wizard (a draft) to its decision."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        COLLECTING = "collecting_information", _("Collecting information")
+        UNDER_REVIEW = "under_review", _("Under review")
+        SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+        SUPPLEMENT_SUBMITTED = "supplement_submitted", _("Supplement submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    petition_type = models.ForeignKey(
+        PetitionType, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("petition type")
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("applicant")
+    )
+    status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    wizard_step = models.CharField(_("wizard step"), max_length=20, default="notes")
+    receipt_no = models.CharField(_("receipt number"), max_length=12, unique=True, null=True, blank=True)
+    office = models.ForeignKey(
+        "portal.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="petitions",
+        verbose_name=_("handling office"),
+    )
+    # What was filed: the type's version and a snapshot of its fields and mappings, so that
+    # editing the type later never changes a filed petition.
+    type_version = models.PositiveIntegerField(_("type version"), null=True, blank=True)
+    type_snapshot = models.JSONField(_("type snapshot"), default=dict, blank=True)
+    applicant_details = models.JSONField(_("applicant"), default=dict, blank=True)
+    data = models.JSONField(_("answers"), default=dict, blank=True)
+    consents = models.JSONField(_("consents"), default=dict, blank=True)
+    submit_token = models.UUIDField(_("submit token"), default=uuid.uuid4, editable=False)
+    language = models.CharField(_("language"), max_length=8, default="ko")
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    suspended_days = models.PositiveIntegerField(_("days the clock was stopped"), default=0)
+    suspended_since = models.DateField(_("clock stopped since"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["applicant", "status"], name="petitions_applicant_status")]
+
+    def __str__(self) -> str:
+        return self.receipt_no or str(_("Draft"))
+
+    @property
+    def case_ref(self) -> str:
+        return self.receipt_no or ""
+
+    @property
+    def type_name(self) -> str:
+        snapshot = self.type_snapshot or {}
+        if snapshot:
+            return _pick(snapshot.get("name_ko", ""), snapshot.get("name_en", ""))
+        return self.petition_type.name
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in {self.Status.APPROVED, self.Status.REJECTED, self.Status.WITHDRAWN}
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number given out in a year; locked while the next is taken."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("receipt counter")
+        verbose_name_plural = _("receipt counters")
+
+
+class TimelineEvent(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("petition"))
+    from_status = models.CharField(_("from"), max_length=30, choices=Petition.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=30, choices=Petition.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["created_at", "id"]
+
+
+class SupplementRequest(models.Model):
+    """An official asks the citizen to correct named fields and/or upload documents."""
+
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="supplements", verbose_name=_("petition")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("requested by")
+    )
+    message = models.TextField(_("what is needed"))
+    field_keys = models.JSONField(_("fields to correct"), default=list, blank=True)
+    documents_requested = models.BooleanField(_("documents to upload"), default=False)
+    due_date = models.DateField(_("answer by"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    response_note = models.TextField(_("citizen's note"), blank=True)
+    # Both versions of every corrected answer stay on record.
+    previous_values = models.JSONField(_("values before"), default=dict, blank=True)
+    new_values = models.JSONField(_("values after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("supplement request")
+        verbose_name_plural = _("supplement requests")
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.responded_at is None
+
+
+class PetitionUpload(models.Model):
+    """A document the citizen uploaded: instead of an item they did not consent to fetch,
+    or in answer to a supplement request. Files of drafts stay here until the petition is
+    filed; then they go to the e-document store."""
+
+    class Purpose(models.TextChoices):
+        DECLINED_ITEM = "declined_item", _("Instead of fetched information")
+        SUPPLEMENT = "supplement", _("Supplement")
+        FORM_FIELD = "form_field", _("Form field")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="uploads", verbose_name=_("petition"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    reference = models.CharField(_("item or field"), max_length=60, blank=True)
+    supplement = models.ForeignKey(
+        SupplementRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="uploads",
+        verbose_name=_("supplement request"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    draft_file = models.FileField(_("file"), upload_to="petition-drafts/%Y/%m/", blank=True)
+    document_id = models.CharField(_("e-document"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("uploaded document")
+        verbose_name_plural = _("uploaded documents")
+        ordering = ["created_at", "id"]
+
+
+class ResidentLink(models.Model):
+    """The resident record an account was verified against ("본인 확인"). The RRN is stored
+    encrypted, found by its keyed hash and shown masked."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resident_link", verbose_name=_("account")
+    )
+    provider = models.CharField(_("identity provider"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    rrn_encrypted = models.TextField(_("resident registration number (encrypted)"))
+    rrn_hash = models.CharField(_("resident registration number (keyed hash)"), max_length=64, unique=True)
+    rrn_masked = models.CharField(_("resident registration number"), max_length=14)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    district_code = models.CharField(_("district code"), max_length=10, blank=True)
+    verified_at = models.DateTimeField(_("verified"))
+
+    class Meta:
+        verbose_name = _("resident link")
+        verbose_name_plural = _("resident links")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rrn_masked})"
+
+
+class IdentityChallenge(models.Model):
+    """A one-time code sent to the phone on record, waiting to be entered."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_challenges", verbose_name=_("account")
+    )
+    provider = models.CharField(_("identity provider"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    rrn_encrypted = models.TextField(_("resident registration number (encrypted)"))
+    code_hash = models.CharField(_("code (hashed)"), max_length=128)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    expires_at = models.DateTimeField(_("expires"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity challenge")
+        verbose_name_plural = _("identity challenges")
+        ordering = ["-created_at"]
