@@ -1,0 +1,74 @@
+"""Error codes of a fetch and the words citizens and officials read for them."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class SharingError(Exception):
+    """A domain error of the sharing backbone; ``message`` is translated and safe to show."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class NotFetchedYet(SharingError):
+    pass
+
+
+class UnknownItem(SharingError):
+    pass
+
+
+class FieldsNotInItem(SharingError):
+    pass
+
+
+class RetryNotAllowed(SharingError):
+    pass
+
+
+class RevealReasonRequired(SharingError):
+    pass
+
+
+MESSAGES = {
+    # Held back or being retried.
+    "circuit_open": _("The agency is not answering at the moment; the portal will try again automatically."),
+    "agency_disabled": _("Requests to this agency are paused by the administrator."),
+    # Transient failures (retried).
+    "timeout": _("The agency did not answer in time."),
+    "connection_error": _("The agency could not be reached."),
+    "agency_error": _("The agency's system reported an error."),
+    "unavailable": _("The agency is down for maintenance."),
+    # The agency said no.
+    "not_granted": _("The agency refused: this office may not ask for this information for this purpose."),
+    "subject_not_found": _("The agency holds no record for this person or property."),
+    "unknown_item": _("The agency does not provide this item."),
+    # The agency refused the portal's request itself.
+    "malformed_request": _("The agency could not read the portal's request."),
+    "request_signature_rejected": _("The agency did not accept the portal's signature."),
+    "stale_timestamp": _("The agency rejected the request as too old (clock difference)."),
+    "replayed_txn": _("The agency rejected a repeated transaction."),
+    "http_error": _("The agency answered with an unexpected error."),
+    # The portal refused the agency's answer; nothing was stored.
+    "undecryptable": _("The agency's answer could not be decrypted; nothing was stored."),
+    "bad_signature": _("The agency's answer carried an invalid signature; nothing was stored."),
+    "txn_mismatch": _("The agency's answer belonged to another transaction; nothing was stored."),
+    "unexpected_fields": _("The agency's answer held other fields than requested; nothing was stored."),
+    "malformed_response": _("The agency's answer was not in the agreed format; nothing was stored."),
+    "not_configured": _("The connection to this agency is not configured."),
+}
+
+# Errors where the agency is reachable and answered: they say nothing about its health.
+REFUSAL_CODES = {"not_granted", "subject_not_found", "unknown_item"}
+
+
+def error_message(code: str, detail: str = "") -> str:
+    message = MESSAGES.get(code)
+    text = gettext(message) if message is not None else gettext("The fetch failed (%(code)s).") % {"code": code}
+    if code in REFUSAL_CODES and detail:
+        return gettext("%(message)s Reason given: %(detail)s") % {"message": text, "detail": detail}
+    return text

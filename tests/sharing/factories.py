@@ -1,0 +1,59 @@
+import factory
+
+from sharing import crypto
+from sharing.models import Agency, FetchRequest, InformationItem, ItemField
+from tests.factories import OfficeFactory
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"agency{n}")
+    name_ko = factory.Sequence(lambda n: f"시험기관 {n}")
+    name_en = factory.Sequence(lambda n: f"Test agency {n}")
+    base_url = factory.LazyAttribute(lambda o: f"http://127.0.0.1:9/sandbox/agencies/{o.code}/")
+    max_attempts = 3
+    backoff_base_seconds = 1.0
+    backoff_cap_seconds = 10.0
+    circuit_failure_threshold = 3
+    circuit_reset_seconds = 30
+    timeout_seconds = 2.0
+
+
+class InformationItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InformationItem
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"item{n}")
+    agency = factory.SubFactory(AgencyFactory)
+    name_ko = factory.Sequence(lambda n: f"시험 항목 {n}")
+    name_en = factory.Sequence(lambda n: f"Test item {n}")
+    subject_kind = "person"
+
+
+class ItemFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ItemField
+        django_get_or_create = ("item", "key")
+
+    item = factory.SubFactory(InformationItemFactory)
+    key = factory.Sequence(lambda n: f"field{n}")
+    label_ko = factory.LazyAttribute(lambda o: o.key)
+    label_en = factory.LazyAttribute(lambda o: o.key)
+
+
+class FetchRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FetchRequest
+
+    case_ref = factory.Sequence(lambda n: f"2026-{n:07d}")
+    item = factory.SubFactory(InformationItemFactory)
+    office = factory.SubFactory(OfficeFactory)
+    fields = factory.LazyFunction(lambda: ["name"])
+    purpose_code = "P-PENSION"
+    subject_kind = "person"
+    subject_encrypted = factory.LazyFunction(lambda: crypto.encrypt_text("900101-1234567"))
+    subject_hash = factory.LazyFunction(lambda: crypto.subject_hash("900101-1234567"))
