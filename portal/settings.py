@@ -87,6 +87,9 @@ def _encryption_keys() -> list[bytes]:
 
 
 FIELD_ENCRYPTION_KEYS = _encryption_keys()
+# Key of the keyed hash (HMAC-SHA256) that finds a person's rows without storing the RRN in
+# clear; derived from SECRET_KEY when unset. Never rotate it: the access log is indexed by it.
+SUBJECT_HASH_KEY = env("SUBJECT_HASH_KEY", "")
 
 # Key pairs of the standard connection and of the e-document seal (sharing/keys.py):
 # comma-separated PEM files, newest first. Generated under var/keys/ in development.
@@ -390,4 +393,19 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 
 def PORTAL_WORKER_QUEUES() -> list[str]:  # noqa: N802 (a setting, called when a worker starts)
     """Queues a development worker consumes: every queue the portal routes tasks to."""
-    return ["default", "documents"]
+    return ["default", "documents", *_fetch_queues()]
+
+
+def _fetch_queues() -> list[str]:
+    """One queue per owning agency (fetch.<code>): the demo catalogue's and every Agency row's."""
+    from sharing.demo_catalogue import AGENCIES
+    from sharing.models import fetch_queue_name
+
+    codes = {code for code, *_names in AGENCIES}
+    try:
+        from sharing.models import Agency
+
+        codes.update(Agency.objects.values_list("code", flat=True))
+    except Exception:  # noqa: BLE001 (no database yet, e.g. before the first migrate)
+        pass
+    return [fetch_queue_name(code) for code in sorted(codes)]

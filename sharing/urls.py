@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "sharing"
+
+urlpatterns = [
+    path("sharing/jwks.json", views.jwks, name="jwks"),
+]

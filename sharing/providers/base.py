@@ -1,0 +1,51 @@
+"""The provider interface: how the portal asks an owning agency for an item.
+
+Providers take and return the project's dataclasses, never raw JSON, and raise the errors
+of ``sharing.providers.errors``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from sharing.models import Agency
+
+
+@dataclass(frozen=True)
+class ProviderRequest:
+    agency: Agency
+    item_code: str
+    subject_kind: str
+    subject_id: str = field(repr=False)
+    fields: tuple[str, ...]
+    purpose_code: str
+    case_ref: str
+    office_code: str
+    requester_kind: str  # "official" or "system" (on behalf of the office)
+    requester_id: str | None
+    txn_id: str
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class ProviderResponse:
+    txn_id: str
+    item_code: str
+    agency_code: str
+    fields: dict = field(repr=False)
+    issued_at: datetime | None = None
+
+
+class BaseProvider:
+    verbose_name: ClassVar[str] = ""
+    identifier: ClassVar[str] = ""
+
+    def check_config(self, agency: Agency) -> None:
+        """Raises ProviderConfigurationError with a message for the administrator."""
+        raise NotImplementedError
+
+    def fetch(self, request: ProviderRequest) -> ProviderResponse:
+        raise NotImplementedError

@@ -1,0 +1,248 @@
+"""The standard connection over HTTP (sharing/PROTOCOL.md, version 1).
+
+Request: a compact JWS (ES256) by the portal's signing key. Answer: a compact JWE
+(ECDH-ES + A256GCM) to one of the portal's encryption keys, around a compact JWS (ES256) by
+one of the agency's keys (``Agency.public_jwks``). Every way the exchange can go wrong
+raises its own error (``sharing.providers.errors``); nothing of a rejected answer is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from datetime import UTC, datetime
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from joserfc import jwe, jws
+from joserfc.errors import BadSignatureError, DecodeError, JoseError
+from joserfc.jwk import KeySet
+
+from sharing import keys
+
+from . import errors
+from .base import BaseProvider, ProviderRequest, ProviderResponse
+from .registry import register
+
+logger = logging.getLogger(__name__)
+
+PROTOCOL_VERSION = 1
+REQUEST_TYPE = "share-request+jws"
+RESPONSE_TYPE = "share-response+jws"
+CONTENT_TYPE = "application/jose"
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+
+_client_lock = threading.Lock()
+_clients: dict[int, httpx.Client] = {}
+
+
+def http_client() -> httpx.Client:
+    """One pooled client per process (keep-alive to every agency), made after a fork."""
+    pid = os.getpid()
+    client = _clients.get(pid)
+    if client is None:
+        with _client_lock:
+            client = _clients.get(pid)
+            if client is None:
+                client = httpx.Client(
+                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                    follow_redirects=False,
+                    headers={"User-Agent": "civil-petition-portal/1 standard-connection"},
+                )
+                _clients.clear()
+                _clients[pid] = client
+    return client
+
+
+def item_url(agency, item_code: str) -> str:
+    base = agency.base_url if agency.base_url.endswith("/") else agency.base_url + "/"
+    return f"{base}items/{item_code}/"
+
+
+def _agency_keyset(agency) -> KeySet:
+    try:
+        return KeySet.import_key_set(agency.public_jwks or {"keys": []})
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise errors.ProviderConfigurationError(f"public_jwks of {agency.code} does not import: {exc}") from exc
+
+
+def _error_body(response: httpx.Response) -> tuple[str, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return "", ""
+    if not isinstance(body, dict):
+        return "", ""
+    return str(body.get("error") or ""), str(body.get("message") or "")[:400]
+
+
+@register("standard-http")
+class StandardHttpProvider(BaseProvider):
+    verbose_name = gettext_lazy("Standard connection over HTTP (JWS/JWE)")
+
+    # --- configuration -------------------------------------------------------------------
+    def check_config(self, agency) -> None:
+        parts = urlsplit(agency.base_url or "")
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise errors.ProviderConfigurationError(_("The base URL must be an http(s) address."))
+        if not agency.base_url.endswith("/"):
+            raise errors.ProviderConfigurationError(_("The base URL must end with a slash."))
+        if parts.scheme != "https" and not settings.DEBUG and not _is_loopback(parts.hostname or ""):
+            raise errors.ProviderConfigurationError(_("Outside development the base URL must use https."))
+        keyset = _agency_keyset(agency)
+        signing = [key for key in keyset.keys if key.key_type == "EC" and key.as_dict().get("crv") == "P-256"]
+        if not signing:
+            raise errors.ProviderConfigurationError(
+                _("The agency's public keys (JWKS) hold no EC P-256 key to verify its answers.")
+            )
+        try:
+            keys.signing_key()
+            keys.encryption_key()
+        except Exception as exc:  # noqa: BLE001 (any failure to load is a configuration problem)
+            raise errors.ProviderConfigurationError(_("The portal's key pairs do not load: %s") % exc) from exc
+        try:
+            http_client().get(agency.base_url, timeout=agency.timeout_seconds)
+        except httpx.TimeoutException as exc:
+            raise errors.ProviderConfigurationError(_("The agency did not answer within the timeout.")) from exc
+        except httpx.TransportError as exc:
+            raise errors.ProviderConfigurationError(_("The agency could not be reached: %s") % type(exc).__name__) from exc
+
+    # --- the exchange --------------------------------------------------------------------
+    def build_request_token(self, request: ProviderRequest) -> str:
+        payload = {
+            "v": PROTOCOL_VERSION,
+            "txn_id": request.txn_id,
+            "timestamp": request.timestamp,
+            "item": request.item_code,
+            "subject": {"kind": request.subject_kind, "id": request.subject_id},
+            "fields": list(request.fields),
+            "purpose": request.purpose_code,
+            "case_ref": request.case_ref,
+            "office": request.office_code,
+            "requester": {"kind": request.requester_kind, "id": request.requester_id},
+        }
+        key = keys.signing_key()
+        header = {"alg": keys.SIGNING_ALG, "kid": key.kid, "typ": REQUEST_TYPE}
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return jws.serialize_compact(header, body, key)
+
+    def fetch(self, request: ProviderRequest) -> ProviderResponse:
+        agency = request.agency
+        agency_keys = _agency_keyset(agency)
+        token = self.build_request_token(request)
+        try:
+            response = http_client().post(
+                item_url(agency, request.item_code),
+                content=token.encode("ascii"),
+                headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE},
+                timeout=agency.timeout_seconds,
+            )
+        except httpx.TimeoutException as exc:
+            raise errors.AgencyTimeout(f"no answer within {agency.timeout_seconds}s") from exc
+        except httpx.TransportError as exc:
+            raise errors.ConnectionFailed(type(exc).__name__) from exc
+        if response.status_code != 200:
+            raise self._refusal(response)
+        if len(response.content) > MAX_RESPONSE_BYTES:
+            raise errors.MalformedResponse("answer larger than allowed")
+        return self._open(response.content, request, agency_keys)
+
+    def _refusal(self, response: httpx.Response) -> errors.ProviderError:
+        status = response.status_code
+        code, message = _error_body(response)
+        if status == 503 or code == "unavailable":
+            return errors.AgencyUnavailable(message or f"HTTP {status}", status=status)
+        if status >= 500:
+            return errors.AgencyServerError(f"HTTP {status}", status=status)
+        if status == 403 and code == "not_granted":
+            return errors.Refused(message, code="not_granted", status=status)
+        if status == 404 and code in {"subject_not_found", "unknown_item"}:
+            return errors.Refused(message, code=code, status=status)
+        rejected = {
+            (400, "malformed_request"): "malformed_request",
+            (401, "bad_signature"): "request_signature_rejected",
+            (401, "stale_timestamp"): "stale_timestamp",
+            (409, "replayed_txn"): "replayed_txn",
+        }.get((status, code), "http_error")
+        return errors.RequestRejected(f"HTTP {status} {code}: {message}".strip(), code=rejected, status=status)
+
+    def _open(self, body: bytes, request: ProviderRequest, agency_keys: KeySet) -> ProviderResponse:
+        text = body.strip()
+        if text.count(b".") != 4:
+            raise errors.MalformedResponse("the answer is not a compact JWE")
+        try:
+            decrypted = jwe.decrypt_compact(
+                text, KeySet(list(keys.encryption_keys())), algorithms=[keys.ENCRYPTION_ALG, keys.ENCRYPTION_ENC]
+            )
+        except (JoseError, ValueError, KeyError, TypeError) as exc:
+            raise errors.Undecryptable(type(exc).__name__) from exc
+        inner = decrypted.plaintext or b""
+        if inner.count(b".") != 2:
+            raise errors.MalformedResponse("the decrypted answer is not a compact JWS")
+        try:
+            signed = jws.deserialize_compact(inner, agency_keys, algorithms=[keys.SIGNING_ALG])
+        except BadSignatureError as exc:
+            raise errors.BadSignature("the signature does not verify against the agency's keys") from exc
+        except DecodeError as exc:
+            raise errors.MalformedResponse(f"undecodable JWS: {type(exc).__name__}") from exc
+        except (JoseError, ValueError, KeyError, TypeError) as exc:
+            # An unknown kid or a key of the wrong kind: not signed by a key we hold for the agency.
+            raise errors.BadSignature(type(exc).__name__) from exc
+        typ = signed.headers().get("typ")
+        if typ is not None and typ != RESPONSE_TYPE:
+            raise errors.MalformedResponse(f"unexpected typ {typ!r}")
+        try:
+            payload = json.loads(signed.payload)
+        except ValueError as exc:
+            raise errors.MalformedResponse("the payload is not JSON") from exc
+        return self._validated(payload, request)
+
+    def _validated(self, payload, request: ProviderRequest) -> ProviderResponse:
+        if not isinstance(payload, dict) or payload.get("v") != PROTOCOL_VERSION:
+            raise errors.MalformedResponse("not a version 1 answer")
+        if not isinstance(payload.get("fields"), dict) or not isinstance(payload.get("txn_id"), str):
+            raise errors.MalformedResponse("missing txn_id or fields")
+        if payload["txn_id"] != request.txn_id:
+            raise errors.TxnMismatch("the answer names another transaction")
+        if payload.get("item") != request.item_code:
+            raise errors.MalformedResponse("the answer names another item")
+        subject = payload.get("subject")
+        if subject is not None and (
+            not isinstance(subject, dict)
+            or subject.get("kind") != request.subject_kind
+            or subject.get("id") != request.subject_id
+        ):
+            raise errors.MalformedResponse("the answer names another subject")
+        returned, asked = set(payload["fields"]), set(request.fields)
+        if returned != asked:
+            raise errors.UnexpectedFields(
+                f"unasked: {sorted(returned - asked)}, missing: {sorted(asked - returned)}"
+            )
+        issued_at = payload.get("issued_at")
+        if issued_at is not None and not isinstance(issued_at, int | float):
+            raise errors.MalformedResponse("issued_at is not a timestamp")
+        agency_code = payload.get("agency")
+        if agency_code is not None and agency_code != request.agency.code:
+            raise errors.MalformedResponse("the answer names another agency")
+        return ProviderResponse(
+            txn_id=payload["txn_id"],
+            item_code=payload["item"],
+            agency_code=request.agency.code,
+            fields={key: payload["fields"][key] for key in request.fields},
+            issued_at=datetime.fromtimestamp(issued_at, tz=UTC) if issued_at is not None else None,
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False

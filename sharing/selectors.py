@@ -1,0 +1,53 @@
+"""Reads of the sharing backbone (none of them returns personal values: see services.personal_data_read)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField
+
+
+def _fetch_requests() -> QuerySet[FetchRequest]:
+    return FetchRequest.objects.select_related("item__agency", "office").order_by("item__agency__code", "item__code")
+
+
+def fetch_requests_for_case(case_ref: str) -> list[FetchRequest]:
+    return list(_fetch_requests().filter(case_ref=case_ref))
+
+
+def fetch_requests_for_cases(case_refs: Iterable[str]) -> dict[str, list[FetchRequest]]:
+    grouped: dict[str, list[FetchRequest]] = defaultdict(list)
+    for fetch_request in _fetch_requests().filter(case_ref__in=list(case_refs)):
+        grouped[fetch_request.case_ref].append(fetch_request)
+    return dict(grouped)
+
+
+def fetch_progress(fetch_requests: list[FetchRequest]) -> tuple[int, int]:
+    """(fetched, total) of a case's fetches, e.g. for "정보 수집 (3/4)"."""
+    return sum(1 for fr in fetch_requests if fr.state == FetchRequest.State.FETCHED), len(fetch_requests)
+
+
+def information_items(*, codes: Iterable[str] | None = None) -> list[InformationItem]:
+    """The catalogue with agencies and fields, in one go."""
+    items = InformationItem.objects.select_related("agency").prefetch_related(
+        Prefetch("fields", queryset=ItemField.objects.order_by("order", "id"))
+    )
+    if codes is not None:
+        items = items.filter(code__in=list(codes))
+    return list(items)
+
+
+def agencies() -> list[Agency]:
+    return list(Agency.objects.order_by("code"))
+
+
+def access_log_for_subject(subject_hash: str) -> QuerySet[AccessLogEntry]:
+    """Who accessed this person's data (newest first): the basis of "who viewed my information"."""
+    return AccessLogEntry.objects.filter(subject_hash=subject_hash).select_related("office").order_by("-sequence")
+
+
+def access_log_for_case(case_ref: str) -> QuerySet[AccessLogEntry]:
+    return AccessLogEntry.objects.filter(case_ref=case_ref).select_related("office").order_by("-sequence")

@@ -1,0 +1,289 @@
+"""Writes of the sharing backbone: creating and running fetches, and the only way to read fetched data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import audit, circuit, crypto
+from .errors import FieldsNotInItem, NotFetchedYet, RetryNotAllowed, RevealReasonRequired, UnknownItem
+from .models import FetchedData, FetchRequest, InformationItem, ItemField
+from .providers import ProviderRequest
+from .providers import errors as provider_errors
+from .providers import registry as default_registry
+from .signals import case_fetches_settled
+from .types import FetchSpec
+
+logger = logging.getLogger(__name__)
+State = FetchRequest.State
+
+# A fetch left in "fetching" longer than the agency's timeout plus this is taken to belong to a
+# worker that died; a redelivered task may then start it again.
+STALE_FETCHING_GRACE = timedelta(seconds=60)
+
+
+def _enqueue(fetch_request: FetchRequest, *, countdown: float = 0.0) -> None:
+    from . import tasks
+
+    fetch_request_id, agency_code = fetch_request.pk, fetch_request.item.agency.code
+    transaction.on_commit(lambda: tasks.enqueue_fetch(fetch_request_id, agency_code, countdown=countdown))
+
+
+@transaction.atomic
+def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requested_by=None) -> list[FetchRequest]:
+    """One FetchRequest per (case, item), fetched in parallel once the transaction commits.
+
+    Idempotent: an item the case already has is returned as it is, not fetched again.
+    """
+    catalogue = {item.code: item for item in InformationItem.objects.select_related("agency").prefetch_related(
+        "fields").filter(code__in=[spec.item_code for spec in items])}
+    existing = {fr.item.code: fr for fr in FetchRequest.objects.select_related("item__agency").filter(
+        case_ref=case_ref, item__code__in=list(catalogue))}
+    result = []
+    for spec in items:
+        item = catalogue.get(spec.item_code)
+        if item is None:
+            raise UnknownItem(_("There is no information item %(code)s.") % {"code": spec.item_code})
+        known = {field.key for field in item.fields.all()}
+        unknown = [key for key in spec.fields if key not in known]
+        if not spec.fields or unknown:
+            raise FieldsNotInItem(_("Item %(item)s has no field(s) %(fields)s.") % {
+                "item": item.code, "fields": ", ".join(unknown) or "-"})
+        if spec.subject_kind != item.subject_kind:
+            raise FieldsNotInItem(_("Item %(item)s is about a %(kind)s.") % {
+                "item": item.code, "kind": item.get_subject_kind_display()})
+        if item.code in existing:
+            result.append(existing[item.code])
+            continue
+        fetch_request = FetchRequest.objects.create(
+            case_ref=case_ref, item=item, office=office, requested_by=requested_by,
+            fields=list(dict.fromkeys(spec.fields)), purpose_code=spec.purpose_code, subject_kind=spec.subject_kind,
+            subject_encrypted=crypto.encrypt_text(spec.subject_id), subject_hash=crypto.subject_hash(spec.subject_id),
+        )
+        existing[item.code] = fetch_request
+        _enqueue(fetch_request)
+        result.append(fetch_request)
+    return result
+
+
+@transaction.atomic
+def fetch_request_retry(*, fetch_request: FetchRequest, actor) -> FetchRequest:
+    """An official fetches again, now, as the requester (also after a refusal or a finished fetch)."""
+    if not actor.memberships.filter(office_id=fetch_request.office_id).exists():
+        raise PermissionDenied
+    locked = FetchRequest.objects.select_for_update().select_related("item__agency").get(pk=fetch_request.pk)
+    if locked.state in {State.WAITING, State.FETCHING}:
+        raise RetryNotAllowed(_("This item is being fetched already."))
+    locked.state = State.WAITING
+    locked.attempts = 0
+    locked.next_attempt_at = None
+    locked.error_code = locked.error_detail = ""
+    locked.requested_by = actor
+    locked.save()
+    _enqueue(locked)
+    return locked
+
+
+def backoff_seconds(agency, attempt: int) -> float:
+    """Exponential back-off with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
+    ceiling = min(agency.backoff_cap_seconds, agency.backoff_base_seconds * (2 ** max(0, attempt - 1)))
+    return random.uniform(0, ceiling)
+
+
+def _provider_request(fetch_request: FetchRequest) -> ProviderRequest:
+    requester = fetch_request.requested_by
+    return ProviderRequest(
+        agency=fetch_request.item.agency,
+        item_code=fetch_request.item.code,
+        subject_kind=fetch_request.subject_kind,
+        subject_id=crypto.decrypt_text(fetch_request.subject_encrypted),
+        fields=tuple(fetch_request.fields),
+        purpose_code=fetch_request.purpose_code,
+        case_ref=fetch_request.case_ref,
+        office_code=fetch_request.office.code,
+        requester_kind="official" if requester else "system",
+        requester_id=(requester.staff_number or requester.username) if requester else None,
+        txn_id=fetch_request.txn_id,
+        timestamp=int(timezone.now().timestamp()),
+    )
+
+
+def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
+    """Moves a fetch to "fetching" if it is due; returns it with the outcome word."""
+    with transaction.atomic():
+        fetch_request = (
+            FetchRequest.objects.select_for_update(of=("self",))
+            .select_related("item__agency", "office", "requested_by")
+            .filter(pk=fetch_request_id)
+            .first()
+        )
+        if fetch_request is None:
+            return None, "missing"
+        now = timezone.now()
+        agency = fetch_request.item.agency
+        if fetch_request.state in {State.FETCHED, State.FAILED, State.REFUSED}:
+            return None, "done"
+        if fetch_request.state == State.FETCHING:
+            stale_at = fetch_request.updated_at + timedelta(seconds=agency.timeout_seconds) + STALE_FETCHING_GRACE
+            if now < stale_at:
+                return None, "busy"
+        elif fetch_request.next_attempt_at and fetch_request.next_attempt_at > now + timedelta(seconds=1):
+            # A duplicate delivery: the scheduled attempt will come at its time.
+            return None, "early"
+        if not agency.enabled:
+            _hold(fetch_request, "agency_disabled", now + timedelta(seconds=agency.circuit_reset_seconds))
+            return None, "held"
+        permission = circuit.allow(agency)
+        if not permission.allowed:
+            retry_at = datetime.fromtimestamp(permission.retry_at, tz=UTC) + timedelta(
+                seconds=random.uniform(0, 1))
+            _hold(fetch_request, "circuit_open", retry_at)
+            return None, "held"
+        fetch_request.state = State.FETCHING
+        fetch_request.attempts += 1
+        fetch_request.txn_id = str(uuid.uuid4())
+        fetch_request.next_attempt_at = None
+        fetch_request.save(update_fields=["state", "attempts", "txn_id", "next_attempt_at", "updated_at"])
+        return fetch_request, "claimed"
+
+
+def _hold(fetch_request: FetchRequest, code: str, retry_at) -> None:
+    fetch_request.state = State.AGENCY_UNAVAILABLE
+    fetch_request.error_code = code
+    fetch_request.error_detail = ""
+    fetch_request.next_attempt_at = retry_at
+    fetch_request.save(update_fields=["state", "error_code", "error_detail", "next_attempt_at", "updated_at"])
+    _enqueue(fetch_request, countdown=max(0.0, (retry_at - timezone.now()).total_seconds()))
+
+
+def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
+    """Runs one attempt of a fetch (the body of the Celery task); safe to run twice.
+
+    Returns what happened: fetched, refused, failed, retrying, held, or why nothing was done
+    (done, busy, early, missing, superseded).
+    """
+    registry = registry or default_registry
+    fetch_request, outcome = _claim(fetch_request_id)
+    if fetch_request is None:
+        return outcome
+    agency = fetch_request.item.agency
+    request = _provider_request(fetch_request)
+    try:
+        response, error = registry[agency.provider].fetch(request), None
+    except provider_errors.ProviderError as exc:
+        response, error = None, exc
+    except KeyError:
+        response, error = None, provider_errors.ProviderConfigurationError(f"no provider {agency.provider!r}")
+    except Exception as exc:  # noqa: BLE001 (a bug must not leave the fetch "fetching" for ever)
+        logger.exception("fetch %s: the provider raised %s", fetch_request.pk, type(exc).__name__)
+        response, error = None, provider_errors.TransientError(type(exc).__name__, code="agency_error")
+    return _record(fetch_request.pk, request, response, error)
+
+
+@transaction.atomic
+def _record(fetch_request_id: int, request: ProviderRequest, response, error) -> str:
+    fetch_request = (
+        FetchRequest.objects.select_for_update(of=("self",)).select_related("item__agency", "office",
+                                                                              "requested_by")
+        .get(pk=fetch_request_id)
+    )
+    if fetch_request.state != State.FETCHING or fetch_request.txn_id != request.txn_id:
+        return "superseded"
+    agency = fetch_request.item.agency
+    now = timezone.now()
+    if error is None:
+        circuit.record_success(agency)
+        FetchedData.objects.update_or_create(
+            fetch_request=fetch_request,
+            defaults={
+                "agency": agency, "txn_id": response.txn_id, "fetched_at": now, "issued_at": response.issued_at,
+                "fields": list(response.fields),
+                "payload_encrypted": crypto.encrypt_text(json.dumps(response.fields, ensure_ascii=False)),
+            },
+        )
+        fetch_request.state = State.FETCHED
+        fetch_request.fetched_at = now
+        fetch_request.error_code = fetch_request.error_detail = ""
+        audit.log_personal_data_access(
+            action="fetched", subject_hash=fetch_request.subject_hash, case_ref=fetch_request.case_ref,
+            office=fetch_request.office, actor=fetch_request.requested_by, item_code=fetch_request.item.code,
+            fields=list(response.fields), purpose=fetch_request.purpose_code,
+            detail=f"{agency.code} txn {response.txn_id}",
+        )
+        outcome = "fetched"
+    else:
+        logger.warning("fetch %s (case %s, item %s, agency %s, attempt %s): %s",
+                       fetch_request.pk, fetch_request.case_ref, fetch_request.item.code, agency.code,
+                       fetch_request.attempts, error.code)
+        fetch_request.error_code = error.code
+        fetch_request.error_detail = (error.detail or "")[:500]
+        if error.refusal:
+            circuit.record_success(agency)  # it answered: the agency is healthy
+            fetch_request.state = outcome = State.REFUSED
+        elif error.retryable:
+            circuit.record_failure(agency)
+            if fetch_request.attempts < agency.max_attempts:
+                fetch_request.state = outcome = State.RETRYING
+                fetch_request.next_attempt_at = now + timedelta(seconds=backoff_seconds(agency,
+                                                                                        fetch_request.attempts))
+                _enqueue(fetch_request, countdown=(fetch_request.next_attempt_at - now).total_seconds())
+            else:
+                fetch_request.state = outcome = State.FAILED
+        else:
+            fetch_request.state = outcome = State.FAILED
+    fetch_request.save()
+    if not fetch_request.is_pending:
+        case_ref = fetch_request.case_ref
+        transaction.on_commit(lambda: _announce_if_settled(case_ref))
+    return str(outcome)
+
+
+def _announce_if_settled(case_ref: str) -> None:
+    # Checked after commit, so that two fetches finishing together both see each other; the
+    # signal may then come twice, and receivers are idempotent.
+    if not FetchRequest.objects.filter(case_ref=case_ref, state__in=FetchRequest.PENDING_STATES).exists():
+        case_fetches_settled.send(sender=FetchRequest, case_ref=case_ref)
+
+
+def personal_data_read(*, fetch_request: FetchRequest, actor, office, purpose: str, ip_address: str | None,
+                       reveal_fields=(), reason: str = "") -> dict:
+    """The fetched fields of one item, in the requested order; writes one access-log entry.
+
+    Unique identifiers (RRNs) come masked unless named in ``reveal_fields`` with a ``reason``
+    (logged as "revealed"). Only the office that fetched the data may read it.
+    """
+    if office is None or fetch_request.office_id != office.pk:
+        raise PermissionDenied
+    if fetch_request.state != State.FETCHED:
+        raise NotFetchedYet(_("This item has not been fetched yet."))
+    data = FetchedData.objects.get(fetch_request_id=fetch_request.pk)
+    values = json.loads(crypto.decrypt_text(data.payload_encrypted))
+    unique_ids = set(
+        ItemField.objects.filter(item_id=fetch_request.item_id, sensitivity=ItemField.Sensitivity.UNIQUE_ID)
+        .values_list("key", flat=True)
+    )
+    revealed = [key for key in reveal_fields if key in values and key in unique_ids]
+    if revealed and not (reason or "").strip():
+        raise RevealReasonRequired(_("Give the reason for revealing the masked value."))
+    result = {}
+    for key in data.fields:
+        value = values.get(key)
+        if key in unique_ids and key not in revealed and isinstance(value, str):
+            value = crypto.mask_rrn(value)
+        result[key] = value
+    with transaction.atomic():
+        audit.log_personal_data_access(
+            action="revealed" if revealed else "viewed", subject_hash=fetch_request.subject_hash,
+            case_ref=fetch_request.case_ref, office=office, actor=actor, item_code=fetch_request.item.code,
+            fields=list(data.fields), purpose=purpose, ip_address=ip_address,
+            detail=(f"revealed {', '.join(revealed)}: {reason.strip()}" if revealed else ""),
+        )
+    return result

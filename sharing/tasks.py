@@ -1,0 +1,20 @@
+"""Celery tasks of the sharing backbone: one fetch attempt per task, on the agency's own queue."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .models import fetch_queue_name
+
+
+@shared_task(name="sharing.tasks.fetch_item", acks_late=True, ignore_result=True)
+def fetch_item(fetch_request_id: int) -> str:
+    from .services import fetch_execute
+
+    return fetch_execute(fetch_request_id=fetch_request_id)
+
+
+def enqueue_fetch(fetch_request_id: int, agency_code: str, *, countdown: float = 0.0) -> None:
+    """Queues one attempt on ``fetch.<agency>`` (called on commit by the services)."""
+    fetch_item.apply_async((fetch_request_id,), queue=fetch_queue_name(agency_code),
+                           countdown=countdown if countdown > 0 else None)
