@@ -24,7 +24,7 @@ install-test: $(VENV)/.installed-test
 
 ## make run: install, migrate, load the demo data and start the site with its worker.
 run: install
-	@mkdir -p var
+	@mkdir -p var/static
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py rundev

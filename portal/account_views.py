@@ -37,7 +37,9 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self):
         url = super().get_success_url()
         user = self.request.user
-        if user.requires_second_factor and not user.is_verified():
+        # Right after login the user is not wrapped by OTPMiddleware yet: nobody is
+        # verified at this point.
+        if user.requires_second_factor:
             target = "two_factor_verify" if services.user_has_confirmed_totp(user=user) else "two_factor_setup"
             return f"{reverse(target)}?next={url}"
         return url

@@ -146,9 +146,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.StaffSessionPolicyMiddleware",
     "portal.middleware.SecondFactorRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -358,12 +358,27 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env("CELERY_WORKER_MAX_TASKS_PER_CHILD", 500, cast=int)
 CELERY_DOCUMENTS_MAX_TASKS_PER_CHILD = env("CELERY_DOCUMENTS_MAX_TASKS_PER_CHILD", 50, cast=int)
 CELERY_TASK_ROUTES = {
-    "sharing.tasks.render_*": {"queue": "documents"},
+    "sharing.documents.tasks.render_*": {"queue": "documents"},
 }
 CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER", False, cast=bool)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- E-documents (sharing/documents) -------------------------------------------------------
+# Issued documents are kept this long, then deleted by `manage.py purge_expired_documents`.
+EDOCUMENT_RETENTION_DAYS = env("EDOCUMENT_RETENTION_DAYS", 3650, cast=int)
+ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, cast=int)
+# /verify/: unknown codes a client address may try per window before it is refused (429).
+DOCUMENT_VERIFY_MISS_LIMIT = env("DOCUMENT_VERIFY_MISS_LIMIT", 10, cast=int)
+DOCUMENT_VERIFY_MISS_WINDOW = env("DOCUMENT_VERIFY_MISS_WINDOW", 3600, cast=int)
+# Converted document fonts are cached here (default VAR_DIR/fonts).
+DOCUMENT_FONT_CACHE_DIR = env("DOCUMENT_FONT_CACHE_DIR", "")
+# Virus scanning of uploads with ClamAV's clamd: a Unix socket, or a host and port. Unset: no scan.
+CLAMD_SOCKET = env("CLAMD_SOCKET", "")
+CLAMD_HOST = env("CLAMD_HOST", "")
+CLAMD_PORT = env("CLAMD_PORT", 3310, cast=int)
+CLAMD_TIMEOUT = env("CLAMD_TIMEOUT", 30, cast=int)
 
 # --- Crispy forms ---------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("krds",)

@@ -1,0 +1,218 @@
+"""Role and second-factor enforcement, seen from the outside through the test client."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.demo import demo_totp_key_hex
+from tests.conftest import login_verified
+from tests.factories import TEST_PASSWORD, TOTPDeviceFactory
+
+DUMMY = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        route = str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + route)
+        elif isinstance(entry, URLPattern):
+            yield prefix + route
+
+
+def _concrete(route: str) -> str | None:
+    if route.startswith("^") or "(?P" in route:
+        return None  # regex routes of the admin's catch-all; covered by the others
+    path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: DUMMY.get(m.group(1) or "str", "x"), route)
+    return "/" + path
+
+
+def protected_urls():
+    urls = set()
+    for route in _walk(get_resolver().url_patterns):
+        path = _concrete(route)
+        if path and path.startswith(("/officer/", "/admin/")) and path != "/admin/login/":
+            urls.add(path)
+    return sorted(urls)
+
+
+PROTECTED = protected_urls()
+
+
+def test_url_discovery_finds_officer_and_admin_pages():
+    assert "/officer/" in PROTECTED
+    assert "/admin/" in PROTECTED
+    assert "/admin/portal/user/" in PROTECTED
+    assert len([u for u in PROTECTED if u.startswith("/admin/")]) > 20
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PROTECTED)
+def test_anonymous_is_sent_to_the_login_page(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/login/?next=")
+
+
+@pytest.mark.parametrize("url", PROTECTED)
+def test_official_without_second_factor_is_sent_to_the_otp_step(official, url):
+    TOTPDeviceFactory(user=official)
+    client = Client()
+    client.force_login(official, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/?next=")
+
+
+@pytest.mark.parametrize("url", PROTECTED)
+def test_administrator_without_second_factor_is_sent_to_the_otp_step(administrator, url):
+    client = Client()
+    client.force_login(administrator, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/?next=")
+
+
+@pytest.mark.parametrize("url", [u for u in PROTECTED if u.startswith("/admin/")])
+def test_verified_administrator_reaches_admin_pages(admin_client_verified, url):
+    response = admin_client_verified.get(url)
+    # 403/404/405: the dummy ids of the URL, or a POST-only view; never an error, never the OTP step.
+    assert response.status_code in (200, 302, 403, 404, 405)
+    if response.status_code == 302:
+        assert "/two-factor/" not in response["Location"] and "/login/" not in response["Location"]
+
+
+def test_verified_official_reaches_the_workspace(official_client, office):
+    response = official_client.get("/officer/")
+    assert response.status_code == 200
+    assert office.name_ko in response.content.decode()
+
+
+def test_citizen_gets_404_in_the_officer_workspace(citizen_client):
+    assert citizen_client.get("/officer/").status_code == 404
+
+
+def test_official_is_refused_by_the_admin_site(official_client):
+    response = official_client.get("/admin/")
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert response.status_code != 200 and "/admin/login/" in response["Location"]
+        assert official_client.get(response["Location"]).status_code == 403
+
+
+def _login(client, username):
+    return client.post("/account/login/", {"username": username, "password": TEST_PASSWORD, "next": "/officer/"})
+
+
+def test_login_of_an_official_leads_to_the_otp_step_and_a_valid_code_passes(official):
+    device = TOTPDeviceFactory(user=official)
+    client = Client()
+    response = _login(client, official.username)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/")
+    code = f"{totp(device.bin_key):06d}"
+    response = client.post("/account/two-factor/", {"otp_token": code, "next": "/officer/"})
+    assert response.status_code == 302 and response["Location"] == "/officer/"
+    assert client.get("/officer/").status_code == 200
+
+
+def test_a_totp_code_cannot_be_used_twice(official):
+    device = TOTPDeviceFactory(user=official)
+    code = f"{totp(device.bin_key):06d}"
+    first = Client()
+    _login(first, official.username)
+    assert first.post("/account/two-factor/", {"otp_token": code})["Location"] == "/"
+
+    second = Client()
+    _login(second, official.username)
+    response = second.post("/account/two-factor/", {"otp_token": code})
+    assert response.status_code == 200
+    assert "이미 사용" in response.content.decode()
+    assert second.get("/officer/").status_code == 302
+
+
+def test_wrong_code_is_refused_with_a_message(official):
+    TOTPDeviceFactory(user=official)
+    client = Client()
+    _login(client, official.username)
+    response = client.post("/account/two-factor/", {"otp_token": "000000"})
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_official_without_a_device_is_led_through_enrolment(official):
+    client = Client()
+    response = _login(client, official.username)
+    assert response["Location"].startswith("/account/two-factor/setup/")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "<svg" in content  # the QR code of the otpauth URI
+    device = TOTPDevice.objects.get(user=official, confirmed=False)
+    assert device.config_url.startswith("otpauth://totp/")
+
+    response = client.post("/account/two-factor/setup/", {"otp_token": f"{totp(device.bin_key):06d}", "next": "/officer/"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/backup-codes/")
+    codes_page = client.get(response["Location"]).content.decode()
+    codes = StaticToken.objects.filter(device__user=official).values_list("token", flat=True)
+    assert len(codes) == 10
+    assert all(code in codes_page for code in codes)
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get("/officer/").status_code == 200
+
+
+def test_a_backup_code_works_once(official):
+    from portal.services import backup_codes_regenerate
+
+    TOTPDeviceFactory(user=official)
+    code = backup_codes_regenerate(user=official)[0]
+    client = Client()
+    _login(client, official.username)
+    assert client.post("/account/two-factor/", {"otp_token": code.upper()})["Location"] == "/"
+    again = Client()
+    _login(again, official.username)
+    assert again.post("/account/two-factor/", {"otp_token": code}).status_code == 200
+
+
+def test_enrolment_cannot_replace_an_existing_device_without_the_second_factor(official):
+    TOTPDeviceFactory(user=official)
+    client = Client()
+    _login(client, official.username)
+    response = client.get("/account/two-factor/setup/")
+    assert response.status_code == 302 and response["Location"].startswith("/account/two-factor/?")
+    assert TOTPDevice.objects.filter(user=official).count() == 1
+
+
+def test_citizens_do_not_need_a_second_factor(citizen):
+    client = Client()
+    response = client.post("/account/login/", {"username": citizen.username, "password": TEST_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/account/two-factor/setup/").status_code == 403
+
+
+def test_demo_secret_is_the_published_one():
+    assert demo_totp_key_hex() == "48656c6c6f21deadbeef"
+
+
+def test_verified_session_of_an_official_expires_after_idle_time(official_client, settings):
+    official_client.get("/officer/")
+    assert official_client.session.get_expiry_age() == settings.STAFF_SESSION_IDLE_SECONDS == 1800
+
+
+def test_official_session_ends_after_the_absolute_limit(official, settings):
+    from portal.middleware import STAFF_SESSION_STARTED_KEY
+
+    client = login_verified(Client(), official)
+    session = client.session
+    session[STAFF_SESSION_STARTED_KEY] = 1  # the epoch: far more than 12 hours ago
+    session.save()
+    response = client.get("/officer/")
+    assert response.status_code == 302 and response["Location"].startswith("/account/login/")
+    assert "_auth_user_id" not in client.session

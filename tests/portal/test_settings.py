@@ -1,0 +1,72 @@
+"""Production settings: required secrets, and `check --deploy` clean with the documented variables."""
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from joserfc.jwk import ECKey
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _production_env(tmp_path, **overrides):
+    signing = tmp_path / "signing.pem"
+    encryption = tmp_path / "encryption.pem"
+    for path in (signing, encryption):
+        path.write_bytes(ECKey.generate_key("P-256", private=True).as_pem(private=True))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG", "SECRET_KEY"))}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "SUBJECT_HASH_KEY": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": "petition.example.go.kr",
+        "SITE_URL": "https://petition.example.go.kr",
+        "PORTAL_SIGNING_KEY_FILES": str(signing),
+        "PORTAL_ENCRYPTION_KEY_FILES": str(encryption),
+        "PORTAL_VAR_DIR": str(tmp_path),
+    }
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def _manage(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_under_production_variables(tmp_path):
+    result = _manage(_production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS"])
+def test_missing_secret_is_a_clear_start_up_error_when_debug_is_off(tmp_path, missing):
+    result = _manage(_production_env(tmp_path, **{missing: None}), "check")
+    assert result.returncode != 0
+    assert f"The environment variable {missing} is not set" in result.stderr
+
+
+def test_an_invalid_encryption_key_is_refused(tmp_path):
+    result = _manage(_production_env(tmp_path, FIELD_ENCRYPTION_KEYS="c2hvcnQ="), "check")
+    assert result.returncode != 0
+    assert "must decode to 32 bytes" in result.stderr
+
+
+def test_demo_data_is_refused_when_debug_is_off(tmp_path):
+    result = _manage(_production_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"), "seed_demo")
+    assert result.returncode != 0
+    assert "Demo data is refused when DEBUG is off" in result.stderr
+
+
+def test_production_disables_the_sandbox_agencies(tmp_path):
+    code = "from django.conf import settings; print(settings.SANDBOX_AGENCIES_ENABLED, 'sharing.sandbox.apps.SandboxConfig' in settings.INSTALLED_APPS)"
+    result = _manage(_production_env(tmp_path), "shell", "--no-imports", "-c", code)
+    assert result.stdout.split() == ["False", "False"], result.stderr
