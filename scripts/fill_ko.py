@@ -32,6 +32,7 @@ def main(mapping_path: str) -> None:
             entry.flags.remove("fuzzy")
             entry.previous_msgid = None
         filled += 1
+    po.metadata["Language"] = "ko"
     po.save(PO_PATH)
     print(f"filled {filled} entries; {len(po.untranslated_entries())} untranslated, {len(po.fuzzy_entries())} fuzzy left")
 
