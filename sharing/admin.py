@@ -16,6 +16,8 @@ from .providers import registry
 
 class AgencyForm(forms.ModelForm):
     provider = forms.ChoiceField(label=_("connection provider"), choices=registry.choices)
+    base_url = forms.URLField(label=_("base URL"), max_length=300, assume_scheme="https",
+                              help_text=Agency._meta.get_field("base_url").help_text)
 
     class Meta:
         model = Agency

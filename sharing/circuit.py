@@ -27,7 +27,7 @@ def _key(agency_code: str, part: str) -> str:
 @dataclass(frozen=True)
 class Permission:
     allowed: bool
-    retry_at: float | None = None  # epoch seconds; when held back
+    retry_after: float = 0.0  # seconds until the next try, when held back
     probe: bool = False
 
 
@@ -44,12 +44,12 @@ def allow(agency) -> Permission:
         return Permission(True)
     now = clock()
     if now < opened_until:
-        return Permission(False, retry_at=opened_until)
+        return Permission(False, retry_after=opened_until - now)
     # Half-open: one probe at a time, for at most one request's timeout.
     probe_hold = int(agency.timeout_seconds) + 5
     if cache.add(_key(agency.code, "probe"), 1, timeout=probe_hold):
         return Permission(True, probe=True)
-    return Permission(False, retry_at=now + probe_hold)
+    return Permission(False, retry_after=probe_hold)
 
 
 def record_success(agency) -> None:

@@ -6,7 +6,7 @@ import json
 import logging
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -143,8 +143,7 @@ def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
             return None, "held"
         permission = circuit.allow(agency)
         if not permission.allowed:
-            retry_at = datetime.fromtimestamp(permission.retry_at, tz=UTC) + timedelta(
-                seconds=random.uniform(0, 1))
+            retry_at = now + timedelta(seconds=permission.retry_after + random.uniform(0, 1))
             _hold(fetch_request, "circuit_open", retry_at)
             return None, "held"
         fetch_request.state = State.FETCHING

@@ -66,10 +66,17 @@ def item_url(agency, item_code: str) -> str:
 
 
 def _agency_keyset(agency) -> KeySet:
+    jwks = agency.public_jwks or {}
+    if not jwks.get("keys"):
+        raise errors.ProviderConfigurationError(
+            _("The agency's public keys (JWKS) hold no EC P-256 key to verify its answers.")
+        )
     try:
-        return KeySet.import_key_set(agency.public_jwks or {"keys": []})
+        return KeySet.import_key_set(jwks)
     except (JoseError, ValueError, TypeError, KeyError) as exc:
-        raise errors.ProviderConfigurationError(f"public_jwks of {agency.code} does not import: {exc}") from exc
+        raise errors.ProviderConfigurationError(
+            _("The agency's public keys (JWKS) do not import: %s") % type(exc).__name__
+        ) from exc
 
 
 def _error_body(response: httpx.Response) -> tuple[str, str]:
