@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PetitionsConfig(AppConfig):
     name = "petitions"
     verbose_name = _("Petitions")
+
+    def ready(self):
+        from . import notifications, receivers  # noqa: F401 (connects the listeners)

@@ -176,7 +176,7 @@ class FormField(models.Model):
             "help_en": self.help_en,
             "type": self.type,
             "required": self.required,
-            "choices": self.parsed_choices(),
+            "choices": [list(choice) for choice in self.parsed_choices()],
             "min_value": self.min_value,
             "max_value": self.max_value,
             "max_length": self.max_length,
@@ -387,3 +387,96 @@ class IdentityChallenge(models.Model):
         verbose_name = _("identity challenge")
         verbose_name_plural = _("identity challenges")
         ordering = ["-created_at"]
+
+
+class RequiredInformation(models.Model):
+    """An information item a petition type needs, fetched instead of a paper document."""
+
+    class SubjectSource(models.TextChoices):
+        APPLICANT = "applicant", _("The applicant")
+        FORM_FIELD = "form_field", _("The parcel, building or vehicle entered in a form field")
+
+    petition_type = models.ForeignKey(
+        PetitionType, on_delete=models.CASCADE, related_name="required_information", verbose_name=_("petition type")
+    )
+    item = models.ForeignKey(
+        "sharing.InformationItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("information item")
+    )
+    fields = models.JSONField(_("fields"), default=list, help_text=_("Keys of the item's fields this petition needs."))
+    purpose_code = models.CharField(_("purpose code"), max_length=40)
+    purpose_ko = models.CharField(_("purpose (Korean)"), max_length=200)
+    purpose_en = models.CharField(_("purpose (English)"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    consent_required = models.BooleanField(_("consent required"), default=False)
+    subject_source = models.CharField(
+        _("whose information"), max_length=20, choices=SubjectSource.choices, default=SubjectSource.APPLICANT
+    )
+    subject_field_key = models.CharField(
+        _("form field with the subject"), max_length=40, blank=True,
+        help_text=_("Key of the form field holding the parcel number, building id or plate."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("required information")
+        verbose_name_plural = _("required information")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition_type", "item"], name="petitions_required_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.item)
+
+    @property
+    def purpose(self) -> str:
+        return _pick(self.purpose_ko, self.purpose_en)
+
+    def clean(self):
+        errors = {}
+        if self.item_id:
+            known = set(self.item.fields.values_list("key", flat=True))
+            chosen = self.fields or []
+            unknown = [key for key in chosen if key not in known]
+            if not chosen:
+                errors["fields"] = _("Choose at least one field of the item.")
+            elif unknown:
+                errors["fields"] = _("Not fields of “%(item)s”: %(keys)s. Its fields are: %(known)s.") % {
+                    "item": self.item.name, "keys": ", ".join(unknown), "known": ", ".join(sorted(known)),
+                }
+        if self.item_id and self.purpose_code:
+            allowed = set(self.item.purposes.values_list("code", flat=True))
+            if allowed and self.purpose_code not in allowed:
+                errors["purpose_code"] = _("“%(item)s” may not be used for this purpose. Allowed: %(codes)s.") % {
+                    "item": self.item.name, "codes": ", ".join(sorted(allowed)),
+                }
+        if self.subject_source == self.SubjectSource.FORM_FIELD and not self.subject_field_key:
+            errors["subject_field_key"] = _("Name the form field that holds the subject.")
+        if self.subject_source == self.SubjectSource.APPLICANT and self.item_id and self.item.subject_kind != "person":
+            errors["subject_source"] = _("This item is about a parcel, building or vehicle: take it from a form field.")
+        if errors:
+            raise ValidationError(errors)
+
+    def snapshot(self) -> dict:
+        item = self.item
+        labels = {f.key: (f.label_ko, f.label_en) for f in item.fields.all()}
+        return {
+            "item_code": item.code,
+            "item_name_ko": item.name_ko,
+            "item_name_en": item.name_en,
+            "replaces_ko": item.replaces_ko,
+            "replaces_en": item.replaces_en,
+            "agency_code": item.agency.code,
+            "agency_name_ko": item.agency.name_ko,
+            "agency_name_en": item.agency.name_en,
+            "subject_kind": item.subject_kind,
+            "fields": list(self.fields),
+            "field_labels": {key: list(labels.get(key, (key, key))) for key in self.fields},
+            "purpose_code": self.purpose_code,
+            "purpose_ko": self.purpose_ko,
+            "purpose_en": self.purpose_en,
+            "legal_basis": self.legal_basis,
+            "consent_required": self.consent_required,
+            "subject_source": self.subject_source,
+            "subject_field_key": self.subject_field_key,
+        }

@@ -1,1 +1,33 @@
-urlpatterns: list = []
+from django.urls import path, register_converter
+
+from . import views
+
+
+class ReceiptNumberConverter:
+    regex = r"\d{4}-\d{7}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ReceiptNumberConverter, "receipt")
+
+app_name = "petitions"
+
+urlpatterns = [
+    path("petitions/", views.catalogue, name="catalogue"),
+    path("petitions/<slug:slug>/", views.petition_type_detail, name="type_detail"),
+    path("petitions/<slug:slug>/apply/", views.wizard_start, name="wizard_start"),
+    path("petitions/<slug:slug>/apply/<uuid:public_id>/discard/", views.wizard_discard, name="wizard_discard"),
+    path("petitions/<slug:slug>/apply/<uuid:public_id>/<slug:step>/", views.wizard_step, name="wizard_step"),
+    path("my/petitions/", views.my_petitions, name="my_list"),
+    path("my/petitions/<receipt:receipt_no>/", views.my_petition_detail, name="my_detail"),
+    path("my/petitions/<receipt:receipt_no>/progress/", views.my_petition_progress, name="my_progress"),
+    path("my/petitions/<receipt:receipt_no>/withdraw/", views.my_petition_withdraw, name="my_withdraw"),
+    path("my/petitions/<receipt:receipt_no>/supplement/", views.my_petition_supplement, name="my_supplement"),
+    path("my/identity/", views.identity_start, name="identity"),
+    path("my/identity/code/", views.identity_code, name="identity_code"),
+]

@@ -1,0 +1,110 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from .models import FormField, Petition, PetitionType, RequiredInformation, ResidentLink, TimelineEvent
+
+
+class FormFieldInline(admin.TabularInline):
+    model = FormField
+    extra = 0
+    fields = ["order", "key", "label_ko", "label_en", "type", "required", "help_ko", "help_en", "choices",
+              "min_value", "max_value", "max_length", "pattern"]
+
+
+class FieldKeysField(forms.CharField):
+    """The item's field keys as a comma-separated list (stored as a JSON list)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class RequiredInformationForm(forms.ModelForm):
+    fields = FieldKeysField(
+        label=_("fields"), help_text=_("Keys of the item's fields, separated by commas, e.g. name, address."),
+    )
+
+    class Meta:
+        model = RequiredInformation
+        fields = "__all__"
+
+
+class RequiredInformationInline(admin.StackedInline):
+    model = RequiredInformation
+    form = RequiredInformationForm
+    extra = 0
+    fields = [("item", "order"), "fields", ("purpose_code", "consent_required"), ("purpose_ko", "purpose_en"),
+              "legal_basis", ("subject_source", "subject_field_key")]
+
+
+@admin.register(PetitionType)
+class PetitionTypeAdmin(admin.ModelAdmin):
+    list_display = ["name_ko", "name_en", "category", "processing_days", "fee", "routing", "active", "version"]
+    list_filter = ["category", "active", "routing"]
+    search_fields = ["slug", "name_ko", "name_en"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    autocomplete_fields = ["handling_office"]
+    readonly_fields = ["version", "updated_at"]
+    inlines = [FormFieldInline, RequiredInformationInline]
+    fieldsets = (
+        (None, {"fields": ("slug", ("name_ko", "name_en"), "category", "active", ("version", "updated_at"))}),
+        (_("Descriptions"), {"fields": ("description_ko", "description_en", "notes_ko", "notes_en")}),
+        (_("Processing"), {"fields": (("processing_days", "fee"), ("routing", "handling_office"))}),
+    )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            # Every saved edit is a new version; filed petitions keep the snapshot of theirs.
+            PetitionType.objects.filter(pk=form.instance.pk).update(version=F("version") + 1)
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Petition)
+class PetitionAdmin(admin.ModelAdmin):
+    """Read-only: petitions change only through the state machine."""
+
+    list_display = ["receipt_no", "petition_type", "status", "office", "submitted_at", "due_date"]
+    list_filter = ["status", "office", "petition_type"]
+    search_fields = ["receipt_no"]
+    list_select_related = ["petition_type", "office"]
+    inlines = [TimelineInline]
+    exclude = ["applicant_details", "data", "consents", "type_snapshot"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResidentLink)
+class ResidentLinkAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "rrn_masked", "district_code", "provider", "verified_at"]
+    search_fields = ["user__username", "name"]
+    fields = ["user", "provider", "name", "rrn_masked", "phone", "address", "district_code", "verified_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False

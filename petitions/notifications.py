@@ -1,0 +1,54 @@
+"""E-mails to the applicant on receipt, supplement request and decision, in their language."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import Petition, TimelineEvent
+from .workflow import on_transition
+
+logger = logging.getLogger(__name__)
+
+NOTIFIED = {
+    Petition.Status.SUBMITTED: "submitted",
+    Petition.Status.SUPPLEMENT_REQUESTED: "supplement_requested",
+    Petition.Status.APPROVED: "decided",
+    Petition.Status.REJECTED: "decided",
+}
+
+
+@on_transition
+def queue_notification(petition_id: int, status: str) -> None:
+    if status in NOTIFIED:
+        from .tasks import petition_notify
+
+        petition_notify.delay(petition_id, status)
+
+
+def petition_notify_send(*, petition_id: int, status: str) -> bool:
+    petition = Petition.objects.select_related("applicant", "office", "petition_type").filter(pk=petition_id).first()
+    if petition is None or status not in NOTIFIED:
+        return False
+    address = petition.applicant_details.get("email") or petition.applicant.email
+    if not address:
+        return False
+    # One e-mail per event: the number of events of this status is the number of mails owed.
+    language = petition.applicant.preferred_language or petition.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "petition": petition, "status": status, "site_url": settings.SITE_URL,
+            "supplement": petition.supplements.order_by("-created_at").first()
+            if status == "supplement_requested" else None,
+            "event": TimelineEvent.objects.filter(petition=petition, to_status=status).order_by("-id").first(),
+        }
+        template = NOTIFIED[status]
+        subject = render_to_string(f"petitions/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"petitions/email/{template}.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    logger.info("petition e-mail sent petition_id=%s status=%s", petition_id, status)
+    return True

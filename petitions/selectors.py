@@ -1,0 +1,155 @@
+"""Reads of the citizen journey. Every page reads a constant number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from .models import FormField, Petition, PetitionCategory, PetitionType, RequiredInformation, SupplementRequest
+
+S = Petition.Status
+
+
+def catalogue_categories() -> list[dict]:
+    counts = dict(
+        PetitionType.objects.filter(active=True).values_list("category").annotate(n=Count("id")).values_list(
+            "category", "n"
+        )
+    )
+    return [
+        {"value": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in PetitionCategory.choices
+        if counts.get(value)
+    ]
+
+
+def petition_types_for_catalogue(*, category: str = "", query: str = "") -> list[PetitionType]:
+    types = PetitionType.objects.filter(active=True)
+    if category:
+        types = types.filter(category=category)
+    if query:
+        types = types.filter(
+            Q(name_ko__icontains=query) | Q(name_en__icontains=query)
+            | Q(description_ko__icontains=query) | Q(description_en__icontains=query)
+        )
+    return list(types.annotate(required_count=Count("required_information")).order_by("category", "name_ko"))
+
+
+def petition_type_for_page(*, slug: str) -> PetitionType:
+    petition_type = (
+        PetitionType.objects.filter(slug=slug, active=True)
+        .prefetch_related(
+            Prefetch("form_fields", queryset=FormField.objects.order_by("order", "id")),
+            Prefetch(
+                "required_information",
+                queryset=RequiredInformation.objects.select_related("item__agency").prefetch_related("item__fields"),
+            ),
+        )
+        .first()
+    )
+    if petition_type is None:
+        raise Http404
+    return petition_type
+
+
+def required_information_rows(petition_type: PetitionType) -> list[dict]:
+    """Each mapping with the labels of its fields, for the type page and the wizard."""
+    rows = []
+    for mapping in petition_type.required_information.all():
+        labels = {field.key: field.label_ko for field in mapping.item.fields.all()}
+        labels_en = {field.key: field.label_en for field in mapping.item.fields.all()}
+        rows.append({"mapping": mapping, "item": mapping.item, "agency": mapping.item.agency,
+                     "field_labels": [(labels.get(k, k), labels_en.get(k, k)) for k in mapping.fields]})
+    return rows
+
+
+def _open_supplements():
+    return Prefetch(
+        "supplements", queryset=SupplementRequest.objects.filter(responded_at=None), to_attr="open_supplements"
+    )
+
+
+def petitions_for_applicant(*, user) -> list[Petition]:
+    return list(
+        Petition.objects.filter(applicant=user).exclude(status=S.DRAFT)
+        .select_related("petition_type", "office").prefetch_related(_open_supplements())
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def drafts_for_applicant(*, user) -> list[Petition]:
+    return list(
+        Petition.objects.filter(applicant=user, status=S.DRAFT, petition_type__active=True)
+        .select_related("petition_type").order_by("-updated_at")
+    )
+
+
+def petition_for_applicant(*, user, receipt_no: str) -> Petition:
+    """The applicant's own filed petition, or 404 for anyone else."""
+    petition = (
+        Petition.objects.filter(applicant=user, receipt_no=receipt_no).exclude(status=S.DRAFT)
+        .select_related("petition_type", "office").prefetch_related(_open_supplements())
+        .first()
+    )
+    if petition is None:
+        raise Http404
+    return petition
+
+
+def draft_for_applicant(*, user, public_id) -> Petition:
+    petition = (
+        Petition.objects.filter(applicant=user, public_id=public_id, status=S.DRAFT)
+        .select_related("petition_type").first()
+    )
+    if petition is None:
+        raise Http404
+    return petition
+
+
+def petition_timeline(petition: Petition) -> list:
+    return list(petition.timeline.all().order_by("created_at", "id"))
+
+
+def petition_supplements(petition: Petition) -> list[SupplementRequest]:
+    return list(petition.supplements.prefetch_related("uploads").order_by("-created_at", "-id"))
+
+
+def petition_fetches(petition: Petition) -> dict:
+    """The fetches of the case and how far they are."""
+    from sharing.selectors import fetch_requests_for_case
+
+    fetches = fetch_requests_for_case(petition.receipt_no) if petition.receipt_no else []
+    done = sum(1 for fetch in fetches if not fetch.is_pending)
+    return {"fetches": fetches, "done": done, "total": len(fetches), "pending": done < len(fetches)}
+
+
+def petition_documents(petition: Petition) -> list:
+    from sharing.documents.selectors import documents_for_case
+
+    return documents_for_case(petition.receipt_no) if petition.receipt_no else []
+
+
+STEPS = [
+    (S.SUBMITTED, {S.SUBMITTED}),
+    (S.COLLECTING, {S.COLLECTING}),
+    (S.UNDER_REVIEW, {S.UNDER_REVIEW, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENT_SUBMITTED}),
+    ("decided", {S.APPROVED, S.REJECTED, S.WITHDRAWN}),
+]
+
+
+def progress_steps(petition: Petition) -> list[dict]:
+    """The four steps of the KRDS step indicator: filed, collecting, review, decided."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        S.SUBMITTED: _("Filed"),
+        S.COLLECTING: _("Collecting information"),
+        S.UNDER_REVIEW: _("Under review"),
+        "decided": petition.get_status_display() if petition.is_decided else _("Decision"),
+    }
+    index = next(i for i, (_key, states) in enumerate(STEPS) if petition.status in states)
+    return [
+        {"label": labels[key], "state": "done" if i < index or (petition.is_decided and i == index) else
+         ("current" if i == index else "upcoming"), "number": i + 1}
+        for i, (key, _states) in enumerate(STEPS)
+    ]

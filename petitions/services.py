@@ -1,0 +1,430 @@
+"""Writes of the citizen journey: drafts, submission, withdrawal, supplements."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.models import Office, User
+
+from .calendar import add_working_days, local_today
+from .errors import PetitionError
+from .models import (
+    FormField,
+    Petition,
+    PetitionType,
+    PetitionUpload,
+    ReceiptCounter,
+    RequiredInformation,
+    SupplementRequest,
+)
+from .workflow import petition_transition
+
+logger = logging.getLogger(__name__)
+S = Petition.Status
+WIZARD_STEPS = ["notes", "applicant", "form", "consent", "review"]
+
+
+# --- Snapshots and numbers ---------------------------------------------------------------
+
+def petition_type_snapshot(petition_type: PetitionType) -> dict:
+    """What a petition of this type is filed against: kept on the petition for good."""
+    mappings = (
+        RequiredInformation.objects.filter(petition_type=petition_type)
+        .select_related("item__agency")
+        .prefetch_related("item__fields")
+    )
+    return {
+        "version": petition_type.version,
+        "slug": petition_type.slug,
+        "name_ko": petition_type.name_ko,
+        "name_en": petition_type.name_en,
+        "processing_days": petition_type.processing_days,
+        "fee": petition_type.fee,
+        "fields": [field.snapshot() for field in petition_type.form_fields.all()],
+        "required_information": [mapping.snapshot() for mapping in mappings],
+    }
+
+
+def receipt_number_next(*, year: int) -> str:
+    """The next receipt number of the year, ``YYYY-NNNNNNN``.
+
+    Gap-free: the counter row stays locked until the caller's transaction ends, and a
+    rolled-back submission gives its number back.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("receipt_number_next must run inside the submitting transaction")
+    ReceiptCounter.objects.get_or_create(year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}-{counter.last:07d}"
+
+
+def route_office(*, petition_type: PetitionType, applicant: User) -> Office:
+    if petition_type.routing == PetitionType.Routing.DISTRICT:
+        link = getattr(applicant, "resident_link", None)
+        if link and link.district_code:
+            office = Office.objects.filter(district_code=link.district_code).order_by("pk").first()
+            if office:
+                return office
+    if petition_type.handling_office_id:
+        return petition_type.handling_office
+    raise PetitionError(_("No office handles this petition for your district yet. Call the help desk at 110."))
+
+
+# --- Drafts ------------------------------------------------------------------------------
+
+@transaction.atomic
+def petition_draft_start(*, petition_type: PetitionType, applicant: User) -> Petition:
+    if not petition_type.active:
+        raise PetitionError(_("This petition type is not open for filing."))
+    link = getattr(applicant, "resident_link", None)
+    details = {
+        "name": link.name if link else applicant.display_name,
+        "phone": (link.phone if link else ""),
+        "email": applicant.email,
+        "address": link.address if link else "",
+    }
+    return Petition.objects.create(
+        petition_type=petition_type, applicant=applicant, applicant_details=details,
+        language=applicant.preferred_language, wizard_step="notes",
+    )
+
+
+def _locked_draft(petition: Petition) -> Petition:
+    locked = Petition.objects.select_for_update().get(pk=petition.pk)
+    if locked.status != S.DRAFT:
+        raise PetitionError(_("This petition has been submitted already; it can no longer be edited."))
+    return locked
+
+
+def _advance(petition: Petition, step: str) -> None:
+    current = WIZARD_STEPS.index(petition.wizard_step) if petition.wizard_step in WIZARD_STEPS else 0
+    if WIZARD_STEPS.index(step) > current:
+        petition.wizard_step = step
+
+
+@transaction.atomic
+def petition_draft_update_step(*, petition: Petition, next_step: str) -> Petition:
+    locked = _locked_draft(petition)
+    _advance(locked, next_step)
+    locked.save(update_fields=["wizard_step", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def petition_draft_update_applicant(*, petition: Petition, phone: str, email: str, address: str,
+                                    next_step: str = "form") -> Petition:
+    locked = _locked_draft(petition)
+    locked.applicant_details = {**locked.applicant_details, "phone": phone, "email": email, "address": address}
+    _advance(locked, next_step)
+    locked.save(update_fields=["applicant_details", "wizard_step", "updated_at"])
+    return locked
+
+
+def _store_draft_upload(*, petition: Petition, purpose: str, reference: str, title: str, uploaded) -> PetitionUpload:
+    for old in PetitionUpload.objects.filter(petition=petition, purpose=purpose, reference=reference, supplement=None):
+        old.draft_file.delete(save=False)
+        old.delete()
+    upload = PetitionUpload(petition=petition, purpose=purpose, reference=reference, title=title)
+    upload.draft_file.save(f"{uuid.uuid4().hex}{_extension(uploaded)}", uploaded, save=False)
+    upload.save()
+    return upload
+
+
+def _extension(uploaded) -> str:
+    name = (getattr(uploaded, "name", "") or "").lower()
+    for ext in (".pdf", ".jpg", ".jpeg", ".png"):
+        if name.endswith(ext):
+            return ext
+    return ""
+
+
+@transaction.atomic
+def petition_draft_update_answers(*, petition: Petition, answers: dict, files: dict | None = None,
+                                  next_step: str = "consent") -> Petition:
+    locked = _locked_draft(petition)
+    data = dict(locked.data)
+    data.update(answers)
+    specs = {field.key: field for field in locked.petition_type.form_fields.all()}
+    for key, uploaded in (files or {}).items():
+        field = specs.get(key)
+        if field is None or field.type != FormField.Type.FILE:
+            continue
+        upload = _store_draft_upload(
+            petition=locked, purpose=PetitionUpload.Purpose.FORM_FIELD, reference=key,
+            title=field.label_ko, uploaded=uploaded,
+        )
+        data[key] = {"upload_id": upload.pk, "name": (uploaded.name or "")[:120]}
+    locked.data = data
+    _advance(locked, next_step)
+    locked.save(update_fields=["data", "wizard_step", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def petition_draft_update_consents(*, petition: Petition, consents: dict[str, bool], files: dict | None = None,
+                                   next_step: str = "review") -> Petition:
+    locked = _locked_draft(petition)
+    mappings = {
+        m.item.code: m
+        for m in RequiredInformation.objects.filter(petition_type=locked.petition_type, consent_required=True)
+        .select_related("item")
+    }
+    for code, uploaded in (files or {}).items():
+        if code in mappings and consents.get(code) is False:
+            _store_draft_upload(
+                petition=locked, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=code,
+                title=mappings[code].item.replaces_ko or mappings[code].item.name_ko, uploaded=uploaded,
+            )
+    # An agreed item needs no upload any more.
+    for code, agreed in consents.items():
+        if agreed:
+            for old in PetitionUpload.objects.filter(petition=locked, purpose=PetitionUpload.Purpose.DECLINED_ITEM,
+                                                     reference=code):
+                old.draft_file.delete(save=False)
+                old.delete()
+    locked.consents = {code: bool(value) for code, value in consents.items() if code in mappings}
+    _advance(locked, next_step)
+    locked.save(update_fields=["consents", "wizard_step", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def petition_draft_discard(*, petition: Petition) -> None:
+    locked = _locked_draft(petition)
+    for upload in locked.uploads.all():
+        upload.draft_file.delete(save=False)
+    locked.delete()
+
+
+# --- Submission ---------------------------------------------------------------------------
+
+def _missing(petition: Petition, snapshot: dict) -> list[str]:
+    problems = []
+    for spec in snapshot["fields"]:
+        if spec["required"] and petition.data.get(spec["key"]) in (None, "", {}):
+            label = spec["label_en"] if petition.language == "en" else spec["label_ko"]
+            problems.append(_("“%(field)s” is not filled in.") % {"field": label})
+    declined_uploads = set(
+        petition.uploads.filter(purpose=PetitionUpload.Purpose.DECLINED_ITEM).values_list("reference", flat=True)
+    )
+    for mapping in snapshot["required_information"]:
+        if not mapping["consent_required"]:
+            continue
+        decision = petition.consents.get(mapping["item_code"])
+        name = mapping["item_name_ko"]
+        if decision is None:
+            problems.append(_("Say whether we may fetch “%(item)s”.") % {"item": name})
+        elif decision is False and mapping["item_code"] not in declined_uploads:
+            problems.append(_("Upload “%(item)s”, which you chose not to have fetched.") % {"item": name})
+    return problems
+
+
+def _fetch_specs(petition: Petition, snapshot: dict) -> list:
+    from sharing.crypto import decrypt_text
+    from sharing.types import FetchSpec
+
+    link = getattr(petition.applicant, "resident_link", None)
+    specs = []
+    for mapping in snapshot["required_information"]:
+        if mapping["consent_required"] and not petition.consents.get(mapping["item_code"]):
+            continue
+        if mapping["subject_source"] == RequiredInformation.SubjectSource.APPLICANT:
+            if link is None:
+                raise PetitionError(_("Confirm your identity before you file this petition."))
+            subject_id = decrypt_text(link.rrn_encrypted)
+        else:
+            subject_id = str(petition.data.get(mapping["subject_field_key"]) or "").strip()
+            if not subject_id:
+                continue
+        specs.append(FetchSpec(
+            item_code=mapping["item_code"], fields=list(mapping["fields"]), purpose_code=mapping["purpose_code"],
+            subject_kind=mapping["subject_kind"], subject_id=subject_id,
+        ))
+    return specs
+
+
+def _store_uploads(petition: Petition, uploads) -> None:
+    from sharing.documents.errors import AttachmentRejected
+    from sharing.documents.services import attachment_store
+
+    for upload in uploads:
+        if upload.document_id or not upload.draft_file:
+            continue
+        try:
+            with upload.draft_file.open("rb") as handle:
+                document = attachment_store(
+                    uploaded_file=File(handle, name=upload.draft_file.name.rsplit("/", 1)[-1]),
+                    case_ref=petition.receipt_no, owner=petition.applicant, issuing_office=petition.office,
+                    title=upload.title,
+                )
+        except AttachmentRejected as exc:
+            raise PetitionError(exc.message) from exc
+        upload.document_id = str(document.pk)
+        upload.save(update_fields=["document_id"])
+        # The e-document store holds the file now; the draft copy goes when the transaction commits.
+        name = upload.draft_file.name
+        storage = upload.draft_file.storage
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+
+
+def _receipt_context(petition: Petition, snapshot: dict) -> dict:
+    """The context of the documents app's receipt template, in the petition's language."""
+    english = petition.language == "en"
+
+    def pick(ko: str, en: str) -> str:
+        return en if english and en else ko
+
+    details = petition.applicant_details
+    return {
+        "petition_type": pick(snapshot["name_ko"], snapshot["name_en"]),
+        "applicant": {"name": details.get("name", ""), "address": details.get("address", ""),
+                      "phone": details.get("phone", "")},
+        "submitted_at": petition.submitted_at.isoformat(),
+        "due_date": petition.due_date.isoformat(),
+        "fee": snapshot["fee"],
+        "fetched_items": [
+            {"name": pick(m["item_name_ko"], m["item_name_en"]), "agency": pick(m["agency_name_ko"], m["agency_name_en"])}
+            for m in snapshot["required_information"]
+            if not m["consent_required"] or petition.consents.get(m["item_code"])
+        ],
+        "attachments": [upload.title for upload in petition.uploads.all()],
+        "office_phone": petition.office.phone,
+    }
+
+
+@transaction.atomic
+def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID | str) -> Petition:
+    """Files a draft: receipt number, office, due date, timeline, receipt e-document and the
+    fetches, all in one transaction. A replayed submit returns the petition already filed."""
+    from sharing.documents.services import document_request
+    from sharing.services import fetch_requests_create
+
+    locked = Petition.objects.select_for_update().select_related("petition_type", "applicant").get(pk=petition.pk)
+    if str(locked.submit_token) != str(submit_token):
+        raise PetitionError(_("This page is out of date. Check your answers again and submit once more."))
+    if locked.status != S.DRAFT:
+        return locked  # a double click or a replayed request: the petition is filed once
+    petition_type = locked.petition_type
+    if not petition_type.active:
+        raise PetitionError(_("This petition type is not open for filing."))
+
+    snapshot = petition_type_snapshot(petition_type)
+    problems = _missing(locked, snapshot)
+    if problems:
+        raise PetitionError(" ".join(problems))
+
+    now = timezone.now()
+    today = local_today()
+    locked.type_snapshot = snapshot
+    locked.type_version = petition_type.version
+    locked.office = route_office(petition_type=petition_type, applicant=locked.applicant)
+    locked.receipt_no = receipt_number_next(year=today.year)
+    locked.submitted_at = now
+    locked.due_date = add_working_days(today, petition_type.processing_days)
+    locked.wizard_step = "review"
+    locked.save()
+    petition_transition(petition=locked, to=S.SUBMITTED, actor=actor)
+
+    _store_uploads(locked, locked.uploads.all())
+    document_request(
+        kind="receipt", case_ref=locked.receipt_no, owner=locked.applicant, issuing_office=locked.office,
+        template_name="documents/receipt.html", context=_receipt_context(locked, snapshot),
+        language=locked.language, title=_("Receipt %(receipt_no)s") % {"receipt_no": locked.receipt_no},
+        idempotency_key=f"petition-receipt:{locked.receipt_no}",
+    )
+    specs = _fetch_specs(locked, snapshot)
+    if specs:
+        fetch_requests_create(case_ref=locked.receipt_no, office=locked.office, items=specs)
+        petition_transition(petition=locked, to=S.COLLECTING)
+    else:
+        petition_transition(petition=locked, to=S.UNDER_REVIEW)
+    logger.info("petition filed receipt_no=%s type=%s office=%s", locked.receipt_no, petition_type.slug,
+                locked.office.code)
+    return locked
+
+
+@transaction.atomic
+def petition_fetches_settled(*, case_ref: str) -> Petition | None:
+    """Every fetch of the case is done: a petition waiting for its information goes to review."""
+    petition = Petition.objects.filter(receipt_no=case_ref).first()
+    if petition is None or petition.status != S.COLLECTING:
+        return None
+    return petition_transition(petition=petition, to=S.UNDER_REVIEW,
+                               note=_("All information has been collected."))
+
+
+# --- After filing ---------------------------------------------------------------------------
+
+@transaction.atomic
+def petition_withdraw(*, petition: Petition, actor: User, reason: str = "") -> Petition:
+    if petition.status in {S.APPROVED, S.REJECTED, S.WITHDRAWN}:
+        raise PetitionError(_("A decided petition can no longer be withdrawn."))
+    return petition_transition(petition=petition, to=S.WITHDRAWN, actor=actor, note=reason)
+
+
+@transaction.atomic
+def supplement_request(*, petition: Petition, actor: User, message: str, field_keys: list[str] | None = None,
+                       documents_requested: bool = False, due_date: datetime.date | None = None) -> SupplementRequest:
+    field_keys = list(field_keys or [])
+    known = {spec["key"] for spec in petition.type_snapshot.get("fields", [])}
+    unknown = [key for key in field_keys if key not in known]
+    if unknown:
+        raise PetitionError(_("These are not fields of the petition: %(keys)s") % {"keys": ", ".join(unknown)})
+    if not field_keys and not documents_requested:
+        raise PetitionError(_("Name the fields to correct or ask for documents."))
+    petition_transition(petition=petition, to=S.SUPPLEMENT_REQUESTED, actor=actor, note=message)
+    return SupplementRequest.objects.create(
+        petition=petition, requested_by=actor, message=message, field_keys=field_keys,
+        documents_requested=documents_requested, due_date=due_date,
+    )
+
+
+@transaction.atomic
+def supplement_respond(*, supplement: SupplementRequest, actor: User, answers: dict, files: dict | None = None,
+                       documents: list | None = None, note: str = "") -> SupplementRequest:
+    """The citizen's answer: corrected fields and/or documents. Both versions stay on record."""
+    from sharing.documents.errors import AttachmentRejected
+    from sharing.documents.services import attachment_store
+
+    supplement = SupplementRequest.objects.select_for_update().get(pk=supplement.pk)
+    if not supplement.is_open:
+        raise PetitionError(_("This supplement request has been answered already."))
+    petition = Petition.objects.select_for_update().get(pk=supplement.petition_id)
+    if petition.status != S.SUPPLEMENT_REQUESTED:
+        raise PetitionError(_("No supplement is requested for this petition any more."))
+
+    corrected = {key: value for key, value in answers.items() if key in supplement.field_keys}
+    supplement.previous_values = {key: petition.data.get(key) for key in corrected}
+    supplement.new_values = corrected
+    petition.data = {**petition.data, **corrected}
+    petition.save(update_fields=["data", "updated_at"])
+
+    stored = []
+    for uploaded in [*(files or {}).values(), *(documents or [])]:
+        try:
+            document = attachment_store(
+                uploaded_file=uploaded, case_ref=petition.receipt_no, owner=petition.applicant,
+                issuing_office=petition.office, title=_("Supplement to %(receipt_no)s") % {"receipt_no": petition.receipt_no},
+            )
+        except AttachmentRejected as exc:
+            raise PetitionError(exc.message) from exc
+        stored.append(PetitionUpload(
+            petition=petition, purpose=PetitionUpload.Purpose.SUPPLEMENT, supplement=supplement,
+            title=getattr(uploaded, "name", "")[:200] or str(_("Document")), document_id=str(document.pk),
+        ))
+    PetitionUpload.objects.bulk_create(stored)
+
+    supplement.responded_at = timezone.now()
+    supplement.response_note = note
+    supplement.save(update_fields=["previous_values", "new_values", "responded_at", "response_note"])
+    petition_transition(petition=petition, to=S.SUPPLEMENT_SUBMITTED, actor=actor, note=note)
+    return supplement

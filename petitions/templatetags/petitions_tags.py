@@ -1,0 +1,110 @@
+"""Words for citizens about petitions and fetches."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+FETCH_BADGES = {
+    "waiting": "bg-light-gray",
+    "fetching": "bg-light-information",
+    "fetched": "bg-light-success",
+    "retrying": "bg-light-warning",
+    "agency_unavailable": "bg-light-warning",
+    "failed": "bg-light-danger",
+    "refused": "bg-light-danger",
+}
+
+STATUS_BADGES = {
+    "draft": "bg-light-gray",
+    "submitted": "bg-light-information",
+    "collecting_information": "bg-light-information",
+    "under_review": "bg-light-primary",
+    "supplement_requested": "bg-light-warning",
+    "supplement_submitted": "bg-light-primary",
+    "approved": "bg-light-success",
+    "rejected": "bg-light-danger",
+    "withdrawn": "bg-light-gray",
+}
+
+
+def _time(value) -> str:
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    if local.date() == timezone.localdate():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+@register.simple_tag
+def fetch_status_text(fetch) -> str:
+    agency = fetch.item.agency.name
+    state = fetch.state
+    if state == "fetched":
+        return _("Received from %(agency)s at %(time)s") % {"agency": agency, "time": _time(fetch.fetched_at)}
+    if state == "waiting":
+        return _("Waiting to ask %(agency)s") % {"agency": agency}
+    if state == "fetching":
+        return _("Asking %(agency)s now") % {"agency": agency}
+    if state in ("retrying", "agency_unavailable"):
+        if fetch.next_attempt_at:
+            return _("%(agency)s did not answer yet; we try again at %(time)s") % {
+                "agency": agency, "time": _time(fetch.next_attempt_at)}
+        return _("%(agency)s did not answer yet; we try again shortly") % {"agency": agency}
+    if state == "refused":
+        return _("%(agency)s refused the request: %(reason)s") % {"agency": agency, "reason": fetch.error_message}
+    return _("Could not be received from %(agency)s: %(reason)s The official can fetch it again, or may ask you "
+             "to upload the document.") % {"agency": agency, "reason": fetch.error_message}
+
+
+@register.filter
+def fetch_badge(fetch) -> str:
+    return FETCH_BADGES.get(fetch.state, "bg-light-gray")
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    return STATUS_BADGES.get(status, "bg-light-gray")
+
+
+@register.simple_tag
+def citizen_next_step(petition) -> str:
+    """What is expected of the citizen now, in one sentence."""
+    status = petition.status
+    if status == "supplement_requested":
+        supplement = petition.open_supplements[0] if getattr(petition, "open_supplements", None) else None
+        if supplement and supplement.due_date:
+            return _("Answer the supplement request by %(date)s.") % {"date": supplement.due_date.isoformat()}
+        return _("Answer the supplement request.")
+    if status in ("submitted", "collecting_information"):
+        return _("Nothing to do: we are collecting the information for you.")
+    if status in ("under_review", "supplement_submitted"):
+        return _("Nothing to do: the office is reviewing your petition.")
+    if status == "approved":
+        return _("Approved: download the result notice.")
+    if status == "rejected":
+        return _("Rejected: read the reason in the result notice.")
+    if status == "withdrawn":
+        return _("Withdrawn: nothing more will happen.")
+    return ""
+
+
+@register.simple_tag
+def pick(ko: str, en: str) -> str:
+    return en if (get_language() or "ko").startswith("en") and en else ko
+
+
+@register.filter
+def won(value) -> str:
+    try:
+        amount = int(value)
+    except (TypeError, ValueError):
+        return ""
+    if amount == 0:
+        return _("Free")
+    return _("%(amount)s won") % {"amount": f"{amount:,}"}

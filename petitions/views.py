@@ -1,0 +1,385 @@
+"""The citizen's pages: catalogue, filing wizard, tracking, supplements, withdrawal, identity.
+
+Views are thin: check who asks, bind a form, call one service, redirect or render.
+Another citizen's petition or draft is a 404, whatever the URL.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import identity, selectors, services
+from .errors import IdentityError, PetitionError
+from .forms import (
+    AnswersForm,
+    ApplicantForm,
+    ConsentForm,
+    IdentityCodeForm,
+    IdentityStartForm,
+    SubmitForm,
+    SupplementResponseForm,
+    WithdrawForm,
+    display_value,
+)
+from .models import Petition, PetitionCategory, PetitionUpload
+from .services import WIZARD_STEPS, petition_type_snapshot
+
+S = Petition.Status
+
+
+def citizen_required(view):
+    """Signed-in citizens only; officials and administrators use their own workspaces."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_citizen:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _english() -> bool:
+    return (get_language() or "ko").startswith("en")
+
+
+# --- Catalogue ----------------------------------------------------------------------------
+
+@require_GET
+def catalogue(request):
+    category = request.GET.get("category", "")
+    if category not in PetitionCategory.values:
+        category = ""
+    query = request.GET.get("q", "").strip()[:100]
+    return render(request, "petitions/catalogue.html", {
+        "categories": selectors.catalogue_categories(),
+        "petition_types": selectors.petition_types_for_catalogue(category=category, query=query),
+        "category": category,
+        "query": query,
+    })
+
+
+@require_GET
+def petition_type_detail(request, slug):
+    petition_type = selectors.petition_type_for_page(slug=slug)
+    return render(request, "petitions/type_detail.html", {
+        "petition_type": petition_type,
+        "form_fields": list(petition_type.form_fields.all()),
+        "required_rows": selectors.required_information_rows(petition_type),
+    })
+
+
+# --- Wizard -------------------------------------------------------------------------------
+
+def _step_url(petition: Petition, step: str) -> str:
+    return reverse("petitions:wizard_step", args=[petition.petition_type.slug, petition.public_id, step])
+
+
+def _wizard_context(petition: Petition, step: str, **extra) -> dict:
+    titles = {
+        "notes": _("Before you start"), "applicant": _("Applicant"), "form": _("Details"),
+        "consent": _("Consent"), "review": _("Review and submit"),
+    }
+    reached = WIZARD_STEPS.index(petition.wizard_step) if petition.wizard_step in WIZARD_STEPS else 0
+    current = WIZARD_STEPS.index(step)
+    steps = [
+        {"key": key, "title": titles[key], "number": i + 1,
+         "state": "active" if i == current else ("done" if i < current or i <= reached else ""),
+         "url": _step_url(petition, key) if i <= reached and i != current else ""}
+        for i, key in enumerate(WIZARD_STEPS)
+    ]
+    return {"petition": petition, "petition_type": petition.petition_type, "steps": steps, "step": step,
+            "step_title": titles[step], "step_number": current + 1, "step_count": len(WIZARD_STEPS), **extra}
+
+
+def _consent_items(snapshot: dict) -> list[dict]:
+    english = _english()
+    items = []
+    for mapping in snapshot["required_information"]:
+        if not mapping["consent_required"]:
+            continue
+        pick = (lambda ko, en: en if english and en else ko)  # noqa: E731
+        items.append({
+            **mapping,
+            "name": pick(mapping["item_name_ko"], mapping["item_name_en"]),
+            "replaces": pick(mapping["replaces_ko"], mapping["replaces_en"]) or pick(mapping["item_name_ko"],
+                                                                                     mapping["item_name_en"]),
+            "agency": pick(mapping["agency_name_ko"], mapping["agency_name_en"]),
+            "purpose": pick(mapping["purpose_ko"], mapping["purpose_en"]),
+            "field_names": [pick(*mapping["field_labels"][key]) for key in mapping["fields"]],
+        })
+    return items
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def wizard_start(request, slug):
+    petition_type = selectors.petition_type_for_page(slug=slug)
+    if not hasattr(request.user, "resident_link"):
+        messages.info(request, _("Confirm your identity once before you file a petition."))
+        return redirect(f"{reverse('petitions:identity')}?next={request.path}")
+    if request.method == "POST":
+        try:
+            petition = services.petition_draft_start(petition_type=petition_type, applicant=request.user)
+            petition = services.petition_draft_update_step(petition=petition, next_step="applicant")
+        except PetitionError as exc:
+            messages.error(request, exc.message)
+            return redirect("petitions:type_detail", slug=slug)
+        return redirect(_step_url(petition, "applicant"))
+    drafts = [d for d in selectors.drafts_for_applicant(user=request.user) if d.petition_type_id == petition_type.pk]
+    return render(request, "petitions/wizard/start.html", {
+        "petition_type": petition_type, "drafts": drafts,
+        "required_rows": selectors.required_information_rows(petition_type),
+        "steps": [{"title": t, "number": i + 1, "state": "active" if i == 0 else ""} for i, t in enumerate(
+            [_("Before you start"), _("Applicant"), _("Details"), _("Consent"), _("Review and submit")])],
+        "step_number": 1, "step_count": len(WIZARD_STEPS),
+    })
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def wizard_step(request, slug, public_id, step):
+    if step not in WIZARD_STEPS or step == "notes":
+        raise Http404
+    petition = selectors.draft_for_applicant(user=request.user, public_id=public_id)
+    if petition.petition_type.slug != slug:
+        raise Http404
+    reached = WIZARD_STEPS.index(petition.wizard_step) if petition.wizard_step in WIZARD_STEPS else 0
+    if WIZARD_STEPS.index(step) > max(reached, 1):
+        return redirect(_step_url(petition, WIZARD_STEPS[max(reached, 1)]))
+    handler = {"applicant": _applicant_step, "form": _form_step, "consent": _consent_step,
+               "review": _review_step}[step]
+    try:
+        return handler(request, petition)
+    except PetitionError as exc:
+        messages.error(request, exc.message)
+        return redirect("petitions:my_list")
+
+
+def _applicant_step(request, petition):
+    details = petition.applicant_details
+    form = ApplicantForm(request.POST or None, initial=details)
+    if request.method == "POST" and form.is_valid():
+        services.petition_draft_update_applicant(petition=petition, next_step="form", **form.cleaned_data)
+        return redirect(_step_url(petition, "form"))
+    link = request.user.resident_link
+    return render(request, "petitions/wizard/applicant.html", _wizard_context(
+        petition, "applicant", form=form, link=link,
+    ))
+
+
+def _form_step(request, petition):
+    snapshot = petition_type_snapshot(petition.petition_type)
+    form = AnswersForm(request.POST or None, request.FILES or None, specs=snapshot["fields"], existing=petition.data)
+    if request.method == "POST" and form.is_valid():
+        services.petition_draft_update_answers(
+            petition=petition, answers=form.answers(), files=form.files_by_key(), next_step="consent",
+        )
+        next_step = "consent" if _consent_items(snapshot) else "review"
+        if next_step == "review":
+            services.petition_draft_update_step(petition=petition, next_step="review")
+        return redirect(_step_url(petition, next_step))
+    return render(request, "petitions/wizard/form.html", _wizard_context(petition, "form", form=form))
+
+
+def _consent_step(request, petition):
+    snapshot = petition_type_snapshot(petition.petition_type)
+    items = _consent_items(snapshot)
+    if not items:
+        services.petition_draft_update_step(petition=petition, next_step="review")
+        return redirect(_step_url(petition, "review"))
+    uploaded = set(petition.uploads.filter(purpose=PetitionUpload.Purpose.DECLINED_ITEM)
+                   .values_list("reference", flat=True))
+    form = ConsentForm(request.POST or None, request.FILES or None, items=items, existing=petition.consents,
+                       uploaded=uploaded)
+    if request.method == "POST" and form.is_valid():
+        consents = {item["item_code"]: form.cleaned_data[f"consent_{item['item_code']}"] == ConsentForm.AGREE
+                    for item in items}
+        files = {item["item_code"]: form.cleaned_data[f"upload_{item['item_code']}"]
+                 for item in items if form.cleaned_data.get(f"upload_{item['item_code']}")}
+        services.petition_draft_update_consents(petition=petition, consents=consents, files=files,
+                                                next_step="review")
+        return redirect(_step_url(petition, "review"))
+    return render(request, "petitions/wizard/consent.html", _wizard_context(petition, "consent", form=form))
+
+
+def _review_rows(specs: list[dict], data: dict) -> list[tuple[str, str]]:
+    from .forms import spec_label
+
+    return [(spec_label(spec), display_value(spec, data.get(spec["key"]))) for spec in specs]
+
+
+def _review_step(request, petition):
+    snapshot = petition_type_snapshot(petition.petition_type)
+    form = SubmitForm(request.POST or None, initial={"submit_token": petition.submit_token})
+    if request.method == "POST" and form.is_valid():
+        filed = services.petition_submit(
+            petition=petition, actor=request.user, submit_token=form.cleaned_data["submit_token"],
+        )
+        messages.success(request, _("Your petition has been filed. Receipt number %(receipt_no)s.")
+                         % {"receipt_no": filed.receipt_no})
+        return redirect("petitions:my_detail", receipt_no=filed.receipt_no)
+    items = []
+    for mapping in snapshot["required_information"]:
+        consented = not mapping["consent_required"] or petition.consents.get(mapping["item_code"])
+        items.append({"name": mapping["item_name_en"] if _english() else mapping["item_name_ko"],
+                      "agency": mapping["agency_name_en"] if _english() else mapping["agency_name_ko"],
+                      "fetched": bool(consented)})
+    return render(request, "petitions/wizard/review.html", _wizard_context(
+        petition, "review", form=form, rows=_review_rows(snapshot["fields"], petition.data), items=items,
+        snapshot=snapshot, uploads=list(petition.uploads.all()),
+    ))
+
+
+@citizen_required
+@require_POST
+def wizard_discard(request, slug, public_id):
+    petition = selectors.draft_for_applicant(user=request.user, public_id=public_id)
+    services.petition_draft_discard(petition=petition)
+    messages.success(request, _("The draft has been deleted."))
+    return redirect("petitions:my_list")
+
+
+# --- Tracking -----------------------------------------------------------------------------
+
+@citizen_required
+@require_GET
+def my_petitions(request):
+    return render(request, "my/petition_list.html", {
+        "petitions": selectors.petitions_for_applicant(user=request.user),
+        "drafts": selectors.drafts_for_applicant(user=request.user),
+    })
+
+
+def _detail_context(request, petition: Petition) -> dict:
+    snapshot = petition.type_snapshot or {}
+    supplement = petition.open_supplements[0] if petition.open_supplements else None
+    return {
+        "petition": petition,
+        "progress": selectors.petition_fetches(petition),
+        "steps": selectors.progress_steps(petition),
+    } | ({"supplement": supplement} if supplement else {}) | {"snapshot": snapshot}
+
+
+@citizen_required
+@require_GET
+def my_petition_detail(request, receipt_no):
+    petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
+    context = _detail_context(request, petition)
+    context.update({
+        "timeline": selectors.petition_timeline(petition),
+        "documents": selectors.petition_documents(petition),
+        "supplements": selectors.petition_supplements(petition),
+        "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),
+        "can_withdraw": petition.status not in {S.APPROVED, S.REJECTED, S.WITHDRAWN},
+    })
+    return render(request, "my/petition_detail.html", context)
+
+
+@citizen_required
+@require_GET
+def my_petition_progress(request, receipt_no):
+    """The live part of the detail page, polled with htmx while work is in progress."""
+    petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
+    return render(request, "my/includes/progress.html", _detail_context(request, petition))
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def my_petition_withdraw(request, receipt_no):
+    petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.petition_withdraw(petition=petition, actor=request.user, reason=form.cleaned_data["reason"])
+        except PetitionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your petition has been withdrawn."))
+        return redirect("petitions:my_detail", receipt_no=receipt_no)
+    return render(request, "my/petition_withdraw.html", {"petition": petition, "form": form})
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def my_petition_supplement(request, receipt_no):
+    petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
+    supplement = petition.open_supplements[0] if petition.open_supplements else None
+    if supplement is None or petition.status != S.SUPPLEMENT_REQUESTED:
+        messages.info(request, _("No supplement is requested for this petition."))
+        return redirect("petitions:my_detail", receipt_no=receipt_no)
+    specs = [spec for spec in petition.type_snapshot.get("fields", []) if spec["key"] in supplement.field_keys]
+    form = SupplementResponseForm(request.POST or None, request.FILES or None, specs=specs, existing=petition.data,
+                                  documents_requested=supplement.documents_requested)
+    if request.method == "POST" and form.is_valid():
+        documents = [form.cleaned_data["documents"]] if form.cleaned_data.get("documents") else []
+        try:
+            services.supplement_respond(
+                supplement=supplement, actor=request.user, answers=form.answers(), files=form.files_by_key(),
+                documents=documents, note=form.cleaned_data["note"],
+            )
+        except PetitionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your supplement has been sent to the official."))
+            return redirect("petitions:my_detail", receipt_no=receipt_no)
+    return render(request, "my/petition_supplement.html", {
+        "petition": petition, "supplement": supplement, "form": form,
+    })
+
+
+# --- Identity -----------------------------------------------------------------------------
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("petitions:my_list")
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def identity_start(request):
+    link = getattr(request.user, "resident_link", None)
+    form = IdentityStartForm(request.POST or None, initial={"name": request.user.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge = identity.identity_verification_start(
+                user=request.user, name=form.cleaned_data["name"], rrn=form.cleaned_data["rrn"],
+            )
+        except IdentityError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session["identity_phone_hint"] = getattr(challenge, "phone_hint", "")
+            return redirect(f"{reverse('petitions:identity_code')}?next={_safe_next(request)}")
+    return render(request, "my/identity.html", {"form": form, "link": link, "next": _safe_next(request)})
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def identity_code(request):
+    form = IdentityCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity.identity_verification_confirm(user=request.user, code=form.cleaned_data["code"])
+        except IdentityError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop("identity_phone_hint", None)
+            messages.success(request, _("Your identity is confirmed. The portal can now fetch your information."))
+            return redirect(_safe_next(request))
+    return render(request, "my/identity_code.html", {
+        "form": form, "phone_hint": request.session.get("identity_phone_hint", ""), "next": _safe_next(request),
+    })
