@@ -1,0 +1,86 @@
+"""Reads of the e-document store, and who may see what."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.http import Http404
+
+from portal.models import OfficeMembership
+
+from . import codes
+from .models import DocumentRequest, EDocument
+
+
+def _documents_for(case_refs: list[str]) -> dict[str, list]:
+    grouped: dict[str, list] = defaultdict(list)
+    issued = (
+        EDocument.objects.filter(case_ref__in=case_refs)
+        .select_related("issuing_office", "superseded_by")
+        .order_by("issued_at", "id")
+    )
+    for document in issued:
+        grouped[document.case_ref].append(document)
+    waiting = (
+        DocumentRequest.objects.filter(case_ref__in=case_refs, document__isnull=True)
+        .select_related("issuing_office")
+        .order_by("created_at", "id")
+    )
+    for request in waiting:
+        grouped[request.case_ref].append(request)
+    return grouped
+
+
+def documents_for_case(case_ref: str) -> list:
+    """The case's documents: issued ones (EDocument, superseded included, oldest first),
+    then the ones still being prepared or that failed (DocumentRequest). Two queries."""
+    return _documents_for([case_ref]).get(case_ref, [])
+
+
+def documents_for_cases(case_refs: Iterable[str]) -> dict[str, list]:
+    refs = list(dict.fromkeys(case_refs))
+    grouped = _documents_for(refs)
+    return {ref: grouped.get(ref, []) for ref in refs}
+
+
+def user_may_access(user, *, owner_id: int, office_id: int) -> bool:
+    """The owner, and the officials who are members of the issuing (handling) office."""
+    if not user.is_authenticated:
+        return False
+    if user.pk == owner_id:
+        return True
+    return user.is_official and OfficeMembership.objects.filter(user=user, office_id=office_id).exists()
+
+
+def document_for_user(*, user, public_id) -> EDocument:
+    """The document if ``user`` may download it; 404 for everyone else (it might not exist)."""
+    document = (
+        EDocument.objects.select_related("issuing_office", "owner").filter(public_id=public_id).first()
+    )
+    if document is None or not user_may_access(user, owner_id=document.owner_id, office_id=document.issuing_office_id):
+        raise Http404
+    return document
+
+
+def document_request_for_user(*, user, public_id) -> DocumentRequest:
+    request = (
+        DocumentRequest.objects.select_related("issuing_office", "document", "document__superseded_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if request is None or not user_may_access(user, owner_id=request.owner_id, office_id=request.issuing_office_id):
+        raise Http404
+    return request
+
+
+def document_by_code(raw_code: str) -> EDocument | None:
+    """The document with this verification code (typed in any form), or None."""
+    code = codes.normalize(raw_code)
+    if code is None:
+        return None
+    return (
+        EDocument.objects.select_related("issuing_office", "superseded_by", "supersedes")
+        .filter(verification_code=code)
+        .first()
+    )

@@ -1,0 +1,34 @@
+"""Celery tasks of the e-document store (queue "documents"); they take ids and are idempotent."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from .models import DocumentRequest
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 3
+
+
+@shared_task(name="sharing.documents.tasks.render_document", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def render_document(self, document_request_id: int) -> str | None:
+    """Renders the document of a request; running it twice stores one document."""
+    from . import services
+
+    try:
+        document = services.document_render(document_request_id=document_request_id)
+    except DocumentRequest.DoesNotExist:
+        logger.warning("document request %s no longer exists", document_request_id)
+        return None
+    except Exception as exc:
+        # Run in-process (eager: development without a worker, tests) there is no later to retry at.
+        if self.request.retries < MAX_RETRIES and not self.request.is_eager:
+            logger.warning("rendering request %s failed (%s); retrying", document_request_id, exc.__class__.__name__)
+            raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from None
+        logger.exception("rendering request %s failed for good", document_request_id)
+        services.document_request_fail(document_request_id=document_request_id, error_code=exc.__class__.__name__)
+        return None
+    return str(document.public_id)

@@ -1,0 +1,113 @@
+"""Downloads (owner and officials of the issuing office), the "preparing" fragment polled
+by htmx, and the public verification page."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlencode
+
+from axes.helpers import get_client_ip_address
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import selectors, services, throttle
+from .attachments import max_bytes
+from .forms import VerifyCodeForm, VerifyFileForm
+from .seal import seal_header, seal_verify
+
+
+def _second_factor_redirect(request):
+    user = request.user
+    if user.is_authenticated and user.requires_second_factor and not user.is_verified():
+        return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': request.get_full_path()})}")
+    return None
+
+
+@require_GET
+@never_cache
+def download(request, public_id):
+    if not request.user.is_authenticated:
+        raise Http404
+    if response := _second_factor_redirect(request):
+        return response
+    document = selectors.document_for_user(user=request.user, public_id=public_id)
+    handle = services.document_open(document=document, actor=request.user, ip_address=get_client_ip_address(request))
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.download_filename, content_type=document.media_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@never_cache
+def request_status(request, public_id):
+    """The download fragment of a requested document: "preparing" (polling) or the link."""
+    if not request.user.is_authenticated:
+        raise Http404
+    if response := _second_factor_redirect(request):
+        return response
+    document_request = selectors.document_request_for_user(user=request.user, public_id=public_id)
+    shown = document_request.document if document_request.is_issued else document_request
+    return render(request, "documents/includes/document_link.html", {"document": shown})
+
+
+def _too_many(request):
+    return render(
+        request,
+        "documents/verify.html",
+        {"blocked": True, "window_minutes": throttle.window_minutes(), "code_form": VerifyCodeForm()},
+        status=429,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def verify(request):
+    """Anyone can check a document by its code, and compare a PDF they hold with it."""
+    address = get_client_ip_address(request)
+    data = request.POST if request.method == "POST" else request.GET
+    if "code" not in data:
+        return render(request, "documents/verify.html", {"code_form": VerifyCodeForm()})
+    if throttle.is_blocked(address):
+        return _too_many(request)
+    code_form = VerifyCodeForm(data)
+    document = selectors.document_by_code(data.get("code", "")) if code_form.is_valid() else None
+    if document is None:
+        throttle.record_miss(address)
+        return render(
+            request, "documents/verify.html", {"code_form": code_form, "not_found": code_form.is_valid()}, status=404
+        )
+    context = {
+        "code_form": VerifyCodeForm(initial={"code": document.display_code}),
+        "document": document,
+        "seal_kid": seal_header(document.seal).get("kid", ""),
+        "stored_seal_valid": seal_verify(seal=document.seal, sha256=document.sha256).valid,
+        "file_form": VerifyFileForm(initial={"code": document.display_code}),
+        "verify_url": services.verify_url(document.verification_code),
+    }
+    status = 200
+    if request.method == "POST":
+        file_form = VerifyFileForm(request.POST, request.FILES)
+        if file_form.is_valid():
+            upload = file_form.cleaned_data["file"]
+            if upload.size > max_bytes():
+                file_form.add_error("file", VerifyFileForm.base_fields["file"].error_messages.get("invalid"))
+                status = 400
+            else:
+                digest = hashlib.sha256()
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                uploaded_sha256 = digest.hexdigest()
+                context["comparison"] = {
+                    "sha256": uploaded_sha256,
+                    "identical": uploaded_sha256 == document.sha256,
+                    "seal_valid": seal_verify(seal=document.seal, sha256=uploaded_sha256).valid,
+                }
+        else:
+            status = 400
+        context["file_form"] = file_form
+    return render(request, "documents/verify.html", context, status=status)
