@@ -135,6 +135,11 @@ INSTALLED_APPS = [
 SANDBOX_AGENCIES_ENABLED = env("SANDBOX_AGENCIES_ENABLED", DEBUG, cast=bool)
 if SANDBOX_AGENCIES_ENABLED:
     INSTALLED_APPS.append("sharing.sandbox.apps.SandboxConfig")
+# A sandbox request drawn to time out is held this long (plus one second) unless the client
+# sends its timeout in a Request-Timeout header; each agency may set its own hold in the admin.
+SANDBOX_TIMEOUT_HOLD_SECONDS = env("SANDBOX_TIMEOUT_HOLD_SECONDS", 30.0, cast=float)
+# The sandbox agencies' signing keys derive from this (default: SECRET_KEY).
+SANDBOX_KEY_SEED = env("SANDBOX_KEY_SEED", "")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

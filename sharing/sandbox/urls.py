@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "sandbox"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("openapi.json", views.openapi_document, name="openapi"),
+    path("agencies/<slug:agency_code>/", views.agency_root, name="agency"),
+    path("agencies/<slug:agency_code>/jwks.json", views.agency_jwks, name="jwks"),
+    path("agencies/<slug:agency_code>/items/<slug:item_code>/", views.item_endpoint, name="item"),
+]

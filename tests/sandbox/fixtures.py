@@ -1,1 +1,58 @@
-"""Pytest fixtures that stand up the sandbox agencies over real HTTP (filled in by the sandbox work)."""
+"""Pytest fixtures that stand up the sandbox agencies over real HTTP (``live_server``).
+
+``sandbox_agencies`` seeds the portal's catalogue (``sharing.demo.seed``), the sandbox
+agencies with their grants and one block of synthetic residents (the demo people first),
+points every portal ``Agency`` at ``live_server.url + "/sandbox/agencies/<code>/"`` with the
+agency's public keys, and returns a handle with ``.people`` (like ``DEMO_PEOPLE``) and
+``.set_faults(agency_code, **faults)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+
+@dataclass
+class SandboxAgencies:
+    url: str  # the live server's address
+    people: list[dict] = field(default_factory=list)
+
+    def base_url(self, agency_code: str) -> str:
+        return f"{self.url}/sandbox/agencies/{agency_code}/"
+
+    def item_url(self, agency_code: str, item_code: str) -> str:
+        return f"{self.base_url(agency_code)}items/{item_code}/"
+
+    def set_faults(self, agency_code: str, **faults):
+        """Sets faults of one agency (latency_ms, jitter_ms, error_rate, timeout_rate, timeout_ms,
+        tamper_signature, malformed, down); the others stay as they are."""
+        from sharing.sandbox.models import SandboxAgency
+        from sharing.sandbox.services import agency_faults_update
+
+        return agency_faults_update(agency=SandboxAgency.objects.get(code=agency_code), **faults)
+
+    def reset_faults(self, agency_code: str | None = None) -> None:
+        from sharing.sandbox.models import SandboxAgency
+        from sharing.sandbox.services import agency_faults_reset
+
+        agencies = SandboxAgency.objects.all()
+        if agency_code is not None:
+            agencies = agencies.filter(code=agency_code)
+        for agency in agencies:
+            agency_faults_reset(agency=agency)
+
+
+@pytest.fixture
+def sandbox_agencies(live_server, transactional_db) -> SandboxAgencies:
+    from sharing import demo as portal_catalogue_demo
+    from sharing.sandbox import demo
+    from sharing.sandbox.loader import registers_load
+    from sharing.sandbox.registers import BLOCK_SIZE
+
+    portal_catalogue_demo.seed()
+    demo.agencies_and_grants_seed()
+    registers_load(residents=BLOCK_SIZE, demo=demo.DEMO_OVERRIDES)
+    demo.portal_agencies_configure(base_url=live_server.url)
+    return SandboxAgencies(url=live_server.url, people=[dict(person) for person in demo.DEMO_PEOPLE])

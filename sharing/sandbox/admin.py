@@ -1,0 +1,95 @@
+"""Admin of the sandbox agencies: fault settings and grants are edited here; registers are read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import models, services
+
+
+@admin.register(models.SandboxAgency)
+class SandboxAgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ko", "latency_ms", "jitter_ms", "error_rate", "timeout_rate", "tamper_signature",
+                    "malformed", "down", "updated_at"]
+    list_editable = ["latency_ms", "jitter_ms", "error_rate", "timeout_rate", "tamper_signature", "malformed",
+                     "down"]
+    readonly_fields = ["code", "updated_at"]
+    fieldsets = (
+        (None, {"fields": ("code", "name_ko", "name_en")}),
+        (_("Faults"), {"fields": ("latency_ms", "jitter_ms", "error_rate", "timeout_rate", "timeout_ms",
+                                  "tamper_signature", "malformed", "down", "updated_at")}),
+    )
+    actions = ["reset_faults"]
+
+    def has_add_permission(self, request):
+        return False  # the agencies are the catalogue's; seed_demo creates them
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Reset the faults of the selected agencies"))
+    def reset_faults(self, request, queryset):
+        for agency in queryset:
+            services.agency_faults_reset(agency=agency)
+        self.message_user(request, _("The faults are reset."))
+
+
+@admin.register(models.Grant)
+class GrantAdmin(admin.ModelAdmin):
+    list_display = ["office_code", "item_code", "agency", "purposes"]
+    list_filter = ["agency", "office_code"]
+    search_fields = ["office_code", "item_code"]
+
+
+class ReadOnlyRegisterAdmin(admin.ModelAdmin):
+    """The registers are generated from a seed: looked at, never edited by hand."""
+
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Resident)
+class ResidentAdmin(ReadOnlyRegisterAdmin):
+    list_display = ["id", "name", "rrn", "birth_date", "sex", "relation_to_head", "synthetic"]
+    search_fields = ["=rrn", "name"]
+    list_select_related = False
+
+
+@admin.register(models.Parcel)
+class ParcelAdmin(ReadOnlyRegisterAdmin):
+    list_display = ["pnu", "lot_address", "land_category", "area_m2", "zoning", "owner_name"]
+    search_fields = ["=pnu"]
+
+
+@admin.register(models.Building)
+class BuildingAdmin(ReadOnlyRegisterAdmin):
+    list_display = ["management_number", "road_address", "main_use", "floors_above", "approval_date", "violation",
+                    "owner_name"]
+    search_fields = ["=management_number"]
+
+
+@admin.register(models.Vehicle)
+class VehicleAdmin(ReadOnlyRegisterAdmin):
+    list_display = ["plate", "model_name", "model_year", "registered_on"]
+    search_fields = ["=plate"]
+
+
+@admin.register(models.Refund)
+class RefundAdmin(ReadOnlyRegisterAdmin):
+    list_display = ["id", "agency", "description", "amount", "occurred_on", "claim_deadline"]
+    list_filter = ["agency"]
+
+
+@admin.register(models.RegisterBlock)
+class RegisterBlockAdmin(ReadOnlyRegisterAdmin):
+    list_display = ["number", "seed", "residents"]
