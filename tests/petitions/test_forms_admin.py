@@ -34,7 +34,7 @@ def test_answers_form_validates_on_the_server_in_korean():
                                  "account__bank": "kb", "account__number": "12"}, specs=SPECS)
         assert not form.is_valid()
         assert set(form.errors) == {"plate", "area", "when", "kind", "agree", "account__number"}
-        assert "plate" in form.errors["plate"][0]
+        assert form.errors["plate"][0] == "‘plate’의 형식이 올바르지 않습니다."
         assert "100" in form.errors["area"][0]
 
 
