@@ -105,6 +105,26 @@ def _document() -> dict:
                     },
                 },
             },
+            "/agencies/{agency}/": {
+                "parameters": [{"$ref": "#/components/parameters/Agency"}],
+                "get": {
+                    "operationId": "agencyDescription",
+                    "summary": "What the agency serves (the portal's connection check)",
+                    "responses": {
+                        "200": {"description": "The agency, its items and where its keys are.", "content": {
+                            "application/json": {"schema": {
+                                "type": "object", "required": ["agency", "protocol", "items", "jwks"],
+                                "properties": {"agency": {"type": "string"}, "protocol": {"type": "string"},
+                                               "items": {"type": "array", "items": {"type": "string"}},
+                                               "jwks": {"type": "string", "format": "uri"}},
+                            }}}},
+                        "404": _error("Unknown agency.", ["unknown_agency"], "unknown_agency",
+                                      "There is no sandbox agency 'x'."),
+                        "503": _error("The agency is down (on servers that cannot close the connection).",
+                                      ["unavailable"], "unavailable", "The agency is down for maintenance."),
+                    },
+                },
+            },
             "/agencies/{agency}/jwks.json": {
                 "parameters": [{"$ref": "#/components/parameters/Agency"}],
                 "get": {

@@ -76,6 +76,7 @@ TRADE_SUFFIXES = (("식당", "음식점업 / 한식"), ("칼국수", "음식점�
 LOCAL_REFUNDS = ("자동차세 연납 과오납 환급금", "재산세 이중납부 환급금", "지방소득세 환급금", "주민세 과오납 환급금")
 NATIONAL_REFUNDS = ("종합소득세 환급금", "근로장려금 미수령액", "부가가치세 환급금", "연말정산 환급금")
 NHIS_REFUNDS = ("건강보험료 과오납 환급금", "본인부담상한액 초과금", "장기요양보험료 환급금")
+NPS_REFUNDS = ("연금보험료 과오납 환급금", "반환일시금 미수령액", "사망일시금 미수령액")
 
 # Building kinds: (main use, zoning, shared by several households, floors range, units per floor)
 APARTMENT = ("공동주택(아파트)", "제3종일반주거지역", True, (12, 35), 4)
@@ -538,7 +539,7 @@ class _BlockGenerator:
                 self.refund(person, agency, description, amount, occurred)
         elif adult:
             for agency, chance, kinds in (("mois", 0.06, LOCAL_REFUNDS), ("nts", 0.05, NATIONAL_REFUNDS),
-                                          ("nhis", 0.07, NHIS_REFUNDS)):
+                                          ("nhis", 0.07, NHIS_REFUNDS), ("nps", 0.03, NPS_REFUNDS)):
                 if r() < chance:
                     self.refund(person, agency, kinds[int(r() * len(kinds))], int(1 + r() * 400) * 1000 + 270,
                                 self.day(date(2023, 7, 1), REFERENCE_DATE - timedelta(days=30)))

@@ -293,6 +293,7 @@ ANSWERS: dict[str, Callable[[str], dict | None]] = {
     "national_tax_refunds": lambda rrn: _refunds(rrn, "nts"),
     "health_insurance_eligibility": health_insurance_eligibility,
     "premium_refunds": lambda rrn: _refunds(rrn, "nhis"),
+    "pension_refunds": lambda rrn: _refunds(rrn, "nps"),
     "military_service_record": military_service_record,
 }
 
