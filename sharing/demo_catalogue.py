@@ -21,6 +21,7 @@ PURPOSES = {
     "P-MOVE-IN": ("전입신고 확인", "Moving-in report check"),
     "P-TAX-REFUND": ("지방세 환급 청구 심사", "Local tax refund claim review"),
     "P-REFUND-INQUIRY": ("본인 요청에 의한 미환급금 조회", "Un-refunded money inquiry requested by the citizen"),
+    "P-REFUND-CLAIM": ("환급금 지급 청구 심사", "Refund claim review"),
 }
 
 AGENCIES = [
@@ -31,6 +32,7 @@ AGENCIES = [
     ("nts", "국세청", "National Tax Service"),
     ("nhis", "국민건강보험공단", "National Health Insurance Service"),
     ("mma", "병무청", "Military Manpower Administration"),
+    ("nps", "국민연금공단", "National Pension Service"),
 ]
 
 
@@ -272,7 +274,16 @@ ITEMS = [
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "국민건강보험법 제86조",
         "fields": _refund_fields(),
-        "purposes": ["P-REFUND-INQUIRY"],
+        "purposes": ["P-REFUND-INQUIRY", "P-REFUND-CLAIM"],
+    },
+    {
+        "code": "pension_refunds", "agency": "nps",
+        "name_ko": "국민연금 미지급금 내역", "name_en": "National pension refunds",
+        "replaces_ko": "연금보험료 환급금 확인서", "replaces_en": "Pension contribution refund statement",
+        "subject_kind": "person", "consent_required": False,
+        "legal_basis": "국민연금법 제57조의2",
+        "fields": _refund_fields(),
+        "purposes": ["P-REFUND-INQUIRY", "P-REFUND-CLAIM"],
     },
     {
         "code": "military_service_record", "agency": "mma",

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import DocumentRequest, EDocument
 
@@ -30,7 +31,7 @@ class EDocumentAdmin(ReadOnlyAdmin):
     date_hierarchy = "issued_at"
     list_select_related = ["issuing_office", "superseded_by"]
 
-    @admin.display(description=_("verification code"), ordering="verification_code")
+    @admin.display(description=pgettext_lazy("e-document", "verification code"), ordering="verification_code")
     def display_code(self, obj):
         return obj.display_code
 

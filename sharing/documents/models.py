@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import codes
 from .errors import ImmutableDocumentError
@@ -66,7 +67,7 @@ class EDocument(models.Model):
     media_type = models.CharField(_("media type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
-    verification_code = models.CharField(_("verification code"), max_length=codes.LENGTH, unique=True)
+    verification_code = models.CharField(pgettext_lazy("e-document", "verification code"), max_length=codes.LENGTH, unique=True)
     seal = models.TextField(_("seal (detached JWS)"))
     seal_kid = models.CharField(_("sealing key id"), max_length=100)
     language = models.CharField(_("language"), max_length=8, default="ko")

@@ -22,18 +22,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import segno
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
-
-logger = logging.getLogger(__name__)
-# WeasyPrint reports each rendering step at INFO: noise in a worker's log, and time spent.
+# WeasyPrint reports each rendering step (from its import on) at INFO: noise in a worker's
+# log, and time spent. Set before the import; an explicit LOGGING entry still wins.
 if logging.getLogger("weasyprint.progress").level == logging.NOTSET:
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+import segno  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+from django.utils import translation  # noqa: E402
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import URLFetcher  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 PDF_VARIANT = "pdf/a-3a"
 STYLESHEET = Path(__file__).resolve().parent / "pdf" / "document.css"

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 
 from axes.helpers import get_client_ip_address
 from django.http import FileResponse, Http404
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -95,7 +97,11 @@ def verify(request):
         if file_form.is_valid():
             upload = file_form.cleaned_data["file"]
             if upload.size > max_bytes():
-                file_form.add_error("file", VerifyFileForm.base_fields["file"].error_messages.get("invalid"))
+                file_form.add_error(
+                    "file",
+                    _("The file is larger than %(limit)s, so it cannot be an issued document.")
+                    % {"limit": filesizeformat(max_bytes())},
+                )
                 status = 400
             else:
                 digest = hashlib.sha256()

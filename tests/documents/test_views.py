@@ -204,3 +204,18 @@ def test_malformed_codes_count_as_misses_too(settings):
     assert _verify(client, "hello").status_code == 404
     assert _verify(client, "x").status_code == 404
     assert _verify(client, "still").status_code == 429
+
+
+def test_the_main_menu_offers_the_verification_page():
+    page = Client().get(reverse("home")).content.decode()
+    assert f'href="{reverse("documents:verify")}"' in page
+
+
+def test_an_oversized_comparison_file_is_refused_with_a_message(document, settings):
+    settings.ATTACHMENT_MAX_BYTES = 10
+    response = Client().post(
+        reverse("documents:verify"),
+        {"code": document.display_code, "file": SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 100, "application/pdf")},
+    )
+    assert response.status_code == 400
+    assert "comparison" not in response.context
