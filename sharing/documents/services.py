@@ -190,7 +190,7 @@ def _render_context(request: DocumentRequest, *, code: str, issued_at) -> dict:
 def document_render(*, document_request_id: int) -> EDocument:
     """Renders, seals and stores the document of a request; the second run changes nothing."""
     request = (
-        DocumentRequest.objects.select_for_update()
+        DocumentRequest.objects.select_for_update(of=("self",))
         .select_related("issuing_office", "owner", "supersedes", "document")
         .get(pk=document_request_id)
     )
