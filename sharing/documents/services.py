@@ -27,6 +27,7 @@ from .seal import seal_header, seal_sign
 logger = logging.getLogger(__name__)
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+STORAGE_ROOT = "edocuments"
 
 
 def verify_url(code: str) -> str:
@@ -34,7 +35,7 @@ def verify_url(code: str) -> str:
 
 
 def _storage_name(*, public_id: uuid.UUID, extension: str, issued_at) -> str:
-    return f"edocuments/{issued_at:%Y/%m}/{public_id.hex}.{extension}"
+    return f"{STORAGE_ROOT}/{issued_at:%Y/%m}/{public_id.hex}.{extension}"
 
 
 def _document_store(
@@ -296,6 +297,37 @@ def document_open(*, document: EDocument, actor, ip_address: str | None):
             detail=str(document.public_id),
         )
     return document.file.open("rb")
+
+
+def _stored_names(storage, folder: str):
+    directories, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for directory in directories:
+        yield from _stored_names(storage, f"{folder}/{directory}")
+
+
+def documents_orphan_files_purge(*, older_than: timedelta = timedelta(hours=1), now=None) -> int:
+    """Deletes stored files that no document row names: left behind when the transaction
+    that stored them rolled back (a petition refused after its first upload) or a worker
+    died between writing the file and committing. Young files are left alone: their
+    transaction may still be open."""
+    now = now or timezone.now()
+    storage = default_storage
+    try:
+        names = list(_stored_names(storage, STORAGE_ROOT))
+    except FileNotFoundError:
+        return 0
+    known = set(EDocument.objects.filter(file__in=names).values_list("file", flat=True))
+    removed = 0
+    for name in names:
+        if name in known or storage.get_modified_time(name) > now - older_than:
+            continue
+        storage.delete(name)
+        removed += 1
+    if removed:
+        logger.info("removed %d stored files that no e-document names", removed)
+    return removed
 
 
 def documents_retention_purge(*, now=None) -> int:

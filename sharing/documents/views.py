@@ -77,6 +77,9 @@ def verify(request):
     if throttle.is_blocked(address):
         return _too_many(request)
     code_form = VerifyCodeForm(data)
+    if not data.get("code", "").strip():
+        code_form.is_valid()  # "this field is required", which is no guess at a code
+        return render(request, "documents/verify.html", {"code_form": code_form}, status=400)
     document = selectors.document_by_code(data.get("code", "")) if code_form.is_valid() else None
     if document is None:
         throttle.record_miss(address)

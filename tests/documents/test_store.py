@@ -1,6 +1,7 @@
 """Issued documents cannot change: not through the ORM, the admin, or the database."""
 
 import hashlib
+import io
 from datetime import timedelta
 
 import pytest
@@ -149,3 +150,32 @@ def test_admin_document_requests_are_read_only(admin_client_verified, citizen, o
     url = reverse("admin:documents_documentrequest_change", args=[request.pk])
     assert admin_client_verified.post(url, {"state": "issued"}).status_code == 403
     assert DocumentRequest.objects.get(pk=request.pk).state == DocumentRequest.State.PENDING
+
+
+def test_files_of_rolled_back_transactions_are_swept(citizen, office):
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    from sharing.documents.services import documents_orphan_files_purge
+
+    kept = issued_document(owner=citizen, office=office)
+
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused), transaction.atomic():
+        orphan = issued_document(owner=citizen, office=office)
+        orphan_name = orphan.file.name
+        raise Refused  # e.g. the petition's second upload was refused
+    assert default_storage.exists(orphan_name)
+    assert not EDocument.objects.filter(file=orphan_name).exists()
+
+    assert documents_orphan_files_purge() == 0  # too young: its transaction might still be open
+    assert documents_orphan_files_purge(older_than=timedelta(0), now=timezone.now() + timedelta(seconds=1)) == 1
+    assert not default_storage.exists(orphan_name)
+    assert default_storage.exists(kept.file.name)
+
+    out = io.StringIO()
+    call_command("purge_expired_documents", stdout=out)
+    assert "0 e-document(s)" in out.getvalue()
+    assert EDocument.objects.filter(pk=kept.pk).exists()

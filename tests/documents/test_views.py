@@ -219,3 +219,12 @@ def test_an_oversized_comparison_file_is_refused_with_a_message(document, settin
     )
     assert response.status_code == 400
     assert "comparison" not in response.context
+
+
+def test_an_empty_code_is_a_form_error_not_a_miss(settings):
+    settings.DOCUMENT_VERIFY_MISS_LIMIT = 1
+    client = Client()
+    assert _verify(client, "  ").status_code == 400
+    assert _verify(client, "").status_code == 400
+    assert _verify(client, "ZZZZ").status_code == 404
+    assert _verify(client, "ZZZZ").status_code == 429
