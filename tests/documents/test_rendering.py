@@ -47,6 +47,9 @@ def test_receipt_text_has_the_korean_title_the_receipt_data_and_the_code(citizen
     assert document.display_code in text
     assert f"/verify/?code={document.display_code}" in text
     assert "1 / 1" in text  # the page number in the margin
+    # The labels are Korean for a Korean recipient.
+    for label in ("접수번호", "신청인", "처리기한", "문서확인번호", "종로구청장"):
+        assert label in text
 
 
 def test_pdf_embeds_a_subset_of_the_hangul_font(citizen, office, django_capture_on_commit_callbacks):
