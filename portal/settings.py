@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "petitions.apps.PetitionsConfig",
     "sharing.apps.SharingConfig",
     "sharing.documents.apps.DocumentsConfig",
+    "sharing.tracker.apps.TrackerConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -384,6 +385,17 @@ CLAMD_SOCKET = env("CLAMD_SOCKET", "")
 CLAMD_HOST = env("CLAMD_HOST", "")
 CLAMD_PORT = env("CLAMD_PORT", 3310, cast=int)
 CLAMD_TIMEOUT = env("CLAMD_TIMEOUT", 30, cast=int)
+
+# --- Data-access tracker, refunds and statistics (sharing/tracker) ---------------------------
+# The refund-claim petition type filed for each refund item by "apply for all" (item code: type slug).
+TRACKER_REFUND_CLAIM_TYPES = {
+    "local_tax_refunds": "local-tax-refund",
+    "national_tax_refunds": "national-tax-refund",
+    "premium_refunds": "health-insurance-premium-refund",
+    "pension_refunds": "national-pension-refund",
+}
+# /stats/ is computed from aggregates and kept this long in the cache.
+STATS_CACHE_SECONDS = env("STATS_CACHE_SECONDS", 600, cast=int)
 
 # --- Crispy forms ---------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("krds",)

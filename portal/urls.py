@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("petitions.urls")),
     path("", include("sharing.urls")),
     path("", include("sharing.documents.urls")),
+    path("", include("sharing.tracker.urls")),
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ SEED_STEPS = [
     "sharing.demo.seed",
     "sharing.sandbox.demo.seed",
     "petitions.demo.seed",
+    "sharing.tracker.demo.seed",
 ]
 
 

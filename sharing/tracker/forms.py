@@ -1,0 +1,73 @@
+"""Forms of the tracker."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from petitions.forms import ACCOUNT_NUMBER_PATTERN, BANKS
+
+from .selectors import AccessFilters
+
+
+class AccessFilterForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    agency = forms.ChoiceField(label=_("Agency"), required=False)
+    case_ref = forms.ChoiceField(label=_("Petition or inquiry"), required=False)
+
+    def __init__(self, *args, agencies=(), case_refs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", _("All agencies"))] + [(a.code, a.name) for a in agencies]
+        self.fields["case_ref"].choices = [("", _("All"))] + [(ref, ref) for ref in case_refs]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end of the period must not be before its start."))
+        for key in ("date_from", "date_to"):
+            value = cleaned.get(key)
+            if value and not (datetime.date(2000, 1, 1) <= value <= datetime.date(2100, 12, 31)):
+                self.add_error(key, _("Enter a date between 2000 and 2100."))
+        return cleaned
+
+    def filters(self) -> AccessFilters:
+        if not self.is_bound or not self.is_valid():
+            return AccessFilters()
+        data = self.cleaned_data
+        return AccessFilters(date_from=data.get("date_from"), date_to=data.get("date_to"),
+                             agency=data.get("agency") or "", case_ref=data.get("case_ref") or "")
+
+
+class ConcernForm(forms.Form):
+    message = forms.CharField(
+        label=_("What concerns you about this access?"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("The privacy officer of the office answers you here and by e-mail."),
+        error_messages={"required": _("Write what concerns you about this access.")},
+    )
+
+
+class InquiryAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Answer to the citizen"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Write the answer to the citizen.")},
+    )
+
+
+class BankAccountForm(forms.Form):
+    bank = forms.ChoiceField(label=_("Bank"), choices=[("", _("Choose one"))] + BANKS,
+                             error_messages={"required": _("Choose the bank.")})
+    number = forms.CharField(
+        label=_("Account number"), max_length=20, help_text=_("Digits, with or without hyphens."),
+        validators=[RegexValidator(ACCOUNT_NUMBER_PATTERN, _("Enter the account number in digits."))],
+        error_messages={"required": _("Enter the account number.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm that the account is in my name and that what I entered is true."),
+        error_messages={"required": _("Confirm the account before you apply.")},
+    )

@@ -1,0 +1,47 @@
+"""E-mails about privacy inquiries, each in its reader's language, without personal data."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import PrivacyInquiry, PrivacyOfficer
+
+logger = logging.getLogger(__name__)
+EVENTS = {"asked", "answered"}
+
+
+def _send(user, template: str, context: dict) -> bool:
+    if not user.email:
+        return False
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"tracker/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"tracker/email/{template}.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return True
+
+
+def privacy_inquiry_notify_send(*, inquiry_id: int, event: str) -> int:
+    """Mails the privacy officers of the office (asked) or the citizen (answered); once per event."""
+    if event not in EVENTS:
+        return 0
+    inquiry = PrivacyInquiry.objects.select_related("citizen", "office").filter(pk=inquiry_id).first()
+    if inquiry is None or (event == "answered" and inquiry.status != PrivacyInquiry.Status.ANSWERED):
+        return 0
+    # A redelivered task must not mail twice.
+    if not cache.add(f"tracker:inquiry-mail:{inquiry_id}:{event}", 1, timeout=7 * 24 * 3600):
+        return 0
+    context = {"inquiry": inquiry, "site_url": settings.SITE_URL}
+    if event == "answered":
+        recipients = [inquiry.citizen]
+    else:
+        recipients = [officer.user for officer in PrivacyOfficer.objects.filter(office_id=inquiry.office_id)
+                      .select_related("user")]
+    sent = sum(_send(user, f"inquiry_{event}", context) for user in recipients)
+    logger.info("privacy inquiry %s: %s e-mail(s) sent for %s", inquiry_id, sent, event)
+    return sent

@@ -1,0 +1,253 @@
+"""Reads of the tracker: a citizen's access log, privacy inquiries and refund inquiries.
+
+Every list reads a constant number of queries, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from sharing import crypto
+from sharing.models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField, Purpose
+
+from .models import PrivacyInquiry, PrivacyOfficer, RefundInquiry
+
+ACCESS_LOG_PAGE_SIZE = 20
+REFUND_INQUIRY_PURPOSE = "P-REFUND-INQUIRY"
+
+
+# --- Who viewed my information --------------------------------------------------------------
+
+def citizen_subject_hash(user) -> str | None:
+    """The keyed hash of the citizen's RRN, once their identity is linked; None before."""
+    if not (user.is_authenticated and user.is_citizen):
+        return None
+    link = getattr(user, "resident_link", None)
+    return link.rrn_hash if link is not None else None
+
+
+@dataclass(frozen=True)
+class AccessFilters:
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    agency: str = ""
+    case_ref: str = ""
+
+
+def _local_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def access_log_entries(*, subject_hash: str, filters: AccessFilters) -> QuerySet[AccessLogEntry]:
+    entries = AccessLogEntry.objects.filter(subject_hash=subject_hash)
+    if filters.date_from:
+        entries = entries.filter(created_at__gte=_local_start(filters.date_from))
+    if filters.date_to:
+        entries = entries.filter(created_at__lt=_local_start(filters.date_to + datetime.timedelta(days=1)))
+    if filters.agency:
+        entries = entries.filter(item_code__in=InformationItem.objects.filter(agency__code=filters.agency)
+                                 .values("code"))
+    if filters.case_ref:
+        entries = entries.filter(case_ref=filters.case_ref)
+    return entries.select_related("office").order_by("-sequence")
+
+
+@dataclass
+class AccessRow:
+    entry: AccessLogEntry
+    item_name: str
+    agency_name: str
+    field_labels: list[str]
+    purpose: str
+    petition_receipt_no: str  # set when the case is one of the citizen's own petitions
+
+
+def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_number) -> tuple[Page, list[AccessRow]]:
+    """One page of the citizen's access log, newest first, with names in the active language.
+
+    Queries: count, page, items, fields, purposes, own petitions: six, whatever the page.
+    """
+    from petitions.models import Petition
+
+    paginator = Paginator(access_log_entries(subject_hash=subject_hash, filters=filters), ACCESS_LOG_PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    entries = list(page.object_list)
+    item_codes = {entry.item_code for entry in entries if entry.item_code}
+    items = {item.code: item for item in InformationItem.objects.filter(code__in=item_codes).select_related("agency")}
+    labels = {
+        (field.item.code, field.key): field.label
+        for field in ItemField.objects.filter(item__code__in=item_codes).select_related("item")
+    }
+    purpose_codes = {entry.purpose for entry in entries if entry.purpose}
+    purposes = {purpose.code: purpose.name for purpose in Purpose.objects.filter(code__in=purpose_codes)}
+    case_refs = {entry.case_ref for entry in entries if entry.case_ref}
+    own_petitions = set(
+        Petition.objects.filter(applicant=user, receipt_no__in=case_refs).values_list("receipt_no", flat=True)
+    )
+    rows = []
+    for entry in entries:
+        item = items.get(entry.item_code)
+        rows.append(AccessRow(
+            entry=entry,
+            item_name=item.name if item else entry.item_code,
+            agency_name=item.agency.name if item else "",
+            field_labels=[labels.get((entry.item_code, key), key) for key in entry.fields or []],
+            purpose=purposes.get(entry.purpose, entry.purpose),
+            petition_receipt_no=entry.case_ref if entry.case_ref in own_petitions else "",
+        ))
+    page.object_list = rows
+    return page, rows
+
+
+def access_log_case_refs(*, subject_hash: str) -> list[str]:
+    """The cases the citizen's log mentions, for the petition filter (newest first)."""
+    refs = (AccessLogEntry.objects.filter(subject_hash=subject_hash).exclude(case_ref="")
+            .values_list("case_ref", flat=True).distinct())
+    return sorted(set(refs), reverse=True)
+
+
+def agencies_for_filter() -> list[Agency]:
+    return list(Agency.objects.order_by("code"))
+
+
+def access_entry_for_citizen(*, subject_hash: str | None, sequence: int) -> AccessLogEntry:
+    """An entry about this citizen, or 404 (also for another person's entry)."""
+    if not subject_hash:
+        raise Http404
+    entry = (AccessLogEntry.objects.filter(subject_hash=subject_hash, sequence=sequence)
+             .select_related("office").first())
+    if entry is None:
+        raise Http404
+    return entry
+
+
+# --- Privacy inquiries ----------------------------------------------------------------------
+
+def inquiries_for_citizen(*, user) -> list[PrivacyInquiry]:
+    return list(PrivacyInquiry.objects.filter(citizen=user).select_related("office", "entry", "answered_by")
+                .order_by("-created_at", "-id"))
+
+
+def unread_answers_count(*, user) -> int:
+    return PrivacyInquiry.objects.filter(citizen=user, status=PrivacyInquiry.Status.ANSWERED,
+                                         answer_seen_at__isnull=True).count()
+
+
+def privacy_office_ids(*, user) -> list[int]:
+    if not (user.is_authenticated and user.is_official):
+        return []
+    return list(PrivacyOfficer.objects.filter(user=user).values_list("office_id", flat=True))
+
+
+def inquiries_for_privacy_officer(*, user) -> list[PrivacyInquiry]:
+    office_ids = privacy_office_ids(user=user)
+    return list(
+        PrivacyInquiry.objects.filter(office_id__in=office_ids).select_related("office", "citizen", "entry")
+        .order_by("status", "-created_at", "-id")[:500]
+    )
+
+
+def inquiry_for_privacy_officer(*, user, public_id) -> PrivacyInquiry:
+    inquiry = (PrivacyInquiry.objects.filter(public_id=public_id, office_id__in=privacy_office_ids(user=user))
+               .select_related("office", "citizen", "entry", "entry__office", "answered_by").first())
+    if inquiry is None:
+        raise Http404
+    return inquiry
+
+
+def entry_description(entry: AccessLogEntry) -> dict:
+    """Names for one entry (item, agency, fields, purpose) in the active language."""
+    item = (InformationItem.objects.filter(code=entry.item_code).select_related("agency")
+            .prefetch_related("fields").first())
+    labels = {field.key: field.label for field in item.fields.all()} if item else {}
+    purpose = Purpose.objects.filter(code=entry.purpose).first()
+    return {
+        "item_name": item.name if item else entry.item_code,
+        "agency_name": item.agency.name if item else "",
+        "field_labels": [labels.get(key, key) for key in entry.fields or []],
+        "purpose": purpose.name if purpose else entry.purpose,
+    }
+
+
+# --- Un-refunded money ----------------------------------------------------------------------
+
+def refund_items() -> list[InformationItem]:
+    """Every item an agency answers a citizen's own refund inquiry with (data: the admin adds more)."""
+    return list(
+        InformationItem.objects.filter(purposes__code=REFUND_INQUIRY_PURPOSE, agency__enabled=True)
+        .select_related("agency").prefetch_related("fields").order_by("agency__code", "code").distinct()
+    )
+
+
+def refund_inquiry_latest(*, user) -> RefundInquiry | None:
+    return RefundInquiry.objects.filter(citizen=user).order_by("-created_at", "-id").first()
+
+
+def refund_inquiry_for_citizen(*, user, public_id) -> RefundInquiry:
+    inquiry = RefundInquiry.objects.filter(citizen=user, public_id=public_id).first()
+    if inquiry is None:
+        raise Http404
+    return inquiry
+
+
+@dataclass
+class RefundRow:
+    fetch: FetchRequest
+    answer: dict | None  # the agency's answer (decrypted) once it is in
+
+    @property
+    def pending(self) -> bool:
+        return self.fetch.is_pending
+
+    @property
+    def no_record(self) -> bool:
+        return self.fetch.state == FetchRequest.State.REFUSED and self.fetch.error_code == "subject_not_found"
+
+    @property
+    def total(self) -> int:
+        return int((self.answer or {}).get("refund_total") or 0)
+
+    @property
+    def refunds(self) -> list[dict]:
+        return list((self.answer or {}).get("refunds") or [])
+
+    @property
+    def holds_money(self) -> bool:
+        return self.total > 0
+
+
+@dataclass
+class RefundSummary:
+    rows: list[RefundRow]
+
+    @property
+    def pending(self) -> bool:
+        return any(row.pending for row in self.rows)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for row in self.rows if not row.pending)
+
+    @property
+    def total(self) -> int:
+        return sum(row.total for row in self.rows)
+
+    @property
+    def with_money(self) -> list[RefundRow]:
+        return [row for row in self.rows if row.holds_money]
+
+
+def refund_summary(*, inquiry: RefundInquiry) -> RefundSummary:
+    """The inquiry's fetches with the answers read so far (two queries)."""
+    fetches = list(FetchRequest.objects.filter(case_ref=inquiry.case_ref).select_related("item__agency")
+                   .order_by("item__agency__code", "item__code"))
+    answers = {answer.fetch_request_id: json.loads(crypto.decrypt_text(answer.payload_encrypted))
+               for answer in inquiry.answers.all()}
+    return RefundSummary(rows=[RefundRow(fetch=fetch, answer=answers.get(fetch.pk)) for fetch in fetches])

@@ -1,0 +1,221 @@
+"""Writes of the tracker: privacy inquiries and their answers, refund inquiries and claims.
+
+Refund inquiries go through the sharing backbone like any fetch (logged, retried, one queue
+per agency); their answers are read once through ``personal_data_read`` (logged "viewed")
+and kept encrypted, so that the page polling for them does not read the data again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.models import Office
+from sharing import crypto
+from sharing.demo_catalogue import PORTAL_OFFICE_CODE
+from sharing.models import AccessLogEntry, FetchRequest
+
+from . import selectors
+from .errors import TrackerError
+from .models import PrivacyInquiry, PrivacyOfficer, RefundAnswer, RefundClaim, RefundInquiry
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 2000
+
+
+def _notify_on_commit(inquiry_id: int, event: str) -> None:
+    from .tasks import privacy_inquiry_notify
+
+    transaction.on_commit(lambda: privacy_inquiry_notify.delay(inquiry_id, event))
+
+
+def portal_office() -> Office:
+    """The using office of requests a citizen makes for themself (the portal)."""
+    office, _created = Office.objects.get_or_create(
+        code=PORTAL_OFFICE_CODE, defaults={"name_ko": "민원 포털", "name_en": "Civil Petition Portal"},
+    )
+    return office
+
+
+# --- Privacy inquiries ----------------------------------------------------------------------
+
+@transaction.atomic
+def privacy_inquiry_create(*, citizen, entry: AccessLogEntry, message: str) -> PrivacyInquiry:
+    """A citizen's concern about an entry of their own log, sent to the office that accessed it."""
+    if selectors.citizen_subject_hash(citizen) != entry.subject_hash:
+        raise TrackerError(_("You can only ask about accesses to your own information."))
+    message = (message or "").strip()
+    if not message:
+        raise TrackerError(_("Write what concerns you about this access."))
+    office = entry.office or portal_office()
+    inquiry = PrivacyInquiry.objects.create(citizen=citizen, entry=entry, office=office,
+                                            message=message[:MAX_MESSAGE_LENGTH])
+    _notify_on_commit(inquiry.pk, "asked")
+    logger.info("privacy inquiry %s opened office=%s entry=%s", inquiry.pk, office.code, entry.sequence)
+    return inquiry
+
+
+@transaction.atomic
+def privacy_inquiry_answer(*, inquiry: PrivacyInquiry, officer, answer: str) -> PrivacyInquiry:
+    """The office's privacy officer answers; the citizen is told by e-mail and in the portal."""
+    locked = PrivacyInquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if not PrivacyOfficer.objects.filter(office_id=locked.office_id, user=officer).exists():
+        raise TrackerError(_("Only a privacy officer of the office can answer this inquiry."))
+    if locked.status == PrivacyInquiry.Status.ANSWERED:
+        raise TrackerError(_("This inquiry has been answered already."))
+    answer = (answer or "").strip()
+    if not answer:
+        raise TrackerError(_("Write the answer to the citizen."))
+    locked.answer = answer[:MAX_MESSAGE_LENGTH]
+    locked.status = PrivacyInquiry.Status.ANSWERED
+    locked.answered_by = officer
+    locked.answered_at = timezone.now()
+    locked.save(update_fields=["answer", "status", "answered_by", "answered_at"])
+    _notify_on_commit(locked.pk, "answered")
+    logger.info("privacy inquiry %s answered", locked.pk)
+    return locked
+
+
+@transaction.atomic
+def privacy_answers_mark_seen(*, citizen) -> int:
+    return PrivacyInquiry.objects.filter(citizen=citizen, status=PrivacyInquiry.Status.ANSWERED,
+                                         answer_seen_at__isnull=True).update(answer_seen_at=timezone.now())
+
+
+# --- Un-refunded money ----------------------------------------------------------------------
+
+def _refund_case_ref(inquiry: RefundInquiry) -> str:
+    return f"RF-{inquiry.created_at:%Y}-{inquiry.pk:07d}"
+
+
+@transaction.atomic
+def refund_inquiry_start(*, citizen) -> RefundInquiry:
+    """Asks every refund-holding agency at once (in parallel, on commit) about the citizen.
+
+    An inquiry still waiting for answers is returned instead of asking again.
+    """
+    from sharing.services import fetch_requests_create
+    from sharing.types import FetchSpec
+
+    link = getattr(citizen, "resident_link", None) if citizen.is_citizen else None
+    if link is None:
+        raise TrackerError(_("Confirm your identity once before you look for refunds."))
+    latest = selectors.refund_inquiry_latest(user=citizen)
+    if latest is not None and FetchRequest.objects.filter(
+            case_ref=latest.case_ref, state__in=FetchRequest.PENDING_STATES).exists():
+        return latest
+    items = selectors.refund_items()
+    if not items:
+        raise TrackerError(_("No agency answers refund inquiries at the moment."))
+    inquiry = RefundInquiry.objects.create(citizen=citizen, case_ref=f"RF-pending-{citizen.pk}-{timezone.now():%s%f}")
+    inquiry.case_ref = _refund_case_ref(inquiry)
+    inquiry.save(update_fields=["case_ref"])
+    rrn = crypto.decrypt_text(link.rrn_encrypted)
+    fetch_requests_create(
+        case_ref=inquiry.case_ref, office=portal_office(), requested_by=None,
+        items=[FetchSpec(item_code=item.code, fields=[field.key for field in item.fields.all()],
+                         purpose_code=selectors.REFUND_INQUIRY_PURPOSE, subject_kind=item.subject_kind,
+                         subject_id=rrn) for item in items],
+    )
+    logger.info("refund inquiry %s started agencies=%s", inquiry.case_ref, len(items))
+    return inquiry
+
+
+def refund_answers_collect(*, inquiry: RefundInquiry, actor, ip_address: str | None) -> int:
+    """Reads each answer that has come in since the last look, once (one "viewed" log entry each)."""
+    from sharing.services import personal_data_read
+
+    read = set(inquiry.answers.values_list("fetch_request_id", flat=True))
+    fresh = list(FetchRequest.objects.filter(case_ref=inquiry.case_ref, state=FetchRequest.State.FETCHED)
+                 .exclude(pk__in=read).select_related("item__agency", "office"))
+    collected = 0
+    for fetch in fresh:
+        with transaction.atomic():
+            values = personal_data_read(fetch_request=fetch, actor=actor, office=fetch.office,
+                                        purpose=selectors.REFUND_INQUIRY_PURPOSE, ip_address=ip_address)
+            try:
+                with transaction.atomic():
+                    RefundAnswer.objects.create(
+                        inquiry=inquiry, fetch_request=fetch,
+                        payload_encrypted=crypto.encrypt_text(json.dumps(values, ensure_ascii=False)),
+                    )
+            except IntegrityError:
+                continue  # another request of the same page read it at the same moment
+        collected += 1
+    return collected
+
+
+def refund_claim_types() -> dict:
+    """The refund-claim petition type of each refund item (settings.TRACKER_REFUND_CLAIM_TYPES)."""
+    from petitions.models import PetitionType
+
+    slugs = dict(getattr(settings, "TRACKER_REFUND_CLAIM_TYPES", {}))
+    types = {t.slug: t for t in PetitionType.objects.filter(slug__in=slugs.values(), active=True)
+             .prefetch_related("form_fields")}
+    return {item_code: types[slug] for item_code, slug in slugs.items() if slug in types}
+
+
+def claim_form_specs(petition_type) -> tuple[str | None, list[dict]]:
+    """The key of the type's bank-account field and the specs of its other fields (no files)."""
+    from petitions.models import FormField
+
+    bank_key = None
+    others = []
+    for field in petition_type.form_fields.all():
+        if field.type == FormField.Type.BANK_ACCOUNT and bank_key is None:
+            bank_key = field.key
+        elif field.type != FormField.Type.FILE:
+            others.append(field.snapshot())
+    return bank_key, others
+
+
+@transaction.atomic
+def refund_claims_file(*, inquiry: RefundInquiry, applicant, bank_account: dict,
+                       answers_by_item: dict[str, dict] | None = None) -> list:
+    """"Apply for all": one refund-claim petition per agency that holds money, in one step.
+
+    Each petition is filed through the petitions services and then follows the normal flow.
+    Already claimed items are not filed again. Returns the petitions filed now.
+    """
+    from petitions.errors import PetitionError
+    from petitions.services import petition_draft_start, petition_draft_update_answers, petition_submit
+
+    if inquiry.citizen_id != applicant.pk:
+        raise TrackerError(_("This inquiry is not yours."))
+    if not (bank_account or {}).get("bank") or not (bank_account or {}).get("number"):
+        raise TrackerError(_("Give the bank and the account number for the refunds."))
+    summary = selectors.refund_summary(inquiry=inquiry)
+    if summary.pending:
+        raise TrackerError(_("Wait until every agency has answered."))
+    claim_types = refund_claim_types()
+    already = set(RefundClaim.objects.filter(inquiry=inquiry).values_list("item_code", flat=True))
+    rows = [row for row in summary.with_money if row.fetch.item.code not in already]
+    if not rows:
+        raise TrackerError(_("There is nothing left to claim from this inquiry."))
+    filed = []
+    for row in rows:
+        item_code = row.fetch.item.code
+        petition_type = claim_types.get(item_code)
+        if petition_type is None:
+            raise TrackerError(_("Refunds of “%(item)s” cannot be claimed online yet. Call the help desk at 110.")
+                               % {"item": row.fetch.item.name})
+        bank_key, _specs = claim_form_specs(petition_type)
+        answers = dict((answers_by_item or {}).get(item_code) or {})
+        if bank_key:
+            answers[bank_key] = {"bank": bank_account["bank"], "number": bank_account["number"]}
+        try:
+            draft = petition_draft_start(petition_type=petition_type, applicant=applicant)
+            draft = petition_draft_update_answers(petition=draft, answers=answers, next_step="review")
+            petition = petition_submit(petition=draft, actor=applicant, submit_token=draft.submit_token)
+        except PetitionError as exc:
+            raise TrackerError(exc.message) from exc
+        RefundClaim.objects.create(inquiry=inquiry, item_code=item_code, petition=petition)
+        filed.append(petition)
+    logger.info("refund claims filed inquiry=%s petitions=%s", inquiry.case_ref, len(filed))
+    return filed

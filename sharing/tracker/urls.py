@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views, views_stats
+
+app_name = "tracker"
+
+urlpatterns = [
+    path("my/data-access/", views.data_access, name="data_access"),
+    path("my/data-access/<int:sequence>/concern/", views.concern, name="concern"),
+    path("my/data-access/inquiries/", views.my_inquiries, name="my_inquiries"),
+    path("officer/privacy/", views.privacy_inquiries, name="privacy_inquiries"),
+    path("officer/privacy/<uuid:public_id>/", views.privacy_inquiry, name="privacy_inquiry"),
+    path("officer/ops/", views_stats.operations, name="operations"),
+    path("refunds/", views.refunds, name="refunds"),
+    path("refunds/<uuid:public_id>/", views.refund_inquiry, name="refund_inquiry"),
+    path("refunds/<uuid:public_id>/answers/", views.refund_answers, name="refund_answers"),
+    path("refunds/<uuid:public_id>/apply/", views.refund_apply, name="refund_apply"),
+    path("stats/", views_stats.stats_page, name="stats"),
+]

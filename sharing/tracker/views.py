@@ -1,0 +1,248 @@
+"""The tracker's pages: who viewed my information, privacy inquiries, un-refunded money.
+
+A citizen only ever sees entries matched by the keyed hash of their own RRN; anything else
+in the URL is a 404. Privacy officers answer under /officer/privacy/ (second factor).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from axes.helpers import get_client_ip_address
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from petitions.forms import AnswersForm
+
+from . import selectors, services
+from .errors import TrackerError
+from .forms import AccessFilterForm, BankAccountForm, ConcernForm, InquiryAnswerForm
+
+
+def citizen_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_citizen:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _identity_needed(request, template: str):
+    return _private(render(request, template, {
+        "identity_url": f"{reverse('petitions:identity')}?next={request.path}",
+    }))
+
+
+# --- Who viewed my information --------------------------------------------------------------
+
+@citizen_required
+@require_GET
+@never_cache
+def data_access(request):
+    subject_hash = selectors.citizen_subject_hash(request.user)
+    if subject_hash is None:
+        return _identity_needed(request, "tracker/identity_needed.html")
+    form = AccessFilterForm(
+        request.GET if any(key in request.GET for key in ("date_from", "date_to", "agency", "case_ref")) else None,
+        agencies=selectors.agencies_for_filter(),
+        case_refs=selectors.access_log_case_refs(subject_hash=subject_hash),
+    )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    page, rows = selectors.access_log_page(user=request.user, subject_hash=subject_hash, filters=form.filters(),
+                                           page_number=request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return _private(render(request, "tracker/data_access.html", {
+        "form": form, "page": page, "rows": rows, "page_query": query.urlencode(),
+        "unread_answers": selectors.unread_answers_count(user=request.user),
+    }, status=status))
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def concern(request, sequence: int):
+    subject_hash = selectors.citizen_subject_hash(request.user)
+    entry = selectors.access_entry_for_citizen(subject_hash=subject_hash, sequence=sequence)
+    form = ConcernForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.privacy_inquiry_create(citizen=request.user, entry=entry,
+                                                message=form.cleaned_data["message"])
+            except TrackerError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Your question has been sent to the office's privacy officer."))
+                return redirect("tracker:my_inquiries")
+        status = 400
+    return _private(render(request, "tracker/concern.html", {
+        "entry": entry, "description": selectors.entry_description(entry), "form": form,
+    }, status=status))
+
+
+@citizen_required
+@require_GET
+@never_cache
+def my_inquiries(request):
+    inquiries = selectors.inquiries_for_citizen(user=request.user)
+    unread = {inquiry.pk for inquiry in inquiries if inquiry.has_unread_answer}
+    services.privacy_answers_mark_seen(citizen=request.user)
+    return _private(render(request, "tracker/my_inquiries.html", {"inquiries": inquiries, "unread": unread}))
+
+
+# --- Privacy officers -----------------------------------------------------------------------
+
+def official_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_authenticated and request.user.is_official):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@official_required
+@require_GET
+@never_cache
+def privacy_inquiries(request):
+    return _private(render(request, "tracker/privacy_inquiries.html", {
+        "is_privacy_officer": bool(selectors.privacy_office_ids(user=request.user)),
+        "inquiries": selectors.inquiries_for_privacy_officer(user=request.user),
+    }))
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def privacy_inquiry(request, public_id):
+    inquiry = selectors.inquiry_for_privacy_officer(user=request.user, public_id=public_id)
+    form = InquiryAnswerForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.privacy_inquiry_answer(inquiry=inquiry, officer=request.user,
+                                                answer=form.cleaned_data["answer"])
+            except TrackerError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Your answer has been sent to the citizen."))
+                return redirect("tracker:privacy_inquiries")
+        status = 400
+    return _private(render(request, "tracker/privacy_inquiry.html", {
+        "inquiry": inquiry, "description": selectors.entry_description(inquiry.entry), "form": form,
+    }, status=status))
+
+
+# --- Un-refunded money ----------------------------------------------------------------------
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def refunds(request):
+    if selectors.citizen_subject_hash(request.user) is None:
+        return _identity_needed(request, "tracker/refunds_identity.html")
+    if request.method == "POST":
+        try:
+            inquiry = services.refund_inquiry_start(citizen=request.user)
+        except TrackerError as exc:
+            messages.error(request, exc.message)
+            return redirect("tracker:refunds")
+        return redirect("tracker:refund_inquiry", public_id=inquiry.public_id)
+    return _private(render(request, "tracker/refunds.html", {
+        "latest": selectors.refund_inquiry_latest(user=request.user),
+        "items": selectors.refund_items(),
+    }))
+
+
+def _refund_context(request, inquiry) -> dict:
+    services.refund_answers_collect(inquiry=inquiry, actor=request.user,
+                                    ip_address=get_client_ip_address(request))
+    summary = selectors.refund_summary(inquiry=inquiry)
+    claims = list(inquiry.claims.select_related("petition").order_by("id"))
+    claimed = {claim.item_code for claim in claims}
+    return {"inquiry": inquiry, "summary": summary, "claims": claims,
+            "claimable": [row for row in summary.with_money if row.fetch.item.code not in claimed]}
+
+
+@citizen_required
+@require_GET
+@never_cache
+def refund_inquiry(request, public_id):
+    inquiry = selectors.refund_inquiry_for_citizen(user=request.user, public_id=public_id)
+    return _private(render(request, "tracker/refund_inquiry.html", _refund_context(request, inquiry)))
+
+
+@citizen_required
+@require_GET
+@never_cache
+def refund_answers(request, public_id):
+    """The live part of the inquiry page, polled with htmx until every agency has answered."""
+    inquiry = selectors.refund_inquiry_for_citizen(user=request.user, public_id=public_id)
+    return _private(render(request, "tracker/includes/refund_answers.html", _refund_context(request, inquiry)))
+
+
+def _claim_forms(data, claimable, claim_types):
+    """One small form per claim type for its own questions (the bank account is asked once)."""
+    forms = []
+    for row in claimable:
+        petition_type = claim_types.get(row.fetch.item.code)
+        if petition_type is None:
+            continue
+        _bank_key, specs = services.claim_form_specs(petition_type)
+        forms.append({"row": row, "petition_type": petition_type,
+                      "form": AnswersForm(data, specs=specs, prefix=row.fetch.item.code) if specs else None})
+    return forms
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def refund_apply(request, public_id):
+    inquiry = selectors.refund_inquiry_for_citizen(user=request.user, public_id=public_id)
+    context = _refund_context(request, inquiry)
+    if context["summary"].pending or not context["claimable"]:
+        return redirect("tracker:refund_inquiry", public_id=inquiry.public_id)
+    data = request.POST if request.method == "POST" else None
+    bank_form = BankAccountForm(data)
+    claim_forms = _claim_forms(data, context["claimable"], services.refund_claim_types())
+    status = 200
+    if request.method == "POST":
+        valid = bank_form.is_valid()
+        valid = all([valid] + [entry["form"].is_valid() for entry in claim_forms if entry["form"]])
+        if valid:
+            answers = {entry["row"].fetch.item.code: entry["form"].answers() if entry["form"] else {}
+                       for entry in claim_forms}
+            try:
+                filed = services.refund_claims_file(
+                    inquiry=inquiry, applicant=request.user,
+                    bank_account={"bank": bank_form.cleaned_data["bank"], "number": bank_form.cleaned_data["number"]},
+                    answers_by_item=answers,
+                )
+            except TrackerError as exc:
+                bank_form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("%(count)d refund claim(s) filed: %(receipts)s") % {
+                    "count": len(filed), "receipts": ", ".join(p.receipt_no for p in filed)})
+                return redirect("tracker:refund_inquiry", public_id=inquiry.public_id)
+        status = 400
+    return _private(render(request, "tracker/refund_apply.html", {
+        **context, "bank_form": bank_form, "claim_forms": claim_forms,
+    }, status=status))
