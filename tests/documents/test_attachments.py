@@ -19,6 +19,23 @@ from .factories import minimal_pdf
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; Korean, the default, is checked once below."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def test_refusals_are_in_korean_by_default(citizen, office):
+    from django.utils import translation
+
+    with translation.override("ko"), pytest.raises(AttachmentRejected) as refused:
+        _store(citizen, office, "virus.pdf", b"MZ\x90\x00 not a pdf")
+    assert "PDF, JPEG, PNG 파일만" in str(refused.value.message)
+
+
 def _store(citizen, office, name, content, content_type="application/pdf"):
     return attachment_store(
         uploaded_file=SimpleUploadedFile(name, content, content_type=content_type),
