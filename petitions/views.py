@@ -269,6 +269,7 @@ def _detail_context(request, petition: Petition) -> dict:
         "petition": petition,
         "progress": selectors.petition_fetches(petition),
         "steps": selectors.progress_steps(petition),
+        "timeline": selectors.petition_timeline(petition),
     } | ({"supplement": supplement} if supplement else {}) | {"snapshot": snapshot}
 
 
@@ -278,7 +279,6 @@ def my_petition_detail(request, receipt_no):
     petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
     context = _detail_context(request, petition)
     context.update({
-        "timeline": selectors.petition_timeline(petition),
         "documents": selectors.petition_documents(petition),
         "supplements": selectors.petition_supplements(petition),
         "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),
