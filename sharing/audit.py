@@ -69,9 +69,12 @@ def log_personal_data_access(*, action, subject_hash, case_ref, office, actor, i
     if action not in ACTIONS:
         raise ValueError(f"Unknown access-log action {action!r}; one of {sorted(ACTIONS)}.")
     ip_address = AccessLogEntry._meta.get_field("ip_address").get_prep_value(ip_address or None)
+    # PostgreSQL serialises appends with the advisory lock: no savepoint needed. Elsewhere a
+    # collision on ``sequence`` is retried from a savepoint.
+    serialised = connection.vendor == "postgresql"
     for attempt in range(5):
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=not serialised):
                 _lock_chain()
                 last = AccessLogEntry.objects.order_by("-sequence").values_list("sequence", "entry_hash").first()
                 sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)

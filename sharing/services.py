@@ -117,50 +117,59 @@ def _provider_request(fetch_request: FetchRequest) -> ProviderRequest:
 
 
 def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
-    """Moves a fetch to "fetching" if it is due; returns it with the outcome word."""
-    with transaction.atomic():
-        fetch_request = (
-            FetchRequest.objects.select_for_update(of=("self",))
-            .select_related("item__agency", "office", "requested_by")
-            .filter(pk=fetch_request_id)
-            .first()
-        )
-        if fetch_request is None:
-            return None, "missing"
-        now = timezone.now()
-        agency = fetch_request.item.agency
-        if fetch_request.state in {State.FETCHED, State.FAILED, State.REFUSED}:
-            return None, "done"
-        if fetch_request.state == State.FETCHING:
-            stale_at = fetch_request.updated_at + timedelta(seconds=agency.timeout_seconds) + STALE_FETCHING_GRACE
-            if now < stale_at:
-                return None, "busy"
-        elif fetch_request.next_attempt_at and fetch_request.next_attempt_at > now + timedelta(seconds=1):
-            # A duplicate delivery: the scheduled attempt will come at its time.
-            return None, "early"
-        if not agency.enabled:
-            _hold(fetch_request, "agency_disabled", now + timedelta(seconds=agency.circuit_reset_seconds))
-            return None, "held"
-        permission = circuit.allow(agency)
-        if not permission.allowed:
-            retry_at = now + timedelta(seconds=permission.retry_after + random.uniform(0, 1))
-            _hold(fetch_request, "circuit_open", retry_at)
-            return None, "held"
-        fetch_request.state = State.FETCHING
-        fetch_request.attempts += 1
-        fetch_request.txn_id = str(uuid.uuid4())
-        fetch_request.next_attempt_at = None
-        fetch_request.save(update_fields=["state", "attempts", "txn_id", "next_attempt_at", "updated_at"])
-        return fetch_request, "claimed"
+    """Moves a fetch to "fetching" if it is due; returns it with the outcome word.
+
+    Optimistic: the row is read, then changed only if it is still as it was read (same state
+    and ``updated_at``), so of two deliveries of the same task exactly one claims it.
+    """
+    fetch_request = (
+        FetchRequest.objects.select_related("item__agency", "office", "requested_by").filter(pk=fetch_request_id)
+        .first()
+    )
+    if fetch_request is None:
+        return None, "missing"
+    now = timezone.now()
+    agency = fetch_request.item.agency
+    if fetch_request.state in {State.FETCHED, State.FAILED, State.REFUSED}:
+        return None, "done"
+    if fetch_request.state == State.FETCHING:
+        stale_at = fetch_request.updated_at + timedelta(seconds=agency.timeout_seconds) + STALE_FETCHING_GRACE
+        if now < stale_at:
+            return None, "busy"
+    elif fetch_request.next_attempt_at and fetch_request.next_attempt_at > now + timedelta(seconds=1):
+        # A duplicate delivery: the scheduled attempt will come at its time.
+        return None, "early"
+    if not agency.enabled:
+        return None, _hold(fetch_request, "agency_disabled", now + timedelta(seconds=agency.circuit_reset_seconds))
+    permission = circuit.allow(agency)
+    if not permission.allowed:
+        retry_at = now + timedelta(seconds=permission.retry_after + random.uniform(0, 1))
+        return None, _hold(fetch_request, "circuit_open", retry_at)
+    changes = {"state": State.FETCHING, "attempts": fetch_request.attempts + 1, "txn_id": str(uuid.uuid4()),
+               "next_attempt_at": None, "updated_at": now}
+    if not _update_if_unchanged(fetch_request, changes):
+        return None, "busy"
+    return fetch_request, "claimed"
 
 
-def _hold(fetch_request: FetchRequest, code: str, retry_at) -> None:
-    fetch_request.state = State.AGENCY_UNAVAILABLE
-    fetch_request.error_code = code
-    fetch_request.error_detail = ""
-    fetch_request.next_attempt_at = retry_at
-    fetch_request.save(update_fields=["state", "error_code", "error_detail", "next_attempt_at", "updated_at"])
+def _update_if_unchanged(fetch_request: FetchRequest, changes: dict) -> bool:
+    claimed = FetchRequest.objects.filter(
+        pk=fetch_request.pk, state=fetch_request.state, updated_at=fetch_request.updated_at
+    ).update(**changes)
+    if claimed:
+        for name, value in changes.items():
+            setattr(fetch_request, name, value)
+    return bool(claimed)
+
+
+def _hold(fetch_request: FetchRequest, code: str, retry_at) -> str:
+    """The agency may not be asked now: wait in "agency unavailable" and come back at ``retry_at``."""
+    changes = {"state": State.AGENCY_UNAVAILABLE, "error_code": code, "error_detail": "",
+               "next_attempt_at": retry_at, "updated_at": timezone.now()}
+    if not _update_if_unchanged(fetch_request, changes):
+        return "busy"
     _enqueue(fetch_request, countdown=max(0.0, (retry_at - timezone.now()).total_seconds()))
+    return "held"
 
 
 def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
@@ -184,65 +193,68 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
     except Exception as exc:  # noqa: BLE001 (a bug must not leave the fetch "fetching" for ever)
         logger.exception("fetch %s: the provider raised %s", fetch_request.pk, type(exc).__name__)
         response, error = None, provider_errors.TransientError(type(exc).__name__, code="agency_error")
-    return _record(fetch_request.pk, request, response, error)
+    return _record(fetch_request, request, response, error)
 
 
 @transaction.atomic
-def _record(fetch_request_id: int, request: ProviderRequest, response, error) -> str:
-    fetch_request = (
-        FetchRequest.objects.select_for_update(of=("self",)).select_related("item__agency", "office",
-                                                                              "requested_by")
-        .get(pk=fetch_request_id)
-    )
-    if fetch_request.state != State.FETCHING or fetch_request.txn_id != request.txn_id:
-        return "superseded"
+def _record(fetch_request: FetchRequest, request: ProviderRequest, response, error) -> str:
     agency = fetch_request.item.agency
     now = timezone.now()
+    first_fetch = fetch_request.fetched_at is None
+    changes = {"updated_at": now, "error_code": "", "error_detail": "", "next_attempt_at": None}
+    if error is None:
+        changes.update(state=State.FETCHED, fetched_at=now)
+    else:
+        changes.update(error_code=error.code, error_detail=(error.detail or "")[:500])
+        if error.refusal:
+            changes["state"] = State.REFUSED
+        elif error.retryable and fetch_request.attempts < agency.max_attempts:
+            changes.update(state=State.RETRYING,
+                           next_attempt_at=now + timedelta(seconds=backoff_seconds(agency, fetch_request.attempts)))
+        else:
+            changes["state"] = State.FAILED
+    # Only the attempt that claimed the fetch records its outcome (an official's re-fetch may
+    # have started another in the meantime).
+    recorded = FetchRequest.objects.filter(
+        pk=fetch_request.pk, state=State.FETCHING, txn_id=request.txn_id
+    ).update(**changes)
+    if not recorded:
+        return "superseded"
+    for name, value in changes.items():
+        setattr(fetch_request, name, value)
+
     if error is None:
         circuit.record_success(agency)
-        FetchedData.objects.update_or_create(
-            fetch_request=fetch_request,
-            defaults={
-                "agency": agency, "txn_id": response.txn_id, "fetched_at": now, "issued_at": response.issued_at,
-                "fields": list(response.fields),
-                "payload_encrypted": crypto.encrypt_text(json.dumps(response.fields, ensure_ascii=False)),
-            },
-        )
-        fetch_request.state = State.FETCHED
-        fetch_request.fetched_at = now
-        fetch_request.error_code = fetch_request.error_detail = ""
+        values = {
+            "agency": agency, "txn_id": response.txn_id, "fetched_at": now, "issued_at": response.issued_at,
+            "fields": list(response.fields),
+            "payload_encrypted": crypto.encrypt_text(json.dumps(response.fields, ensure_ascii=False)),
+        }
+        # A first fetch (the common case) inserts; a re-fetch replaces the earlier answer.
+        if first_fetch:
+            FetchedData.objects.create(fetch_request=fetch_request, **values)
+        else:
+            FetchedData.objects.update_or_create(fetch_request=fetch_request, defaults=values)
         audit.log_personal_data_access(
             action="fetched", subject_hash=fetch_request.subject_hash, case_ref=fetch_request.case_ref,
             office=fetch_request.office, actor=fetch_request.requested_by, item_code=fetch_request.item.code,
             fields=list(response.fields), purpose=fetch_request.purpose_code,
             detail=f"{agency.code} txn {response.txn_id}",
         )
-        outcome = "fetched"
     else:
         logger.warning("fetch %s (case %s, item %s, agency %s, attempt %s): %s",
                        fetch_request.pk, fetch_request.case_ref, fetch_request.item.code, agency.code,
                        fetch_request.attempts, error.code)
-        fetch_request.error_code = error.code
-        fetch_request.error_detail = (error.detail or "")[:500]
         if error.refusal:
             circuit.record_success(agency)  # it answered: the agency is healthy
-            fetch_request.state = outcome = State.REFUSED
         elif error.retryable:
             circuit.record_failure(agency)
-            if fetch_request.attempts < agency.max_attempts:
-                fetch_request.state = outcome = State.RETRYING
-                fetch_request.next_attempt_at = now + timedelta(seconds=backoff_seconds(agency,
-                                                                                        fetch_request.attempts))
-                _enqueue(fetch_request, countdown=(fetch_request.next_attempt_at - now).total_seconds())
-            else:
-                fetch_request.state = outcome = State.FAILED
-        else:
-            fetch_request.state = outcome = State.FAILED
-    fetch_request.save()
+        if fetch_request.state == State.RETRYING:
+            _enqueue(fetch_request, countdown=(fetch_request.next_attempt_at - now).total_seconds())
     if not fetch_request.is_pending:
         case_ref = fetch_request.case_ref
         transaction.on_commit(lambda: _announce_if_settled(case_ref))
-    return str(outcome)
+    return str(fetch_request.state)
 
 
 def _announce_if_settled(case_ref: str) -> None:

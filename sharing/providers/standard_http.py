@@ -147,7 +147,9 @@ class StandardHttpProvider(BaseProvider):
             response = http_client().post(
                 item_url(agency, request.item_code),
                 content=token.encode("ascii"),
-                headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE},
+                # Request-Timeout tells the agency how long the portal waits (informational).
+                headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE,
+                         "Request-Timeout": f"{agency.timeout_seconds:g}"},
                 timeout=agency.timeout_seconds,
             )
         except httpx.TimeoutException as exc:

@@ -1,0 +1,296 @@
+"""Fetch benchmarks (``make bench``): a real Celery worker process against the sandbox over HTTP.
+
+1. Parallelism: a case of 4 items from 4 agencies whose sandbox latencies are 50, 100, 200
+   and 400 ms. Prints the median and p95 time from enqueue to all fetched, and the ratio of
+   the median to the slowest latency (target <= 1.3: the items are fetched in parallel).
+2. Throughput: sustained fetches per second with one worker at 0 ms added latency
+   (target >= 100/s).
+
+The worker is a separate process (threads pool) consuming the per-agency queues from Redis
+(``CELERY_BROKER_URL``, default redis://127.0.0.1:6379/15) and sharing the test database
+(PostgreSQL when ``DATABASE_URL`` is set, else an SQLite file). The sandbox agencies are
+seeded by the ``sandbox_agencies`` fixture and served by gunicorn, as deployed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from sharing import services
+from sharing.demo_catalogue import AGENCIES
+from sharing.models import Agency, FetchRequest, fetch_queue_name
+from sharing.types import FetchSpec
+from tests.factories import OfficeFactory
+
+BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+if not BROKER_URL.startswith(("redis://", "rediss://")):
+    BROKER_URL = "redis://127.0.0.1:6379/15"
+WORKER_CACHE_URL = os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/15")
+WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "16"))
+LATENCY_ROUNDS = int(os.environ.get("BENCH_LATENCY_ROUNDS", "30"))
+THROUGHPUT_FETCHES = int(os.environ.get("BENCH_THROUGHPUT_FETCHES", "600"))
+SANDBOX_WORKERS = int(os.environ.get("BENCH_SANDBOX_WORKERS", "2"))
+
+# Four items from four agencies, all granted for the same purpose, with the latency of each agency.
+CASE_ITEMS = [
+    ("mois", "resident_abstract", ["name", "address", "move_in_date"], 50),
+    ("scourt", "family_relation", ["name", "spouse"], 100),
+    ("nhis", "health_insurance_eligibility", ["name", "insured_type"], 200),
+    ("nts", "income_certificate", ["name", "total_income"], 400),
+]
+PURPOSE = "P-PENSION"
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The worker process must open the same test database: a file, not SQLite's shared memory."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(
+            Path(tempfile.gettempdir()) / f"portal-fetch-bench-{os.getpid()}.sqlite3"
+        )
+
+
+def _database_url() -> str:
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    user = params.get("USER") or ""
+    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    port = f":{params['PORT']}" if params.get("PORT") else ""
+    return f"postgres://{credentials}{params.get('HOST') or '127.0.0.1'}{port}/{params['NAME']}"
+
+
+@pytest.fixture
+def celery_to_redis(monkeypatch):
+    """This process sends tasks to the real broker instead of running them itself."""
+    from portal.celery import app
+
+    monkeypatch.setenv("CELERY_BROKER_URL", BROKER_URL)  # Celery prefers the variable to its settings
+
+    saved = {key: app.conf.get(key) for key in ("task_always_eager", "broker_url", "broker_transport_options")}
+    app.conf.task_always_eager = False
+    app.conf.broker_url = BROKER_URL
+    app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    app._pool = None
+    queues = [fetch_queue_name(code) for code, *_ in AGENCIES]
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in queues:
+            try:
+                channel.queue_purge(queue)
+            except Exception:  # noqa: BLE001 (a queue that does not exist yet)
+                pass
+    yield app
+    app.conf.update(saved)
+    app._pool = None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _service_env() -> dict:
+    env = os.environ.copy()
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "PORTAL_VAR_DIR": str(settings.VAR_DIR),  # the same portal key pairs as this process
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": BROKER_URL,
+        "CACHE_URL": WORKER_CACHE_URL,
+        "LOG_LEVEL": "WARNING",
+    })
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    return env
+
+
+def _stop(process: subprocess.Popen, log_path: Path) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    if process.returncode not in (0, -15):
+        print(log_path.read_text()[-4000:])
+
+
+@pytest.fixture
+def sandbox_server(sandbox_agencies, tmp_path):
+    """The sandbox agencies behind gunicorn (threads, persistent database connections), as deployed.
+
+    ``live_server`` opens a database connection per request; a real server keeps them.
+    """
+    port = _free_port()
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--worker-class", "gthread", "--workers", str(SANDBOX_WORKERS), "--threads", "8",
+             "--log-level", "warning"],
+            env=_service_env(), stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise AssertionError(f"gunicorn did not start: {log_path.read_text()[-2000:]}")
+            time.sleep(0.2)
+        for agency in Agency.objects.all():
+            agency.base_url = f"{url}/sandbox/agencies/{agency.code}/"
+            agency.save(update_fields=["base_url"])
+        yield url, process.pid
+    finally:
+        _stop(process, log_path)
+
+
+@pytest.fixture
+def worker(celery_to_redis, sandbox_server, tmp_path):
+    queues = ",".join(fetch_queue_name(code) for code, *_ in AGENCIES)
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=threads",
+             f"--concurrency={WORKER_CONCURRENCY}", "-Q", queues, "--loglevel=WARNING", "--without-gossip",
+             "--without-mingle", "--without-heartbeat", "-n", f"fetch-bench-{os.getpid()}@%h"],
+            env=_service_env(), stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
+        )
+    try:
+        yield process
+    finally:
+        _stop(process, log_path)
+
+
+def _person(sandbox) -> str:
+    return sandbox.people[0]["rrn"]
+
+
+def _create_case(case_ref: str, office, rrn: str, items=CASE_ITEMS) -> None:
+    services.fetch_requests_create(case_ref=case_ref, office=office, items=[
+        FetchSpec(item_code=item_code, fields=fields, purpose_code=PURPOSE, subject_kind="person", subject_id=rrn)
+        for _agency, item_code, fields, _latency in items
+    ])
+
+
+def _wait_settled(case_refs: list[str], *, deadline_seconds: float, poll: float) -> float:
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        if not FetchRequest.objects.filter(case_ref__in=case_refs, state__in=FetchRequest.PENDING_STATES).exists():
+            return time.perf_counter()
+        time.sleep(poll)
+    states = dict(FetchRequest.objects.filter(case_ref__in=case_refs).values_list("item__code", "state")[:10])
+    raise AssertionError(f"not settled within {deadline_seconds}s: {states}")
+
+
+def _assert_all_fetched(case_refs: list[str]) -> None:
+    failures = list(FetchRequest.objects.filter(case_ref__in=case_refs).exclude(
+        state=FetchRequest.State.FETCHED).values_list("item__code", "state", "error_code", "error_detail")[:5])
+    assert not failures, failures
+
+
+def _cpu_seconds(pid: int, *, with_children: bool = False) -> float:
+    """CPU time (user + system) a process has used, from /proc; with its direct children if asked."""
+    pids = [pid]
+    if with_children:
+        try:
+            pids += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            pass
+    total = 0.0
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandbox_server, worker):
+    worker_process, sandbox_url, sandbox_pid = worker, *sandbox_server
+    office = OfficeFactory(code="jongno", name_ko="종로구청", name_en="Jongno-gu Office")
+    rrn = _person(sandbox_agencies)
+    for agency_code, *_rest in CASE_ITEMS:
+        sandbox_agencies.set_faults(agency_code, latency_ms=0, jitter_ms=0)
+
+    # Warm up: the worker is ready, connections are open, and the subject exists at every agency.
+    warmup = [f"2099-9{n:06d}" for n in range(3)]
+    for case_ref in warmup:
+        _create_case(case_ref, office, rrn)
+    _wait_settled(warmup, deadline_seconds=90, poll=0.05)
+    _assert_all_fetched(warmup)
+
+    # 1. One case, four agencies at 50/100/200/400 ms.
+    for agency_code, _item, _fields, latency in CASE_ITEMS:
+        sandbox_agencies.set_faults(agency_code, latency_ms=latency, jitter_ms=0)
+    durations = []
+    for n in range(LATENCY_ROUNDS):
+        case_ref = f"2099-1{n:06d}"
+        started = time.perf_counter()
+        _create_case(case_ref, office, rrn)
+        durations.append(_wait_settled([case_ref], deadline_seconds=30, poll=0.005) - started)
+        _assert_all_fetched([case_ref])
+    slowest = max(latency for *_rest, latency in CASE_ITEMS) / 1000
+    median, p95 = statistics.median(durations), _percentile(durations, 0.95)
+    ratio = median / slowest
+
+    # 2. Sustained fetches per second, one worker, no added latency.
+    for agency_code, *_rest in CASE_ITEMS:
+        sandbox_agencies.set_faults(agency_code, latency_ms=0, jitter_ms=0)
+    cases = [f"2099-2{n:06d}" for n in range(max(1, THROUGHPUT_FETCHES // len(CASE_ITEMS)))]
+    from django.db import transaction
+
+    cpu_before = (_cpu_seconds(worker_process.pid), _cpu_seconds(sandbox_pid, with_children=True))
+    started = time.perf_counter()
+    with transaction.atomic():  # enqueued together on commit
+        for case_ref in cases:
+            _create_case(case_ref, office, rrn)
+    finished = _wait_settled(cases, deadline_seconds=600, poll=0.02)
+    _assert_all_fetched(cases)
+    fetches = len(cases) * len(CASE_ITEMS)
+    per_second = fetches / (finished - started)
+    worker_cpu = (_cpu_seconds(worker_process.pid) - cpu_before[0]) / fetches
+    sandbox_cpu = (_cpu_seconds(sandbox_pid, with_children=True) - cpu_before[1]) / fetches
+
+    print()
+    print(f"fetch bench ({connection.vendor}, broker {BROKER_URL}, one worker process with "
+          f"{WORKER_CONCURRENCY} threads; sandbox on gunicorn {SANDBOX_WORKERS}x8 threads; {os.cpu_count()} CPUs, "
+          f"load {os.getloadavg()[0]:.1f})")
+    print(f"  case of 4 items from 4 agencies at 50/100/200/400 ms, {LATENCY_ROUNDS} rounds, enqueue -> all fetched:")
+    print(f"    median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+          f"min {min(durations) * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms")
+    print(f"    median / slowest latency (400 ms) = {ratio:.2f} (target <= 1.3)")
+    print(f"  sustained: {fetches} fetches in {finished - started:.2f} s = {per_second:.0f} fetches/s "
+          f"(target >= 100/s)")
+    print(f"  CPU per fetch: portal worker {worker_cpu * 1000:.1f} ms, sandbox agencies {sandbox_cpu * 1000:.1f} ms "
+          f"(the worker alone could sustain ~{1 / worker_cpu:.0f} fetches/s per CPU)")
+    assert ratio < 2.0, "fetches of one case do not run in parallel"
