@@ -271,6 +271,10 @@ class SubmitForm(forms.Form):
     )
 
 
+class FetchUploadForm(forms.Form):
+    document = DocumentUploadField(label=_("The document (PDF, JPEG or PNG, at most 10 MB)"))
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))

@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
-from .models import FormField, Petition, PetitionCategory, PetitionType, RequiredInformation, SupplementRequest
+from .models import (
+    FormField,
+    Petition,
+    PetitionCategory,
+    PetitionType,
+    PetitionUpload,
+    RequiredInformation,
+    SupplementRequest,
+)
 
 S = Petition.Status
 
@@ -121,6 +129,26 @@ def petition_fetches(petition: Petition) -> dict:
     fetches = fetch_requests_for_case(petition.receipt_no) if petition.receipt_no else []
     done = sum(1 for fetch in fetches if not fetch.is_pending)
     return {"fetches": fetches, "done": done, "total": len(fetches), "pending": done < len(fetches)}
+
+
+def fetch_request_of_petition(*, petition: Petition, fetch_id: int):
+    """A fetch of this petition's case, or 404 (a forged id)."""
+    from sharing.models import FetchRequest
+
+    fetch_request = (
+        FetchRequest.objects.filter(pk=fetch_id, case_ref=petition.receipt_no).select_related("item").first()
+    )
+    if fetch_request is None:
+        raise Http404
+    return fetch_request
+
+
+def items_uploaded_instead(petition: Petition) -> set[str]:
+    """Codes of the items the citizen supplied as documents instead of having them fetched."""
+    return set(
+        PetitionUpload.objects.filter(petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM)
+        .values_list("reference", flat=True)
+    )
 
 
 def petition_documents(petition: Petition) -> list:

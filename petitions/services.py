@@ -372,6 +372,33 @@ def petition_withdraw(*, petition: Petition, actor: User, reason: str = "") -> P
 
 
 @transaction.atomic
+def petition_upload_instead_of_fetch(*, petition: Petition, fetch_request, actor: User, uploaded_file) -> PetitionUpload:
+    """The citizen uploads the document themselves when an item could not be fetched."""
+    from sharing.documents.errors import AttachmentRejected
+    from sharing.documents.services import attachment_store
+    from sharing.models import FetchRequest
+
+    petition = Petition.objects.select_for_update().get(pk=petition.pk)
+    if petition.status in {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.DRAFT}:
+        raise PetitionError(_("Documents can no longer be added to this petition."))
+    if fetch_request.case_ref != petition.receipt_no:
+        raise PetitionError(_("This information does not belong to this petition."))
+    if fetch_request.state not in {FetchRequest.State.FAILED, FetchRequest.State.REFUSED}:
+        raise PetitionError(_("This information is being fetched for you; there is nothing to upload."))
+    item = fetch_request.item
+    title = item.replaces_ko or item.name_ko
+    try:
+        document = attachment_store(uploaded_file=uploaded_file, case_ref=petition.receipt_no,
+                                    owner=petition.applicant, issuing_office=petition.office, title=title)
+    except AttachmentRejected as exc:
+        raise PetitionError(exc.message) from exc
+    return PetitionUpload.objects.create(
+        petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=item.code, title=title,
+        document_id=str(document.pk),
+    )
+
+
+@transaction.atomic
 def supplement_request(*, petition: Petition, actor: User, message: str, field_keys: list[str] | None = None,
                        documents_requested: bool = False, due_date: datetime.date | None = None) -> SupplementRequest:
     field_keys = list(field_keys or [])

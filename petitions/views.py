@@ -24,6 +24,7 @@ from .forms import (
     AnswersForm,
     ApplicantForm,
     ConsentForm,
+    FetchUploadForm,
     IdentityCodeForm,
     IdentityStartForm,
     SubmitForm,
@@ -267,10 +268,28 @@ def _detail_context(request, petition: Petition) -> dict:
     supplement = petition.open_supplements[0] if petition.open_supplements else None
     return {
         "petition": petition,
+        "uploaded_items": selectors.items_uploaded_instead(petition),
         "progress": selectors.petition_fetches(petition),
         "steps": selectors.progress_steps(petition),
         "timeline": selectors.petition_timeline(petition),
     } | ({"supplement": supplement} if supplement else {}) | {"snapshot": snapshot}
+
+
+def _supplement_history(petition: Petition) -> list[dict]:
+    """Each supplement with the corrected answers as people read them, before and after."""
+    from .forms import spec_label
+
+    specs = {spec["key"]: spec for spec in petition.type_snapshot.get("fields", [])}
+    history = []
+    for supplement in selectors.petition_supplements(petition):
+        changes = [
+            (spec_label(specs[key]) if key in specs else key,
+             display_value(specs[key], supplement.previous_values.get(key)) if key in specs else "",
+             display_value(specs[key], value) if key in specs else str(value))
+            for key, value in supplement.new_values.items()
+        ]
+        history.append({"supplement": supplement, "changes": changes, "uploads": list(supplement.uploads.all())})
+    return history
 
 
 @citizen_required
@@ -280,7 +299,7 @@ def my_petition_detail(request, receipt_no):
     context = _detail_context(request, petition)
     context.update({
         "documents": selectors.petition_documents(petition),
-        "supplements": selectors.petition_supplements(petition),
+        "supplements": _supplement_history(petition),
         "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),
         "can_withdraw": petition.status not in {S.APPROVED, S.REJECTED, S.WITHDRAWN},
     })
@@ -293,6 +312,26 @@ def my_petition_progress(request, receipt_no):
     """The live part of the detail page, polled with htmx while work is in progress."""
     petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
     return render(request, "my/includes/progress.html", _detail_context(request, petition))
+
+
+@citizen_required
+@require_POST
+def my_petition_fetch_upload(request, receipt_no, fetch_id):
+    """Upload the document when an item could not be fetched."""
+    petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
+    fetch_request = selectors.fetch_request_of_petition(petition=petition, fetch_id=fetch_id)
+    form = FetchUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.petition_upload_instead_of_fetch(petition=petition, fetch_request=fetch_request,
+                                                      actor=request.user, uploaded_file=form.cleaned_data["document"])
+        except PetitionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your document has been added to the petition."))
+    else:
+        messages.error(request, " ".join(form.errors["document"]))
+    return redirect("petitions:my_detail", receipt_no=receipt_no)
 
 
 @citizen_required

@@ -171,7 +171,7 @@ def test_supplement_answer_through_the_page(filed, linked_client):
     supplement = SupplementRequest.objects.get(petition=filed)
     assert (supplement.previous_values, supplement.new_values) == ({"floor_area": 120}, {"floor_area": 95})
     detail = linked_client.get(reverse("petitions:my_detail", args=[filed.receipt_no])).content.decode()
-    assert "120" in detail and "95" in detail
+    assert "변경 부분 면적(㎡): 120 → 95" in detail
 
 
 def test_withdrawal_needs_confirmation(filed, linked_client):
@@ -246,3 +246,38 @@ def _pension_with_everything(user):
 
 def test_officials_do_not_use_citizen_pages(demo_types, official_client):
     assert official_client.get(reverse("petitions:my_list")).status_code == 404
+
+
+def test_citizen_uploads_the_document_when_a_fetch_failed(demo_types, linked_citizen, linked_client,
+                                                          linked_other_citizen):
+    from sharing.documents.models import EDocument
+
+    petition = file_building_use_change(linked_citizen)
+    other = file_building_use_change(linked_other_citizen)
+    failed = FetchRequest.objects.get(case_ref=petition.receipt_no, item__code="building_ledger")
+    FetchRequest.objects.filter(pk=failed.pk).update(state="failed", error_code="subject_not_found")
+    pending = FetchRequest.objects.get(case_ref=petition.receipt_no, item__code="land_use_plan")
+    detail = reverse("petitions:my_detail", args=[petition.receipt_no])
+    url = reverse("petitions:my_fetch_upload", args=[petition.receipt_no, failed.pk])
+    assert url in linked_client.get(detail).content.decode()
+
+    # Another case's fetch, or the fetch of a petition that is not yours: 404.
+    foreign = FetchRequest.objects.filter(case_ref=other.receipt_no).first()
+    upload = lambda: SimpleUploadedFile("ledger.pdf", pdf_bytes(), content_type="application/pdf")  # noqa: E731
+    assert linked_client.post(reverse("petitions:my_fetch_upload", args=[petition.receipt_no, foreign.pk]),
+                              {"document": upload()}).status_code == 404
+    assert linked_client.post(reverse("petitions:my_fetch_upload", args=[other.receipt_no, foreign.pk]),
+                              {"document": upload()}).status_code == 404
+
+    # Nothing to upload for an item still being fetched.
+    linked_client.post(reverse("petitions:my_fetch_upload", args=[petition.receipt_no, pending.pk]),
+                       {"document": upload()})
+    assert not petition.uploads.exists()
+
+    response = linked_client.post(url, {"document": upload()})
+    assert response.status_code == 302
+    stored = petition.uploads.get()
+    assert stored.reference == "building_ledger"
+    assert EDocument.objects.get(pk=stored.document_id).case_ref == petition.receipt_no
+    page = linked_client.get(detail).content.decode()
+    assert url not in page
