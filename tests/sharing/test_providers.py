@@ -146,3 +146,21 @@ def test_jwks_endpoint_publishes_the_portal_public_keys(client, db):
     assert all("d" not in key for key in body["keys"])
     assert {key["use"] for key in body["keys"]} == {"sig", "enc"}
     KeySet.import_key_set(body)
+
+
+@pytest.mark.django_db
+def test_answers_encrypted_to_a_previous_portal_key_still_open(agency, fake_agency, settings, tmp_path):
+    """Rotation of the portal's encryption key: the new key is listed first, the old one still decrypts."""
+    old_file, new_file = tmp_path / "enc-old.pem", tmp_path / "enc-new.pem"
+    settings.PORTAL_ENCRYPTION_KEY_FILES = [str(old_file)]
+    old_kid = keys.encryption_key().kid
+    settings.PORTAL_ENCRYPTION_KEY_FILES = [str(new_file), str(old_file)]
+    assert keys.encryption_key().kid != old_kid
+
+    original = keys.encryption_key
+    try:
+        # The agency still encrypts to the key it knew before the rotation.
+        keys.encryption_key = lambda: keys.encryption_keys()[1]
+        assert StandardHttpProvider().fetch(_request(agency)).fields
+    finally:
+        keys.encryption_key = original

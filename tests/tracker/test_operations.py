@@ -51,6 +51,7 @@ def fetch(catalogue, office, monkeypatch):
 def test_every_attempt_becomes_one_exchange(fetch, outcome, state, recorded, error_code, monkeypatch):
     fetch_request = fetch()
     monkeypatch.setattr("sharing.services.default_registry", {"standard-http": ScriptedProvider(outcome)})
+    monkeypatch.setattr("sharing.services.backoff_seconds", lambda agency, attempt: 60.0)  # no jitter to 0 s
     fetch_item.apply(args=[fetch_request.pk])
     fetch_request.refresh_from_db()
     assert fetch_request.state == state
