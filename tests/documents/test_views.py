@@ -228,3 +228,16 @@ def test_an_empty_code_is_a_form_error_not_a_miss(settings):
     assert _verify(client, "").status_code == 400
     assert _verify(client, "ZZZZ").status_code == 404
     assert _verify(client, "ZZZZ").status_code == 429
+
+
+def test_verify_and_fragment_pages_use_a_constant_number_of_queries(
+    document, citizen, office, citizen_client, django_assert_max_num_queries
+):
+    correction = issued_document(owner=citizen, office=office, supersedes=document)
+    with django_assert_max_num_queries(2):
+        assert _verify(Client(), document.display_code).status_code == 200
+    with django_assert_max_num_queries(2):
+        assert _verify(Client(), correction.display_code).status_code == 200
+    request = receipt_request(owner=citizen, office=office)
+    with django_assert_max_num_queries(4):  # session, user, request (+ document)
+        assert citizen_client.get(reverse("documents:request_status", args=[request.public_id])).status_code == 200
