@@ -104,6 +104,14 @@ def petition_for_applicant(*, user, receipt_no: str) -> Petition:
     return petition
 
 
+def own_petition_by_public_id(*, user, public_id) -> Petition:
+    """The applicant's petition (draft or filed) behind a wizard address, or 404 for anyone else."""
+    petition = Petition.objects.filter(applicant=user, public_id=public_id).select_related("petition_type").first()
+    if petition is None:
+        raise Http404
+    return petition
+
+
 def draft_for_applicant(*, user, public_id) -> Petition:
     petition = (
         Petition.objects.filter(applicant=user, public_id=public_id, status=S.DRAFT)

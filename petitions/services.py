@@ -9,6 +9,7 @@ import uuid
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.models import Office, User
@@ -208,10 +209,12 @@ def petition_draft_discard(*, petition: Petition) -> None:
 # --- Submission ---------------------------------------------------------------------------
 
 def _missing(petition: Petition, snapshot: dict) -> list[str]:
+    """What is still missing, in the language of the page."""
+    english = (get_language() or "ko").startswith("en")
     problems = []
     for spec in snapshot["fields"]:
         if spec["required"] and petition.data.get(spec["key"]) in (None, "", {}):
-            label = spec["label_en"] if petition.language == "en" else spec["label_ko"]
+            label = spec["label_en"] if english else spec["label_ko"]
             problems.append(_("“%(field)s” is not filled in.") % {"field": label})
     declined_uploads = set(
         petition.uploads.filter(purpose=PetitionUpload.Purpose.DECLINED_ITEM).values_list("reference", flat=True)
@@ -220,7 +223,7 @@ def _missing(petition: Petition, snapshot: dict) -> list[str]:
         if not mapping["consent_required"]:
             continue
         decision = petition.consents.get(mapping["item_code"])
-        name = mapping["item_name_ko"]
+        name = mapping["item_name_en"] if english else mapping["item_name_ko"]
         if decision is None:
             problems.append(_("Say whether we may fetch “%(item)s”.") % {"item": name})
         elif decision is False and mapping["item_code"] not in declined_uploads:

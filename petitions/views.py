@@ -153,9 +153,12 @@ def wizard_start(request, slug):
 def wizard_step(request, slug, public_id, step):
     if step not in WIZARD_STEPS or step == "notes":
         raise Http404
-    petition = selectors.draft_for_applicant(user=request.user, public_id=public_id)
+    petition = selectors.own_petition_by_public_id(user=request.user, public_id=public_id)
     if petition.petition_type.slug != slug:
         raise Http404
+    if not petition.is_draft:
+        # A double click, a replayed submit or an old bookmark: the petition is filed already.
+        return redirect("petitions:my_detail", receipt_no=petition.receipt_no)
     reached = WIZARD_STEPS.index(petition.wizard_step) if petition.wizard_step in WIZARD_STEPS else 0
     if WIZARD_STEPS.index(step) > max(reached, 1):
         return redirect(_step_url(petition, WIZARD_STEPS[max(reached, 1)]))
@@ -165,7 +168,7 @@ def wizard_step(request, slug, public_id, step):
         return handler(request, petition)
     except PetitionError as exc:
         messages.error(request, exc.message)
-        return redirect("petitions:my_list")
+        return redirect(request.path)
 
 
 def _applicant_step(request, petition):

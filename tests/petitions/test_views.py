@@ -90,7 +90,7 @@ def test_wizard_end_to_end_with_resume_after_logout(demo_types, linked_client, l
     assert response["Location"] == reverse("petitions:my_detail", args=[petition.receipt_no])
     # A double click: the second post lands on the same petition.
     again = client.post(_step(petition, "review"), {"submit_token": token, "confirm": "on"})
-    assert again.status_code in (302, 404)
+    assert again["Location"] == reverse("petitions:my_detail", args=[petition.receipt_no])
     assert Petition.objects.filter(applicant=linked_citizen).count() == 1
 
     detail = client.get(reverse("petitions:my_detail", args=[petition.receipt_no]))
@@ -281,3 +281,15 @@ def test_citizen_uploads_the_document_when_a_fetch_failed(demo_types, linked_cit
     assert EDocument.objects.get(pk=stored.document_id).case_ref == petition.receipt_no
     page = linked_client.get(detail).content.decode()
     assert url not in page
+
+
+def test_submitting_with_missing_answers_says_what_is_missing(demo_types, linked_client, linked_citizen):
+    petition_type = PetitionType.objects.get(slug="moving-in-report")
+    draft = services.petition_draft_start(petition_type=petition_type, applicant=linked_citizen)
+    services.petition_draft_update_step(petition=draft, next_step="review")
+    url = _step(draft, "review")
+    response = linked_client.post(url, {"submit_token": str(draft.submit_token), "confirm": "on"}, follow=True)
+    assert response.status_code == 200
+    assert "‘새 주소’을(를) 입력하지 않았습니다." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == S.DRAFT
