@@ -35,7 +35,6 @@ from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher  # noqa: E402
 
-logger = logging.getLogger(__name__)
 
 PDF_VARIANT = "pdf/a-3a"
 STYLESHEET = Path(__file__).resolve().parent / "pdf" / "document.css"

@@ -25,7 +25,6 @@ def main(count: int) -> None:
 
     from sharing.documents import codes, rendering
     from sharing.documents.seal import seal_sign
-    from sharing.documents.services import verify_url
     from tests.bench.test_render_bench import receipt_context
 
     for index in range(count):

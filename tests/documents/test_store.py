@@ -14,7 +14,7 @@ from sharing.documents.errors import ImmutableDocumentError
 from sharing.documents.models import DocumentRequest, EDocument
 from sharing.documents.services import documents_retention_purge
 
-from .factories import issued_document, minimal_pdf
+from .factories import issued_document
 
 pytestmark = pytest.mark.django_db
 
