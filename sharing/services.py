@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,7 +79,7 @@ def fetch_request_retry(*, fetch_request: FetchRequest, actor) -> FetchRequest:
     """An official fetches again, now, as the requester (also after a refusal or a finished fetch)."""
     if not actor.memberships.filter(office_id=fetch_request.office_id).exists():
         raise PermissionDenied
-    locked = FetchRequest.objects.select_for_update().select_related("item__agency").get(pk=fetch_request.pk)
+    locked = FetchRequest.objects.select_for_update(of=("self",)).select_related("item__agency").get(pk=fetch_request.pk)
     if locked.state in {State.WAITING, State.FETCHING}:
         raise RetryNotAllowed(_("This item is being fetched already."))
     locked.state = State.WAITING
@@ -90,6 +90,23 @@ def fetch_request_retry(*, fetch_request: FetchRequest, actor) -> FetchRequest:
     locked.save()
     _enqueue(locked)
     return locked
+
+
+def fetch_requests_requeue_due(*, stalled_after: timedelta = timedelta(minutes=10)) -> int:
+    """Queues again every pending fetch whose attempt is due but whose task was lost (a flushed
+    broker, a worker killed past the visibility timeout). Safe at any time: a fetch that is in
+    hand is claimed once, whatever the number of tasks."""
+    now = timezone.now()
+    due = (
+        FetchRequest.objects.filter(state__in=FetchRequest.PENDING_STATES, updated_at__lt=now - stalled_after)
+        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lt=now))
+        .select_related("item__agency")
+    )
+    count = 0
+    for fetch_request in due.iterator(chunk_size=500):
+        _enqueue(fetch_request)
+        count += 1
+    return count
 
 
 def backoff_seconds(agency, attempt: int) -> float:

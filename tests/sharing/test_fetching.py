@@ -317,3 +317,25 @@ def test_reencrypt_command_moves_data_to_the_newest_key(
     assert crypto.decrypt_text(fetch.subject_encrypted) == RRN
     data = FetchedData.objects.get()
     assert json.loads(crypto.decrypt_text(data.payload_encrypted))["name"] == "김민원"
+
+
+def test_requeue_command_queues_stalled_fetches_only(fetch, item, office, queued, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        [recent] = services.fetch_requests_create(case_ref="2026-0000077", office=office, items=[_spec()])
+    queued.clear()
+    long_ago = timezone.now() - timedelta(hours=1)
+    FetchRequest.objects.filter(pk=fetch.pk).update(updated_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("requeue_fetches")
+    assert [pk for pk, *_ in queued] == [fetch.pk]  # not the recent one
+    FetchRequest.objects.filter(pk=fetch.pk).update(state=State.FETCHED, updated_at=long_ago)
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("requeue_fetches")
+    assert queued == []
+    assert recent.pk != fetch.pk
