@@ -226,6 +226,12 @@ class Petition(models.Model):
     suspended_days = models.PositiveIntegerField(_("days the clock was stopped"), default=0)
     suspended_since = models.DateField(_("clock stopped since"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # The official working the petition (officer workspace): claimed by them or assigned by a supervisor.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_petitions",
+        verbose_name=_("assigned to"),
+    )
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -233,7 +239,32 @@ class Petition(models.Model):
         verbose_name = _("petition")
         verbose_name_plural = _("petitions")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["applicant", "status"], name="petitions_applicant_status")]
+        indexes = [
+            models.Index(fields=["applicant", "status"], name="petitions_applicant_status"),
+            # The officer queue: an office's open petitions by due date (the default sort) or
+            # by filing date, counted per status; an official's own open petitions.
+            models.Index(fields=["office", "due_date", "id"], name="petitions_queue_due",
+                         condition=models.Q(status__in=[
+                             "submitted", "collecting_information", "under_review", "supplement_requested",
+                             "supplement_submitted"])),
+            models.Index(fields=["office", "submitted_at", "id"], name="petitions_queue_submitted",
+                         condition=models.Q(status__in=[
+                             "submitted", "collecting_information", "under_review", "supplement_requested",
+                             "supplement_submitted"])),
+            # Counts per open status (with overdue and due today) read this index alone.
+            models.Index(fields=["office", "status", "due_date"], name="petitions_queue_status",
+                         condition=models.Q(status__in=[
+                             "submitted", "collecting_information", "under_review", "supplement_requested",
+                             "supplement_submitted"])),
+            # Any status (decided ones too) of an office, by due date.
+            models.Index(fields=["office", "status", "due_date"], name="petitions_office_status_due"),
+            models.Index(fields=["assigned_to", "due_date"], name="petitions_assignee_due",
+                         condition=models.Q(status__in=[
+                             "submitted", "collecting_information", "under_review", "supplement_requested",
+                             "supplement_submitted"])),
+            # The supervisor view: petitions decided this month.
+            models.Index(fields=["office", "decided_at"], name="petitions_office_decided"),
+        ]
 
     def __str__(self) -> str:
         return self.receipt_no or str(_("Draft"))
@@ -480,3 +511,43 @@ class RequiredInformation(models.Model):
             "subject_source": self.subject_source,
             "subject_field_key": self.subject_field_key,
         }
+
+
+# --- The officer workspace -------------------------------------------------------------------
+
+# Statuses a petition is worked in (on an office's queue); the partial indexes below cover
+# only these rows, so the queue stays fast however many decided petitions pile up.
+OPEN_STATUSES = (
+    Petition.Status.SUBMITTED,
+    Petition.Status.COLLECTING,
+    Petition.Status.UNDER_REVIEW,
+    Petition.Status.SUPPLEMENT_REQUESTED,
+    Petition.Status.SUPPLEMENT_SUBMITTED,
+)
+
+
+class InternalNote(models.Model):
+    """What officials write or do on a petition, for officials only (never shown to the citizen)."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        ASSIGNMENT = "assignment", _("Assignment")
+        REFETCH = "refetch", _("Information fetched again")
+
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="internal_notes", verbose_name=_("petition")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.petition} · {self.get_kind_display()}"

@@ -1,21 +1,472 @@
-"""The officials' workspace (/officer/). Every view here sits behind the second factor
-(portal.middleware.SecondFactorRequiredMiddleware) and refuses anyone who is not an
-official."""
+"""The officials' workspace (/officer/): the queue, the review page, decisions, the supervisor view.
+
+Every view here sits behind the second factor (portal.middleware.SecondFactorRequiredMiddleware)
+and refuses anyone who is not an official. A petition of an office the official is not a
+member of is a 404, whatever the URL and whether or not it exists.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
-from django.shortcuts import render
+import datetime
+from functools import wraps
 
-from portal.models import OfficeMembership
+from axes.helpers import get_client_ip_address
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.models import User
+
+from . import officer_selectors as selectors
+from . import officer_services as services
+from .calendar import add_working_days, local_today
+from .errors import PetitionError
+from .forms import display_value, spec_label
+from .models import OPEN_STATUSES, Petition
+
+S = Petition.Status
 
 
-def _require_official(request) -> None:
-    if not (request.user.is_authenticated and request.user.is_official):
-        raise Http404
+def official_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_authenticated and request.user.is_official):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
+def _english() -> bool:
+    return (get_language() or "ko").startswith("en")
+
+
+# --- Forms ----------------------------------------------------------------------------------
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Receipt number or applicant name"), max_length=100, required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    petition_type = forms.TypedChoiceField(label=gettext_lazy("Petition type"), required=False, coerce=int,
+                                           empty_value=None)
+    assignee = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False, choices=[
+        ("anyone", gettext_lazy("Anyone")), ("me", gettext_lazy("Me")), ("unassigned", gettext_lazy("Unassigned"))])
+    due = forms.ChoiceField(label=gettext_lazy("Due"), required=False, choices=[
+        ("", gettext_lazy("Any time")), ("today", gettext_lazy("Due today")), ("overdue", gettext_lazy("Overdue"))])
+    fetch_problems = forms.BooleanField(label=gettext_lazy("Only petitions with fetch problems"), required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=[
+        ("due", gettext_lazy("Due date (soonest first)")), ("submitted", gettext_lazy("Filed (oldest first)")),
+        ("submitted_desc", gettext_lazy("Filed (newest first)"))])
+    page = forms.IntegerField(required=False, min_value=1, max_value=100000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, petition_types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Open petitions")), ("all", _("All statuses"))] + [
+            (value, label) for value, label in S.choices if value != S.DRAFT]
+        self.fields["petition_type"].choices = [("", _("All types"))] + [
+            (str(t.pk), t.name) for t in petition_types]
+
+    def filters(self) -> selectors.QueueFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return selectors.QueueFilters(
+            status=data.get("status") or "", petition_type=data.get("petition_type"),
+            assignee=data.get("assignee") or "anyone", due=data.get("due") or "",
+            fetch_problems=bool(data.get("fetch_problems")), q=data.get("q") or "",
+            sort=data.get("sort") or "due", page=data.get("page") or 1,
+        )
+
+
+class ReceiptNumbersField(forms.MultipleChoiceField):
+    def valid_value(self, value):
+        return bool(selectors.RECEIPT_PATTERN.match(str(value)))
+
+
+class BulkAssignForm(forms.Form):
+    petitions = ReceiptNumbersField(label=gettext_lazy("Petitions"), error_messages={
+        "required": gettext_lazy("Choose at least one petition.")})
+    assignee = forms.ChoiceField(label=gettext_lazy("Assign to"))
+
+    def __init__(self, *args, officials=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.officials = {str(u.pk): u for u in officials}
+        self.fields["assignee"].choices = [("", _("Choose an official")), ("none", _("Nobody (unassign)"))] + [
+            (str(u.pk), f"{u.display_name} ({u.staff_number})" if u.staff_number else u.display_name)
+            for u in officials]
+
+    def assignee_user(self) -> User | None:
+        value = self.cleaned_data["assignee"]
+        return None if value == "none" else self.officials[value]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=gettext_lazy("Internal note"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=gettext_lazy("Seen by officials of the office only."))
+
+
+class RevealForm(forms.Form):
+    item = forms.SlugField(max_length=60, widget=forms.HiddenInput)
+    field = forms.SlugField(max_length=60, widget=forms.HiddenInput)
+    reason = forms.CharField(label=gettext_lazy("Reason for revealing"), max_length=300, error_messages={
+        "required": gettext_lazy("Give the reason for revealing the masked value.")})
+
+
+class ApproveForm(forms.Form):
+    decision = forms.CharField(label=gettext_lazy("Decision (shown on the result notice)"), max_length=2000,
+                               required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason for the rejection"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}), error_messages={
+                                 "required": gettext_lazy("Give the reason for the rejection; the citizen reads it "
+                                                          "in the notice.")})
+
+
+class SupplementForm(forms.Form):
+    message = forms.CharField(label=gettext_lazy("What is needed and why"), max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    field_keys = forms.MultipleChoiceField(label=gettext_lazy("Answers to correct"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    documents_requested = forms.BooleanField(label=gettext_lazy("Ask for documents to upload"), required=False)
+    due_date = forms.DateField(label=gettext_lazy("Answer by"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, petition: Petition, **kwargs):
+        kwargs.setdefault("initial", {"due_date": add_working_days(local_today(), 7)})
+        super().__init__(*args, **kwargs)
+        self.fields["field_keys"].choices = [
+            (spec["key"], spec_label(spec)) for spec in (petition.type_snapshot or {}).get("fields", [])]
+
+    def clean_due_date(self):
+        value = self.cleaned_data["due_date"]
+        if value <= local_today():
+            raise forms.ValidationError(_("The answer date must be after today."))
+        if value > local_today() + datetime.timedelta(days=90):
+            raise forms.ValidationError(_("The answer date must be within 90 days."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("field_keys") and not cleaned.get("documents_requested"):
+            raise forms.ValidationError(_("Name the answers to correct or ask for documents."))
+        return cleaned
+
+
+# --- The queue ------------------------------------------------------------------------------
+
+@official_required
+@require_GET
 def workspace(request):
-    _require_official(request)
-    memberships = OfficeMembership.objects.filter(user=request.user).select_related("office").order_by("office__name_ko")
-    return render(request, "officer/workspace.html", {"memberships": memberships})
+    memberships = selectors.memberships_for(user=request.user)
+    office_ids = [m.office_id for m in memberships]
+    supervised = [m.office_id for m in memberships if m.role == m.Role.SUPERVISOR]
+    form = QueueFilterForm(request.GET or None, petition_types=selectors.petition_types_for_filter())
+    status = 200
+    if request.GET and not form.is_valid():
+        status = 400
+    filters = form.filters() if request.GET else selectors.QueueFilters()
+    page = selectors.queue_page(user=request.user, office_ids=office_ids, filters=filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "officer/workspace.html", {
+        "memberships": memberships,
+        "form": form,
+        "filters": filters,
+        "queue": page,
+        "counts": selectors.queue_counts(office_ids=office_ids),
+        "assign_form": BulkAssignForm(officials=selectors.assignable_officials(office_ids=supervised))
+        if supervised else None,
+        "supervised_office_ids": supervised,
+        "page_query": query.urlencode(),
+    }, status=status)
+
+
+@official_required
+@require_POST
+def assign(request):
+    memberships = selectors.memberships_for(user=request.user)
+    supervised = [m.office_id for m in memberships if m.role == m.Role.SUPERVISOR]
+    if not supervised:
+        raise Http404
+    form = BulkAssignForm(request.POST, officials=selectors.assignable_officials(office_ids=supervised))
+    back = request.POST.get("next") or ""
+    back = back if back.startswith("/officer/") and "//" not in back else reverse("officer:workspace")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    receipt_nos = form.cleaned_data["petitions"]
+    petitions = list(Petition.objects.filter(receipt_no__in=receipt_nos, office_id__in=supervised))
+    if len(petitions) != len(set(receipt_nos)):
+        raise Http404  # a petition of another office, or one that does not exist
+    try:
+        changed = services.petitions_assign(petitions=petitions, assignee=form.assignee_user(), actor=request.user)
+    except PetitionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(count)d petition(s) assigned.") % {"count": changed})
+    return redirect(back)
+
+
+# --- The review page ------------------------------------------------------------------------
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_display(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def _mapping_by_item(petition: Petition) -> dict[str, dict]:
+    return {m["item_code"]: m for m in (petition.type_snapshot or {}).get("required_information", [])}
+
+
+def _fetch_panels(request, petition: Petition, reveal: dict | None) -> list[dict]:
+    """One panel per fetched item: only the mapped fields, read through the sharing API, which
+    writes one access-log entry per item shown (and "revealed" with the reason for a reveal)."""
+    from sharing.errors import NotFetchedYet
+    from sharing.services import personal_data_read
+
+    english = _english()
+    mappings = _mapping_by_item(petition)
+    ip_address = get_client_ip_address(request)
+    order = {code: index for index, code in enumerate(mappings)}
+    fetches = sorted(selectors.review_fetches(petition), key=lambda f: (order.get(f.item.code, len(order)), f.pk))
+    panels = []
+    for fetch in fetches:  # in the order the petition type lists its items
+        mapping = mappings.get(fetch.item.code, {})
+        labels = mapping.get("field_labels", {})
+        panel = {"fetch": fetch, "mapping": mapping, "fields": [], "revealed": None,
+                 "purpose": (mapping.get("purpose_en") if english else mapping.get("purpose_ko")) or ""}
+        if fetch.state == fetch.State.FETCHED:
+            revealing = reveal if reveal and reveal["item"] == fetch.item.code else None
+            try:
+                values = personal_data_read(
+                    fetch_request=fetch, actor=request.user, office=petition.office, purpose=fetch.purpose_code,
+                    ip_address=ip_address, reveal_fields=[revealing["field"]] if revealing else (),
+                    reason=revealing["reason"] if revealing else "",
+                )
+            except (NotFetchedYet, PermissionDenied):
+                values = None
+            if values is not None:
+                for key, value in values.items():
+                    ko, en = (labels.get(key) or [key, key])[:2]
+                    panel["fields"].append({
+                        "key": key, "label": (en if english and en else ko), "value": _display(value),
+                        "unique_id": key in fetch.unique_id_keys,
+                        "revealed": bool(revealing and revealing["field"] == key),
+                    })
+                panel["revealed"] = revealing
+        panels.append(panel)
+    return panels
+
+
+def _review_context(request, petition: Petition, *, reveal: dict | None = None, **bound) -> dict:
+    from sharing.documents.selectors import documents_for_case
+
+    memberships = selectors.memberships_for(user=request.user)
+    snapshot = petition.type_snapshot or {}
+    documents = documents_for_case(petition.receipt_no)
+    attachments = [d for d in documents if getattr(d, "kind", "") == "attachment" and d.is_issued]
+    supervisor = selectors.is_supervisor(memberships, petition.office_id)
+    can_decide = services.may_decide(petition=petition, user=request.user)
+    today = local_today()
+    running = petition.status in selectors.CLOCK_RUNNING and petition.due_date is not None
+    return {
+        "petition": petition,
+        "rows": [(spec_label(spec), display_value(spec, petition.data.get(spec["key"])))
+                 for spec in snapshot.get("fields", [])],
+        "panels": _fetch_panels(request, petition, reveal),
+        "attachments": attachments,
+        "documents": [d for d in documents if d not in attachments],
+        "timeline": selectors.timeline(petition),
+        "supplements": selectors.supplements(petition),
+        "notes": selectors.internal_notes(petition),
+        "is_open": petition.status in OPEN_STATUSES,
+        "can_claim": petition.status in OPEN_STATUSES and petition.assigned_to_id is None,
+        "can_decide": can_decide,
+        "is_supervisor": supervisor,
+        "decidable": petition.status in selectors.DECIDABLE,
+        "can_reject": petition.status in (S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED, S.SUPPLEMENT_REQUESTED),
+        "overdue": running and petition.due_date < today,
+        "due_today": running and petition.due_date == today,
+        "note_form": bound.get("note_form") or NoteForm(),
+        "approve_form": bound.get("approve_form") or ApproveForm(),
+        "reject_form": bound.get("reject_form") or RejectForm(),
+        "supplement_form": bound.get("supplement_form") or SupplementForm(petition=petition),
+        "reveal_form": bound.get("reveal_form"),
+        "refused": bound.get("refused"),
+    }
+
+
+def _review(request, petition: Petition, *, status: int = 200, **kwargs):
+    response = render(request, "officer/review.html", _review_context(request, petition, **kwargs), status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@official_required
+@require_GET
+@never_cache
+def review(request, receipt_no):
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    return _review(request, petition)
+
+
+@official_required
+@require_POST
+@never_cache
+def reveal(request, receipt_no):
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return _review(request, petition, status=400, reveal_form=form)
+    item, key = form.cleaned_data["item"], form.cleaned_data["field"]
+    fetch = next((f for f in selectors.review_fetches(petition) if f.item.code == item), None)
+    if fetch is None or key not in fetch.unique_id_keys or fetch.state != fetch.State.FETCHED:
+        form.add_error(None, _("This value cannot be revealed."))
+        return _review(request, petition, status=400, reveal_form=form)
+    return _review(request, petition, reveal={"item": item, "field": key, "reason": form.cleaned_data["reason"]})
+
+
+@official_required
+@require_POST
+def claim(request, receipt_no):
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    try:
+        services.petition_claim(petition=petition, actor=request.user)
+    except PetitionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Petition %(receipt_no)s is yours now.") % {"receipt_no": receipt_no})
+    if request.POST.get("next") == "queue":
+        return redirect("officer:workspace")
+    return redirect("officer:review", receipt_no=receipt_no)
+
+
+@official_required
+@require_POST
+def note(request, receipt_no):
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _review(request, petition, status=400, note_form=form)
+    services.internal_note_add(petition=petition, author=request.user, text=form.cleaned_data["text"])
+    messages.success(request, _("The note has been added."))
+    return redirect(reverse("officer:review", args=[receipt_no]) + "#notes")
+
+
+@official_required
+@require_POST
+def refetch(request, receipt_no, item_code):
+    from sharing.errors import SharingError
+
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    try:
+        fetch = services.petition_refetch(petition=petition, item_code=item_code, actor=request.user)
+    except (PetitionError, SharingError) as exc:
+        messages.error(request, exc.message)
+    else:
+        if fetch is None:
+            raise Http404
+        messages.success(request, _("“%(item)s” is being fetched again.") % {"item": fetch.item.name})
+    return redirect(reverse("officer:review", args=[receipt_no]) + "#information")
+
+
+def _decide(request, receipt_no, form_class, form_key, action):
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    kwargs = {"petition": petition} if form_class is SupplementForm else {}
+    form = form_class(request.POST, **kwargs)
+    if not form.is_valid():
+        return _review(request, petition, status=400, **{form_key: form})
+    try:
+        action(petition, form.cleaned_data)
+    except services.DecisionNotAllowed as exc:
+        return _review(request, petition, status=403, refused=exc.message, **{form_key: form})
+    except PetitionError as exc:
+        form.add_error(None, exc.message)
+        return _review(request, petition, status=400, **{form_key: form})
+    return None
+
+
+@official_required
+@require_POST
+def approve(request, receipt_no):
+    response = _decide(request, receipt_no, ApproveForm, "approve_form", lambda petition, data: (
+        services.petition_approve(petition=petition, actor=request.user, decision=data["decision"])))
+    if response is not None:
+        return response
+    messages.success(request, _("The petition is approved; the result notice is being issued."))
+    return redirect("officer:review", receipt_no=receipt_no)
+
+
+@official_required
+@require_POST
+def reject(request, receipt_no):
+    response = _decide(request, receipt_no, RejectForm, "reject_form", lambda petition, data: (
+        services.petition_reject(petition=petition, actor=request.user, reason=data["reason"])))
+    if response is not None:
+        return response
+    messages.success(request, _("The petition is rejected; the rejection notice is being issued."))
+    return redirect("officer:review", receipt_no=receipt_no)
+
+
+@official_required
+@require_POST
+def supplement(request, receipt_no):
+    response = _decide(request, receipt_no, SupplementForm, "supplement_form", lambda petition, data: (
+        services.petition_supplement_request(
+            petition=petition, actor=request.user, message=data["message"], field_keys=data["field_keys"],
+            documents_requested=data["documents_requested"], due_date=data["due_date"])))
+    if response is not None:
+        return response
+    messages.success(request, _("The supplement request has been sent; the processing clock is stopped."))
+    return redirect("officer:review", receipt_no=receipt_no)
+
+
+@official_required
+@require_GET
+@never_cache
+def attachment(request, receipt_no, public_id):
+    """An attachment of the petition shown inline (image or PDF); logged as a download."""
+    from sharing.documents.models import EDocument
+    from sharing.documents.services import document_open
+
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    document = EDocument.objects.filter(public_id=public_id, case_ref=petition.receipt_no,
+                                        kind=EDocument.Kind.ATTACHMENT).select_related("issuing_office").first()
+    if document is None:
+        raise Http404
+    handle = document_open(document=document, actor=request.user, ip_address=get_client_ip_address(request))
+    response = FileResponse(handle, as_attachment=False, filename=document.download_filename,
+                            content_type=document.media_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- The supervisor view --------------------------------------------------------------------
+
+@official_required
+@require_GET
+def overview(request):
+    memberships = selectors.memberships_for(user=request.user)
+    supervised = [m.office for m in memberships if m.role == m.Role.SUPERVISOR]
+    if not supervised:
+        raise Http404
+    return render(request, "officer/overview.html", {
+        "offices": [selectors.supervisor_overview(office=office) for office in supervised],
+    })
