@@ -1,0 +1,142 @@
+"""The official's side, end to end, in Chromium: officer1 logs in with the TOTP of the demo
+secret, finds the petition citizen1 filed, reviews the information fetched from the sandbox
+agencies (over real HTTP), requests a supplement; the citizen answers; the official approves;
+the citizen downloads the result notice. axe-core finds no serious or critical violation on
+any page of the way.
+
+The petition is filed through the services (the citizen's own browser journey has its own
+test); fetches and document rendering run eagerly, on commit, as the test settings say.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture
+def filed(sandbox_agencies):
+    from petitions.demo import demo_citizens_link, petition_types_seed
+    from portal.demo import seed as portal_seed
+    from portal.models import User
+    from tests.petitions.helpers import file_building_use_change
+
+    portal_seed()
+    petition_types_seed()
+    demo_citizens_link()
+    citizen = User.objects.get(username="citizen1")
+    person = sandbox_agencies.people[0]
+    return file_building_use_change(citizen, building_id=person["building_id"], pnu=person["pnu"])
+
+
+def _log_in(page, live_server, username, *, next_url):
+    from portal.demo import DEMO_PASSWORD
+
+    page.goto(f"{live_server.url}/account/login/?next={next_url}")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def _totp() -> str:
+    from django_otp.oath import totp
+
+    from portal.demo import demo_totp_key_hex
+
+    return f"{totp(bytes.fromhex(demo_totp_key_hex())):06d}"
+
+
+def _no_script_errors(page):
+    # KRDS's ui-script reads #container on scroll (reported to the foundation's owner).
+    assert [error for error in page.js_errors if "offsetTop" not in error] == []
+
+
+def test_officer_reviews_requests_a_supplement_and_approves(filed, page, phone_page, axe_check, live_server):
+    from petitions.models import Petition
+    from sharing.models import AccessLogEntry
+
+    petition = Petition.objects.get(pk=filed.pk)
+    assert petition.status == Petition.Status.UNDER_REVIEW  # every fetch came back from the sandbox
+    receipt_no = petition.receipt_no
+    review_path = f"/officer/petitions/{receipt_no}/"
+
+    # officer1: password, then the TOTP of the demo secret.
+    _log_in(page, live_server, "officer1", next_url="/officer/")
+    page.wait_for_url(re.compile(r"/account/two-factor/"))
+    axe_check(page)
+    page.locator("input[name=otp_token]").fill(_totp())
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/officer/$"))
+
+    # The queue: the petition is there, unassigned; officer1 opens it.
+    axe_check(page)
+    row = page.locator("table.officer-queue tr", has_text=receipt_no)
+    assert row.count() == 1
+    row.get_by_role("link", name=receipt_no).click()
+    page.wait_for_url(re.compile(review_path + "$"))
+
+    # The review page: the fetched information with its provenance, nothing unmasked.
+    information = page.locator("#information")
+    assert information.locator("article.officer-panel").count() == 3
+    text = information.inner_text()
+    assert "국토교통부" in text and "행정안전부" in text
+    assert filed.applicant_details["name"] in text
+    assert AccessLogEntry.objects.filter(case_ref=receipt_no, action="viewed").count() == 3
+    axe_check(page)
+
+    # Claim it, then ask for a supplement: the area is to be corrected.
+    page.locator("form.officer-claim button[type=submit]").click()
+    page.wait_for_url(re.compile(review_path + "$"))
+    supplement = page.locator(f"form[action='{review_path}supplement/']")
+    supplement.locator("textarea[name=message]").fill("변경 부분 면적을 건축물대장과 맞게 고쳐 주세요.")
+    box = supplement.locator("input[name=field_keys][value=floor_area]")
+    supplement.locator(f"label[for={box.get_attribute('id')}]").click()  # KRDS styles the label, not the box
+    assert box.is_checked()
+    supplement.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(review_path + "$"))
+    petition.refresh_from_db()
+    assert petition.status == Petition.Status.SUPPLEMENT_REQUESTED and petition.suspended_since is not None
+    axe_check(page)
+    _no_script_errors(page)
+
+    # citizen1 answers the supplement on a phone.
+    citizen = phone_page
+    _log_in(citizen, live_server, "citizen1", next_url=f"/my/petitions/{receipt_no}/")
+    citizen.wait_for_url(re.compile(rf"/my/petitions/{receipt_no}/$"))
+    citizen.goto(f"{live_server.url}/my/petitions/{receipt_no}/supplement/")
+    axe_check(citizen)
+    citizen.locator("input[name=floor_area]").fill("85")
+    citizen.locator("main form button[type=submit]").last.click()
+    citizen.wait_for_url(re.compile(rf"/my/petitions/{receipt_no}/$"))
+    petition.refresh_from_db()
+    assert petition.status == Petition.Status.SUPPLEMENT_SUBMITTED
+
+    # The official sees the answer and approves.
+    page.goto(live_server.url + review_path)
+    assert "85" in page.locator("#entered-title + dl").inner_text()
+    approve = page.locator(f"form[action='{review_path}approve/']")
+    approve.locator("textarea[name=decision]").fill("용도변경 신고를 수리합니다.")
+    approve.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(review_path + "$"))
+    petition.refresh_from_db()
+    assert petition.status == Petition.Status.APPROVED
+    axe_check(page)
+    _no_script_errors(page)
+
+    # The citizen downloads the result notice.
+    citizen.goto(f"{live_server.url}/my/petitions/{receipt_no}/")
+    link = citizen.locator("a.documents-download", has_text=receipt_no).filter(
+        has_text=re.compile("결과|Result")).first
+    link.wait_for(timeout=60_000)
+    with citizen.expect_download() as download_info:
+        link.click()
+    assert Path(download_info.value.path()).read_bytes()[:5] == b"%PDF-"
+    citizen.mouse.move(0, 0)  # the check is of the page at rest, not of the link's hover state
+    citizen.evaluate("document.activeElement && document.activeElement.blur()")
+    axe_check(citizen)
+    _no_script_errors(citizen)
