@@ -170,12 +170,11 @@ class _Progress:
 
 
 def flush_registers() -> None:
-    """Empties the registers (for another seed); grants and fault settings stay."""
-    with transaction.atomic():
-        models.Household.objects.update(head=None)
-        models.Parcel.objects.update(owner=None)
-        models.Building.objects.update(owner=None)
-        for name in reversed(TABLE_ORDER):
-            MODELS[name].objects.all().delete()
-        models.RegisterBlock.objects.all().delete()
-
+    """Empties the registers (to load another seed); agencies, grants and fault settings stay."""
+    tables = [MODELS[name]._meta.db_table for name in TABLE_ORDER] + [models.RegisterBlock._meta.db_table]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("TRUNCATE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+        else:
+            for table in reversed(tables):
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
