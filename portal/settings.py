@@ -136,8 +136,9 @@ INSTALLED_APPS = [
 SANDBOX_AGENCIES_ENABLED = env("SANDBOX_AGENCIES_ENABLED", DEBUG, cast=bool)
 if SANDBOX_AGENCIES_ENABLED:
     INSTALLED_APPS.append("sharing.sandbox.apps.SandboxConfig")
-# A sandbox request drawn to time out is held this long (plus one second) unless the client
-# sends its timeout in a Request-Timeout header; each agency may set its own hold in the admin.
+# A sandbox request drawn to time out is held past the client's timeout: the agency's own hold
+# (admin), else the Request-Timeout header, else the portal's Agency.timeout_seconds, else this
+# many seconds; plus one second.
 SANDBOX_TIMEOUT_HOLD_SECONDS = env("SANDBOX_TIMEOUT_HOLD_SECONDS", 30.0, cast=float)
 # The sandbox agencies' signing keys derive from this (default: SECRET_KEY).
 SANDBOX_KEY_SEED = env("SANDBOX_KEY_SEED", "")
