@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -164,4 +165,103 @@ def test_the_citizen_finds_refunds_at_four_agencies_and_claims_them_all(refund_d
         case_ref=inquiry.case_ref).count() == 8
     # KRDS's ui-script.js reads #container (absent from templates/base.html) on every scroll; that
     # is the base template's to fix. Any other script error fails the test.
+    assert [error for error in page.js_errors if "reading 'offsetTop'" not in error] == []
+
+
+# --- The other tracker pages in a browser (no worker needed) ---------------------------------
+
+def _log_in(page, live_server, username: str, next_url: str) -> None:
+    from portal.demo import DEMO_PASSWORD
+
+    page.goto(f"{live_server.url}/account/login/?next={next_url}")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def _second_factor(page) -> None:
+    from django_otp.oath import totp
+
+    from portal.demo import demo_totp_key_hex
+
+    page.wait_for_url(re.compile(r"/account/two-factor/"))
+    page.locator("input[name=otp_token]").fill(f"{totp(bytes.fromhex(demo_totp_key_hex())):06d}")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_a_concern_about_an_access_is_answered_and_stats_and_operations_are_accessible(page, axe_check,
+                                                                                       live_server):
+    from petitions.identity import ResidentRecord, resident_link_set
+    from portal.demo import seed as portal_seed
+    from portal.models import Office, User
+    from sharing import audit, crypto
+    from sharing.demo import seed as catalogue_seed
+    from sharing.tracker.demo import privacy_officers_seed
+    from sharing.tracker.models import Exchange, PrivacyInquiry
+
+    portal_seed()
+    catalogue_seed()
+    privacy_officers_seed()
+    rrn = "900101-1234567"
+    resident_link_set(user=User.objects.get(username="citizen1"), record=ResidentRecord(
+        name="김민원", rrn=rrn, phone="010-1234-5678", address="서울특별시 종로구 자하문로 10", district_code="11110"))
+    jongno = Office.objects.get(code="jongno")
+    officer = User.objects.get(username="officer1")
+    for action, actor in (("fetched", None), ("viewed", officer), ("revealed", officer)):
+        audit.log_personal_data_access(action=action, subject_hash=crypto.subject_hash(rrn), case_ref="2026-0000001",
+                                       office=jongno, actor=actor, item_code="vehicle_registration",
+                                       fields=["owner_name", "owner_rrn"], purpose="P-PARKING")
+    Exchange.objects.create(agency_code="mois", item_code="resident_abstract", outcome="ok", latency_ms=140,
+                            finished_at=timezone.now())
+
+    # The citizen reads the log and reports a concern about the reveal.
+    _log_in(page, live_server, "citizen1", "/my/data-access/")
+    page.wait_for_url(re.compile(r"/my/data-access/$"))
+    axe_check(page)
+    rows = page.locator(".tracker-table tbody tr")
+    assert rows.count() == 3 and "박담당" in rows.nth(0).inner_text() and "JN-2041" in rows.nth(0).inner_text()
+    rows.nth(0).locator("a[href$='/concern/']").click()
+    page.wait_for_url(re.compile(r"/concern/$"))
+    axe_check(page)
+    page.locator("textarea[name=message]").fill("왜 주민등록번호를 열람했는지 알고 싶습니다.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/my/data-access/inquiries/$"))
+    axe_check(page)
+    inquiry = PrivacyInquiry.objects.get()
+
+    # The public statistics page.
+    page.goto(live_server.url + "/stats/")
+    axe_check(page)
+    assert page.locator("svg.tracker-chart").count() == 4
+
+    # The privacy officer of Jongno answers behind the second factor.
+    page.context.clear_cookies()
+    _log_in(page, live_server, "supervisor1", "/officer/privacy/")
+    _second_factor(page)
+    page.wait_for_url(re.compile(r"/officer/privacy/$"))
+    axe_check(page)
+    page.locator(f"a[href$='/officer/privacy/{inquiry.public_id}/']").click()
+    page.wait_for_url(re.compile(r"/officer/privacy/[0-9a-f-]{36}/$"))
+    axe_check(page)
+    page.locator("textarea[name=answer]").fill("차량 소유자 본인 확인을 위해 열람했습니다.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/officer/privacy/$"))
+    inquiry.refresh_from_db()
+    assert inquiry.status == "answered"
+
+    # The administrator's operations view.
+    page.context.clear_cookies()
+    _log_in(page, live_server, "admin", "/officer/ops/")
+    _second_factor(page)
+    page.wait_for_url(re.compile(r"/officer/ops/$"))
+    axe_check(page)
+    assert page.locator("tr[data-agency=mois]").count() == 1
+
+    # The citizen sees the answer.
+    page.context.clear_cookies()
+    _log_in(page, live_server, "citizen1", "/my/data-access/inquiries/")
+    page.wait_for_url(re.compile(r"/my/data-access/inquiries/$"))
+    assert "차량 소유자 본인 확인을 위해 열람했습니다." in page.content()
     assert [error for error in page.js_errors if "reading 'offsetTop'" not in error] == []
