@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.apps import apps
-from django.conf import settings
 from django.db import transaction
 
 from sharing import demo_catalogue
@@ -140,7 +139,3 @@ def seed(*, stdout=None, residents: int = 2000, seed: int = DEFAULT_SEED, **opti
             f"  sandbox agencies: {created_agencies} new, grants: {created_grants} new, "
             f"residents: {added:,} new, portal agencies given keys: {configured}"
         )
-
-
-def sandbox_base_url() -> str:
-    return f"{settings.SITE_URL}/sandbox/agencies/"
