@@ -1,0 +1,238 @@
+"""The officer queue (/officer/, default sort, first page) with 1,000 and with 1,000,000
+petitions in PostgreSQL: median and p95 time of the page, their ratio (target ≤ 1.5), and the
+queries per page.
+
+Run with ``make bench`` and a PostgreSQL DATABASE_URL, for example
+``DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_officer make bench PYTEST_ARGS=tests/bench/test_queue_bench.py``.
+
+The petitions are spread like a portal that has run for years: five offices, the official's
+office holding 40 %; 90 % of all petitions decided (the history), 10 % open (the work), due
+dates of open petitions from three days overdue to fifteen days ahead. The same generator
+(seeded) makes the first 1,000 rows and then the other 999,000, written with COPY.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import random
+import statistics
+import time
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from petitions.calendar import local_today
+from petitions.models import Petition
+from portal.models import OfficeMembership
+from tests.conftest import login_verified
+from tests.factories import CitizenFactory, MembershipFactory, OfficeFactory, OfficialFactory
+from tests.petitions.factories import PetitionTypeFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SMALL = 1_000
+LARGE = int(os.environ.get("QUEUE_BENCH_PETITIONS", "1000000"))
+BATCH = 100_000
+REQUESTS = int(os.environ.get("QUEUE_BENCH_REQUESTS", "60"))
+S = Petition.Status
+OPEN = [S.SUBMITTED, S.COLLECTING, S.UNDER_REVIEW, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENT_SUBMITTED]
+DECIDED = [(S.APPROVED, 0.75), (S.REJECTED, 0.10), (S.WITHDRAWN, 0.05)]
+
+PETITION_COLUMNS = (
+    "public_id", "petition_type_id", "applicant_id", "status", "wizard_step", "receipt_no", "office_id",
+    "type_version", "type_snapshot", "applicant_details", "data", "consents", "submit_token", "language",
+    "submitted_at", "due_date", "suspended_days", "suspended_since", "decided_at", "assigned_to_id", "assigned_at",
+    "created_at", "updated_at",
+)
+FETCH_COLUMNS = (
+    "case_ref", "item_id", "office_id", "fields", "purpose_code", "subject_kind", "subject_encrypted",
+    "subject_hash", "state", "attempts", "error_code", "error_detail", "txn_id", "fetched_at", "created_at",
+    "updated_at",
+)
+
+
+class Generator:
+    def __init__(self, *, offices, official_office, petition_type, applicants, officials, items):
+        self.random = random.Random(20261127)
+        self.offices = offices
+        self.official_office = official_office
+        self.petition_type = petition_type
+        self.applicants = applicants
+        self.officials = officials
+        self.items = items
+        self.today = local_today()
+        self.now = timezone.now()
+        self.snapshot = json.dumps({"version": 1, "name_ko": petition_type.name_ko, "name_en": petition_type.name_en,
+                                    "fields": [], "required_information": []}, ensure_ascii=False)
+
+    def rows(self, start: int, stop: int):
+        """(petition row, [fetch rows]) for receipt numbers start..stop-1."""
+        rnd = self.random
+        for i in range(start, stop):
+            office = self.official_office if rnd.random() < 0.4 else rnd.choice(self.offices)
+            roll = rnd.random()
+            if roll < 0.10:
+                status = OPEN[int(roll * 50) % 5]
+                submitted = self.now - datetime.timedelta(minutes=rnd.randint(0, 21 * 24 * 60))
+                due = self.today + datetime.timedelta(days=rnd.randint(-3, 15))
+                decided = None
+            else:
+                status = S.APPROVED if roll < 0.85 else (S.REJECTED if roll < 0.95 else S.WITHDRAWN)
+                submitted = self.now - datetime.timedelta(minutes=rnd.randint(21 * 24 * 60, 5 * 365 * 24 * 60))
+                due = submitted.date() + datetime.timedelta(days=14)
+                decided = submitted + datetime.timedelta(days=rnd.randint(1, 14))
+            assignee = rnd.choice(self.officials) if office == self.official_office and rnd.random() < 0.6 else None
+            receipt_no = f"{2000 + i // 9_000_000:04d}-{i % 9_000_000:07d}"
+            name = f"시민{i % 9973}"
+            petition = (
+                str(uuid.UUID(int=rnd.getrandbits(128), version=4)), self.petition_type.pk,
+                self.applicants[i % len(self.applicants)], status, "review", receipt_no, office.pk, 1, self.snapshot,
+                json.dumps({"name": name, "phone": "010-0000-0000"}, ensure_ascii=False), "{}", "{}",
+                str(uuid.UUID(int=rnd.getrandbits(128), version=4)), "ko", submitted, due, 0, None, decided,
+                assignee, submitted if assignee else None, submitted, decided or submitted,
+            )
+            fetches = []
+            if status in OPEN and office == self.official_office:
+                for item in self.items:
+                    state = "fetched" if rnd.random() < 0.9 else rnd.choice(["failed", "refused", "retrying"])
+                    fetches.append((
+                        receipt_no, item.pk, office.pk, '["name"]', "P-BENCH", item.subject_kind, "x", f"h{i}",
+                        state, 1, "" if state == "fetched" else "timeout", "", str(uuid.uuid4()),
+                        submitted if state == "fetched" else None, submitted, submitted,
+                    ))
+            yield petition, fetches
+
+
+def _copy(start: int, stop: int, generator: Generator) -> None:
+    petition_sql = f"COPY petitions_petition ({', '.join(PETITION_COLUMNS)}) FROM STDIN"
+    fetch_sql = f"COPY sharing_fetchrequest ({', '.join(FETCH_COLUMNS)}) FROM STDIN"
+    for batch_start in range(start, stop, BATCH):
+        batch_stop = min(stop, batch_start + BATCH)
+        fetch_rows = []
+        with connection.cursor() as cursor:
+            with cursor.copy(petition_sql) as copy:
+                for petition, fetches in generator.rows(batch_start, batch_stop):
+                    copy.write_row(petition)
+                    fetch_rows.extend(fetches)
+            with cursor.copy(fetch_sql) as copy:
+                for row in fetch_rows:
+                    copy.write_row(row)
+        print(f"  inserted petitions {batch_stop:,} / {stop:,}", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE petitions_petition")
+        cursor.execute("VACUUM ANALYZE sharing_fetchrequest")
+
+
+def _measure(client: Client) -> dict:
+    for _ in range(5):
+        assert client.get("/officer/").status_code == 200
+    queries = []
+
+    def record(execute, sql, params, many, context):
+        queries.append(sql % tuple(_literal(p) for p in params) if params else sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get("/officer/")
+    assert response.status_code == 200 and len(response.context["queue"].rows) == 25
+    timings, sql_timings = [], []
+    for _ in range(REQUESTS):
+        sql_time = [0.0]
+
+        def timed(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                sql_time[0] += time.perf_counter() - started
+
+        with connection.execute_wrapper(timed):
+            started = time.perf_counter()
+            client.get("/officer/")
+            timings.append((time.perf_counter() - started) * 1000)
+        sql_timings.append(sql_time[0] * 1000)
+    timings.sort()
+    return {
+        "median": statistics.median(timings),
+        "p95": timings[max(0, int(round(0.95 * len(timings))) - 1)],
+        "sql_median": statistics.median(sql_timings),
+        "queries": len(queries),
+        "sql": queries,
+    }
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_literal(v) for v in value) + ")"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _plan(sql_of_rows: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING ON) " + sql_of_rows)
+        return "\n".join("      " + row[0] for row in cursor.fetchall())
+
+
+def test_queue_page_at_a_thousand_and_a_million_petitions():
+    if connection.vendor != "postgresql":
+        pytest.skip("the queue benchmark needs PostgreSQL (set DATABASE_URL)")
+    from tests.sharing.factories import InformationItemFactory
+
+    offices = [OfficeFactory(code=f"bench-{n}") for n in range(5)]
+    office = offices[0]
+    official = MembershipFactory(office=office, user=OfficialFactory(username="bench-official")).user
+    colleagues = [MembershipFactory(office=office, user=OfficialFactory()).user for _ in range(4)]
+    OfficeMembership.objects.filter(user=official).update(role=OfficeMembership.Role.REVIEWER)
+    petition_type = PetitionTypeFactory(handling_office=office)
+    applicants = [CitizenFactory().pk for _ in range(50)]
+    items = [InformationItemFactory(code="bench_resident"), InformationItemFactory(code="bench_land",
+                                                                                  subject_kind="parcel")]
+    generator = Generator(offices=offices, official_office=office, petition_type=petition_type,
+                          applicants=applicants, officials=[official.pk] + [c.pk for c in colleagues], items=items)
+    client = login_verified(Client(), official)
+
+    print(f"\nQueue page benchmark (PostgreSQL, {REQUESTS} requests per size, default sort, first page)")
+    _copy(0, SMALL, generator)
+    small = _measure(client)
+    last_small_petition = Petition.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sharing_fetchrequest")
+        last_small_fetch = cursor.fetchone()[0]
+    _copy(SMALL, LARGE, generator)
+    large = _measure(client)
+
+    rows_sql = next(sql for sql in large["sql"] if "petitions_petition" in sql and "LIMIT 26" in sql)
+    print("  plan of the rows query at the large size:\n" + _plan(rows_sql))
+    counts_sql = next(sql for sql in large["sql"] if "GROUP BY" in sql and "petitions_petition" in sql)
+    print("  plan of the counts query at the large size:\n" + _plan(counts_sql))
+    # Back to the small table and measure again: the machine is shared, so the small size is
+    # measured before and after the large one and the ratio taken against their mean.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM sharing_fetchrequest WHERE id > %s", [last_small_fetch])
+        cursor.execute("DELETE FROM petitions_petition WHERE id > %s", [last_small_petition])
+        cursor.execute("VACUUM ANALYZE petitions_petition")
+        cursor.execute("VACUUM ANALYZE sharing_fetchrequest")
+    again = _measure(client)
+
+    def line(label, m):
+        print(f"  {label}: median {m['median']:7.1f} ms, p95 {m['p95']:7.1f} ms "
+              f"(of which SQL: median {m['sql_median']:5.1f} ms), {m['queries']} queries per page")
+
+    line(f"{SMALL:>9,} petitions", small)
+    line(f"{LARGE:>9,} petitions", large)
+    line(f"{SMALL:>9,} petitions again", again)
+    median_small = (small["median"] + again["median"]) / 2
+    p95_small = (small["p95"] + again["p95"]) / 2
+    print(f"  ratio large/small: median {large['median'] / median_small:.2f}, "
+          f"p95 {large['p95'] / p95_small:.2f} (target ≤ 1.5); "
+          f"SQL time ratio {large['sql_median'] / ((small['sql_median'] + again['sql_median']) / 2):.2f}")
+    assert small["queries"] == large["queries"] == again["queries"]
