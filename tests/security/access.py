@@ -36,6 +36,7 @@ ALLOWED_PUBLIC_ROUTES = {
 MODEL_ALIASES = {
     "petition": ("petitions.Petition",),
     "draft": ("petitions.Petition",),
+    "apply": ("petitions.Petition",),
     "case": ("petitions.Petition",),
     "fetch": ("sharing.FetchRequest",),
     "item": ("sharing.FetchRequest",),
@@ -46,6 +47,9 @@ MODEL_ALIASES = {
     "note": ("petitions.InternalNote",),
     "event": ("petitions.TimelineEvent",),
     "timeline": ("petitions.TimelineEvent",),
+    "privacy": ("tracker.PrivacyInquiry",),
+    "inquir": ("tracker.PrivacyInquiry", "tracker.RefundInquiry"),
+    "refund": ("tracker.RefundInquiry",),
     "user": ("portal.User",),
     "person": ("portal.User",),
     "citizen": ("portal.User",),
@@ -79,8 +83,9 @@ def _tokens(text: str) -> list[str]:
 
 
 def models_named(parameter: Parameter) -> tuple[str, ...]:
-    """Models a parameter names, from its own name first, else from the segment before it."""
-    for source in (parameter.name, parameter.preceding):
+    """Models a parameter names: from its own name first, else from the nearest path segment
+    before it that names one."""
+    for source in (parameter.name, *parameter.preceding_segments):
         found = []
         for token in _tokens(source):
             for alias, labels in MODEL_ALIASES.items():
@@ -131,6 +136,8 @@ def resolve_parameter(route: Route, parameter: Parameter, world) -> list:
         return list(world.values["verification_code"])
     if name in ("item_code", "item") and kind in ("slug", "str"):
         return list(world.values["item_code"])
+    if name == "sequence":
+        return list(world.values["sequence"])  # entries of the access log about the victim
     if name == "username":
         return list(world.values["username"])
     labels = models_named(parameter)

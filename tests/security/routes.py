@@ -22,6 +22,7 @@ class Parameter:
     name: str
     kind: str  # int, str, slug, uuid, path, or the name of a project converter (e.g. receipt)
     preceding: str  # the literal path segment right before the parameter ("" at the start)
+    preceding_segments: tuple[str, ...] = ()  # every literal segment before it, nearest first
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,11 @@ def _parameters(template: str, converters: dict) -> tuple[Parameter, ...]:
     found = []
     for match in _PARAMETER.finditer(template):
         name = match.group("name")
+        segments = [seg for seg in template[: match.start()].split("/") if seg and "<" not in seg]
         before = template[: match.start()].rstrip("/").rsplit("/", 1)[-1]
         before = "" if "<" in before else before
         kind = _kind(converters[name]) if name in converters else (match.group("converter") or "str")
-        found.append(Parameter(name=name, kind=kind, preceding=before))
+        found.append(Parameter(name=name, kind=kind, preceding=before, preceding_segments=tuple(reversed(segments))))
     return tuple(found)
 
 

@@ -1,11 +1,12 @@
 """The fixture world of the security battery: two citizens with petitions, drafts,
-supplements and documents, two offices with their officials, built through the project's
-own services and factories.
+supplements, fetched information and documents, two offices with their officials, built
+through the project's own services and factories.
 
 Everything the battery calls "the victim's" belongs to citizen A, filed at office A; the
 attackers are anonymous, citizen B (with petitions of their own at office B) and an official
-of office B. ``World.values`` lists, per kind of identifier, the values a URL may carry to
-name one of the victim's objects.
+of office B. Which rows are the victim's is decided by rule, for every table of the project
+(a foreign key to the victim or to their petition, their case reference, their subject
+hash), so the rows of an app added later are found too.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.test import Client
 
 from tests.conftest import login_verified
 
 # The project's own tables (row counts before/after a refused request must not move).
-PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents")
+PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker")
 
 
 def project_models() -> list[type[models.Model]]:
@@ -34,7 +36,13 @@ def project_models() -> list[type[models.Model]]:
 
 
 def row_counts() -> dict[str, int]:
-    return {model._meta.label: model._default_manager.count() for model in project_models()}
+    """Rows per project table. Access-log entries of the "viewed" kind are left out: a page
+    shown again with its errors shows the personal data again, and rightly logs that."""
+    from sharing.models import AccessLogEntry
+
+    counts = {model._meta.label: model._default_manager.count() for model in project_models()}
+    counts[AccessLogEntry._meta.label] = AccessLogEntry.objects.exclude(action="viewed").count()
+    return counts
 
 
 def fingerprint() -> dict:
@@ -58,13 +66,16 @@ class World:
     attacker_official: object
     administrator: object
     filed: object  # the victim's petition waiting for information
+    reviewed: object  # the victim's petition with its information fetched, under review
     supplement_petition: object  # the victim's petition with an open supplement request
-    draft: object  # the victim's draft
+    draft: object  # the victim's draft at the form step
     attacker_petition: object
     values: dict[str, list] = field(default_factory=dict)
     uuids_by_label: dict[str, list] = field(default_factory=dict)
     # Primary keys of the victim's rows, per model label.
     victim_pks: dict[str, list[int]] = field(default_factory=dict)
+    # Pages that need a query string to show their content (crawled by the form fuzzer).
+    extra_pages: list[str] = field(default_factory=list)
 
     def clients(self) -> dict[str, Client]:
         """Attackers: nobody signed in, another citizen, an official of another office."""
@@ -88,49 +99,120 @@ class World:
         }
 
 
-def _collect(world: World) -> None:
-    from petitions.models import InternalNote, Petition, PetitionUpload, SupplementRequest, TimelineEvent
-    from sharing.documents.models import DocumentRequest, EDocument
-    from sharing.models import FetchRequest
+def victim_rows(model: type[models.Model], *, victim, receipts: list[str], subject_hash: str):
+    """The model's rows that belong to the victim, by rule; None when no rule applies."""
+    from petitions.models import Petition
 
-    victim_petitions = list(Petition.objects.filter(applicant=world.victim))
+    conditions = models.Q()
+    ruled = False
+    for model_field in model._meta.concrete_fields:
+        if model_field.is_relation and model_field.related_model is not None:
+            related = model_field.related_model
+            if related._meta.label == settings.AUTH_USER_MODEL and model_field.name in (
+                "user", "owner", "applicant", "citizen", "person", "account", "subject_user",
+            ):
+                conditions |= models.Q(**{model_field.name: victim})
+                ruled = True
+            elif related is Petition:
+                conditions |= models.Q(**{f"{model_field.name}__applicant": victim})
+                ruled = True
+        elif model_field.name == "case_ref":
+            conditions |= models.Q(case_ref__in=receipts)
+            ruled = True
+        elif model_field.name in ("subject_hash", "rrn_hash"):
+            conditions |= models.Q(**{model_field.name: subject_hash})
+            ruled = True
+    if model._meta.label == settings.AUTH_USER_MODEL:
+        return model._default_manager.filter(pk=victim.pk)
+    if model is Petition:
+        return model._default_manager.filter(applicant=victim)
+    return model._default_manager.filter(conditions) if ruled else None
+
+
+def collect(world: World) -> None:
+    from petitions.models import Petition
+    from sharing.crypto import subject_hash
+    from sharing.documents.models import EDocument
+    from sharing.models import AccessLogEntry, FetchRequest
+    from tests.petitions.conftest import CITIZEN1
+
+    victim_petitions = list(Petition.objects.filter(applicant=world.victim).select_related("petition_type"))
     receipts = [p.receipt_no for p in victim_petitions if p.receipt_no]
-    querysets = {
-        Petition: Petition.objects.filter(applicant=world.victim),
-        FetchRequest: FetchRequest.objects.filter(case_ref__in=receipts),
-        SupplementRequest: SupplementRequest.objects.filter(petition__applicant=world.victim),
-        PetitionUpload: PetitionUpload.objects.filter(petition__applicant=world.victim),
-        TimelineEvent: TimelineEvent.objects.filter(petition__applicant=world.victim),
-        InternalNote: InternalNote.objects.filter(petition__applicant=world.victim),
-        EDocument: EDocument.objects.filter(owner=world.victim),
-        DocumentRequest: DocumentRequest.objects.filter(owner=world.victim),
-        type(world.victim): type(world.victim).objects.filter(pk=world.victim.pk),
-    }
-    world.victim_pks = {model._meta.label: list(qs.values_list("pk", flat=True)) for model, qs in querysets.items()}
+    victim_hash = subject_hash(CITIZEN1.rrn)
+    world.victim_pks, world.uuids_by_label = {}, {}
     uuids: list[uuid.UUID] = []
-    for model, qs in querysets.items():
-        names = [f.name for f in model._meta.concrete_fields if isinstance(f, models.UUIDField)]
-        for name in names:
-            found = [value for value in qs.values_list(name, flat=True) if value]
-            world.uuids_by_label.setdefault(model._meta.label, []).extend(found)
+    for model in project_models():
+        rows = victim_rows(model, victim=world.victim, receipts=receipts, subject_hash=victim_hash)
+        if rows is None:
+            continue
+        label = model._meta.label
+        world.victim_pks[label] = list(rows.values_list("pk", flat=True))
+        for uuid_field in [f.name for f in model._meta.concrete_fields if isinstance(f, models.UUIDField)]:
+            found = [value for value in rows.values_list(uuid_field, flat=True) if value]
+            world.uuids_by_label.setdefault(label, []).extend(found)
             uuids.extend(found)
+    codes = list(EDocument.objects.filter(owner=world.victim).values_list("verification_code", flat=True))
     world.values = {
         "receipt": receipts,
         "uuid": uuids,
         "slug": sorted({p.petition_type.slug for p in victim_petitions}),
-        "verification_code": list(EDocument.objects.filter(owner=world.victim).values_list("verification_code",
-                                                                                       flat=True)),
+        "verification_code": codes,
         "username": [world.victim.get_username()],
-        "item_code": sorted(set(FetchRequest.objects.filter(case_ref__in=receipts).values_list("item__code", flat=True))),
+        "item_code": sorted(set(FetchRequest.objects.filter(case_ref__in=receipts)
+                                .values_list("item__code", flat=True))),
+        "sequence": list(AccessLogEntry.objects.filter(subject_hash=victim_hash).values_list("sequence", flat=True)),
     }
+    world.extra_pages = [f"/verify/?code={code}" for code in codes[:1]]
+
+
+SAMPLE_VALUES = {"string": "시험 값", "date": "2020-03-02", "integer": 3, "boolean": False, "list": [], "object": {}}
+
+
+class AnsweringProvider:
+    """Stands in for the standard connection: the agency answers every field it is asked,
+    or refuses the items named in ``refuse``."""
+
+    def __init__(self, refuse=()):
+        self.refuse = set(refuse)
+
+    def fetch(self, request):
+        from sharing.providers.errors import Refused
+
+        if request.item_code in self.refuse:
+            raise Refused("subject_not_found", code="subject_not_found", status=404)
+        from sharing.models import ItemField
+        from sharing.providers.base import ProviderResponse
+
+        types = dict(ItemField.objects.filter(item__code=request.item_code).values_list("key", "type"))
+        fields = {
+            key: ("900101-1234567" if "rrn" in key else SAMPLE_VALUES.get(types.get(key, "string"), "시험 값"))
+            for key in request.fields
+        }
+        return ProviderResponse(txn_id=request.txn_id, item_code=request.item_code,
+                                agency_code=request.agency.code, fields=fields)
+
+
+def fetch_all(case_ref: str, *, only=None, refuse=()) -> None:
+    """Runs the pending fetches of the case (or of the items ``only``) through the real fetch
+    service, answered at once (or refused, for the items in ``refuse``)."""
+    from sharing.models import Agency, FetchRequest
+    from sharing.services import fetch_execute
+
+    provider = AnsweringProvider(refuse=refuse)
+    registry = {name: provider for name in Agency.objects.values_list("provider", flat=True)}
+    fetches = FetchRequest.objects.filter(case_ref=case_ref)
+    if only is not None:
+        fetches = fetches.filter(item__code__in=only)
+    for pk in fetches.values_list("pk", flat=True):
+        fetch_execute(fetch_request_id=pk, registry=registry)
 
 
 def build_world() -> World:
-    """Needs the database, the ``office``-style fixtures' offices and the demo catalogue."""
+    """Needs the database; fetches and renders are queued, not run (see conftest)."""
     from petitions import services
     from petitions.demo import petition_types_seed
     from petitions.identity import resident_link_set
-    from petitions.models import Petition
+    from petitions.models import Petition, PetitionType, RequiredInformation
     from petitions.workflow import petition_transition
     from sharing.demo import seed as catalogue_seed
     from sharing.documents.models import Kind
@@ -144,6 +226,9 @@ def build_world() -> World:
     OfficeFactory(code="mapo", name_ko="마포구청", name_en="Mapo-gu Office", district_code="11440")
     catalogue_seed()
     petition_types_seed()
+    # The reporter's resident registration number too, so that the review page masks one.
+    RequiredInformation.objects.filter(petition_type__slug="building-use-change",
+                                       item__code="resident_abstract").update(fields=["name", "rrn", "address"])
 
     victim = CitizenFactory(username="victim-citizen")
     attacker = CitizenFactory(username="attacker-citizen")
@@ -157,25 +242,55 @@ def build_world() -> World:
 
     # The attacker's own petition first, so that their rows and the victim's differ in primary key.
     attacker_petition = file_building_use_change(attacker)
+    fetch_all(attacker_petition.receipt_no)
     filed = file_building_use_change(victim)
+    # One item the agency refuses (the citizen is offered an upload instead); the rest pending.
+    fetch_all(filed.receipt_no, only=["land_use_plan"], refuse=["land_use_plan"])
+    reviewed = file_building_use_change(victim, reason="3층을 사무실로 바꾸려 합니다.")
+    fetch_all(reviewed.receipt_no)
+    reviewed = Petition.objects.get(pk=reviewed.pk)
+    if reviewed.status == Petition.Status.COLLECTING:
+        petition_transition(petition=reviewed, to=Petition.Status.UNDER_REVIEW)
     supplement_petition = file_building_use_change(victim, reason="2층 사무실을 학원으로 바꾸려 합니다.")
     petition_transition(petition=supplement_petition, to=Petition.Status.UNDER_REVIEW)
     services.supplement_request(petition=supplement_petition, actor=victim_official,
                                 message="건축물 현황 도면을 올려 주세요.", field_keys=["reason"], documents_requested=True)
-    for petition in (filed, supplement_petition):
+    for petition in (filed, reviewed, supplement_petition):
         issued_document(owner=victim, office=office_a, case_ref=petition.receipt_no, title="민원 접수증")
         issued_document(owner=victim, office=office_a, case_ref=petition.receipt_no, kind=Kind.ATTACHMENT,
                         title="건축물 현황 도면")
     issued_document(owner=attacker, office=office_b, case_ref=attacker_petition.receipt_no, title="민원 접수증")
+
     draft = services.petition_draft_start(petition_type=filed.petition_type, applicant=victim)
     draft = services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.org",
                                                      address="서울특별시 종로구 자하문로 10")
+    # A draft of a type that asks for consent, advanced to its last step (consent and review shown).
+    pension = services.petition_draft_start(petition_type=PetitionType.objects.get(slug="basic-pension"),
+                                            applicant=victim)
+    services.petition_draft_update_step(petition=pension, next_step="review")
     assert filed.office_id == office_a.pk and attacker_petition.office_id == office_b.pk
+    if apps.is_installed("sharing.tracker"):
+        _tracker_rows(victim=victim, office_a=office_a, office_b=office_b, victim_supervisor=victim_supervisor,
+                      attacker_official=attacker_official, reviewed=reviewed)
     world = World(
         victim=victim, victim_official=victim_official, victim_supervisor=victim_supervisor,
         attacker_citizen=attacker, attacker_official=attacker_official, administrator=administrator,
-        filed=filed, supplement_petition=Petition.objects.get(pk=supplement_petition.pk), draft=draft,
-        attacker_petition=attacker_petition,
+        filed=filed, reviewed=reviewed, supplement_petition=Petition.objects.get(pk=supplement_petition.pk),
+        draft=draft, attacker_petition=attacker_petition,
     )
-    _collect(world)
+    collect(world)
     return world
+
+
+def _tracker_rows(*, victim, office_a, office_b, victim_supervisor, attacker_official, reviewed) -> None:
+    """The data-access tracker's rows: a concern about an access, and a refund inquiry answered."""
+    from sharing.models import AccessLogEntry
+    from sharing.tracker import services as tracker
+    from sharing.tracker.models import PrivacyOfficer
+
+    PrivacyOfficer.objects.create(office=office_a, user=victim_supervisor)
+    PrivacyOfficer.objects.create(office=office_b, user=attacker_official)
+    entry = AccessLogEntry.objects.filter(case_ref=reviewed.receipt_no).order_by("sequence").first()
+    tracker.privacy_inquiry_create(citizen=victim, entry=entry, message="누가 제 정보를 열람했는지 궁금합니다.")
+    inquiry = tracker.refund_inquiry_start(citizen=victim)
+    fetch_all(inquiry.case_ref)
