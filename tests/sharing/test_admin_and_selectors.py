@@ -11,9 +11,14 @@ from sharing.models import AccessLogEntry
 from tests.sharing.factories import FetchRequestFactory, InformationItemFactory
 
 
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
+
+
 @pytest.mark.django_db
-def test_check_connection_action_reports_per_agency(admin_client_verified, agency):
-    translation.activate("en")
+def test_check_connection_action_reports_per_agency(admin_client_verified, agency, english):
     url = reverse("admin:sharing_agency_changelist")
     response = admin_client_verified.post(url, {"action": "check_connection", "_selected_action": [agency.pk]},
                                           follow=True, HTTP_ACCEPT_LANGUAGE="en")

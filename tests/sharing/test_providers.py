@@ -123,7 +123,11 @@ def test_answers_from_a_rotated_agency_key_verify_with_both_keys_listed(agency, 
 
 @pytest.mark.django_db
 def test_check_config(agency, fake_agency):
-    translation.activate("en")
+    with translation.override("en"):
+        _check_config(agency, fake_agency)
+
+
+def _check_config(agency, fake_agency):
     provider = StandardHttpProvider()
     provider.check_config(agency)  # reachable and configured
     agency.public_jwks = {}
