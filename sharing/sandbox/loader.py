@@ -174,7 +174,11 @@ def flush_registers() -> None:
     tables = [MODELS[name]._meta.db_table for name in TABLE_ORDER] + [models.RegisterBlock._meta.db_table]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Check references written earlier in this transaction now: TRUNCATE refuses to run
+            # while deferred checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("TRUNCATE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to how Django declares its foreign keys
         else:
             for table in reversed(tables):
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")

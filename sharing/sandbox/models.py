@@ -51,8 +51,9 @@ class SandboxAgency(models.Model):
     timeout_ms = models.PositiveIntegerField(
         _("timeout hold (ms)"), default=0, validators=[MaxValueValidator(600_000)],
         help_text=_(
-            "How long a timed-out request is held before a late 504. 0: the client's timeout from the "
-            "Request-Timeout header, or SANDBOX_TIMEOUT_HOLD_SECONDS, plus one second."
+            "How long a timed-out request is held before a late 504. 0: the client's timeout (the "
+            "Request-Timeout header, else the portal's timeout for the agency, else "
+            "SANDBOX_TIMEOUT_HOLD_SECONDS) plus one second."
         ),
     )
     tamper_signature = models.BooleanField(
