@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -113,7 +114,8 @@ def refund_inquiry_start(*, citizen) -> RefundInquiry:
     items = selectors.refund_items()
     if not items:
         raise TrackerError(_("No agency answers refund inquiries at the moment."))
-    inquiry = RefundInquiry.objects.create(citizen=citizen, case_ref=f"RF-pending-{citizen.pk}-{timezone.now():%s%f}")
+    # The case reference names the row, so it is set once the row has its number.
+    inquiry = RefundInquiry.objects.create(citizen=citizen, case_ref=f"RF-new-{uuid.uuid4().hex[:24]}")
     inquiry.case_ref = _refund_case_ref(inquiry)
     inquiry.save(update_fields=["case_ref"])
     rrn = crypto.decrypt_text(link.rrn_encrypted)

@@ -63,9 +63,7 @@ def stats_page(request):
             rows=[(row["name"], row["documents"]) for row in by_agency], css="tracker-series-c",
         ),
     }
-    response = render(request, "stats/stats.html", context)
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return render(request, "stats/stats.html", context)
 
 
 @require_GET
