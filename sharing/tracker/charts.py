@@ -6,18 +6,22 @@ description for screen readers, and the page shows the same data as a table.
 
 from __future__ import annotations
 
+import math
+
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 
 def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+    """The top of the axis: four equal, round steps (whole numbers) above the largest value."""
+    if value <= 4:
+        return 4
+    raw_step = value / 4
+    magnitude = 10 ** math.floor(math.log10(raw_step))
+    for multiple in (1, 2, 5, 10):
+        if multiple * magnitude >= raw_step:
+            return multiple * magnitude * 4
+    return 40 * magnitude
 
 
 def _n(value: float) -> str:
@@ -31,9 +35,10 @@ def _fmt(value: float) -> str:
 
 def _frame(chart_id: str, title: str, description: str, width: int, height: int, body: SafeString) -> SafeString:
     return format_html(
-        '<svg class="tracker-chart" id="{id}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc"'
-        ' preserveAspectRatio="xMinYMin meet" focusable="false">'
-        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
+        '<figure class="tracker-figure"><figcaption class="tracker-figcaption" id="{id}-caption">{title}</figcaption>'
+        '<svg class="tracker-chart" id="{id}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title"'
+        ' aria-describedby="{id}-desc" preserveAspectRatio="xMinYMin meet" focusable="false">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg></figure>',
         id=chart_id, w=width, h=height, title=title, desc=description, body=body,
     )
 
@@ -54,7 +59,7 @@ def column_chart(*, chart_id: str, title: str, description: str, labels: list[st
                                  left, width - right, _n(y), _n(y), left - 6, _n(y + 4), _fmt(value)))
     groups = max(len(labels), 1)
     group_w = plot_w / groups
-    bar_w = max(2.0, (group_w * 0.8) / max(len(series), 1))
+    bar_w = min(48.0, max(2.0, (group_w * 0.8) / max(len(series), 1)))
     for index, label in enumerate(labels):
         x0 = left + group_w * index + group_w * 0.1
         for s_index, (name, css, values) in enumerate(series):
