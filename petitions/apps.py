@@ -7,4 +7,4 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("Petitions")
 
     def ready(self):
-        from . import notifications, receivers  # noqa: F401 (connects the listeners)
+        from . import checks, notifications, receivers  # noqa: F401 (registers checks, connects listeners)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab as _crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -398,6 +399,38 @@ TRACKER_REFUND_CLAIM_TYPES = {
 # /stats/ is computed from aggregates and kept this long in the cache.
 STATS_CACHE_SECONDS = env("STATS_CACHE_SECONDS", 600, cast=int)
 
+# --- Retention (portal/retention.py): run daily by Celery beat, or `manage.py purge_expired_data` ---
+# Days after a petition is closed (approved, rejected, withdrawn) that the information fetched for
+# it is kept; its attachments (the citizen's uploads) are kept longer. Drafts untouched this long go.
+# Issued e-documents follow EDOCUMENT_RETENTION_DAYS. The access log is append-only and kept at
+# least two years: a shorter RETENTION_ACCESS_LOG_DAYS stops the start-up.
+RETENTION_FETCHED_DATA_DAYS = env("RETENTION_FETCHED_DATA_DAYS", 30, cast=int)
+RETENTION_ATTACHMENT_DAYS = env("RETENTION_ATTACHMENT_DAYS", 365, cast=int)
+RETENTION_DRAFT_DAYS = env("RETENTION_DRAFT_DAYS", 30, cast=int)
+ACCESS_LOG_MINIMUM_RETENTION_DAYS = 730
+RETENTION_ACCESS_LOG_DAYS = env("RETENTION_ACCESS_LOG_DAYS", 5 * 365, cast=int)
+if RETENTION_ACCESS_LOG_DAYS < ACCESS_LOG_MINIMUM_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        f"RETENTION_ACCESS_LOG_DAYS is {RETENTION_ACCESS_LOG_DAYS}; the access log must be kept at least "
+        f"{ACCESS_LOG_MINIMUM_RETENTION_DAYS} days (two years)."
+    )
+for _name in ("RETENTION_FETCHED_DATA_DAYS", "RETENTION_ATTACHMENT_DAYS", "RETENTION_DRAFT_DAYS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1 day, not {globals()[_name]}.")
+# When beat starts the daily run: hour and minute in UTC (default 18:30 UTC, 03:30 in Seoul).
+RETENTION_PURGE_HOUR_UTC = env("RETENTION_PURGE_HOUR_UTC", 18, cast=int)
+RETENTION_PURGE_MINUTE = env("RETENTION_PURGE_MINUTE", 30, cast=int)
+# Workers import the retention task (it lives beside the job, not in a tasks module).
+CELERY_IMPORTS = ("portal.retention",)
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-data": {
+        "task": "portal.retention.purge_expired_data",
+        "schedule": _crontab(hour=RETENTION_PURGE_HOUR_UTC, minute=RETENTION_PURGE_MINUTE),
+        "options": {"queue": "default", "expires": 6 * 3600},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+
 # --- Crispy forms ---------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("krds",)
 CRISPY_TEMPLATE_PACK = "krds"
@@ -420,6 +453,11 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Identity verification ("본인 확인") of citizens: a class with start() and confirm() (petitions.identity).
+# The sandbox provider checks the sandbox resident register and prints the one-time code on the
+# console; production names a real provider (the government's OpenID Connect service, say).
+PETITIONS_IDENTITY_PROVIDER = env("PETITIONS_IDENTITY_PROVIDER", "petitions.identity.SandboxIdentityProvider")
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
 

@@ -111,3 +111,12 @@ def test_resident_record_from_the_sandbox_register(db):
     assert isinstance(record, ResidentRecord)
     assert record.name == "김민원" and record.phone == "010-1234-5678" and record.district_code == "11110"
     assert identity.sandbox_register_lookup("000000-0000000") is None
+
+
+def test_system_check_names_a_provider_that_cannot_be_imported(settings):
+    from petitions.checks import identity_provider_check
+
+    assert identity_provider_check(None) == []
+    settings.PETITIONS_IDENTITY_PROVIDER = "petitions.identity.NoSuchProvider"
+    (error,) = identity_provider_check(None)
+    assert error.id == "petitions.E001" and "PETITIONS_IDENTITY_PROVIDER" in error.msg

@@ -1,0 +1,19 @@
+"""System checks of the citizen journey's configuration."""
+
+from django.conf import settings
+from django.core.checks import Error, register
+from django.utils.module_loading import import_string
+
+
+@register()
+def identity_provider_check(app_configs, **kwargs):
+    dotted = getattr(settings, "PETITIONS_IDENTITY_PROVIDER", "")
+    try:
+        import_string(dotted)
+    except ImportError as exc:
+        return [Error(
+            f"PETITIONS_IDENTITY_PROVIDER names {dotted!r}, which cannot be imported: {exc}",
+            hint="Set PETITIONS_IDENTITY_PROVIDER to the dotted path of an identity provider class.",
+            id="petitions.E001",
+        )]
+    return []
