@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -37,7 +39,9 @@ def _load_or_create(path: Path, *, create: bool) -> ECKey:
         key = ECKey.generate_key("P-256", private=True)
         # Write through a temporary name so that two processes starting at once never
         # read a half-written key.
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        # A name of its own per process *and thread*: two threads sharing one temporary file
+        # could link one key and cache the other.
+        temporary = path.with_suffix(f".{os.getpid()}.{uuid.uuid4().hex}.tmp")
         temporary.write_bytes(key.as_pem(private=True))
         temporary.chmod(0o600)
         try:
@@ -59,14 +63,21 @@ def _keys(setting: str) -> list[ECKey]:
     return [_load_or_create(path, create=settings.DEBUG_KEY_GENERATION) for path in paths]
 
 
+# Loading (and in development, generating) happens once per process, under a lock, so that
+# the threads of a worker all hold the key that is in the file.
+_load_lock = threading.Lock()
+
+
 @functools.cache
 def signing_keys() -> tuple[ECKey, ...]:
-    return tuple(_keys("PORTAL_SIGNING_KEY_FILES"))
+    with _load_lock:
+        return tuple(_keys("PORTAL_SIGNING_KEY_FILES"))
 
 
 @functools.cache
 def encryption_keys() -> tuple[ECKey, ...]:
-    return tuple(_keys("PORTAL_ENCRYPTION_KEY_FILES"))
+    with _load_lock:
+        return tuple(_keys("PORTAL_ENCRYPTION_KEY_FILES"))
 
 
 def signing_key() -> ECKey:

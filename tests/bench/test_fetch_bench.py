@@ -63,6 +63,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         database.setdefault("TEST", {})["NAME"] = str(
             Path(tempfile.gettempdir()) / f"portal-fetch-bench-{os.getpid()}.sqlite3"
         )
+        # Other processes write the same file: take the write lock when a transaction starts,
+        # rather than fail when a read turns into a write.
+        database.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 
 
 def _database_url() -> str:
@@ -128,7 +131,7 @@ def _stop(process: subprocess.Popen, log_path: Path) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
-    if process.returncode not in (0, -15):
+    if process.returncode not in (0, -15) or os.environ.get("BENCH_SHOW_LOGS"):
         print(log_path.read_text()[-4000:])
 
 
@@ -138,6 +141,9 @@ def sandbox_server(sandbox_agencies, tmp_path):
 
     ``live_server`` opens a database connection per request; a real server keeps them.
     """
+    from sharing import keys
+
+    keys.signing_keys(), keys.encryption_keys()  # the portal's key files exist before anyone else starts
     port = _free_port()
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
@@ -174,7 +180,7 @@ def worker(celery_to_redis, sandbox_server, tmp_path):
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=threads",
-             f"--concurrency={WORKER_CONCURRENCY}", "-Q", queues, "--loglevel=WARNING", "--without-gossip",
+             f"--concurrency={WORKER_CONCURRENCY}", "-Q", queues, f"--loglevel={os.environ.get('BENCH_WORKER_LOGLEVEL', 'WARNING')}", "--without-gossip",
              "--without-mingle", "--without-heartbeat", "-n", f"fetch-bench-{os.getpid()}@%h"],
             env=_service_env(), stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
         )

@@ -65,3 +65,25 @@ def test_subject_hash_is_keyed_and_spelling_independent(settings):
 )
 def test_mask_rrn(value, masked):
     assert crypto.mask_rrn(value) == masked
+
+
+def test_threads_generating_the_portal_keys_at_once_all_hold_the_key_in_the_file(settings, tmp_path):
+    import threading
+
+    from sharing import keys
+
+    settings.PORTAL_ENCRYPTION_KEY_FILES = [str(tmp_path / "keys" / "encryption.pem")]
+    seen, start = [], threading.Barrier(8)
+
+    def load():
+        start.wait()
+        seen.append(keys.encryption_keys()[0].kid)
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    on_disk = keys._load_or_create(tmp_path / "keys" / "encryption.pem", create=False).kid
+    assert seen == [on_disk] * 8
+    assert not list((tmp_path / "keys").glob("*.tmp"))
