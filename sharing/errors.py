@@ -18,6 +18,10 @@ class NotFetchedYet(SharingError):
     pass
 
 
+class FetchedDataDeleted(NotFetchedYet):
+    """The answer was deleted by the retention job (portal/retention.py) after the petition closed."""
+
+
 class UnknownItem(SharingError):
     pass
 

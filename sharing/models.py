@@ -257,6 +257,8 @@ class AccessLogEntry(models.Model):
         REVEALED = "revealed", _("Masked value revealed")
         DOWNLOADED = "downloaded", _("Downloaded")
         QUERIED = "queried", _("Queried")
+        # Written by the retention job (portal/retention.py) for every deletion of personal data.
+        DELETED = "deleted", _("Deleted after the retention period")
 
     sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
     created_at = models.DateTimeField(_("at"), editable=False)

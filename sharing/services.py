@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, circuit, crypto
-from .errors import FieldsNotInItem, NotFetchedYet, RetryNotAllowed, RevealReasonRequired, UnknownItem
+from .errors import FetchedDataDeleted, FieldsNotInItem, NotFetchedYet, RetryNotAllowed, RevealReasonRequired, UnknownItem
 from .models import FetchedData, FetchRequest, InformationItem, ItemField
 from .providers import ProviderRequest
 from .providers import errors as provider_errors
@@ -292,7 +292,9 @@ def personal_data_read(*, fetch_request: FetchRequest, actor, office, purpose: s
         raise PermissionDenied
     if fetch_request.state != State.FETCHED:
         raise NotFetchedYet(_("This item has not been fetched yet."))
-    data = FetchedData.objects.get(fetch_request_id=fetch_request.pk)
+    data = FetchedData.objects.filter(fetch_request_id=fetch_request.pk).first()
+    if data is None:
+        raise FetchedDataDeleted(_("This information was deleted after the retention period."))
     values = json.loads(crypto.decrypt_text(data.payload_encrypted))
     unique_ids = set(
         ItemField.objects.filter(item_id=fetch_request.item_id, sensitivity=ItemField.Sensitivity.UNIQUE_ID)

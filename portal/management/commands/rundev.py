@@ -16,7 +16,7 @@ from portal.demo import ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
-    help = "Runs the web server on ADDRESS together with a Celery worker; Ctrl-C stops both."
+    help = "Runs the web server on ADDRESS together with a Celery worker (with beat); Ctrl-C stops both."
 
     def add_arguments(self, parser):
         parser.add_argument("--address", default="127.0.0.1:8000")
@@ -29,8 +29,10 @@ class Command(BaseCommand):
         processes = {
             "web": subprocess.Popen([python, "manage.py", "runserver", "--noreload", address], env=env),
             "worker": subprocess.Popen(
+                # -B: the worker also runs Celery beat (the daily retention job, CELERY_BEAT_SCHEDULE).
                 [python, "-m", "celery", "-A", "portal", "worker", "--pool=threads", "--concurrency=8",
-                 "--loglevel=INFO", "-Q", queues],
+                 "--loglevel=INFO", "-Q", queues, "-B",
+                 f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}"],
                 env=env,
             ),
         }
