@@ -247,6 +247,8 @@ class _BlockGenerator:
 
     def global_counter(self, table: str) -> int:
         """A counter unique across blocks (for PNU, plates, ...): at most 1,000 per block."""
+        if self.counters[table] >= 1000:  # a block of 500 residents makes a few hundred at most
+            raise RuntimeError(f"Block {self.number} has more than 999 rows of {table}: identifiers would repeat.")
         return self.number * 1000 + self.counters[table]
 
     def day(self, start: date, end: date) -> date:
