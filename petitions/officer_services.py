@@ -57,7 +57,7 @@ def _ensure_may_decide(petition: Petition, actor: User) -> None:
 
 
 def _lock(petition: Petition) -> Petition:
-    return Petition.objects.select_for_update().select_related("office", "applicant").get(pk=petition.pk)
+    return Petition.objects.select_for_update(of=("self",)).select_related("office", "applicant").get(pk=petition.pk)
 
 
 # --- Claim and assign -----------------------------------------------------------------------
