@@ -136,7 +136,9 @@ def test_officer_reviews_requests_a_supplement_and_approves(filed, page, phone_p
     with citizen.expect_download() as download_info:
         link.click()
     assert Path(download_info.value.path()).read_bytes()[:5] == b"%PDF-"
-    citizen.mouse.move(0, 0)  # the check is of the page at rest, not of the link's hover state
-    citizen.evaluate("document.activeElement && document.activeElement.blur()")
+    # The check is of the page at rest, not of the link's hover or active transition.
+    citizen.mouse.move(0, 0)
+    citizen.reload()
+    citizen.wait_for_load_state()
     axe_check(citizen)
     _no_script_errors(citizen)
