@@ -1,4 +1,5 @@
 import pytest
+from django.utils.functional import empty
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +32,10 @@ def test_readyz_names_the_storage_when_it_cannot_write(client, settings, tmp_pat
     settings.MEDIA_ROOT = str(blocked)
     from django.core.files.storage import default_storage
 
-    default_storage._wrapped = None  # rebuilt from the changed setting
+    default_storage._wrapped = empty  # rebuilt from the changed setting
     try:
         response = client.get("/readyz")
     finally:
-        default_storage._wrapped = None
+        default_storage._wrapped = empty
     assert response.status_code == 503
     assert response.json()["failing"] == ["storage"]
