@@ -29,6 +29,8 @@ class Permission:
     allowed: bool
     retry_after: float = 0.0  # seconds until the next try, when held back
     probe: bool = False
+    # Whether failures were counted or the circuit was open: a success must then reset it.
+    troubled: bool = True
 
 
 def state(agency) -> str:
@@ -39,9 +41,11 @@ def state(agency) -> str:
 
 
 def allow(agency) -> Permission:
-    opened_until = cache.get(_key(agency.code, "open_until"))
+    open_key, failures_key = _key(agency.code, "open_until"), _key(agency.code, "failures")
+    values = cache.get_many([open_key, failures_key])  # one round trip
+    opened_until = values.get(open_key)
     if opened_until is None:
-        return Permission(True)
+        return Permission(True, troubled=values.get(failures_key) is not None)
     now = clock()
     if now < opened_until:
         return Permission(False, retry_after=opened_until - now)

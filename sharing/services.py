@@ -139,11 +139,10 @@ def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
     Optimistic: the row is read, then changed only if it is still as it was read (same state
     and ``updated_at``), so of two deliveries of the same task exactly one claims it.
     """
-    fetch_request = (
-        FetchRequest.objects.select_related("item__agency", "office", "requested_by").filter(pk=fetch_request_id)
-        .first()
-    )
-    if fetch_request is None:
+    try:
+        fetch_request = FetchRequest.objects.select_related("item__agency", "office", "requested_by").get(
+            pk=fetch_request_id)
+    except FetchRequest.DoesNotExist:
         return None, "missing"
     now = timezone.now()
     agency = fetch_request.item.agency
@@ -166,6 +165,8 @@ def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
                "next_attempt_at": None, "updated_at": now}
     if not _update_if_unchanged(fetch_request, changes):
         return None, "busy"
+    # Whether a success must reset the agency's circuit (skipped while nothing was counted).
+    fetch_request.circuit_troubled = permission.troubled
     return fetch_request, "claimed"
 
 
@@ -241,7 +242,8 @@ def _record(fetch_request: FetchRequest, request: ProviderRequest, response, err
         setattr(fetch_request, name, value)
 
     if error is None:
-        circuit.record_success(agency)
+        if getattr(fetch_request, "circuit_troubled", True):
+            circuit.record_success(agency)
         values = {
             "agency": agency, "txn_id": response.txn_id, "fetched_at": now, "issued_at": response.issued_at,
             "fields": list(response.fields),
@@ -263,7 +265,8 @@ def _record(fetch_request: FetchRequest, request: ProviderRequest, response, err
                        fetch_request.pk, fetch_request.case_ref, fetch_request.item.code, agency.code,
                        fetch_request.attempts, error.code)
         if error.refusal:
-            circuit.record_success(agency)  # it answered: the agency is healthy
+            if getattr(fetch_request, "circuit_troubled", True):
+                circuit.record_success(agency)  # it answered: the agency is healthy
         elif error.retryable:
             circuit.record_failure(agency)
         if fetch_request.state == State.RETRYING:
