@@ -398,6 +398,8 @@ TRACKER_REFUND_CLAIM_TYPES = {
 }
 # /stats/ is computed from aggregates and kept this long in the cache.
 STATS_CACHE_SECONDS = env("STATS_CACHE_SECONDS", 600, cast=int)
+# The operations view's exchange log (one row per attempt) is kept this many days.
+TRACKER_EXCHANGE_DAYS = env("TRACKER_EXCHANGE_DAYS", 8, cast=int)
 
 # --- Retention (portal/retention.py): run daily by Celery beat, or `manage.py purge_expired_data` ---
 # Days after a petition is closed (approved, rejected, withdrawn) that the information fetched for
@@ -428,6 +430,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": _crontab(hour=RETENTION_PURGE_HOUR_UTC, minute=RETENTION_PURGE_MINUTE),
         "options": {"queue": "default", "expires": 6 * 3600},
     },
+}
+CELERY_BEAT_SCHEDULE["tracker-purge"] = {
+    "task": "sharing.tracker.tasks.tracker_purge",
+    "schedule": _crontab(hour=RETENTION_PURGE_HOUR_UTC, minute=(RETENTION_PURGE_MINUTE + 15) % 60),
+    "options": {"queue": "default", "expires": 6 * 3600},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 

@@ -219,6 +219,11 @@ class RefundRow:
         return list((self.answer or {}).get("refunds") or [])
 
     @property
+    def expired(self) -> bool:
+        """Fetched, but the answer is no longer kept (retention)."""
+        return self.fetch.state == FetchRequest.State.FETCHED and self.answer is None
+
+    @property
     def holds_money(self) -> bool:
         return self.total > 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,11 +20,12 @@ from django.utils.translation import gettext as _
 from portal.models import Office
 from sharing import crypto
 from sharing.demo_catalogue import PORTAL_OFFICE_CODE
+from sharing.errors import SharingError
 from sharing.models import AccessLogEntry, FetchRequest
 
 from . import selectors
 from .errors import TrackerError
-from .models import PrivacyInquiry, PrivacyOfficer, RefundAnswer, RefundClaim, RefundInquiry
+from .models import Exchange, PrivacyInquiry, PrivacyOfficer, RefundAnswer, RefundClaim, RefundInquiry
 
 logger = logging.getLogger(__name__)
 
@@ -139,8 +141,11 @@ def refund_answers_collect(*, inquiry: RefundInquiry, actor, ip_address: str | N
     collected = 0
     for fetch in fresh:
         with transaction.atomic():
-            values = personal_data_read(fetch_request=fetch, actor=actor, office=fetch.office,
-                                        purpose=selectors.REFUND_INQUIRY_PURPOSE, ip_address=ip_address)
+            try:
+                values = personal_data_read(fetch_request=fetch, actor=actor, office=fetch.office,
+                                            purpose=selectors.REFUND_INQUIRY_PURPOSE, ip_address=ip_address)
+            except SharingError:
+                continue  # deleted after the retention period: the page says so
             try:
                 with transaction.atomic():
                     RefundAnswer.objects.create(
@@ -221,3 +226,20 @@ def refund_claims_file(*, inquiry: RefundInquiry, applicant, bank_account: dict,
         filed.append(petition)
     logger.info("refund claims filed inquiry=%s petitions=%s", inquiry.case_ref, len(filed))
     return filed
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+@transaction.atomic
+def tracker_purge(*, now=None) -> dict[str, int]:
+    """Refund answers go after RETENTION_FETCHED_DATA_DAYS, exchanges after TRACKER_EXCHANGE_DAYS.
+
+    Idempotent; run daily by Celery beat (``tracker.purge``).
+    """
+    now = now or timezone.now()
+    answer_days = int(getattr(settings, "RETENTION_FETCHED_DATA_DAYS", 30))
+    exchange_days = int(getattr(settings, "TRACKER_EXCHANGE_DAYS", 8))
+    answers, _detail = RefundAnswer.objects.filter(read_at__lt=now - timedelta(days=answer_days)).delete()
+    exchanges, _detail = Exchange.objects.filter(finished_at__lt=now - timedelta(days=exchange_days)).delete()
+    logger.info("tracker purge: %s refund answers, %s exchanges", answers, exchanges)
+    return {"refund_answers": answers, "exchanges": exchanges}

@@ -163,3 +163,33 @@ def test_another_citizen_cannot_see_or_claim_an_inquiry(citizen1, refund_world, 
     with pytest.raises(services.TrackerError):
         services.refund_claims_file(inquiry=inquiry, applicant=other_citizen,
                                     bank_account={"bank": "kb", "number": "1234567890"})
+
+
+def test_answers_and_exchanges_go_after_their_retention_period(citizen1, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from sharing.models import FetchedData
+    from sharing.tracker.models import Exchange, RefundAnswer
+    from sharing.tracker.tasks import tracker_purge
+    from tests.tracker.factories import ExchangeFactory
+
+    client = _client_for(citizen1)
+    client.post("/refunds/")
+    inquiry = RefundInquiry.objects.get(citizen=citizen1)
+    client.get(f"/refunds/{inquiry.public_id}/")
+    assert RefundAnswer.objects.filter(inquiry=inquiry).count() == 4
+    ExchangeFactory(finished_at=timezone.now() - datetime.timedelta(days=settings.TRACKER_EXCHANGE_DAYS + 1))
+    recent = Exchange.objects.count() - 1  # the four attempts of the inquiry
+    assert recent == 4
+    assert services.tracker_purge() == {"refund_answers": 0, "exchanges": 1}
+    later = timezone.now() + datetime.timedelta(days=settings.RETENTION_FETCHED_DATA_DAYS + 1)
+    assert services.tracker_purge(now=later) == {"refund_answers": 4, "exchanges": recent}
+    assert tracker_purge.apply().get() == {"refund_answers": 0, "exchanges": 0}  # idempotent
+    # The agencies' answers deleted too (the backbone's retention): the page says so, no error.
+    FetchedData.objects.filter(fetch_request__case_ref=inquiry.case_ref).delete()
+    page = client.get(f"/refunds/{inquiry.public_id}/")
+    assert page.status_code == 200
+    assert all(row.expired for row in page.context["summary"].rows)
+    assert page.context["summary"].total == 0 and page.context["claimable"] == []
