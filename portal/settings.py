@@ -258,6 +258,8 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Civil Petition Portal")
 OTP_TOTP_TOLERANCE = 1
 OTP_STATIC_BACKUP_CODES = 10
+# Administrators manage devices but never see another person's TOTP secret or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "ko"

@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from portal.celery import ensure_broker_folders
 from portal.demo import ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
@@ -72,9 +73,10 @@ class Command(BaseCommand):
             f"  Admin: http://{address}/admin/",
             f"  Demo accounts (password {DEMO_PASSWORD}):",
         ]
-        for username, role, name, *_rest, totp in ACCOUNTS:
-            extra = "  + TOTP" if totp else ""
-            lines.append(f"    {username:<12} {role.label:<14} {name}{extra}")
+        with translation.override("en"):
+            for username, role, name, *_rest, totp in ACCOUNTS:
+                extra = "  + TOTP" if totp else ""
+                lines.append(f"    {username:<12} {str(role.label):<14} {name}{extra}")
         lines += [
             f"  TOTP secret of the officials and admin: {DEMO_TOTP_SECRET} (base32)",
             "  Press Ctrl-C to stop the web server and the worker.",
