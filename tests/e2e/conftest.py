@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ import pytest
 # test itself (fixtures, assertions) are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe.min.js"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -109,3 +112,52 @@ def assert_accessible(page) -> None:
 @pytest.fixture
 def axe_check():
     return assert_accessible
+
+
+@pytest.fixture
+def real_worker(live_server, transactional_db, monkeypatch):
+    """A Celery worker process on every queue of the portal, on the test database.
+
+    The worker is another process, so it needs a database and a broker it can share:
+    PostgreSQL and Redis (CI). Elsewhere the test skips with the reason.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a database it can share: run with DATABASE_URL=postgres://…")
+    broker = settings.CELERY_BROKER_URL
+    if not broker.startswith("redis"):
+        pytest.skip("a worker process needs a broker it can share: run with CELERY_BROKER_URL=redis://…")
+    from portal.celery import app
+
+    db = connection.settings_dict
+    database_url = (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+                    f"{db['PORT'] or 5432}/{db['NAME']}")
+    env = os.environ.copy() | {
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
+        "SITE_URL": live_server.url,
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    queues = ",".join(settings.PORTAL_WORKER_QUEUES())
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=threads", "--concurrency=6",
+         "--loglevel=WARNING", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    # The site (live server, in this process) now queues tasks to the broker instead of running them.
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            output, _ = worker.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output, _ = worker.communicate()
+        assert b"Traceback" not in output, output.decode(errors="replace")[-3000:]

@@ -10,60 +10,13 @@ The worker shares the test database, so this needs PostgreSQL (CI); on SQLite it
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def real_worker(live_server, transactional_db, monkeypatch):
-    """A Celery worker process on every queue of the portal, on the test database."""
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process needs a database it can share: run with DATABASE_URL=postgres://…")
-    broker = settings.CELERY_BROKER_URL
-    if not broker.startswith("redis"):
-        pytest.skip("a worker process needs a broker it can share: run with CELERY_BROKER_URL=redis://…")
-    from portal.celery import app
-
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = os.environ.copy() | {
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
-        "SITE_URL": live_server.url,
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
-    queues = ",".join(settings.PORTAL_WORKER_QUEUES())
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=threads", "--concurrency=4",
-         "--loglevel=WARNING", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    # The site (live server, in this process) now queues tasks to the broker instead of running them.
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    try:
-        yield worker
-    finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        assert b"Traceback" not in output, output.decode(errors="replace")[-3000:]
 
 
 @pytest.fixture
@@ -161,7 +114,4 @@ def test_a_new_citizen_files_a_building_use_change_on_a_phone(journey_data, real
 
     petition = Petition.objects.get(receipt_no=receipt_no)
     assert petition.status == Petition.Status.UNDER_REVIEW
-    # KRDS's ui-script reads #container on every scroll; base.html (the foundation's) has no
-    # such element yet, which throws on long pages. That is reported to its owner; any other
-    # script error fails the journey.
     assert page.js_errors == []

@@ -52,8 +52,7 @@ def _totp() -> str:
 
 
 def _no_script_errors(page):
-    # KRDS's ui-script reads #container on scroll (reported to the foundation's owner).
-    assert [error for error in page.js_errors if "offsetTop" not in error] == []
+    assert page.js_errors == []
 
 
 def test_officer_reviews_requests_a_supplement_and_approves(filed, page, phone_page, axe_check, live_server):

@@ -11,64 +11,15 @@ The worker shares the test database and broker: PostgreSQL and Redis (CI); other
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
-ROOT = Path(__file__).resolve().parents[2]
 TOTAL = "324,450"  # 48,750 + 132,000 + 57,300 + 86,400 won (sharing/sandbox/demo.py)
-
-
-@pytest.fixture
-def real_worker(live_server, transactional_db, monkeypatch):
-    """A Celery worker process on every queue of the portal, on the test database."""
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process needs a database it can share: run with DATABASE_URL=postgres://…")
-    broker = settings.CELERY_BROKER_URL
-    if not broker.startswith("redis"):
-        pytest.skip("a worker process needs a broker it can share: run with CELERY_BROKER_URL=redis://…")
-    from portal.celery import app
-
-    db = connection.settings_dict
-    database_url = (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                    f"{db['PORT'] or 5432}/{db['NAME']}")
-    env = os.environ.copy() | {
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
-        "SITE_URL": live_server.url,
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
-    queues = ",".join(settings.PORTAL_WORKER_QUEUES())
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=threads", "--concurrency=6",
-         "--loglevel=WARNING", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    # The site (live server, in this process) now queues tasks to the broker instead of running them.
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    try:
-        yield worker
-    finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        assert b"Traceback" not in output, output.decode(errors="replace")[-3000:]
 
 
 @pytest.fixture
@@ -163,9 +114,7 @@ def test_the_citizen_finds_refunds_at_four_agencies_and_claims_them_all(refund_d
     axe_check(page)
     assert page.locator(".tracker-table tbody tr").count() == AccessLogEntry.objects.filter(
         case_ref=inquiry.case_ref).count() == 8
-    # KRDS's ui-script.js reads #container (absent from templates/base.html) on every scroll; that
-    # is the base template's to fix. Any other script error fails the test.
-    assert [error for error in page.js_errors if "reading 'offsetTop'" not in error] == []
+    assert page.js_errors == []
 
 
 # --- The other tracker pages in a browser (no worker needed) ---------------------------------
@@ -264,4 +213,4 @@ def test_a_concern_about_an_access_is_answered_and_stats_and_operations_are_acce
     _log_in(page, live_server, "citizen1", "/my/data-access/inquiries/")
     page.wait_for_url(re.compile(r"/my/data-access/inquiries/$"))
     assert "차량 소유자 본인 확인을 위해 열람했습니다." in page.content()
-    assert [error for error in page.js_errors if "reading 'offsetTop'" not in error] == []
+    assert page.js_errors == []
