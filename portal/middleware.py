@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 # Every URL under these prefixes needs an official or administrator who passed the
@@ -50,8 +51,22 @@ class SecondFactorRequiredMiddleware:
         if path.startswith(SECOND_FACTOR_PREFIXES):
             user = request.user
             if not user.is_authenticated:
+                if _names_a_petition(path) and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+                    # A visitor who never logged in learns nothing about petitions: the same 404
+                    # as an official of another office. Someone whose session lapsed (an idle
+                    # official following a link) is asked to log in again; either answer is the
+                    # same whether the petition exists or not.
+                    raise Http404
                 return redirect_to_login(request.get_full_path())
             if user.requires_second_factor and not user.is_verified():
                 query = urlencode({"next": request.get_full_path()})
                 return redirect(f"{reverse('two_factor_verify')}?{query}")
         return self.get_response(request)
+
+
+def _names_a_petition(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return "receipt_no" in match.kwargs

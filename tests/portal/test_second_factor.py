@@ -13,7 +13,10 @@ from portal.demo import demo_totp_key_hex
 from tests.conftest import login_verified
 from tests.factories import TEST_PASSWORD, TOTPDeviceFactory
 
-DUMMY = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
+DUMMY = {
+    "int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000000",
+    "receipt": "2026-0000001",
+}
 
 
 def _walk(patterns, prefix=""):
@@ -51,12 +54,30 @@ def test_url_discovery_finds_officer_and_admin_pages():
     assert len([u for u in PROTECTED if u.startswith("/admin/")]) > 20
 
 
+def _names_a_petition(url: str) -> bool:
+    return url.startswith("/officer/petitions/")
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", PROTECTED)
+@pytest.mark.parametrize("url", [u for u in PROTECTED if not _names_a_petition(u)])
 def test_anonymous_is_sent_to_the_login_page(client, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/account/login/?next=")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [u for u in PROTECTED if _names_a_petition(u)])
+def test_anonymous_gets_404_for_officer_urls_of_a_petition(client, url):
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_lapsed_session_on_a_petition_url_is_asked_to_log_in(client):
+    client.cookies["sessionid"] = "expired-or-unknown"
+    response = client.get("/officer/petitions/2026-0000001/")
+    assert response.status_code == 302 and response["Location"].startswith("/account/login/?next=")
 
 
 @pytest.mark.parametrize("url", PROTECTED)
