@@ -8,6 +8,7 @@ raises its own error (``sharing.providers.errors``); nothing of a rejected answe
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -72,11 +73,32 @@ def _agency_keyset(agency) -> KeySet:
             _("The agency's public keys (JWKS) hold no EC P-256 key to verify its answers.")
         )
     try:
-        return KeySet.import_key_set(jwks)
+        # Parsed once per JWKS document, not per fetch: the document itself is the cache key,
+        # so a key rotation entered in the admin takes effect at the next fetch.
+        return _imported_keyset(json.dumps(jwks, sort_keys=True, separators=(",", ":")))
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise errors.ProviderConfigurationError(
             _("The agency's public keys (JWKS) do not import: %s") % type(exc).__name__
         ) from exc
+
+
+@functools.lru_cache(maxsize=128)
+def _imported_keyset(jwks_json: str) -> KeySet:
+    return KeySet.import_key_set(json.loads(jwks_json))
+
+
+_decryption = (None, None)
+
+
+def _decryption_keyset() -> KeySet:
+    """The portal's encryption keys as a key set, rebuilt only when ``sharing.keys`` reloads them."""
+    global _decryption
+    portal_keys = keys.encryption_keys()
+    loaded, keyset = _decryption
+    if loaded is not portal_keys:
+        keyset = KeySet(list(portal_keys))
+        _decryption = (portal_keys, keyset)
+    return keyset
 
 
 def _error_body(response: httpx.Response) -> tuple[str, str]:
@@ -187,7 +209,8 @@ class StandardHttpProvider(BaseProvider):
             raise errors.MalformedResponse("the answer is not a compact JWE")
         try:
             decrypted = jwe.decrypt_compact(
-                text, KeySet(list(keys.encryption_keys())), algorithms=[keys.ENCRYPTION_ALG, keys.ENCRYPTION_ENC]
+                text, _decryption_keyset(),
+                algorithms=[keys.ENCRYPTION_ALG, keys.ENCRYPTION_ENC],
             )
         except (JoseError, ValueError, KeyError, TypeError) as exc:
             raise errors.Undecryptable(type(exc).__name__) from exc

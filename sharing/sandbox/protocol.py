@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import uuid
@@ -88,20 +89,32 @@ def unverified_txn_id(body: bytes) -> str | None:
         return None
 
 
-def _portal_signing_keys() -> dict[str, ECKey]:
-    result = {}
-    for jwk in portal_keys.public_jwks()["keys"]:
+def _portal_jwks_json() -> str:
+    return json.dumps(portal_keys.public_jwks(), sort_keys=True, separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=8)
+def _imported_portal_keys(jwks_json: str) -> tuple[dict[str, ECKey], ECKey | None]:
+    """The portal's published keys, imported once per JWKS document (not per request)."""
+    signing, encryption = {}, None
+    for jwk in json.loads(jwks_json)["keys"]:
         if jwk.get("use") == "sig":
-            result[jwk["kid"]] = ECKey.import_key(jwk)
-    return result
+            signing[jwk["kid"]] = ECKey.import_key(jwk)
+        elif jwk.get("use") == "enc" and encryption is None:
+            encryption = ECKey.import_key(jwk)
+    return signing, encryption
+
+
+def _portal_signing_keys() -> dict[str, ECKey]:
+    return _imported_portal_keys(_portal_jwks_json())[0]
 
 
 def portal_encryption_key() -> ECKey:
     """The portal's current encryption key (the first one its JWKS publishes)."""
-    for jwk in portal_keys.public_jwks()["keys"]:
-        if jwk.get("use") == "enc":
-            return ECKey.import_key(jwk)
-    raise LookupError("The portal publishes no encryption key.")
+    encryption = _imported_portal_keys(_portal_jwks_json())[1]
+    if encryption is None:
+        raise LookupError("The portal publishes no encryption key.")
+    return encryption
 
 
 def read_request(body: bytes, *, now: float) -> ShareRequest:
