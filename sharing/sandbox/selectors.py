@@ -1,7 +1,8 @@
 """Reads of the sandbox registers: what each item answers about a subject.
 
-``item_record(item_code, subject_id)`` returns every field of the item for the subject (the
-service keeps only the requested ones), or None when the register has no such subject.
+``item_record(item_code, subject_id, fields=None)`` returns every field of the item for the
+subject (the service keeps only the requested ones; given ``fields``, an item may skip a costly
+field that was not asked for), or None when the register has no such subject.
 Each item costs a constant, small number of queries.
 """
 
@@ -81,24 +82,27 @@ def resident_copy(rrn: str) -> dict | None:
     }
 
 
-def resident_abstract(rrn: str) -> dict | None:
+def resident_abstract(rrn: str, fields=None) -> dict | None:
     resident = _resident(rrn)
     if resident is None:
         return None
-    history = (AddressHistory.objects.filter(resident_id=resident.pk).select_related("building")
-               .order_by("moved_in"))
-    return {
+    record = {
         "name": resident.name,
         "rrn": resident.rrn,
         "address": _address(resident),
         "move_in_date": resident.move_in_date.isoformat(),
         "district_code": resident.household.building.parcel.district_code,
-        "address_history": [
+    }
+    # The history is a query of its own: made only when it is asked for.
+    if fields is None or "address_history" in fields:
+        history = (AddressHistory.objects.filter(resident_id=resident.pk).select_related("building")
+                   .order_by("moved_in"))
+        record["address_history"] = [
             {"address": f"{entry.building.road_address} {entry.unit}".strip(), "moved_in": _iso(entry.moved_in),
              "moved_out": _iso(entry.moved_out)}
             for entry in history
-        ],
-    }
+        ]
+    return record
 
 
 def _tax_certificate(rrn: str, authority: str) -> dict | None:
@@ -298,6 +302,13 @@ ANSWERS: dict[str, Callable[[str], dict | None]] = {
 }
 
 
-def item_record(item_code: str, subject_id: str) -> dict | None:
-    """Every field of the item for the subject, or None when the register has no such subject."""
+# Answers that can leave out costly fields nobody asked for take the requested field names.
+_NARROWABLE = {"resident_abstract"}
+
+
+def item_record(item_code: str, subject_id: str, fields=None) -> dict | None:
+    """The fields of the item for the subject (every field, or at least ``fields`` when given), or None
+    when the register has no such subject."""
+    if fields is not None and item_code in _NARROWABLE:
+        return ANSWERS[item_code](subject_id, fields)
     return ANSWERS[item_code](subject_id)
