@@ -91,7 +91,10 @@ def refund_world_rrn(user) -> str:
     return crypto.decrypt_text(user.resident_link.rrn_encrypted)
 
 
-def test_an_agency_that_is_down_shows_as_pending_then_the_rest_still_counts(citizen1, refund_world):
+def test_an_agency_that_is_down_shows_as_pending_then_the_rest_still_counts(citizen1, refund_world, monkeypatch):
+    # Tasks run eagerly here, so a retry whose jittered back-off drew under a second would run at
+    # once; a fixed back-off keeps the down agency's fetch waiting for its next attempt.
+    monkeypatch.setattr("sharing.services.backoff_seconds", lambda agency, attempt: 60.0)
     refund_world.set_faults("nps", down=True)
     client = _client_for(citizen1)
     client.post("/refunds/")
