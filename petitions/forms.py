@@ -8,8 +8,9 @@ import re
 
 from django import forms
 from django.core.validators import RegexValidator
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from portal.roles import english_active as _english
 
 from .models import FormField
 
@@ -32,10 +33,6 @@ BANKS = [
     ("toss", _("Toss Bank")),
     ("post", _("Korea Post")),
 ]
-
-
-def _english() -> bool:
-    return (get_language() or "ko").startswith("en")
 
 
 def validate_upload(uploaded) -> None:

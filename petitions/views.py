@@ -6,17 +6,16 @@ Another citizen's petition or draft is a 404, whatever the URL.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.roles import citizen_required
+from portal.roles import english_active as _english
 
 from . import identity, selectors, services
 from .errors import IdentityError, PetitionError
@@ -36,23 +35,6 @@ from .models import Petition, PetitionCategory, PetitionUpload
 from .services import WIZARD_STEPS, petition_type_snapshot
 
 S = Petition.Status
-
-
-def citizen_required(view):
-    """Signed-in citizens only; officials and administrators use their own workspaces."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_citizen:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _english() -> bool:
-    return (get_language() or "ko").startswith("en")
 
 
 # --- Catalogue ----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ member of is a 404, whatever the URL and whether or not it exists.
 from __future__ import annotations
 
 import datetime
-from functools import wraps
 
 from axes.helpers import get_client_ip_address
 from django import forms
@@ -17,13 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.models import User
+from portal.roles import english_active as _english
+from portal.roles import official_required
 
 from . import officer_selectors as selectors
 from . import officer_services as services
@@ -33,20 +33,6 @@ from .forms import display_value, spec_label
 from .models import OPEN_STATUSES, Petition
 
 S = Petition.Status
-
-
-def official_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_authenticated and request.user.is_official):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _english() -> bool:
-    return (get_language() or "ko").startswith("en")
 
 
 # --- Forms ----------------------------------------------------------------------------------

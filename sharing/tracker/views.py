@@ -6,34 +6,21 @@ in the URL is a 404. Privacy officers answer under /officer/privacy/ (second fac
 
 from __future__ import annotations
 
-from functools import wraps
 
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from petitions.forms import AnswersForm
+from portal.roles import citizen_required, official_required
 
 from . import selectors, services
 from .errors import TrackerError
 from .forms import AccessFilterForm, BankAccountForm, ConcernForm, InquiryAnswerForm
-
-
-def citizen_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_citizen:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _private(response):
@@ -107,16 +94,6 @@ def my_inquiries(request):
 
 
 # --- Privacy officers -----------------------------------------------------------------------
-
-def official_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_authenticated and request.user.is_official):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
 
 @official_required
 @require_GET

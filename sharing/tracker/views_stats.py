@@ -6,16 +6,13 @@ from itertools import accumulate
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.roles import english_active as _english
+
 from . import charts, ops, stats
-
-
-def _english() -> bool:
-    return (get_language() or "ko").startswith("en")
 
 
 def _name(row: dict) -> str:
