@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test bench messages check-deploy clean
+.PHONY: run test install install-test install-bench bench soak messages check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+install-bench: $(VENV)/.installed-bench
+
 ## make run: install, migrate, load the demo data and start the site with its worker.
 run: install
 	@mkdir -p var/static
@@ -34,10 +40,15 @@ test: install-test
 	@mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## make bench: the benchmarks under tests/bench (not part of make test).
-bench: install-test
+## make bench: the benchmarks under tests/bench (not part of make test), the load run included.
+bench: install-bench
 	@mkdir -p var
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s -o addopts="" $(PYTEST_ARGS)
+
+## make soak: the load run under agency faults and a worker restart, then a consistency check.
+soak: install-bench
+	@mkdir -p var
+	$(BIN)/python -m pytest tests/bench/soak -p no:cacheprovider -s -o addopts="" -o python_files="soak_*.py" $(PYTEST_ARGS)
 
 ## make messages: refresh the translation catalogues after changing strings, then compile them.
 messages: install-test
