@@ -21,6 +21,7 @@ petitions), and reports counts and violations:
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,11 +68,18 @@ class ConsistencyReport:
 
 
 def read_receipts(path: str | Path) -> list[str]:
-    """Receipt numbers one per line (blank lines and ``#`` comments skipped), in file order."""
+    """Receipt numbers one per line, in file order: plain, or JSON objects with ``receipt_no`` (the
+    load run's ``filed.jsonl``); blank lines and ``#`` comments are skipped."""
     receipts = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         line = line.strip()
-        if line and not line.startswith("#"):
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("{"):
+            receipt = json.loads(line).get("receipt_no")
+            if receipt:
+                receipts.append(str(receipt))
+        else:
             receipts.append(line.split()[0])
     return receipts
 
@@ -94,8 +102,9 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
                       examples: int = EXAMPLES) -> ConsistencyReport:
     """Inspects the database; ``idle`` says no work should remain (no worker busy, no load).
 
-    ``since`` narrows the checks that read the access log and the agencies' transactions to a
-    run's window; the others read the whole database.
+    ``since`` narrows to a run's window the checks that read the access log, the agencies'
+    transactions, the filing events and the petitions left collecting (bulk-seeded history has
+    no timeline and no fetches); the others read the whole database.
     """
     from petitions.models import Petition, TimelineEvent
     from sharing.audit import verify_chain
@@ -143,6 +152,8 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
     pending_fetch = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no"),
                                                 state__in=FetchRequest.PENDING_STATES)
     collecting_settled = Petition.objects.filter(status=S.COLLECTING).filter(~Exists(pending_fetch))
+    if since is not None:
+        collecting_settled = collecting_settled.filter(submitted_at__gte=since)
     count = collecting_settled.count()
     petitions["collecting_with_no_pending_fetch"] = count
     if idle:

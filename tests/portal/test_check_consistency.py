@@ -144,6 +144,16 @@ def test_expected_receipts_must_each_be_stored_once(good_state, tmp_path, capsys
     assert report.violation("expected.missing").examples == ["2026-0000099"]
 
 
+def test_expected_receipts_read_the_load_runs_json_lines(good_state, tmp_path):
+    from portal.consistency import read_receipts
+
+    filed = tmp_path / "filed.jsonl"
+    filed.write_text(json.dumps({"receipt_no": CASE, "type": "x"}) + "\n" + json.dumps({"receipt_no": "2026-0000002"})
+                     + "\n", encoding="utf-8")
+    assert read_receipts(filed) == [CASE, "2026-0000002"]
+    call_command("check_consistency", "--expected-receipts", str(filed))
+
+
 def test_a_stuck_fetch_is_reported_as_stalled_and_when_idle(good_state):
     fetch = good_state["fetch"]
     stuck = FetchRequestFactory(case_ref="2026-0000002", item=InformationItemFactory(agency=fetch.item.agency),
@@ -171,6 +181,11 @@ def test_a_petition_left_collecting_is_reported_when_idle(good_state):
     report = check_consistency(idle=True)
     assert _checks(report) == {"petitions.collecting_but_settled"}
     assert report.violation("petitions.collecting_but_settled").examples == [CASE]
+    # A run's window leaves out history filed before it (a bulk seed has no fetches).
+    later = timezone.now() + timedelta(seconds=1)
+    assert check_consistency(idle=True, since=later).ok
+    assert _checks(check_consistency(idle=True, since=later - timedelta(hours=1))) == {
+        "petitions.collecting_but_settled"}
 
 
 def test_a_failed_fetch_without_reason_is_reported(good_state):
