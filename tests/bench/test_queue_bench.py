@@ -8,27 +8,23 @@ Run with ``make bench`` and a PostgreSQL DATABASE_URL, for example
 The petitions are spread like a portal that has run for years: five offices, the official's
 office holding 40 %; 90 % of all petitions decided (the history), 10 % open (the work), due
 dates of open petitions from three days overdue to fifteen days ahead. The same generator
-(seeded) makes the first 1,000 rows and then the other 999,000, written with COPY.
+(seeded, ``tests/bench/load/seed.py``, shared with the load run) makes the first 1,000 rows and
+then the other 999,000, written with COPY.
 """
 
 from __future__ import annotations
 
-import datetime
-import json
 import os
-import random
 import statistics
 import time
-import uuid
 
 import pytest
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
-from petitions.calendar import local_today
 from petitions.models import Petition
 from portal.models import OfficeMembership
+from tests.bench.load.seed import Generator, copy_rows
 from tests.conftest import login_verified
 from tests.factories import CitizenFactory, MembershipFactory, OfficeFactory, OfficialFactory
 from tests.petitions.factories import PetitionTypeFactory
@@ -37,95 +33,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SMALL = 1_000
 LARGE = int(os.environ.get("QUEUE_BENCH_PETITIONS", "1000000"))
-BATCH = 100_000
 REQUESTS = int(os.environ.get("QUEUE_BENCH_REQUESTS", "60"))
-S = Petition.Status
-OPEN = [S.SUBMITTED, S.COLLECTING, S.UNDER_REVIEW, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENT_SUBMITTED]
-DECIDED = [(S.APPROVED, 0.75), (S.REJECTED, 0.10), (S.WITHDRAWN, 0.05)]
-
-PETITION_COLUMNS = (
-    "public_id", "petition_type_id", "applicant_id", "status", "wizard_step", "receipt_no", "office_id",
-    "type_version", "type_snapshot", "applicant_details", "data", "consents", "submit_token", "language",
-    "submitted_at", "due_date", "suspended_days", "suspended_since", "decided_at", "assigned_to_id", "assigned_at",
-    "created_at", "updated_at",
-)
-FETCH_COLUMNS = (
-    "case_ref", "item_id", "office_id", "fields", "purpose_code", "subject_kind", "subject_encrypted",
-    "subject_hash", "state", "attempts", "error_code", "error_detail", "txn_id", "fetched_at", "created_at",
-    "updated_at",
-)
-
-
-class Generator:
-    def __init__(self, *, offices, official_office, petition_type, applicants, officials, items):
-        self.random = random.Random(20261127)
-        self.offices = offices
-        self.official_office = official_office
-        self.petition_type = petition_type
-        self.applicants = applicants
-        self.officials = officials
-        self.items = items
-        self.today = local_today()
-        self.now = timezone.now()
-        self.snapshot = json.dumps({"version": 1, "name_ko": petition_type.name_ko, "name_en": petition_type.name_en,
-                                    "fields": [], "required_information": []}, ensure_ascii=False)
-
-    def rows(self, start: int, stop: int):
-        """(petition row, [fetch rows]) for receipt numbers start..stop-1."""
-        rnd = self.random
-        for i in range(start, stop):
-            office = self.official_office if rnd.random() < 0.4 else rnd.choice(self.offices)
-            roll = rnd.random()
-            if roll < 0.10:
-                status = OPEN[int(roll * 50) % 5]
-                submitted = self.now - datetime.timedelta(minutes=rnd.randint(0, 21 * 24 * 60))
-                due = self.today + datetime.timedelta(days=rnd.randint(-3, 15))
-                decided = None
-            else:
-                status = S.APPROVED if roll < 0.85 else (S.REJECTED if roll < 0.95 else S.WITHDRAWN)
-                submitted = self.now - datetime.timedelta(minutes=rnd.randint(21 * 24 * 60, 5 * 365 * 24 * 60))
-                due = submitted.date() + datetime.timedelta(days=14)
-                decided = submitted + datetime.timedelta(days=rnd.randint(1, 14))
-            assignee = rnd.choice(self.officials) if office == self.official_office and rnd.random() < 0.6 else None
-            receipt_no = f"{2000 + i // 9_000_000:04d}-{i % 9_000_000:07d}"
-            name = f"시민{i % 9973}"
-            petition = (
-                str(uuid.UUID(int=rnd.getrandbits(128), version=4)), self.petition_type.pk,
-                self.applicants[i % len(self.applicants)], status, "review", receipt_no, office.pk, 1, self.snapshot,
-                json.dumps({"name": name, "phone": "010-0000-0000"}, ensure_ascii=False), "{}", "{}",
-                str(uuid.UUID(int=rnd.getrandbits(128), version=4)), "ko", submitted, due, 0, None, decided,
-                assignee, submitted if assignee else None, submitted, decided or submitted,
-            )
-            fetches = []
-            if status in OPEN and office == self.official_office:
-                for item in self.items:
-                    state = "fetched" if rnd.random() < 0.9 else rnd.choice(["failed", "refused", "retrying"])
-                    fetches.append((
-                        receipt_no, item.pk, office.pk, '["name"]', "P-BENCH", item.subject_kind, "x", f"h{i}",
-                        state, 1, "" if state == "fetched" else "timeout", "", str(uuid.uuid4()),
-                        submitted if state == "fetched" else None, submitted, submitted,
-                    ))
-            yield petition, fetches
 
 
 def _copy(start: int, stop: int, generator: Generator) -> None:
-    petition_sql = f"COPY petitions_petition ({', '.join(PETITION_COLUMNS)}) FROM STDIN"
-    fetch_sql = f"COPY sharing_fetchrequest ({', '.join(FETCH_COLUMNS)}) FROM STDIN"
-    for batch_start in range(start, stop, BATCH):
-        batch_stop = min(stop, batch_start + BATCH)
-        fetch_rows = []
-        with connection.cursor() as cursor:
-            with cursor.copy(petition_sql) as copy:
-                for petition, fetches in generator.rows(batch_start, batch_stop):
-                    copy.write_row(petition)
-                    fetch_rows.extend(fetches)
-            with cursor.copy(fetch_sql) as copy:
-                for row in fetch_rows:
-                    copy.write_row(row)
-        print(f"  inserted petitions {batch_stop:,} / {stop:,}", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE petitions_petition")
-        cursor.execute("VACUUM ANALYZE sharing_fetchrequest")
+    copy_rows(start, stop, generator)
 
 
 def _measure(client: Client) -> dict:

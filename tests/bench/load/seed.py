@@ -181,7 +181,10 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
 
     citizens = citizens or residents
     wanted = {"residents": residents, "petitions": petitions, "citizens": citizens, "pool": POOL, "version": 1}
+    from sharing import keys
+
     call_command("migrate", "--noinput", verbosity=0)
+    keys.signing_keys(), keys.encryption_keys()  # the portal's key files (DEBUG on generates them)
     with connection.cursor() as cursor:
         found = _marker(cursor)
     if found == wanted:
@@ -261,9 +264,11 @@ def prepare(*, url: str, sessions_path: str) -> None:
     """Points the agencies at the server; writes logged-in sessions of the bench accounts."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.utils import timezone
+    from django.utils.crypto import get_random_string
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from petitions.models import PetitionType
@@ -275,15 +280,16 @@ def prepare(*, url: str, sessions_path: str) -> None:
     Session.objects.filter(expire_date__lt=timezone.now()).delete()
     backend = "django.contrib.auth.backends.ModelBackend"
 
+    pending: list[Session] = []
+    expire = timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
     def session_for(user, **extra) -> str:
         store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = backend
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        for name, value in extra.items():
-            store[name] = value
-        store.create()
-        return store.session_key
+        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend,
+                HASH_SESSION_KEY: user.get_session_auth_hash(), **extra}
+        key = get_random_string(32, VALID_KEY_CHARS)
+        pending.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
+        return key
 
     citizens = [
         {"username": user.username, "session": session_for(user)}
@@ -300,6 +306,7 @@ def prepare(*, url: str, sessions_path: str) -> None:
             "session": session_for(user, **{DEVICE_ID_SESSION_KEY: device.persistent_id,
                                             STAFF_SESSION_STARTED_KEY: int(time.time())}),
         })
+    Session.objects.bulk_create(pending, batch_size=1_000)
     types = list(PetitionType.objects.filter(active=True).order_by("slug").values_list("slug", flat=True))
     payload = {"url": url, "session_cookie": settings.SESSION_COOKIE_NAME, "csrf_cookie": settings.CSRF_COOKIE_NAME,
                "citizens": citizens, "officials": officials, "petition_types": types}

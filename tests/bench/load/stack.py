@@ -44,7 +44,6 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
-import json
 import os
 import shutil
 import signal

@@ -1,0 +1,127 @@
+"""The load run of ``make bench``: the production stack under a realistic mix, and a trivial view.
+
+Boots gunicorn (DEBUG off), one Celery worker (with beat), PostgreSQL, Redis and the sandbox
+agencies, seeded with 100,000 residents and 1,000,000 petitions (skipped when the database holds
+them already; ``LOAD_BENCH_RESEED=1`` seeds again), then drives it with locust headless
+(``tests/bench/load/locustfile.py``): anonymous citizens browsing the catalogue, citizens
+tracking their petitions and filing new ones, officials working the queue and deciding.
+Then the same users for the same time request ``/healthz`` (a trivial view through the same
+gunicorn and middleware); the ratio of the mix's requests per second to it is printed.
+
+Targets on the 2-core machine: the mix sustains >= 100 requests/s with p95 < 300 ms and no
+errors; ratio >= 0.4. Results: ``var/bench/load.json`` and ``var/bench/load.md``.
+
+Environment: ``DATABASE_URL`` (PostgreSQL; default postgres://postgres@127.0.0.1:5432/portal_load),
+``LOAD_BENCH_SECONDS`` (60), ``LOAD_BENCH_USERS`` (60), ``LOAD_BENCH_RESIDENTS`` (100000),
+``LOAD_BENCH_PETITIONS`` (1000000), ``LOAD_BENCH_WEB_WORKERS`` / ``LOAD_BENCH_WEB_THREADS``,
+``LOAD_THINK_MIN`` / ``LOAD_THINK_MAX`` (seconds between a user's requests, 0.5..1.5).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+
+from tests.bench.load.stack import BASE_DIR, Stack, run_locust
+
+SECONDS = int(os.environ.get("LOAD_BENCH_SECONDS", "60"))
+USERS = int(os.environ.get("LOAD_BENCH_USERS", "60"))
+RESIDENTS = int(os.environ.get("LOAD_BENCH_RESIDENTS", "100000"))
+PETITIONS = int(os.environ.get("LOAD_BENCH_PETITIONS", "1000000"))
+WARMUP_SECONDS = int(os.environ.get("LOAD_BENCH_WARMUP", "10"))
+OUT_DIR = BASE_DIR / "var" / "bench"
+
+TARGET_RPS, TARGET_P95_MS, TARGET_RATIO = 100, 300, 0.4
+
+
+def _cpu_share(before: dict, after: dict, locust_cpu: float, wall: float) -> dict:
+    used = {name: after[name] - before[name] for name in before}
+    capacity = wall * (os.cpu_count() or 1)
+    return {
+        "capacity_cpu_seconds": round(capacity, 1),
+        "machine_busy": round(used["machine"] / capacity, 3),
+        "gunicorn": round(used["gunicorn"] / capacity, 3),
+        "worker": round(used["worker"] / capacity, 3),
+        "postgres": round(used["postgres"] / capacity, 3),
+        "locust": round(locust_cpu / capacity, 3),
+    }
+
+
+def _measure(stack: Stack, scenario: str) -> dict:
+    if WARMUP_SECONDS:
+        run_locust(stack, seconds=WARMUP_SECONDS, users=USERS, scenario=scenario, label=f"{scenario}-warmup")
+    before = stack.cpu_seconds()
+    result = run_locust(stack, seconds=SECONDS, users=USERS, scenario=scenario, label=scenario)
+    after = stack.cpu_seconds()
+    data = result.as_dict()
+    data["cpu_share"] = _cpu_share(before, after, result.locust_cpu_seconds, result.wall_seconds)
+    data["load_average"] = os.getloadavg()
+    return data
+
+
+def _table(mix: dict, trivial: dict, ratio: float) -> str:
+    lines = ["| page | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in sorted(mix["rows"].items(), key=lambda item: -item[1]["requests"]):
+        lines.append(f"| `{name}` | {row['requests']} | {row['failures']} | {row['rps']:.1f} | {row['p50']:.0f} "
+                     f"| {row['p95']:.0f} | {row['p99']:.0f} |")
+    for label, data in (("**mix, all pages**", mix), ("**trivial view `/healthz`**", trivial)):
+        total = data["total"]
+        lines.append(f"| {label} | {total['requests']} | {total['failures']} | {total['rps']:.1f} | "
+                     f"{total['p50']:.0f} | {total['p95']:.0f} | {total['p99']:.0f} |")
+    cpu = mix["cpu_share"]
+    lines += ["", f"Ratio of the mix to the trivial view: {ratio:.2f} (target >= {TARGET_RATIO}). "
+              f"{mix['users']} users, {mix['seconds']} s each, load average {mix['load_average'][0]:.1f}. "
+              f"CPU during the mix (share of {os.cpu_count()} cores): machine {cpu['machine_busy']:.0%}, "
+              f"gunicorn {cpu['gunicorn']:.0%}, worker {cpu['worker']:.0%}, PostgreSQL {cpu['postgres']:.0%}, "
+              f"locust {cpu['locust']:.0%}."]
+    return "\n".join(lines) + "\n"
+
+
+def test_load_mix_against_a_trivial_view():
+    workdir = OUT_DIR / "load"
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "filed.jsonl").unlink(missing_ok=True)
+    stack = Stack(workdir=workdir, residents=RESIDENTS, petitions=PETITIONS)
+    print(f"\nload bench: database {stack.database_url}, broker {stack.broker_url}, cache {stack.cache_url}")
+    stack.seed()
+    with stack:
+        stack.start()
+        mix = _measure(stack, "mix")
+        trivial = _measure(stack, "trivial")
+        worker_alive = stack.worker.poll() is None
+
+    ratio = mix["total"]["rps"] / trivial["total"]["rps"] if trivial["total"]["rps"] else 0.0
+    filed = sum(1 for _ in (workdir / "filed.jsonl").open()) if (workdir / "filed.jsonl").exists() else 0
+    result = {
+        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(), "residents": RESIDENTS, "petitions": PETITIONS,
+        "web": {"workers": stack.web_workers, "threads": stack.web_threads},
+        "mix": mix, "trivial": trivial, "ratio": ratio, "petitions_filed": filed,
+        "targets": {"rps": TARGET_RPS, "p95_ms": TARGET_P95_MS, "ratio": TARGET_RATIO, "errors": 0},
+    }
+    total = mix["total"]
+    met = {
+        "rps": total["rps"] >= TARGET_RPS, "p95": total["p95"] < TARGET_P95_MS,
+        "errors": total["failures"] == 0, "ratio": ratio >= TARGET_RATIO,
+    }
+    result["met"] = met
+    table = _table(mix, trivial, ratio)
+    (OUT_DIR / "load.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    (OUT_DIR / "load.md").write_text(table)
+
+    print()
+    print(table)
+    print(f"mix: {total['rps']:.1f} requests/s (target >= {TARGET_RPS}) {'met' if met['rps'] else 'NOT MET'}; "
+          f"p95 {total['p95']:.0f} ms (target < {TARGET_P95_MS}) {'met' if met['p95'] else 'NOT MET'}; "
+          f"errors {total['failures']} {'met' if met['errors'] else 'NOT MET'}; "
+          f"ratio to /healthz {ratio:.2f} (target >= {TARGET_RATIO}) {'met' if met['ratio'] else 'NOT MET'}; "
+          f"{filed} petitions filed")
+    for failure in mix["failures"][:10]:
+        print(f"  failure: {failure}")
+    print(f"results: {OUT_DIR / 'load.json'}, {OUT_DIR / 'load.md'}")
+    # Benchmarks print figures; the run itself must have worked.
+    assert mix["total"]["requests"] > 0 and trivial["total"]["requests"] > 0
+    assert worker_alive, "the Celery worker died during the run"
+    assert filed > 0, "the mix filed no petition"
