@@ -23,10 +23,34 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-# WeasyPrint reports each rendering step (from its import on) at INFO: noise in a worker's
-# log, and time spent. Set before the import; an explicit LOGGING entry still wins.
-if logging.getLogger("weasyprint.progress").level == logging.NOTSET:
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+# WeasyPrint reports each rendering step (from its import on) at INFO, and fontTools' subsetter,
+# run on the fonts of every document, each glyph list: noise in a worker's log, and time spent
+# formatting it. Set before the import; an explicit LOGGING entry still wins.
+for _noisy in ("weasyprint.progress", "fontTools"):
+    if logging.getLogger(_noisy).level == logging.NOTSET:
+        logging.getLogger(_noisy).setLevel(logging.WARNING)
+
+
+class _OnceFilter(logging.Filter):
+    """Lets each distinct message through once per process (WeasyPrint repeats its advice to
+    install HarfBuzz-Subset for every font of every document)."""
+
+    def __init__(self):
+        super().__init__()
+        self._seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "HarfBuzz-Subset" not in str(record.msg):
+            return True
+        key = record.getMessage()
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+
+if not any(isinstance(f, _OnceFilter) for f in logging.getLogger("weasyprint").filters):
+    logging.getLogger("weasyprint").addFilter(_OnceFilter())
 
 import pydyf  # noqa: E402
 import segno  # noqa: E402
@@ -63,15 +87,49 @@ def _cache_dir() -> Path:
     raise RuntimeError("No writable folder for the document font cache (set DOCUMENT_FONT_CACHE_DIR).")
 
 
-def _truetype(source: Path, cache: Path) -> Path:
-    """The TrueType form of a WOFF2 font, converted once and named by the source's hash."""
+# What the documents keep of the vendored font. The version names the recipe in the cached
+# file's name: change it whenever _document_font changes what it keeps.
+DOCUMENT_FONT_RECIPE = "doc2"
+
+
+def _keeps(codepoint: int) -> bool:
+    """Every encoded character but the private use area and the astral planes (icons, emoji)."""
+    return not (0xE000 <= codepoint <= 0xF8FF or codepoint > 0xFFFF)
+
+
+def _document_font(source: Path, cache: Path) -> Path:
+    """The form of a vendored WOFF2 font that documents embed, made once and cached by hash.
+
+    WeasyPrint subsets the font of every document with fontTools, which reads the whole file
+    each time: in Pretendard GOV the layout tables alone (79 GSUB lookups of alternates,
+    GPOS kerning) cost several times the rest, although the subset drops them anyway. The
+    document form is TrueType (no WOFF2 decoding), keeps every encoded character outside
+    the private use area (all 2,780 Hangul syllables, Latin, punctuation, symbols) with its
+    glyph, and drops what documents never use: the layout tables (stylistic alternates and
+    kerning), the glyphs only they reach, and the vertical metrics. The file stays in the
+    cache folder: it is never distributed, only subsets of it are embedded in PDFs (as the
+    SIL Open Font License allows).
+    """
     raw = source.read_bytes()
-    target = cache / f"{source.name.split('.')[0]}-{hashlib.sha256(raw).hexdigest()[:16]}.ttf"
+    digest = hashlib.sha256(raw + DOCUMENT_FONT_RECIPE.encode()).hexdigest()[:16]
+    target = cache / f"{source.name.split('.')[0]}-{DOCUMENT_FONT_RECIPE}-{digest}.ttf"
     if not target.exists():
+        from fontTools import subset
         from fontTools.ttLib import TTFont
 
         font = TTFont(io.BytesIO(raw))
         font.flavor = None
+        options = subset.Options()
+        options.layout_features = []
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "vhea", "vmtx"]
+        options.name_IDs = ["*"]  # copyright, licence and designer stay in the file
+        options.name_languages = ["*"]
+        options.notdef_outline = True
+        options.glyph_names = True
+        options.hinting = False
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[codepoint for codepoint in font.getBestCmap() if _keeps(codepoint)])
+        subsetter.subset(font)
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
         font.save(temporary)
         os.replace(temporary, target)
@@ -122,7 +180,7 @@ def _renderer() -> _Renderer:
     cache = _cache_dir()
     faces = []
     for weight, filename in FONT_WEIGHTS.items():
-        path = _truetype(font_source_dir() / filename, cache)
+        path = _document_font(font_source_dir() / filename, cache)
         faces.append(
             f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; src: url("{path.resolve().as_uri()}"); }}'
         )
