@@ -103,8 +103,9 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
     """Inspects the database; ``idle`` says no work should remain (no worker busy, no load).
 
     ``since`` narrows to a run's window the checks that read the access log, the agencies'
-    transactions, the filing events and the petitions left collecting (bulk-seeded history has
-    no timeline and no fetches); the others read the whole database.
+    transactions, the filing events, the petitions left collecting (bulk-seeded history has
+    no timeline and no fetches) and the documents left pending; the others read the whole
+    database.
     """
     from petitions.models import Petition, TimelineEvent
     from sharing.audit import verify_chain
@@ -291,9 +292,11 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
     add("documents.failed_without_reason", count, "document requests failed without a reason",
         failed_docs.values_list("case_ref", "kind")[:examples])
     if idle:
-        add("documents.stuck_pending", documents["pending"], "document requests still pending while idle",
-            DocumentRequest.objects.filter(state=DocumentRequest.State.PENDING).order_by("created_at")
-            .values_list("case_ref", "kind")[:examples])
+        stuck_docs = DocumentRequest.objects.filter(state=DocumentRequest.State.PENDING)
+        if since is not None:
+            stuck_docs = stuck_docs.filter(created_at__gte=since)
+        add("documents.stuck_pending", stuck_docs.count(), "document requests still pending while idle",
+            stuck_docs.order_by("created_at").values_list("case_ref", "kind")[:examples])
 
     return ConsistencyReport(
         checked_at=now.isoformat(), idle=idle, since=since.isoformat() if since else None,

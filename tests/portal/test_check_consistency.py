@@ -249,6 +249,20 @@ def test_an_agency_answer_the_portal_never_recorded_is_counted(good_state):
     assert check_consistency().agencies["answers_not_recorded"] == 2
 
 
+def test_a_document_left_pending_is_reported_when_idle(good_state):
+    from sharing.documents.models import DocumentRequest
+
+    petition = good_state["petition"]
+    DocumentRequest.objects.create(idempotency_key="receipt:x", kind="receipt", title="Receipt", case_ref=CASE,
+                                   owner=petition.applicant, issuing_office=petition.office,
+                                   template_name="documents/receipt.html")
+    assert check_consistency().ok
+    report = check_consistency(idle=True)
+    assert _checks(report) == {"documents.stuck_pending"}
+    assert report.documents["by_state"] == {"pending": 1}
+    assert check_consistency(idle=True, since=timezone.now() + timedelta(seconds=1)).ok
+
+
 def test_the_subject_stays_encrypted_in_the_report(good_state):
     text = json.dumps(check_consistency().as_dict(), default=str, ensure_ascii=False)
     assert RRN not in text and crypto.subject_hash(RRN) not in text
