@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 import uuid
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from .models import FetchedData, FetchRequest, InformationItem, ItemField
 from .providers import ProviderRequest
 from .providers import errors as provider_errors
 from .providers import registry as default_registry
-from .signals import case_fetches_settled
+from .signals import case_fetches_settled, fetch_attempted
 from .types import FetchSpec
 
 logger = logging.getLogger(__name__)
@@ -202,6 +203,7 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
         return outcome
     agency = fetch_request.item.agency
     request = _provider_request(fetch_request)
+    started = time.monotonic()
     try:
         response, error = registry[agency.provider].fetch(request), None
     except provider_errors.ProviderError as exc:
@@ -211,11 +213,12 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
     except Exception as exc:  # noqa: BLE001 (a bug must not leave the fetch "fetching" for ever)
         logger.exception("fetch %s: the provider raised %s", fetch_request.pk, type(exc).__name__)
         response, error = None, provider_errors.TransientError(type(exc).__name__, code="agency_error")
-    return _record(fetch_request, request, response, error)
+    latency_ms = max(0, round((time.monotonic() - started) * 1000))
+    return _record(fetch_request, request, response, error, latency_ms=latency_ms)
 
 
 @transaction.atomic
-def _record(fetch_request: FetchRequest, request: ProviderRequest, response, error) -> str:
+def _record(fetch_request: FetchRequest, request: ProviderRequest, response, error, *, latency_ms: int = 0) -> str:
     agency = fetch_request.item.agency
     now = timezone.now()
     first_fetch = fetch_request.fetched_at is None
@@ -271,10 +274,19 @@ def _record(fetch_request: FetchRequest, request: ProviderRequest, response, err
             circuit.record_failure(agency)
         if fetch_request.state == State.RETRYING:
             _enqueue(fetch_request, countdown=(fetch_request.next_attempt_at - now).total_seconds())
-    if not fetch_request.is_pending:
-        case_ref = fetch_request.case_ref
-        transaction.on_commit(lambda: _announce_if_settled(case_ref))
+    attempt = {"agency_code": agency.code, "item_code": fetch_request.item.code,
+               "outcome": str(fetch_request.state), "error_code": fetch_request.error_code, "latency_ms": latency_ms}
+    case_ref = fetch_request.case_ref if not fetch_request.is_pending else None
+    transaction.on_commit(lambda: _after_attempt(attempt, case_ref))
     return str(fetch_request.state)
+
+
+def _after_attempt(attempt: dict, settled_case_ref: str | None) -> None:
+    for receiver, result in fetch_attempted.send_robust(sender=FetchRequest, **attempt):
+        if isinstance(result, Exception):
+            logger.error("a receiver of fetch_attempted failed: %s", type(result).__name__)
+    if settled_case_ref:
+        _announce_if_settled(settled_case_ref)
 
 
 def _announce_if_settled(case_ref: str) -> None:

@@ -5,3 +5,9 @@ from django.dispatch import Signal
 # Sent with ``case_ref`` once no fetch of that case is pending any more (all fetched,
 # failed or refused). Petitions listen to move the petition on.
 case_fetches_settled = Signal()
+
+# Sent after every attempt that asked an agency, once its outcome is committed, with
+# ``agency_code``, ``item_code``, ``outcome`` (fetched, refused, retrying or failed),
+# ``error_code`` and ``latency_ms`` (the exchange with the agency). The operations view counts
+# them. Sent with ``send_robust``: a receiver's failure never touches the fetch.
+fetch_attempted = Signal()

@@ -39,6 +39,7 @@ if not BROKER_URL.startswith(("redis://", "rediss://")):
     BROKER_URL = "redis://127.0.0.1:6379/15"
 WORKER_CACHE_URL = os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/15")
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "8"))
+WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", "threads")
 LATENCY_ROUNDS = int(os.environ.get("BENCH_LATENCY_ROUNDS", "30"))
 THROUGHPUT_FETCHES = int(os.environ.get("BENCH_THROUGHPUT_FETCHES", "600"))
 SANDBOX_WORKERS = int(os.environ.get("BENCH_SANDBOX_WORKERS", "2"))
@@ -179,7 +180,7 @@ def worker(celery_to_redis, sandbox_server, tmp_path):
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=threads",
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", f"--pool={WORKER_POOL}",
              f"--concurrency={WORKER_CONCURRENCY}", "-Q", queues, f"--loglevel={os.environ.get('BENCH_WORKER_LOGLEVEL', 'WARNING')}", "--without-gossip",
              "--without-mingle", "--without-heartbeat", "-n", f"fetch-bench-{os.getpid()}@%h"],
             env=_service_env(), stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
@@ -275,7 +276,7 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
     cases = [f"2099-2{n:06d}" for n in range(max(1, THROUGHPUT_FETCHES // len(CASE_ITEMS)))]
     from django.db import transaction
 
-    cpu_before = (_cpu_seconds(worker_process.pid), _cpu_seconds(sandbox_pid, with_children=True))
+    cpu_before = (_cpu_seconds(worker_process.pid, with_children=True), _cpu_seconds(sandbox_pid, with_children=True))
     started = time.perf_counter()
     with transaction.atomic():  # enqueued together on commit
         for case_ref in cases:
@@ -289,12 +290,12 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
 
     window = FetchRequest.objects.filter(case_ref__in=cases).aggregate(first=Min("fetched_at"), last=Max("fetched_at"))
     sustained = (fetches - 1) / max(1e-6, (window["last"] - window["first"]).total_seconds())
-    worker_cpu = (_cpu_seconds(worker_process.pid) - cpu_before[0]) / fetches
+    worker_cpu = (_cpu_seconds(worker_process.pid, with_children=True) - cpu_before[0]) / fetches
     sandbox_cpu = (_cpu_seconds(sandbox_pid, with_children=True) - cpu_before[1]) / fetches
 
     print()
-    print(f"fetch bench ({connection.vendor}, broker {BROKER_URL}, one worker process with "
-          f"{WORKER_CONCURRENCY} threads; sandbox on gunicorn {SANDBOX_WORKERS}x8 threads; {os.cpu_count()} CPUs, "
+    print(f"fetch bench ({connection.vendor}, broker {BROKER_URL}, one worker ({WORKER_POOL} pool) with "
+          f"concurrency {WORKER_CONCURRENCY}; sandbox on gunicorn {SANDBOX_WORKERS}x8 threads; {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.1f})")
     print(f"  case of 4 items from 4 agencies at 50/100/200/400 ms, {LATENCY_ROUNDS} rounds, enqueue -> all fetched:")
     print(f"    median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "

@@ -48,11 +48,13 @@ def fetch(catalogue, office, monkeypatch):
     (provider_errors.Refused("no record", code="subject_not_found"), FetchRequest.State.REFUSED,
      Exchange.Outcome.REFUSED, "subject_not_found"),
 ])
-def test_every_attempt_becomes_one_exchange(fetch, outcome, state, recorded, error_code, monkeypatch):
+def test_every_attempt_becomes_one_exchange(fetch, outcome, state, recorded, error_code, monkeypatch,
+                                            django_capture_on_commit_callbacks):
     fetch_request = fetch()
     monkeypatch.setattr("sharing.services.default_registry", {"standard-http": ScriptedProvider(outcome)})
     monkeypatch.setattr("sharing.services.backoff_seconds", lambda agency, attempt: 60.0)  # no jitter to 0 s
-    fetch_item.apply(args=[fetch_request.pk])
+    with django_capture_on_commit_callbacks(execute=True):  # recorded once the outcome is committed
+        fetch_item.apply(args=[fetch_request.pk])
     fetch_request.refresh_from_db()
     assert fetch_request.state == state
     exchange = Exchange.objects.get()
@@ -60,7 +62,8 @@ def test_every_attempt_becomes_one_exchange(fetch, outcome, state, recorded, err
         "mois", "resident_abstract", recorded, error_code)
     assert exchange.latency_ms >= 0
     # A run that asks no agency (the fetch is done, or its retry is not due) records nothing.
-    fetch_item.apply(args=[fetch_request.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        fetch_item.apply(args=[fetch_request.pk])
     assert Exchange.objects.count() == 1
 
 
