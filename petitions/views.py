@@ -9,15 +9,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.roles import citizen_required
 from portal.roles import english_active as _english
 
-from . import identity, selectors, services
+from . import catalogue_cache, identity, selectors, services
 from .errors import IdentityError, PetitionError
 from .forms import (
     AnswersForm,
@@ -45,21 +47,34 @@ def catalogue(request):
     if category not in PetitionCategory.values:
         category = ""
     query = request.GET.get("q", "").strip()[:100]
+
+    def build() -> str:
+        return render_to_string("petitions/includes/catalogue_body.html", {
+            "categories": selectors.catalogue_categories(),
+            "petition_types": selectors.petition_types_for_catalogue(category=category, query=query),
+            "category": category,
+            "query": query,
+        })
+
+    body = catalogue_cache.cached("list", [get_language(), category, query], build)
     return render(request, "petitions/catalogue.html", {
-        "categories": selectors.catalogue_categories(),
-        "petition_types": selectors.petition_types_for_catalogue(category=category, query=query),
-        "category": category,
-        "query": query,
+        "catalogue_body": catalogue_cache.safe(body), "category": category, "query": query,
     })
 
 
 @require_GET
 def petition_type_detail(request, slug):
-    petition_type = selectors.petition_type_for_page(slug=slug)
+    def build() -> dict:
+        petition_type = selectors.petition_type_for_page(slug=slug)
+        return {"title": str(petition_type.name), "body": render_to_string("petitions/includes/type_detail_body.html", {
+            "petition_type": petition_type,
+            "form_fields": list(petition_type.form_fields.all()),
+            "required_rows": selectors.required_information_rows(petition_type),
+        })}
+
+    page = catalogue_cache.cached("type", [get_language(), slug], build)
     return render(request, "petitions/type_detail.html", {
-        "petition_type": petition_type,
-        "form_fields": list(petition_type.form_fields.all()),
-        "required_rows": selectors.required_information_rows(petition_type),
+        "page_title": page["title"], "type_body": catalogue_cache.safe(page["body"]),
     })
 
 

@@ -31,6 +31,7 @@ from .calendar import add_working_days, local_today
 from .errors import PetitionError
 from .forms import display_value, spec_label
 from .models import OPEN_STATUSES, Petition
+from .render_cache import crispy_form_html
 
 S = Petition.Status
 
@@ -164,6 +165,7 @@ def workspace(request):
     return render(request, "officer/workspace.html", {
         "memberships": memberships,
         "form": form,
+        "filter_form_html": crispy_form_html(form),
         "filters": filters,
         "queue": page,
         "counts": selectors.queue_counts(office_ids=office_ids),

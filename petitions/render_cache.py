@@ -1,0 +1,55 @@
+"""Rendered fragments that are a pure function of their inputs, kept in the process.
+
+The officer queue's filter form is rendered by crispy-forms on every page of the queue: some
+hundred template includes for a form that only changes with the query string, the language
+and the petition types. Its HTML is kept here, keyed by everything it is rendered from, so the
+result is the same as rendering it again. Bounded (least recently used first out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+MAX_ENTRIES = 512
+_entries: OrderedDict[str, str] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _form_key(form) -> str:
+    fields = []
+    for name, field in form.fields.items():
+        choices = getattr(field, "choices", None)
+        fields.append([name, [[str(value), str(label)] for value, label in choices] if choices is not None else None])
+    data = sorted((key, form.data.getlist(key)) for key in form.data) if form.is_bound else None
+    raw = json.dumps([type(form).__module__, type(form).__qualname__, get_language(), form.is_bound, data,
+                      form.initial, fields], default=str, sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def crispy_form_html(form) -> SafeString:
+    """``{{ form|crispy }}``, rendered once per distinct form (data, choices, language)."""
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+
+    key = _form_key(form)
+    with _lock:
+        html = _entries.get(key)
+        if html is not None:
+            _entries.move_to_end(key)
+            return mark_safe(html)
+    html = str(as_crispy_form(form))
+    with _lock:
+        _entries[key] = html
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return mark_safe(html)
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
