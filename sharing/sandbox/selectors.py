@@ -40,12 +40,18 @@ def item_for_agency(agency_code: str, item_code: str) -> dict | None:
     return item if item is not None and item["agency"] == agency_code else None
 
 
+def _one_or_none(queryset):
+    """The row a unique look-up finds, or None (``first()`` would add an ORDER BY to every answer)."""
+    rows = list(queryset[:1])
+    return rows[0] if rows else None
+
+
 def agency_get(code: str) -> SandboxAgency | None:
-    return SandboxAgency.objects.filter(code=code).first()
+    return _one_or_none(SandboxAgency.objects.filter(code=code))
 
 
 def grant_get(*, office_code: str, item_code: str) -> Grant | None:
-    return Grant.objects.filter(office_code=office_code, item_code=item_code).first()
+    return _one_or_none(Grant.objects.filter(office_code=office_code, item_code=item_code))
 
 
 def _iso(value) -> str | None:
@@ -53,8 +59,8 @@ def _iso(value) -> str | None:
 
 
 def _resident(rrn: str) -> Resident | None:
-    return (Resident.objects.select_related("household__building__parcel", "household__head")
-            .filter(rrn=rrn).first())
+    return _one_or_none(Resident.objects.select_related("household__building__parcel", "household__head")
+                        .filter(rrn=rrn))
 
 
 def _address(resident: Resident) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from . import protocol, selectors
 from .keys import agency_signing_key
@@ -29,7 +29,10 @@ class AgencyAnswer:
 def _remember_transaction(*, txn_id: str, agency_code: str, now: float) -> None:
     seen_at = datetime.fromtimestamp(now, tz=dt_timezone.utc)
     try:
-        with transaction.atomic():
+        if connection.in_atomic_block:  # a savepoint, so that a refused replay leaves the caller's transaction usable
+            with transaction.atomic():
+                SeenTransaction.objects.create(txn_id=txn_id, agency_code=agency_code, seen_at=seen_at)
+        else:  # one autocommitted INSERT: nothing to roll back when it is refused
             SeenTransaction.objects.create(txn_id=txn_id, agency_code=agency_code, seen_at=seen_at)
     except IntegrityError:
         raise ProtocolError(409, "replayed_txn", "This txn_id has been used before.") from None

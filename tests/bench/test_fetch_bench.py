@@ -9,7 +9,8 @@
 The worker is a separate process (threads pool) consuming the per-agency queues from Redis
 (``CELERY_BROKER_URL``, default redis://127.0.0.1:6379/15) and sharing the test database
 (PostgreSQL when ``DATABASE_URL`` is set, else an SQLite file). The sandbox agencies are
-seeded by the ``sandbox_agencies`` fixture and served by gunicorn, as deployed.
+seeded by the ``sandbox_agencies`` fixture and served by gunicorn as a service of their own
+(``sharing.sandbox.service_settings``), as agencies are deployed.
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ def _stop(process: subprocess.Popen, log_path: Path) -> None:
 
 @pytest.fixture
 def sandbox_server(sandbox_agencies, tmp_path):
-    """The sandbox agencies behind gunicorn (threads, persistent database connections), as deployed.
+    """The sandbox agencies as a service of their own (``sharing.sandbox.service_settings``) behind
+    gunicorn (threads, persistent database connections), as agencies are deployed.
 
     ``live_server`` opens a database connection per request; a real server keeps them.
     """
@@ -149,10 +151,11 @@ def sandbox_server(sandbox_agencies, tmp_path):
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", "sharing.sandbox.service_wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--worker-class", "gthread", "--workers", str(SANDBOX_WORKERS), "--threads", "8",
              "--log-level", "warning"],
-            env=_service_env(), stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
+            env=_service_env() | {"DJANGO_SETTINGS_MODULE": "sharing.sandbox.service_settings"},
+            stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
         )
     url = f"http://127.0.0.1:{port}"
     try:
