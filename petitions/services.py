@@ -357,8 +357,11 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
 
 @transaction.atomic
 def petition_fetches_settled(*, case_ref: str) -> Petition | None:
-    """Every fetch of the case is done: a petition waiting for its information goes to review."""
-    petition = Petition.objects.filter(receipt_no=case_ref).first()
+    """Every fetch of the case is done: a petition waiting for its information goes to review.
+
+    The signal may come twice at once (two fetches settling together): the row is locked, so the
+    second caller sees the petition already under review and does nothing."""
+    petition = Petition.objects.select_for_update().filter(receipt_no=case_ref).first()
     if petition is None or petition.status != S.COLLECTING:
         return None
     return petition_transition(petition=petition, to=S.UNDER_REVIEW,
