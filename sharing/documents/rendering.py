@@ -87,9 +87,12 @@ def _cache_dir() -> Path:
     raise RuntimeError("No writable folder for the document font cache (set DOCUMENT_FONT_CACHE_DIR).")
 
 
-# What the documents keep of the vendored font. The version names the recipe in the cached
-# file's name: change it whenever _document_font changes what it keeps.
-DOCUMENT_FONT_RECIPE = "doc2"
+# What the documents keep of the vendored font. The recipe names the cached file: change it
+# whenever _document_font changes what it keeps or how it orders the glyphs.
+DOCUMENT_FONT_RECIPE = "doc3"
+HANGUL_BY_USE = STYLESHEET.parent / "hangul-by-use.txt"
+# Punctuation and symbols a Korean document commonly prints, numbered right after ASCII.
+COMMON_SYMBOLS = "·‧–—‘’“”…※₩°×÷→①②③④⑤⑥⑦⑧⑨⑩○●□■△▲"
 
 
 def _keeps(codepoint: int) -> bool:
@@ -97,21 +100,81 @@ def _keeps(codepoint: int) -> bool:
     return not (0xE000 <= codepoint <= 0xF8FF or codepoint > 0xFFFF)
 
 
+def _codepoints_by_use(encoded) -> list[int]:
+    """The order of the document font's glyphs: ASCII, common symbols, the Hangul syllables
+    the portal's texts use (most used first), the other syllables of KS X 1001 (the 2,350 in
+    everyday use), then everything else by code point."""
+    frequent = [
+        ord(char)
+        for line in HANGUL_BY_USE.read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+        for char in line.strip()
+    ]
+
+    def ks_x_1001(codepoint: int) -> bool:
+        return len(chr(codepoint).encode("euc_kr")) == 2  # other syllables take 8-byte sequences
+
+    syllables = range(0xAC00, 0xD7A4)
+    ranked = [
+        *range(0x20, 0x7F),
+        *map(ord, COMMON_SYMBOLS),
+        *frequent,
+        *(codepoint for codepoint in syllables if ks_x_1001(codepoint)),
+        *sorted(encoded),
+    ]
+    return [codepoint for codepoint in dict.fromkeys(ranked) if codepoint in encoded]
+
+
+def _number_glyphs_by_use(font) -> None:
+    """Renumbers a font's glyphs in _codepoints_by_use order (.notdef first, each composite
+    glyph's components right after it). WeasyPrint's subsets keep every glyph id up to the
+    highest a document uses, so a document in everyday words subsets a few hundred glyphs
+    rather than all of them. The font must be fully loaded and have no table that refers
+    to glyphs by number other than glyf, loca, hmtx and post (the layout tables are gone)."""
+    for tag in font.keys():  # every table reads its glyphs by the old numbers first
+        font[tag]
+    font.ensureDecompiled()
+    glyf = font["glyf"]
+    cmap = font.getBestCmap()
+    original = font.getGlyphOrder()
+    ordered: dict[str, None] = {original[0]: None}
+
+    def take(name: str) -> None:
+        if name in ordered:
+            return
+        ordered[name] = None
+        glyph = glyf[name]
+        if glyph.isComposite():
+            for component in glyph.getComponentNames(glyf):
+                take(component)
+
+    for codepoint in _codepoints_by_use(cmap.keys()):
+        take(cmap[codepoint])
+    for name in original:
+        take(name)
+    order = list(ordered)
+    font.setGlyphOrder(order)
+    glyf.glyphOrder = order
+    font.getReverseGlyphMap(rebuild=True)
+
+
 def _document_font(source: Path, cache: Path) -> Path:
     """The form of a vendored WOFF2 font that documents embed, made once and cached by hash.
 
     WeasyPrint subsets the font of every document with fontTools, which reads the whole file
-    each time: in Pretendard GOV the layout tables alone (79 GSUB lookups of alternates,
-    GPOS kerning) cost several times the rest, although the subset drops them anyway. The
-    document form is TrueType (no WOFF2 decoding), keeps every encoded character outside
-    the private use area (all 2,780 Hangul syllables, Latin, punctuation, symbols) with its
-    glyph, and drops what documents never use: the layout tables (stylistic alternates and
-    kerning), the glyphs only they reach, and the vertical metrics. The file stays in the
+    each time and writes every glyph slot up to the highest glyph a document uses. In
+    Pretendard GOV the layout tables alone (79 GSUB lookups of alternates, GPOS kerning) cost
+    several times the rest, although the subset drops them anyway. The document form is
+    TrueType (no WOFF2 decoding); it keeps every encoded character outside the private use
+    area (all 2,780 Hangul syllables, Latin, punctuation, symbols) with its glyph, drops what
+    documents never use (the layout tables, the alternates only they reach, the vertical
+    metrics), and numbers the glyphs by use (_number_glyphs_by_use). The file stays in the
     cache folder: it is never distributed, only subsets of it are embedded in PDFs (as the
     SIL Open Font License allows).
     """
     raw = source.read_bytes()
-    digest = hashlib.sha256(raw + DOCUMENT_FONT_RECIPE.encode()).hexdigest()[:16]
+    recipe = DOCUMENT_FONT_RECIPE.encode() + HANGUL_BY_USE.read_bytes() + COMMON_SYMBOLS.encode()
+    digest = hashlib.sha256(raw + recipe).hexdigest()[:16]
     target = cache / f"{source.name.split('.')[0]}-{DOCUMENT_FONT_RECIPE}-{digest}.ttf"
     if not target.exists():
         from fontTools import subset
@@ -130,6 +193,11 @@ def _document_font(source: Path, cache: Path) -> Path:
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=[codepoint for codepoint in font.getBestCmap() if _keeps(codepoint)])
         subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+        buffer.seek(0)
+        font = TTFont(buffer)
+        _number_glyphs_by_use(font)
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
         font.save(temporary)
         os.replace(temporary, target)
@@ -194,10 +262,16 @@ def _renderer() -> _Renderer:
     return _Renderer(font_config=font_config, stylesheet=css, fetcher=fetcher)
 
 
+# segno tries the eight QR mask patterns and keeps the one with the lowest penalty, which is
+# most of the time it takes. For the verification addresses (the site URL and a random code),
+# pattern 2 is the best on average, and at worst 14 % above the best penalty (200 random codes).
+QR_MASK = 2
+
+
 def qr_data_uri(text: str) -> str:
     """A QR code as a PNG of one pixel per module (scaled up crisply by the stylesheet)."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=1, border=2)
+    segno.make(text, error="m", mask=QR_MASK, micro=False).save(buffer, kind="png", scale=1, border=2)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
