@@ -10,9 +10,10 @@ Bounded in time (about six minutes once the database is seeded) and on loopback 
    two agencies the filed petitions fetch from answer 20 % errors and 5 % timeouts
    (``SOAK_FAULTY_AGENCIES``, default ``scourt,mma``), a third (``SOAK_DOWN_AGENCY``, default
    ``mois``) is down for 60 s and back, and the Celery worker is killed (SIGKILL) and restarted;
-3. stops the load, removes the faults and lets the system drain: first on its own
-   (``SOAK_GRACE_SECONDS``), then, for what is still pending, with ``manage.py requeue_fetches``
-   run as the README's cron would (each ``SOAK_CRON_SECONDS``), up to ``SOAK_DRAIN_SECONDS``;
+3. stops the load and lets the system drain, the two agencies still faulty (the worker catches
+   up with the fetches filed under load): first on its own (``SOAK_GRACE_SECONDS``), then, for
+   what is still pending, with ``manage.py requeue_fetches`` run as a cron job would (each
+   ``SOAK_CRON_SECONDS``), up to ``SOAK_DRAIN_SECONDS``; then removes the faults;
 4. runs ``manage.py check_consistency --idle`` over the run's window with the receipt numbers
    locust was given, prints the counts and asserts: no petition lost or stored twice, no item
    fetched twice, every fetch fetched or failed with its reason, nothing stuck, the access-log
@@ -25,7 +26,8 @@ Environment: ``SOAK_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432
 run; a database holding another size is refused, ``LOAD_BENCH_RESEED=1`` seeds again),
 ``SOAK_USERS`` (locust users, default 40), ``SOAK_LOAD_SECONDS`` (default 180),
 ``SOAK_DOWN_AT`` / ``SOAK_DOWN_SECONDS`` (20 / 60), ``SOAK_KILL_AT`` (seconds into the load,
-default 100), ``SOAK_GRACE_SECONDS`` (60), ``SOAK_DRAIN_SECONDS`` (150). Faults are changed through
+default 100; the kill waits up to ``SOAK_KILL_WAIT_SECONDS`` for a fetch in hand),
+``SOAK_GRACE_SECONDS`` (60), ``SOAK_DRAIN_SECONDS`` (150). Faults are changed through
 one long-lived ``sandbox_faults`` process (``faults_console.py``), so they land on time under load.
 """
 
@@ -60,6 +62,7 @@ DOWN_AT = _int("SOAK_DOWN_AT", 20)
 DOWN_SECONDS = _int("SOAK_DOWN_SECONDS", 60)
 KILL_AT = _int("SOAK_KILL_AT", 100)
 RESTART_AFTER = _int("SOAK_RESTART_AFTER", 5)
+KILL_WAIT_SECONDS = _int("SOAK_KILL_WAIT_SECONDS", 30)
 GRACE_SECONDS = _int("SOAK_GRACE_SECONDS", 60)
 CRON_SECONDS = _int("SOAK_CRON_SECONDS", 20)
 DRAIN_SECONDS = _int("SOAK_DRAIN_SECONDS", 150)
@@ -160,6 +163,20 @@ class FaultsConsole:
                 self.process.wait(timeout=5)
 
 
+    def attempts(self) -> dict[str, dict[str, int]]:
+        """Attempts that asked an agency, by agency and outcome (the tracker's exchange log)."""
+        rows = _psql("SELECT agency_code, outcome || CASE WHEN error_code <> '' THEN ' ' || error_code ELSE '' END, "
+                     f"count(*) FROM tracker_exchange WHERE finished_at >= '{self.since}' GROUP BY 1, 2 ORDER BY 1, 2")
+        result: dict[str, dict[str, int]] = {}
+        for agency, outcome, n in rows:
+            result.setdefault(agency, {})[outcome] = int(n)
+        return result
+
+    def in_flight(self) -> int:
+        return int(_psql("SELECT count(*) FROM sharing_fetchrequest WHERE state = 'fetching' "
+                         f"AND created_at >= '{self.since}'")[0][0])
+
+
 def _receipt_counter(year: int) -> int:
     rows = _psql(f"SELECT last FROM petitions_receiptcounter WHERE year = {year}")
     return int(rows[0][0]) if rows else 0
@@ -214,6 +231,7 @@ def test_soak():
         window = Window(since)
         year = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).year
         counter_before = _receipt_counter(year)
+        worker_log_start = (workdir / "worker.log").stat().st_size if (workdir / "worker.log").exists() else 0
         filed_path = workdir / "soak-filed.jsonl"
         filed_path.unlink(missing_ok=True)
 
@@ -250,6 +268,10 @@ def test_soak():
             while schedule and schedule[0][0] <= elapsed:
                 _at, what, action = schedule.pop(0)
                 if what == "kill":
+                    # Kill while fetches are in hand, so that some fetch task dies with the worker.
+                    wait_until = time.monotonic() + KILL_WAIT_SECONDS
+                    while window.in_flight() == 0 and time.monotonic() < wait_until:
+                        time.sleep(0.2)
                     kill_snapshot = {"states": window.fetch_states(),
                                      "documents_pending": len(window.pending_documents()) if documents else None}
                     stack.kill_worker()
@@ -269,9 +291,6 @@ def test_soak():
         locust.join()
         load_seconds = time.monotonic() - load_started
         event("load stopped")
-        faults.set("all", reset=True)
-        faults.close()
-        event("faults removed")
 
         # --- drain: on its own first, then with requeue_fetches as the README's cron ---------
         drain_started = time.monotonic()
@@ -310,6 +329,15 @@ def test_soak():
                 next_cron = time.monotonic() + CRON_SECONDS
             time.sleep(2)
         drain_seconds = time.monotonic() - drain_started
+        # The faulty agencies stayed faulty while the worker caught up with the fetches filed
+        # under load; healthy again for the check.
+        faults.set("all", reset=True)
+        faults.close()
+        event("faults removed")
+        attempts = window.attempts()
+        worker_log = (workdir / "worker.log").read_bytes()[worker_log_start:].decode(errors="replace") \
+            if (workdir / "worker.log").exists() else ""
+        task_errors = [line for line in worker_log.splitlines() if " ERROR " in line]
         unacked = _broker_unacked()
         if unacked:
             event("tasks left unacknowledged in the broker", count=len(unacked), tasks=unacked[:10])
@@ -326,8 +354,7 @@ def test_soak():
         check_seconds = time.monotonic() - check_started
         text = subprocess.run([PYTHON, "manage.py", *[a for a in check_args if a != "--json"]],
                               cwd=BASE_DIR, env=stack.env(), capture_output=True, text=True)
-        worker_log_tail = (workdir / "worker.log").read_text(errors="replace")[-4000:] \
-            if (workdir / "worker.log").exists() else ""
+        worker_log_tail = worker_log[-4000:]
 
     if "error" in result:
         raise result["error"]
@@ -355,11 +382,13 @@ def test_soak():
         "documents_stuck_before_requeue": stuck_before_requeue.get("document_count", 0),
         "requeue_runs": len(requeue_runs),
         "broker_unacked_after_drain": len(unacked),
+        "attempts_by_agency": attempts,
+        "worker_task_errors": len(task_errors),
     }
     data = {
         "run_at": since.isoformat(), "figures": figures, "consistency": report, "events": events,
         "samples": samples, "requeue_runs": requeue_runs, "stuck_before_requeue": stuck_before_requeue,
-        "locust": locust_result.as_dict(), "broker_unacked": unacked,
+        "locust": locust_result.as_dict(), "broker_unacked": unacked, "worker_task_errors": task_errors[:50],
         "settings": {"residents": RESIDENTS, "petitions": PETITIONS, "faulty_agencies": FAULTY,
                      "error_rate": ERROR_RATE, "timeout_rate": TIMEOUT_RATE, "down_agency": DOWN_AGENCY,
                      "down_seconds": DOWN_SECONDS, "kill_at": KILL_AT, "load_seconds": LOAD_SECONDS,
@@ -401,7 +430,11 @@ def _summary(figures: dict, report: dict) -> str:
         f"  fetches at the worker kill {figures['fetches_at_kill']}; still pending after the grace period "
         f"{figures['stuck_before_requeue']} (documents {figures['documents_stuck_before_requeue']}); "
         f"requeue_fetches runs {figures['requeue_runs']}",
-        f"  agency answers the portal never recorded {report['agencies'].get('answers_not_recorded')}",
+        "  attempts by agency: " + "; ".join(f"{agency} " + ", ".join(f"{k} {v}" for k, v in outcomes.items())
+                                             for agency, outcomes in figures["attempts_by_agency"].items()),
+        f"  agency answers the portal never recorded {report['agencies'].get('answers_not_recorded')}; "
+        f"tasks left unacknowledged in the broker {figures['broker_unacked_after_drain']}; worker task errors "
+        f"{figures['worker_task_errors']}",
         f"  drained in {figures['drain_seconds']} s; whole run {figures['total_seconds']} s "
         f"(seed {figures['seed_seconds']} s, boot {figures['boot_seconds']} s)",
         f"  results: {OUT_DIR / 'soak.json'} and soak.md",
@@ -439,7 +472,12 @@ def _markdown(data: dict) -> str:
         ("worker kill", f"fetches at the kill {fig['fetches_at_kill']}; pending after {s['grace_seconds']} s "
                         f"{fig['stuck_before_requeue']} (documents {fig['documents_stuck_before_requeue']}); "
                         f"requeue_fetches runs {fig['requeue_runs']}"),
+        ("attempts by agency", "; ".join(f"{agency}: " + ", ".join(f"{k} {v}" for k, v in outcomes.items())
+                                         for agency, outcomes in fig["attempts_by_agency"].items())),
         ("agency answers not recorded", str(report["agencies"].get("answers_not_recorded"))),
+        ("tasks unacknowledged after the drain", f"{fig['broker_unacked_after_drain']} "
+                                                 f"{sorted(set(t.split('(')[0] for t in data['broker_unacked']))}"),
+        ("worker task errors", str(fig["worker_task_errors"])),
         ("access log", f"{log['verified']} entries, " + ("intact" if log["intact"] else f"BROKEN: {log['reason']}")),
         ("violations", ", ".join(v["check"] for v in report["violations"]) or "none"),
         ("time", f"run {fig['total_seconds']} s (seed {fig['seed_seconds']}, boot {fig['boot_seconds']}, drain "
