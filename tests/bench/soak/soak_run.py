@@ -119,6 +119,19 @@ class Window:
     def filed(self) -> int:
         return int(_psql(f"SELECT count(*) FROM petitions_petition WHERE submitted_at >= '{self.since}'")[0][0])
 
+    def attempts(self) -> dict[str, dict[str, int]]:
+        """Attempts that asked an agency, by agency and outcome (the tracker's exchange log)."""
+        rows = _psql("SELECT agency_code, outcome || CASE WHEN error_code <> '' THEN ' ' || error_code ELSE '' END, "
+                     f"count(*) FROM tracker_exchange WHERE finished_at >= '{self.since}' GROUP BY 1, 2 ORDER BY 1, 2")
+        result: dict[str, dict[str, int]] = {}
+        for agency, outcome, n in rows:
+            result.setdefault(agency, {})[outcome] = int(n)
+        return result
+
+    def in_flight(self) -> int:
+        return int(_psql("SELECT count(*) FROM sharing_fetchrequest WHERE state = 'fetching' "
+                         f"AND created_at >= '{self.since}'")[0][0])
+
 
 def fault_args(agency_code: str, **faults) -> list[str]:
     """The arguments of ``manage.py sandbox_faults`` for ``Stack.set_faults``-style keywords."""
@@ -161,20 +174,6 @@ class FaultsConsole:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
-
-
-    def attempts(self) -> dict[str, dict[str, int]]:
-        """Attempts that asked an agency, by agency and outcome (the tracker's exchange log)."""
-        rows = _psql("SELECT agency_code, outcome || CASE WHEN error_code <> '' THEN ' ' || error_code ELSE '' END, "
-                     f"count(*) FROM tracker_exchange WHERE finished_at >= '{self.since}' GROUP BY 1, 2 ORDER BY 1, 2")
-        result: dict[str, dict[str, int]] = {}
-        for agency, outcome, n in rows:
-            result.setdefault(agency, {})[outcome] = int(n)
-        return result
-
-    def in_flight(self) -> int:
-        return int(_psql("SELECT count(*) FROM sharing_fetchrequest WHERE state = 'fetching' "
-                         f"AND created_at >= '{self.since}'")[0][0])
 
 
 def _receipt_counter(year: int) -> int:
