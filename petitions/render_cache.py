@@ -26,14 +26,18 @@ def _form_key(form) -> str:
     for name, field in form.fields.items():
         choices = getattr(field, "choices", None)
         fields.append([name, [[str(value), str(label)] for value, label in choices] if choices is not None else None])
+        fields[-1].append(field.initial() if callable(field.initial) else field.initial)
     data = sorted((key, form.data.getlist(key)) for key in form.data) if form.is_bound else None
     raw = json.dumps([type(form).__module__, type(form).__qualname__, get_language(), form.is_bound, data,
-                      form.initial, fields], default=str, sort_keys=True)
+                      form.initial, form.prefix, form.auto_id, fields], default=str, sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def crispy_form_html(form) -> SafeString:
-    """``{{ form|crispy }}``, rendered once per distinct form (data, choices, language)."""
+    """``{{ form|crispy }}``, rendered once per distinct form (data, choices, initial values, language).
+
+    Only for forms whose rendering is a function of these: a bound form's errors must come from
+    its data and choices alone (no clock, no database), else pass it unbound or render it anew."""
     from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 
     key = _form_key(form)
@@ -48,6 +52,15 @@ def crispy_form_html(form) -> SafeString:
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
     return mark_safe(html)
+
+
+def crispy_unbound_html(form) -> SafeString:
+    """The ``crispy_cached`` template filter: an unbound form from the cache, a bound one anew."""
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+
+    if form.is_bound:
+        return as_crispy_form(form)
+    return crispy_form_html(form)
 
 
 def clear() -> None:

@@ -46,6 +46,7 @@ def _cpu_share(before: dict, after: dict, locust_cpu: float, wall: float) -> dic
         "gunicorn": round(used["gunicorn"] / capacity, 3),
         "worker": round(used["worker"] / capacity, 3),
         "postgres": round(used["postgres"] / capacity, 3),
+        "postgres_all_databases": round(used["postgres_all"] / capacity, 3),
         "locust": round(locust_cpu / capacity, 3),
     }
 

@@ -137,9 +137,12 @@ def _cpu_of(pid: int, *, with_children: bool = True) -> float:
     return total
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time of every postgres process on the machine (the bench's backends and the others')."""
+def postgres_cpu_seconds(database: str | None = None) -> float:
+    """CPU time of PostgreSQL. With ``database``: its live backends only (the bench keeps its
+    connections open, CONN_MAX_AGE); without: every process, plus the ended backends (counted in
+    the postmaster's children time), whoever's database they served."""
     total = 0.0
+    clock = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -147,10 +150,25 @@ def postgres_cpu_seconds() -> float:
             if Path(entry, "comm").read_text().strip() not in {"postgres", "postmaster"}:
                 continue
             fields_ = Path(entry, "stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(entry, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        total += (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+        if database is not None:
+            if f" {database} " in command:
+                total += (int(fields_[11]) + int(fields_[12])) / clock
+            continue
+        total += (int(fields_[11]) + int(fields_[12])) / clock
+        if _is_postmaster(entry):  # the children it has reaped: ended backends
+            total += (int(fields_[13]) + int(fields_[14])) / clock
     return total
+
+
+def _is_postmaster(entry: Path) -> bool:
+    try:
+        parent = Path(entry, "stat").read_text().rsplit(")", 1)[1].split()[1]
+        return Path(f"/proc/{parent}/comm").read_text().strip() not in {"postgres", "postmaster"}
+    except OSError:
+        return False
 
 
 def machine_cpu_seconds() -> float:
@@ -264,11 +282,23 @@ class Stack:
             host, port, db = _redis_db(url)
             subprocess.run(["redis-cli", "-h", host, "-p", str(port), "-n", str(db), "flushdb"],
                            capture_output=True, check=False)
-        self.manage("collectstatic", "--noinput", "-v", "0", quiet=True)
+        self.collectstatic()
         # Sessions of the bench accounts and the portal's agencies pointed at this server.
         self._helper("prepare", "--url", self.url, "--sessions", str(self.sessions_file), debug=False)
         self._start_web()
         self.start_worker()
+
+    def collectstatic(self) -> None:
+        """``collectstatic`` (compressed, with the manifest) unless the files are newer than the sources."""
+        manifest = self.var_dir / "static" / "staticfiles.json"
+        if manifest.exists():
+            built = manifest.stat().st_mtime
+            sources = [BASE_DIR / "static", *BASE_DIR.glob("*/static"), *BASE_DIR.glob("*/*/static")]
+            newest = max((p.stat().st_mtime for d in sources if d.is_dir() for p in d.rglob("*") if p.is_file()),
+                         default=0)
+            if newest < built:
+                return
+        self.manage("collectstatic", "--noinput", "-v", "0", quiet=True)
 
     def _start_web(self) -> None:
         with self._log_file("gunicorn") as log:
@@ -354,7 +384,8 @@ class Stack:
         return {
             "gunicorn": _cpu_of(self.web.pid) if self.web else 0.0,
             "worker": _cpu_of(self.worker.pid) if self.worker else 0.0,
-            "postgres": postgres_cpu_seconds(),
+            "postgres": postgres_cpu_seconds(urlsplit(self.database_url).path.lstrip("/")),
+            "postgres_all": postgres_cpu_seconds(),
             "machine": machine_cpu_seconds(),
         }
 
