@@ -6,7 +6,8 @@
 2. Throughput: sustained fetches per second with one worker at 0 ms added latency
    (target >= 100/s).
 
-The worker is a separate process (threads pool) consuming the per-agency queues from Redis
+The worker is a separate Celery worker (prefork pool of 8 processes, as the README deploys it;
+``BENCH_WORKER_POOL=threads`` for the threads pool of ``make run``) consuming the per-agency queues from Redis
 (``CELERY_BROKER_URL``, default redis://127.0.0.1:6379/15) and sharing the test database
 (PostgreSQL when ``DATABASE_URL`` is set, else an SQLite file). The sandbox agencies are
 seeded by the ``sandbox_agencies`` fixture and served by gunicorn as a service of their own
@@ -40,7 +41,8 @@ if not BROKER_URL.startswith(("redis://", "rediss://")):
     BROKER_URL = "redis://127.0.0.1:6379/15"
 WORKER_CACHE_URL = os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/15")
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "8"))
-WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", "threads")
+# The worker as the README deploys it: Celery's default prefork pool, eight processes.
+WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", "prefork")
 LATENCY_ROUNDS = int(os.environ.get("BENCH_LATENCY_ROUNDS", "30"))
 THROUGHPUT_FETCHES = int(os.environ.get("BENCH_THROUGHPUT_FETCHES", "600"))
 SANDBOX_WORKERS = int(os.environ.get("BENCH_SANDBOX_WORKERS", "2"))
