@@ -37,10 +37,17 @@ OUT_DIR = BASE_DIR / "var" / "bench"
 TARGET_RPS, TARGET_P95_MS, TARGET_RATIO = 100, 300, 0.4
 
 
-def _cpu_share(before: dict, after: dict, locust_cpu: float, wall: float) -> dict:
+def _cpu_share(before: dict, after: dict, locust_cpu: float, wall: float, requests: int) -> dict:
     used = {name: after[name] - before[name] for name in before}
     capacity = wall * (os.cpu_count() or 1)
+    per_request = {name: round(used[name] / max(1, requests) * 1000, 2) for name in ("gunicorn", "worker", "postgres")}
+    per_request["locust"] = round(locust_cpu / max(1, requests) * 1000, 2)
+    stack_ms = per_request["gunicorn"] + per_request["worker"] + per_request["postgres"]
     return {
+        "cpu_ms_per_request": per_request,
+        # What the stack's own CPU cost allows on this machine's cores with nothing else running
+        # (locust and other work excluded): a figure that does not depend on the machine's load.
+        "cpu_bound_rps": round((os.cpu_count() or 1) * 1000 / stack_ms, 1) if stack_ms else None,
         "capacity_cpu_seconds": round(capacity, 1),
         "machine_busy": round(used["machine"] / capacity, 3),
         "gunicorn": round(used["gunicorn"] / capacity, 3),
@@ -58,7 +65,8 @@ def _measure(stack: Stack, scenario: str) -> dict:
     result = run_locust(stack, seconds=SECONDS, users=USERS, scenario=scenario, label=scenario)
     after = stack.cpu_seconds()
     data = result.as_dict()
-    data["cpu_share"] = _cpu_share(before, after, result.locust_cpu_seconds, result.wall_seconds)
+    data["cpu_share"] = _cpu_share(before, after, result.locust_cpu_seconds, result.wall_seconds,
+                                   result.total.get("requests", 0))
     data["load_average"] = os.getloadavg()
     return data
 
@@ -78,7 +86,17 @@ def _table(mix: dict, trivial: dict, ratio: float) -> str:
               f"{mix['users']} users, {mix['seconds']} s each, load average {mix['load_average'][0]:.1f}. "
               f"CPU during the mix (share of {os.cpu_count()} cores): machine {cpu['machine_busy']:.0%}, "
               f"gunicorn {cpu['gunicorn']:.0%}, worker {cpu['worker']:.0%}, PostgreSQL {cpu['postgres']:.0%}, "
-              f"locust {cpu['locust']:.0%}."]
+              f"locust {cpu['locust']:.0%}.",
+              "",
+              "CPU per request (ms): " + "; ".join(
+                  f"{label}: gunicorn {d['cpu_share']['cpu_ms_per_request']['gunicorn']:.1f}, "
+                  f"worker {d['cpu_share']['cpu_ms_per_request']['worker']:.1f}, "
+                  f"PostgreSQL {d['cpu_share']['cpu_ms_per_request']['postgres']:.1f}, "
+                  f"locust {d['cpu_share']['cpu_ms_per_request']['locust']:.1f}"
+                  for label, d in (("mix", mix), ("/healthz", trivial))) + ". "
+              f"Requests/s the stack's CPU cost allows on {os.cpu_count()} otherwise idle cores: mix "
+              f"{mix['cpu_share']['cpu_bound_rps']}, /healthz {trivial['cpu_share']['cpu_bound_rps']} (ratio "
+              f"{(mix['cpu_share']['cpu_bound_rps'] or 0) / (trivial['cpu_share']['cpu_bound_rps'] or 1):.2f})."]
     return "\n".join(lines) + "\n"
 
 
