@@ -4,10 +4,12 @@ Every PDF is A4, tagged and PDF/A-3a (accessible and archival at once), with the
 author (issuing office), subject and language in its metadata, and embeds a subset of
 Pretendard GOV, the Hangul font vendored with KRDS (SIL Open Font License).
 
-WeasyPrint reads the vendored WOFF2 files through fontTools, which is slow (about half a
-second a weight); the fonts are therefore converted once to TrueType in a cache folder,
-and one font configuration and one parsed stylesheet are kept per process, so a render
-only lays out and writes the document.
+The vendored WOFF2 files are turned once into a document form of the font in a cache
+folder (TrueType, without the layout tables and alternates, glyphs numbered by use: see
+_document_font), because WeasyPrint subsets the fonts of every document, with fontTools
+when the system has no HarfBuzz-Subset library, and that cost grows with the font's tables
+and glyph count. One font configuration and one parsed stylesheet are kept per process, so
+a render only lays out and writes the document.
 """
 
 from __future__ import annotations
@@ -129,8 +131,8 @@ def _number_glyphs_by_use(font) -> None:
     """Renumbers a font's glyphs in _codepoints_by_use order (.notdef first, each composite
     glyph's components right after it). WeasyPrint's subsets keep every glyph id up to the
     highest a document uses, so a document in everyday words subsets a few hundred glyphs
-    rather than all of them. The font must be fully loaded and have no table that refers
-    to glyphs by number other than glyf, loca, hmtx and post (the layout tables are gone)."""
+    rather than all of them. The font must have no table that refers to glyphs by number
+    other than glyf, loca, hmtx and post (the layout tables are gone)."""
     for tag in font.keys():  # every table reads its glyphs by the old numbers first
         font[tag]
     font.ensureDecompiled()
