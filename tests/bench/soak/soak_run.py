@@ -24,7 +24,7 @@ Writes ``var/bench/soak/soak.json`` and ``soak.md`` (and a copy stamped with the
 Environment: ``SOAK_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/portal_soak``),
 ``SOAK_RESIDENTS`` / ``SOAK_PETITIONS`` (seed size, default 100,000 / 1,000,000, as the load
 run; a database holding another size is refused, ``LOAD_BENCH_RESEED=1`` seeds again),
-``SOAK_USERS`` (locust users, default 40), ``SOAK_LOAD_SECONDS`` (default 180),
+``SOAK_USERS`` (locust users, default 40), ``SOAK_THINK`` (think time, default ``0.5,1.5`` s), ``SOAK_LOAD_SECONDS`` (default 180),
 ``SOAK_DOWN_AT`` / ``SOAK_DOWN_SECONDS`` (20 / 60), ``SOAK_KILL_AT`` (seconds into the load,
 default 100; the kill waits up to ``SOAK_KILL_WAIT_SECONDS`` for a fetch in hand),
 ``SOAK_GRACE_SECONDS`` (60), ``SOAK_DRAIN_SECONDS`` (150). Faults are changed through
@@ -57,6 +57,9 @@ def _int(name: str, default: int) -> int:
 RESIDENTS = _int("SOAK_RESIDENTS", 100_000)
 PETITIONS = _int("SOAK_PETITIONS", 1_000_000)
 USERS = _int("SOAK_USERS", 40)
+# Users think between tasks (seconds, min,max), as people do: the load run's closed loop (no
+# think time) saturates the web tier with cheap pages and files few petitions, so few fetches.
+THINK = tuple(os.environ.get("SOAK_THINK", "0.5,1.5").split(",", 1))
 LOAD_SECONDS = _int("SOAK_LOAD_SECONDS", 180)
 DOWN_AT = _int("SOAK_DOWN_AT", 20)
 DOWN_SECONDS = _int("SOAK_DOWN_SECONDS", 60)
@@ -221,6 +224,9 @@ def test_soak():
         seed_seconds = time.monotonic() - seed_started
         stack.start()
         boot_seconds = time.monotonic() - started_wall
+        # The stack's start flushed the broker: fetches an earlier (interrupted) run left pending
+        # lost their tasks; queue them again, as the README says to after a broker was flushed.
+        _say(stack.manage("requeue_fetches", "--stalled-minutes", "0").strip())
         faults = FaultsConsole(stack)
         # Every agency healthy to begin with (a previous run may have been interrupted).
         faults.set("all", reset=True)
@@ -239,7 +245,8 @@ def test_soak():
         def load() -> None:
             try:
                 result["locust"] = run_locust(stack, seconds=LOAD_SECONDS, users=USERS, filed_path=filed_path,
-                                              label="soak")
+                                              label="soak", extra_env={"LOAD_THINK_MIN": THINK[0],
+                                                                       "LOAD_THINK_MAX": THINK[1]})
             except Exception as exc:  # noqa: BLE001 (reported by the main thread)
                 result["error"] = exc
 
@@ -296,7 +303,7 @@ def test_soak():
         requeue_runs: list[dict] = []
         stuck_before_requeue: dict = {}
         next_cron = drain_started + GRACE_SECONDS
-        last_docs = [-1, time.monotonic()]
+        last_left = [None, time.monotonic()]
         while True:
             pending = window.pending_fetches()
             pending_docs = window.pending_documents() if documents else []
@@ -305,11 +312,13 @@ def test_soak():
             if not pending and not pending_docs and not collecting:
                 event("drained", after_seconds=round(waited))
                 break
-            if len(pending_docs) != last_docs[0]:
-                last_docs[:] = [len(pending_docs), time.monotonic()]
-            if not pending and not collecting and waited > GRACE_SECONDS and time.monotonic() - last_docs[1] > 30:
-                # Nothing recovers documents lost with a worker before the visibility timeout.
-                event("documents stuck: no change for 30 s", pending_documents=len(pending_docs))
+            if (len(pending_docs), collecting) != last_left[0]:
+                last_left[:] = [(len(pending_docs), collecting), time.monotonic()]
+            if not pending and waited > GRACE_SECONDS and time.monotonic() - last_left[1] > 30:
+                # No fetch left to settle them: nothing in the product moves these any more (a
+                # document task lost with the worker waits for the broker's visibility timeout).
+                event("stuck: no change for 30 s with no fetch pending", pending_documents=len(pending_docs),
+                      collecting=collecting)
                 break
             if waited > DRAIN_SECONDS:
                 event("drain timed out", pending_fetches=len(pending), pending_documents=len(pending_docs),
@@ -388,7 +397,7 @@ def test_soak():
         "run_at": since.isoformat(), "figures": figures, "consistency": report, "events": events,
         "samples": samples, "requeue_runs": requeue_runs, "stuck_before_requeue": stuck_before_requeue,
         "locust": locust_result.as_dict(), "broker_unacked": unacked, "worker_task_errors": task_errors[:50],
-        "settings": {"residents": RESIDENTS, "petitions": PETITIONS, "faulty_agencies": FAULTY,
+        "settings": {"think_seconds": THINK, "residents": RESIDENTS, "petitions": PETITIONS, "faulty_agencies": FAULTY,
                      "error_rate": ERROR_RATE, "timeout_rate": TIMEOUT_RATE, "down_agency": DOWN_AGENCY,
                      "down_seconds": DOWN_SECONDS, "kill_at": KILL_AT, "load_seconds": LOAD_SECONDS,
                      "grace_seconds": GRACE_SECONDS, "drain_seconds": DRAIN_SECONDS},
