@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from petitions import catalogue_cache
 from petitions.models import FormField, PetitionType, RequiredInformation
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +18,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
+    catalogue_cache._local.clear()
     yield
     cache.clear()
+    catalogue_cache._local.clear()
 
 
 def _petition_queries(client, url) -> tuple[str, int]:

@@ -27,7 +27,7 @@ import random
 import re
 import time
 
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, constant_throughput, task
 
 SCENARIO = os.environ.get("LOAD_SCENARIO", "mix")
 SESSIONS = json.load(open(os.environ["LOAD_SESSIONS_FILE"])) if os.environ.get("LOAD_SESSIONS_FILE") else {}
@@ -35,6 +35,11 @@ FILED_PATH = os.environ.get("LOAD_FILED_PATH", "filed.jsonl")
 # Seconds a user waits between two tasks. 0 (the default): closed loop, every user sends its next
 # request as soon as the last one is answered, so the run measures what the stack sustains.
 THINK = (float(os.environ.get("LOAD_THINK_MIN", "0")), float(os.environ.get("LOAD_THINK_MAX", "0")))
+# LOAD_RATE: a target of requests per second for all users together (an open-ish loop): each user
+# paces its tasks so that its share of the rate is sent, whatever the answers' latency (as long as
+# it can keep up). Unset: THINK applies.
+RATE = float(os.environ.get("LOAD_RATE", "0") or 0)
+USERS = int(os.environ.get("LOAD_USERS", "1") or 1)
 FILE_TYPE = os.environ.get("LOAD_FILE_TYPE", "passport-issuance")
 CATEGORIES = ["transport", "building", "land", "business", "welfare", "travel", "residence", "tax"]
 SEARCHES = ["여권", "신고", "tax", "주차", "환급"]
@@ -87,9 +92,16 @@ def _fill(form: str, answers: dict) -> dict:
     return data
 
 
+def _pace(requests_per_task: float):
+    """The wait time of a kind of user: between(THINK), or its share of LOAD_RATE."""
+    if RATE:
+        return constant_throughput(RATE / USERS / requests_per_task)
+    return between(*THINK)
+
+
 class PortalUser(FastHttpUser):
     abstract = True
-    wait_time = between(*THINK)
+    wait_time = _pace(1)
     session_cookie = SESSIONS.get("session_cookie", "sessionid")
 
     def login_with(self, session: str) -> None:
@@ -120,7 +132,7 @@ if SCENARIO == "trivial":
     class Trivial(FastHttpUser):
         """The same users and pacing as the mix, one trivial view through the same stack."""
 
-        wait_time = between(*THINK)
+        wait_time = _pace(1)
 
         @task
         def healthz(self):
@@ -153,6 +165,7 @@ else:
 
     class Tracker(PortalUser):
         weight = 3
+        wait_time = _pace(1.6)  # requests per task, on average
 
         def on_start(self):
             self.login_with(next(_citizens)["session"])
@@ -173,6 +186,7 @@ else:
 
     class Filer(PortalUser):
         weight = 1
+        wait_time = _pace(11)
 
         def on_start(self):
             self.account = next(_citizens)
@@ -212,6 +226,7 @@ else:
 
     class Official(PortalUser):
         weight = 2
+        wait_time = _pace(2.4)
 
         def on_start(self):
             self.account = next(_officials)

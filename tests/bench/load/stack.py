@@ -25,8 +25,9 @@ petitions=1_000_000, web_workers=None, web_threads=None, worker_concurrency=8, b
   SECRET_KEY, FIELD_ENCRYPTION_KEYS and key files fixed for the bench; plain HTTP on loopback, so
   SECURE_SSL_REDIRECT and the Secure cookie flags are off, as behind a TLS-terminating proxy).
 - ``.manage(*args)``: runs ``manage.py`` with the production environment; returns its stdout.
-- ``.cpu_seconds()``: CPU time used so far by gunicorn (with its workers), the Celery worker and
-  PostgreSQL, from /proc, for the CPU share of each part.
+- ``.cpu_seconds()``: CPU time used so far by gunicorn (with its workers), the Celery worker,
+  the bench database's PostgreSQL backends (sampled twice a second from the start) and the whole
+  machine, from /proc, for the CPU share of each part.
 - ``.sessions_file``: JSON written by ``.start()`` with logged-in session cookies of the bench
   citizens (identity confirmed) and officials (second factor passed), read by the locustfile.
 - ``.filed_path``: the locust scenario appends one line per petition it files (``receipt_no``,
@@ -37,6 +38,8 @@ sessions_file=None, filed_path=None, label=None) -> LocustResult`` runs locust h
 subprocess (FastHttpUser) and parses its CSV: ``.rows`` per request name (requests, failures,
 rps, p50/p95/p99 ms), ``.total``, ``.failures`` (the failures CSV), ``.locust_cpu_seconds``.
 ``scenario="trivial"`` requests ``/healthz`` only (the same gunicorn and middleware).
+``extra_env={"LOAD_RATE": "100"}`` paces the users to send about 100 requests/s together (instead
+of each sending its next request when the last is answered).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -171,6 +175,57 @@ def _is_postmaster(entry: Path) -> bool:
         return False
 
 
+def postgres_backends(database: str) -> dict[int, float]:
+    """CPU seconds of each live backend of ``database``, by process id."""
+    clock = os.sysconf("SC_CLK_TCK")
+    backends = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if Path(entry, "comm").read_text().strip() != "postgres":
+                continue
+            if f" {database} " not in Path(entry, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                continue
+            fields_ = Path(entry, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        backends[int(entry.name)] = (int(fields_[11]) + int(fields_[12])) / clock
+    return backends
+
+
+class PostgresSampler(threading.Thread):
+    """Adds up the CPU time of one database's backends, sampled twice a second (backends come and
+    go: gunicorn reconnects every CONN_MAX_AGE seconds; at most the last half second of an ended
+    backend is missed)."""
+
+    def __init__(self, database: str, interval: float = 0.5):
+        super().__init__(daemon=True, name=f"pg-sampler-{database}")
+        self.database, self.interval = database, interval
+        self.total = 0.0
+        self._seen: dict[int, float] = {}
+        self._baseline_taken = False
+        self._halt = threading.Event()
+        self._lock = threading.Lock()
+
+    def sample(self) -> float:
+        with self._lock:
+            now = postgres_backends(self.database)
+            if self._baseline_taken:  # a backend new since the last sample counts from its start
+                for pid, cpu in now.items():
+                    self.total += max(0.0, cpu - self._seen.get(pid, 0.0))
+            self._baseline_taken = True
+            self._seen = now
+            return self.total
+
+    def run(self) -> None:
+        while not self._halt.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> None:
+        self._halt.set()
+
+
 def machine_cpu_seconds() -> float:
     """Busy CPU seconds of the whole machine (all cores), from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -207,6 +262,7 @@ class Stack:
         self.filed_path = self.workdir / "filed.jsonl"
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+        self.pg_sampler: PostgresSampler | None = None
         self._worker_starts = 0
 
     # --- environment -----------------------------------------------------------------------
@@ -285,6 +341,9 @@ class Stack:
         self.collectstatic()
         # Sessions of the bench accounts and the portal's agencies pointed at this server.
         self._helper("prepare", "--url", self.url, "--sessions", str(self.sessions_file), debug=False)
+        self.pg_sampler = PostgresSampler(urlsplit(self.database_url).path.lstrip("/"))
+        self.pg_sampler.sample()
+        self.pg_sampler.start()
         self._start_web()
         self.start_worker()
 
@@ -384,12 +443,14 @@ class Stack:
         return {
             "gunicorn": _cpu_of(self.web.pid) if self.web else 0.0,
             "worker": _cpu_of(self.worker.pid) if self.worker else 0.0,
-            "postgres": postgres_cpu_seconds(urlsplit(self.database_url).path.lstrip("/")),
+            "postgres": self.pg_sampler.sample() if self.pg_sampler else 0.0,
             "postgres_all": postgres_cpu_seconds(),
             "machine": machine_cpu_seconds(),
         }
 
     def stop(self) -> None:
+        if self.pg_sampler is not None:
+            self.pg_sampler.stop()
         for process in (self.worker, self.web):
             if process is None or process.poll() is not None:
                 continue
@@ -458,6 +519,7 @@ def run_locust(stack_or_url, *, seconds: int, users: int, spawn_rate: float | No
         "LOAD_SCENARIO": scenario,
         "LOAD_SESSIONS_FILE": str(sessions_file or ""),
         "LOAD_FILED_PATH": str(filed_path or workdir / "filed.jsonl"),
+        "LOAD_USERS": str(users),
         "PYTHONPATH": str(BASE_DIR),
     })
     env.update(extra_env or {})
