@@ -293,6 +293,9 @@ class Stack:
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
             "SECURE_HSTS_SECONDS": "0",
+            # Connection reuse: a gunicorn thread keeps its PostgreSQL connection (the default, 60 s,
+            # reconnects every thread once a minute).
+            "DATABASE_CONN_MAX_AGE": os.environ.get("LOAD_BENCH_CONN_MAX_AGE", "600"),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "LOG_LEVEL": os.environ.get("LOAD_BENCH_LOG_LEVEL", "WARNING"),
             "STATIC_ROOT": str(self.var_dir / "static"),
