@@ -343,6 +343,7 @@ def test_soak():
         faults.close()
         event("faults removed")
         attempts = window.attempts()
+        window_states = window.fetch_states()
         worker_log = (workdir / "worker.log").read_bytes()[worker_log_start:].decode(errors="replace") \
             if (workdir / "worker.log").exists() else ""
         task_errors = [line for line in worker_log.splitlines() if " ERROR " in line]
@@ -390,6 +391,7 @@ def test_soak():
         "documents_stuck_before_requeue": stuck_before_requeue.get("document_count", 0),
         "requeue_runs": len(requeue_runs),
         "broker_unacked_after_drain": len(unacked),
+        "fetches_in_window": window_states,
         "attempts_by_agency": attempts,
         "worker_task_errors": len(task_errors),
     }
@@ -434,7 +436,8 @@ def _summary(figures: dict, report: dict) -> str:
         f"(load average at the end {figures['load_average_at_end']})",
         f"  petitions filed {figures['petitions_filed_in_window']} (receipts given to locust "
         f"{figures['receipts_given_to_locust']}, receipt counter moved {figures['receipt_counter_moved']})",
-        f"  fetches {f['total']}: {f['by_state']}; failed/refused by reason {f['failed_by_reason']}",
+        f"  fetches of the run {figures['fetches_in_window']} (whole database {f['by_state']}; failed/refused by "
+        f"reason {f['failed_by_reason']})",
         f"  fetches at the worker kill {figures['fetches_at_kill']}; still pending after the grace period "
         f"{figures['stuck_before_requeue']} (documents {figures['documents_stuck_before_requeue']}); "
         f"requeue_fetches runs {figures['requeue_runs']}",
@@ -450,7 +453,7 @@ def _summary(figures: dict, report: dict) -> str:
 
 
 def _write(data: dict) -> None:
-    stamp = time.strftime("%Y%m%dT%H%M%S")
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     (OUT_DIR / "soak.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     (OUT_DIR / "soak.md").write_text(_markdown(data))
     shutil.copyfile(OUT_DIR / "soak.json", OUT_DIR / f"soak-{stamp}.json")
@@ -472,8 +475,9 @@ def _markdown(data: dict) -> str:
                             f"{expected.get('more_than_once')}; receipt counter moved {fig['receipt_counter_moved']})"),
         ("duplicates", f"submissions {p['duplicate_submissions']}, receipt numbers {p['duplicate_receipt_no']}, "
                        f"filed twice {p['submitted_twice']}"),
-        ("fetches", f"{f['total']}: " + ", ".join(f"{k} {v}" for k, v in f["by_state"].items())),
-        ("failed/refused by reason", ", ".join(f"{k} {v}" for k, v in f["failed_by_reason"].items()) or "none"),
+        ("fetches of the run", ", ".join(f"{k} {v}" for k, v in fig["fetches_in_window"].items())),
+        ("fetches in the database", f"{f['total']}: " + ", ".join(f"{k} {v}" for k, v in f["by_state"].items())),
+        ("failed/refused by reason (database)", ", ".join(f"{k} {v}" for k, v in f["failed_by_reason"].items()) or "none"),
         ("fetched twice", f"{f['fetched_twice']} (answers logged twice {f['answer_logged_twice']}, stored twice "
                           f"{f['answer_stored_twice']})"),
         ("without reason / pending", f"{f['without_reason']} / {f['pending']}"),
