@@ -6,9 +6,9 @@ Pretendard GOV, the Hangul font vendored with KRDS (SIL Open Font License).
 
 The vendored WOFF2 files are turned once into a document form of the font in a cache
 folder (TrueType, without the layout tables and alternates, glyphs numbered by use: see
-_document_font), because WeasyPrint subsets the fonts of every document, with fontTools
-when the system has no HarfBuzz-Subset library, and that cost grows with the font's tables
-and glyph count. One font configuration and one parsed stylesheet are kept per process, so
+_document_font), split into an everyday core and the rest (_document_fonts), because
+WeasyPrint subsets the fonts of every document, with fontTools when the system has no
+HarfBuzz-Subset library, and that cost grows with the font's tables and glyph count. One font configuration and one parsed stylesheet are kept per process, so
 a render only lays out and writes the document.
 """
 
@@ -70,6 +70,9 @@ PDF_VARIANT = "pdf/a-3a"
 STREAM_COMPRESSION_LEVEL = 6
 STYLESHEET = Path(__file__).resolve().parent / "pdf" / "document.css"
 FONT_FAMILY = "Pretendard GOV"
+# The characters outside the everyday core (see _core_font) come from the whole document font
+# under a second family name, which the stylesheet lists after the first.
+FONT_FAMILY_REST = "Pretendard GOV Ext"
 FONT_WEIGHTS = {400: "PretendardGOV-Regular.subset.woff2", 700: "PretendardGOV-Bold.subset.woff2"}
 
 
@@ -89,9 +92,9 @@ def _cache_dir() -> Path:
     raise RuntimeError("No writable folder for the document font cache (set DOCUMENT_FONT_CACHE_DIR).")
 
 
-# What the documents keep of the vendored font. The recipe names the cached file: change it
-# whenever _document_font changes what it keeps or how it orders the glyphs.
-DOCUMENT_FONT_RECIPE = "doc3"
+# What the documents keep of the vendored font. The recipe names the cached files: change it
+# whenever _document_font or _document_fonts change what they keep or how they order glyphs.
+DOCUMENT_FONT_RECIPE = "doc4"
 HANGUL_BY_USE = STYLESHEET.parent / "hangul-by-use.txt"
 # Punctuation and symbols a Korean document commonly prints, numbered right after ASCII.
 COMMON_SYMBOLS = "·‧–—‘’“”…※₩°×÷→①②③④⑤⑥⑦⑧⑨⑩○●□■△▲"
@@ -102,7 +105,7 @@ def _keeps(codepoint: int) -> bool:
     return not (0xE000 <= codepoint <= 0xF8FF or codepoint > 0xFFFF)
 
 
-def _codepoints_by_use(encoded) -> list[int]:
+def _codepoints_by_use(encoded, *, everyday_only: bool = False) -> list[int]:
     """The order of the document font's glyphs: ASCII, common symbols, the Hangul syllables
     the portal's texts use (most used first), the other syllables of KS X 1001 (the 2,350 in
     everyday use), then everything else by code point."""
@@ -117,13 +120,9 @@ def _codepoints_by_use(encoded) -> list[int]:
         return len(chr(codepoint).encode("euc_kr")) == 2  # other syllables take 8-byte sequences
 
     syllables = range(0xAC00, 0xD7A4)
-    ranked = [
-        *range(0x20, 0x7F),
-        *map(ord, COMMON_SYMBOLS),
-        *frequent,
-        *(codepoint for codepoint in syllables if ks_x_1001(codepoint)),
-        *sorted(encoded),
-    ]
+    ranked = [*range(0x20, 0x7F), *map(ord, COMMON_SYMBOLS), *frequent]
+    if not everyday_only:
+        ranked += [*(codepoint for codepoint in syllables if ks_x_1001(codepoint)), *sorted(encoded)]
     return [codepoint for codepoint in dict.fromkeys(ranked) if codepoint in encoded]
 
 
@@ -206,6 +205,62 @@ def _document_font(source: Path, cache: Path) -> Path:
     return target
 
 
+def _rename(font, family: str) -> None:
+    """Gives a font another family name, so that Fontconfig never takes it for the original."""
+    postscript_old, postscript_new = FONT_FAMILY.replace(" ", ""), family.replace(" ", "")
+    for record in font["name"].names:
+        if record.nameID in (1, 16):  # family, typographic family
+            record.string = family
+        elif record.nameID in (3, 4, 6):  # unique id, full name, PostScript name
+            record.string = record.toUnicode().replace(FONT_FAMILY, family).replace(postscript_old, postscript_new)
+
+
+def _document_fonts(source: Path, cache: Path) -> tuple[Path, Path]:
+    """The core and the whole document font made from a vendored WOFF2 font, both cached.
+
+    The core holds the first glyphs of the document font, through the last of ASCII, the
+    common symbols and the Hangul the portal's texts use (a fifth of the font): most documents
+    need nothing else, and WeasyPrint then reads and subsets only the core, several times
+    smaller. The rest of the glyphs, in a font named FONT_FAMILY_REST, supply any other
+    character (a rare syllable in a name, say): it is embedded only in the documents that
+    use it.
+    """
+    whole = _document_font(source, cache)
+    core = whole.with_name(whole.stem + "-core.ttf")
+    rest = whole.with_name(whole.stem + "-rest.ttf")
+    if not (core.exists() and rest.exists()):
+        from fontTools import subset
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(whole)
+        cmap = font.getBestCmap()
+        everyday = _codepoints_by_use(cmap.keys(), everyday_only=True)
+        last = max(font.getGlyphID(cmap[codepoint]) for codepoint in everyday)
+        options = subset.Options()
+        options.retain_gids = False  # the glyphs keep their order: the core is a prefix of the font
+        options.name_IDs = ["*"]
+        options.name_languages = ["*"]
+        options.notdef_outline = True
+        options.glyph_names = True
+        options.hinting = False
+        options.layout_features = []
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=range(last + 1))
+        subsetter.subset(font)
+        temporary = core.with_suffix(f".{os.getpid()}.tmp")
+        font.save(temporary)
+        os.replace(temporary, core)
+        font = TTFont(whole)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=range(last + 1, font["maxp"].numGlyphs))
+        subsetter.subset(font)
+        _rename(font, FONT_FAMILY_REST)
+        temporary = rest.with_suffix(f".{os.getpid()}.tmp")
+        font.save(temporary)
+        os.replace(temporary, rest)
+    return core, rest
+
+
 class _DocumentFetcher(URLFetcher):
     """Documents load nothing from outside: only inline data and the cached fonts."""
 
@@ -250,10 +305,11 @@ def _renderer() -> _Renderer:
     cache = _cache_dir()
     faces = []
     for weight, filename in FONT_WEIGHTS.items():
-        path = _document_font(font_source_dir() / filename, cache)
-        faces.append(
-            f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; src: url("{path.resolve().as_uri()}"); }}'
-        )
+        core, rest = _document_fonts(font_source_dir() / filename, cache)
+        for family, path in ((FONT_FAMILY, core), (FONT_FAMILY_REST, rest)):
+            faces.append(
+                f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{path.resolve().as_uri()}"); }}'
+            )
     fetcher = _DocumentFetcher(cache)
     font_config = FontConfiguration()
     css = CSS(

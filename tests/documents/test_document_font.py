@@ -13,11 +13,11 @@ from sharing.documents import rendering
 def fonts(request):
     source_path = rendering.font_source_dir() / request.param
     document_path = rendering._document_font(source_path, rendering._cache_dir())
-    return TTFont(io.BytesIO(source_path.read_bytes())), TTFont(document_path)
+    return source_path, TTFont(io.BytesIO(source_path.read_bytes())), TTFont(document_path)
 
 
 def test_every_character_outside_the_private_use_area_keeps_its_glyph_and_width(fonts):
-    source, document = fonts
+    _path, source, document = fonts
     source_cmap, document_cmap = source.getBestCmap(), document.getBestCmap()
     kept = [codepoint for codepoint in source_cmap if rendering._keeps(codepoint)]
     assert sum(0xAC00 <= codepoint <= 0xD7A3 for codepoint in kept) >= 2350  # every syllable of KS X 1001 at least
@@ -32,7 +32,7 @@ def test_every_character_outside_the_private_use_area_keeps_its_glyph_and_width(
 
 
 def test_layout_tables_are_gone_and_glyphs_are_numbered_by_use(fonts):
-    _source, document = fonts
+    _path, _source, document = fonts
     assert not {"GSUB", "GPOS", "GDEF", "vmtx"} & set(document.keys())
     cmap = document.getBestCmap()
     order = document.getReverseGlyphMap()
@@ -43,8 +43,21 @@ def test_layout_tables_are_gone_and_glyphs_are_numbered_by_use(fonts):
     assert order[cmap[ord("똠")]] > 800
 
 
-@pytest.mark.django_db
-def test_a_receipt_embeds_a_small_subset():
+def test_core_and_rest_split_the_characters_between_them(fonts):
+    source_path, source, _document = fonts
+    core_path, rest_path = rendering._document_fonts(source_path, rendering._cache_dir())
+    core, rest = TTFont(core_path), TTFont(rest_path)
+    core_cmap, rest_cmap = core.getBestCmap(), rest.getBestCmap()
+    kept = {codepoint for codepoint in source.getBestCmap() if rendering._keeps(codepoint)}
+    assert set(core_cmap) | set(rest_cmap) == kept
+    assert not set(core_cmap) & set(rest_cmap)
+    assert all(ord(char) in core_cmap for char in "민원 접수증 Receipt 0123456789·—")
+    assert ord("똠") in rest_cmap
+    assert core["maxp"].numGlyphs < rest["maxp"].numGlyphs / 2
+    assert rest["name"].getDebugName(1) == rendering.FONT_FAMILY_REST
+
+
+def _receipt_fonts(name):
     from django.utils import timezone
 
     from sharing.documents import codes
@@ -57,14 +70,29 @@ def test_a_receipt_embeds_a_small_subset():
         "issued_at_iso": timezone.now().isoformat(), "code": code, "code_display": codes.display(code),
         "verify_url": verify_url(code), "qr": rendering.qr_data_uri(verify_url(code)),
     }
-    context = {"petition_type": "건축물 용도변경 신고", "applicant": {"name": "김민원"}, "doc": doc}
+    context = {"petition_type": "건축물 용도변경 신고", "applicant": {"name": name}, "doc": doc}
     pdf = rendering.render_pdf(template_name="documents/receipt.html", context=context, language="ko")
     reader = PdfReader(io.BytesIO(pdf))
-    slots = []
+    fonts = {}
     for font in reader.pages[0]["/Resources"]["/Font"].values():
-        descendant = font.get_object()["/DescendantFonts"][0].get_object()
+        font = font.get_object()
+        descendant = font["/DescendantFonts"][0].get_object()
         embedded = TTFont(io.BytesIO(descendant["/FontDescriptor"]["/FontFile2"].get_data()))
-        slots.append(embedded["maxp"].numGlyphs)
-    # WeasyPrint keeps every glyph id up to the highest used: a receipt in everyday words
-    # stays far below the font's 3,500-odd glyphs.
-    assert slots and max(slots) < 1000, slots
+        fonts[str(font["/BaseFont"]).split("+", 1)[1]] = embedded["maxp"].numGlyphs
+    return fonts, reader.pages[0].extract_text()
+
+
+@pytest.mark.django_db
+def test_a_receipt_in_everyday_words_embeds_small_subsets_of_the_core():
+    fonts, text = _receipt_fonts("김민원")
+    assert "김민원" in text
+    assert set(fonts) == {"Pretendard-GOV", "Pretendard-GOV-Bold"}
+    # WeasyPrint keeps every glyph id up to the highest used: far below the font's 3,500-odd.
+    assert max(fonts.values()) < 1000, fonts
+
+
+@pytest.mark.django_db
+def test_a_rare_syllable_comes_from_the_rest_of_the_font():
+    fonts, text = _receipt_fonts("황햏똠")
+    assert "황햏똠" in text
+    assert "Pretendard-GOV-Ext" in fonts and "Pretendard-GOV" in fonts
