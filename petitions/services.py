@@ -8,6 +8,7 @@ import uuid
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -366,6 +367,20 @@ def petition_fetches_settled(*, case_ref: str) -> Petition | None:
         return None
     return petition_transition(petition=petition, to=S.UNDER_REVIEW,
                                note=_("All information has been collected."))
+
+
+def petitions_resume_settled(*, quiet_for: datetime.timedelta, limit: int = 500) -> int:
+    """Moves on the petitions left collecting although no fetch of theirs is pending any more
+    and nothing has changed for ``quiet_for``: the announcement that every fetch had settled was
+    lost (its worker was killed between the last fetch and the announcement)."""
+    from sharing.models import FetchRequest
+
+    pending = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no"), state__in=FetchRequest.PENDING_STATES)
+    case_refs = list(
+        Petition.objects.filter(status=S.COLLECTING, updated_at__lt=timezone.now() - quiet_for)
+        .exclude(Exists(pending)).order_by("updated_at").values_list("receipt_no", flat=True)[:limit]
+    )
+    return sum(1 for case_ref in case_refs if petition_fetches_settled(case_ref=case_ref) is not None)
 
 
 # --- After filing ---------------------------------------------------------------------------

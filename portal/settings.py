@@ -438,6 +438,15 @@ CELERY_BEAT_SCHEDULE["tracker-purge"] = {
     "schedule": _crontab(hour=RETENTION_PURGE_HOUR_UTC, minute=(RETENTION_PURGE_MINUTE + 15) % 60),
     "options": {"queue": "default", "expires": 6 * 3600},
 }
+# Recovery sweeps, every minute: work a killed worker held (a fetch, a render, the step that
+# moves a petition on once its fetches settled) comes back within minutes, not after the
+# broker's visibility timeout. Each is safe to run twice.
+FETCH_STALLED_AFTER_SECONDS = env("FETCH_STALLED_AFTER_SECONDS", 120, cast=int)
+DOCUMENT_STALLED_AFTER_SECONDS = env("DOCUMENT_STALLED_AFTER_SECONDS", 300, cast=int)
+for _name, _task in (("recover-fetches", "sharing.tasks.fetch_requests_recover"),
+                     ("recover-documents", "sharing.documents.tasks.document_requests_recover"),
+                     ("resume-collecting-petitions", "petitions.tasks.petitions_resume_collecting")):
+    CELERY_BEAT_SCHEDULE[_name] = {"task": _task, "schedule": 60.0, "options": {"queue": "default", "expires": 55}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
 # --- Crispy forms ---------------------------------------------------------------------------

@@ -95,8 +95,15 @@ def fetch_request_retry(*, fetch_request: FetchRequest, actor) -> FetchRequest:
 
 def fetch_requests_requeue_due(*, stalled_after: timedelta = timedelta(minutes=10)) -> int:
     """Queues again every pending fetch whose attempt is due but whose task was lost (a flushed
-    broker, a worker killed past the visibility timeout). Safe at any time: a fetch that is in
-    hand is claimed once, whatever the number of tasks."""
+    broker, a worker killed: the broker gives its unacknowledged tasks back only after its
+    visibility timeout). Safe at any time: a fetch that is in hand is claimed once, whatever the
+    number of tasks. Run every minute by beat (``fetch_requests_recover``) and by
+    ``manage.py requeue_fetches``.
+
+    A waiting fetch that is queued again is touched (``updated_at``), so that while its new task
+    waits behind a long queue the next sweeps leave it alone for another ``stalled_after``; a
+    fetch left "fetching" is not touched (its claim looks at how long it has been fetching).
+    """
     now = timezone.now()
     due = (
         FetchRequest.objects.filter(state__in=FetchRequest.PENDING_STATES, updated_at__lt=now - stalled_after)
@@ -105,6 +112,10 @@ def fetch_requests_requeue_due(*, stalled_after: timedelta = timedelta(minutes=1
     )
     count = 0
     for fetch_request in due.iterator(chunk_size=500):
+        if fetch_request.state != State.FETCHING and not FetchRequest.objects.filter(
+            pk=fetch_request.pk, state=fetch_request.state, updated_at=fetch_request.updated_at
+        ).update(updated_at=now):
+            continue  # it moved meanwhile: its own task is alive
         _enqueue(fetch_request)
         count += 1
     return count

@@ -14,6 +14,18 @@ def fetch_item(fetch_request_id: int) -> str:
     return fetch_execute(fetch_request_id=fetch_request_id)
 
 
+@shared_task(name="sharing.tasks.fetch_requests_recover", ignore_result=True)
+def fetch_requests_recover() -> int:
+    """Beat, every minute: fetches whose task died with a worker are queued again."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .services import fetch_requests_requeue_due
+
+    return fetch_requests_requeue_due(stalled_after=timedelta(seconds=settings.FETCH_STALLED_AFTER_SECONDS))
+
+
 def enqueue_fetch(fetch_request_id: int, agency_code: str, *, countdown: float = 0.0) -> None:
     """Queues one attempt on ``fetch.<agency>`` (called on commit by the services)."""
     fetch_item.apply_async((fetch_request_id,), queue=fetch_queue_name(agency_code),

@@ -156,6 +156,22 @@ def document_request(
     return request
 
 
+def document_requests_requeue_stalled(*, stalled_after: timedelta) -> int:
+    """Queues again the renders still pending after ``stalled_after`` (their task died with a
+    worker; the broker would give it back only after its visibility timeout). Rendering twice
+    stores one document. A request queued again is touched, so the next sweeps leave it alone
+    for another ``stalled_after`` while its task waits."""
+    now = timezone.now()
+    stalled = DocumentRequest.objects.filter(state=DocumentRequest.State.PENDING, updated_at__lt=now - stalled_after)
+    count = 0
+    for pk, updated_at in stalled.values_list("pk", "updated_at").iterator(chunk_size=500):
+        if DocumentRequest.objects.filter(pk=pk, state=DocumentRequest.State.PENDING,
+                                          updated_at=updated_at).update(updated_at=now):
+            _queue_render(pk)
+            count += 1
+    return count
+
+
 def _queue_render(document_request_id: int) -> None:
     from .tasks import render_document
 

@@ -32,3 +32,16 @@ def render_document(self, document_request_id: int) -> str | None:
         services.document_request_fail(document_request_id=document_request_id, error_code=exc.__class__.__name__)
         return None
     return str(document.public_id)
+
+
+@shared_task(name="sharing.documents.tasks.document_requests_recover", ignore_result=True)
+def document_requests_recover() -> int:
+    """Beat, every minute: renders whose task died with a worker are queued again."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from . import services
+
+    return services.document_requests_requeue_stalled(
+        stalled_after=timedelta(seconds=settings.DOCUMENT_STALLED_AFTER_SECONDS))

@@ -339,3 +339,38 @@ def test_requeue_command_queues_stalled_fetches_only(fetch, item, office, queued
         call_command("requeue_fetches")
     assert queued == []
     assert recent.pk != fetch.pk
+
+
+def test_the_recovery_sweep_queues_a_lost_fetch_once_per_period(fetch, queued, django_capture_on_commit_callbacks,
+                                                               settings):
+    """A worker killed with the fetch's task: beat's sweep queues it again, and while that task
+    waits the next sweeps leave it alone; a fetch left "fetching" is queued but not touched."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sharing.tasks import fetch_requests_recover
+
+    settings.FETCH_STALLED_AFTER_SECONDS = 120
+    three_minutes_ago = timezone.now() - timedelta(minutes=3)
+    FetchRequest.objects.filter(pk=fetch.pk).update(updated_at=three_minutes_ago)
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fetch_requests_recover.apply().get() == 1
+    assert [pk for pk, *_ in queued] == [fetch.pk]
+    fetch.refresh_from_db()
+    assert fetch.updated_at > three_minutes_ago and fetch.state == State.WAITING
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fetch_requests_recover.apply().get() == 0  # its new task is on its way
+    FetchRequest.objects.filter(pk=fetch.pk).update(state=State.FETCHING, updated_at=three_minutes_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fetch_requests_recover.apply().get() == 1
+    fetch.refresh_from_db()
+    assert fetch.updated_at == three_minutes_ago  # the claim judges how long it has been fetching
+
+
+def test_the_recovery_sweeps_are_scheduled_every_minute(settings):
+    tasks = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in ("sharing.tasks.fetch_requests_recover", "sharing.documents.tasks.document_requests_recover",
+                 "petitions.tasks.petitions_resume_collecting"):
+        assert tasks[name]["schedule"] == 60.0 and tasks[name]["options"]["queue"] == "default"
