@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from celery import shared_task
 
@@ -11,6 +12,10 @@ from .models import DocumentRequest
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
+# One render at a time per process: Pango and fontconfig under WeasyPrint are not safe to use from
+# several threads at once (a threads-pool worker, as ``make run`` starts, corrupted GLib's heap).
+# Rendering is CPU-bound, so a process gains nothing from rendering two at once anyway.
+_render_lock = threading.Lock()
 
 
 @shared_task(name="sharing.documents.tasks.render_document", bind=True, acks_late=True, max_retries=MAX_RETRIES)
@@ -19,7 +24,8 @@ def render_document(self, document_request_id: int) -> str | None:
     from . import services
 
     try:
-        document = services.document_render(document_request_id=document_request_id)
+        with _render_lock:
+            document = services.document_render(document_request_id=document_request_id)
     except DocumentRequest.DoesNotExist:
         logger.warning("document request %s no longer exists", document_request_id)
         return None
