@@ -108,7 +108,8 @@ def _keeps(codepoint: int) -> bool:
 def _codepoints_by_use(encoded, *, everyday_only: bool = False) -> list[int]:
     """The order of the document font's glyphs: ASCII, common symbols, the Hangul syllables
     the portal's texts use (most used first), the other syllables of KS X 1001 (the 2,350 in
-    everyday use), then everything else by code point."""
+    everyday use), then everything else by code point. With everyday_only, up to the portal's
+    Hangul: the characters of the core font (_document_fonts)."""
     frequent = [
         ord(char)
         for line in HANGUL_BY_USE.read_text(encoding="utf-8").splitlines()
