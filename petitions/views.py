@@ -257,9 +257,11 @@ def wizard_discard(request, slug, public_id):
 @citizen_required
 @require_GET
 def my_petitions(request):
+    page = selectors.petitions_page_for_applicant(user=request.user, page_number=request.GET.get("page"))
     return render(request, "my/petition_list.html", {
-        "petitions": selectors.petitions_for_applicant(user=request.user),
-        "drafts": selectors.drafts_for_applicant(user=request.user),
+        "page": page,
+        "petitions": page.object_list,
+        "drafts": selectors.drafts_for_applicant(user=request.user) if page.number == 1 else [],
     })
 
 

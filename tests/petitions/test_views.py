@@ -293,3 +293,19 @@ def test_submitting_with_missing_answers_says_what_is_missing(demo_types, linked
     assert "‘새 주소’을(를) 입력하지 않았습니다." in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == S.DRAFT
+
+
+def test_my_petitions_come_in_pages_newest_first(demo_types, linked_citizen, linked_client, monkeypatch):
+    monkeypatch.setattr("petitions.selectors.MY_PETITIONS_PAGE_SIZE", 2)
+    _file_many(linked_citizen, 3)
+    newest_first = list(Petition.objects.filter(applicant=linked_citizen).exclude(status=S.DRAFT)
+                        .order_by("-submitted_at", "-id").values_list("receipt_no", flat=True))
+    url = reverse("petitions:my_list")
+    first = linked_client.get(url).content.decode()
+    assert newest_first[0] in first and newest_first[1] in first and newest_first[2] not in first
+    assert "?page=2" in first and 'aria-current="page"' in first
+    second = linked_client.get(url, {"page": 2}).content.decode()
+    assert newest_first[2] in second and newest_first[0] not in second and "?page=1" in second
+    # A page number that is not one, or past the end, shows a page instead of failing.
+    assert linked_client.get(url, {"page": "abc"}).status_code == 200
+    assert newest_first[2] in linked_client.get(url, {"page": 99}).content.decode()
