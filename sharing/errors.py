@@ -64,6 +64,8 @@ MESSAGES = {
     "unexpected_fields": _("The agency's answer held other fields than requested; nothing was stored."),
     "malformed_response": _("The agency's answer was not in the agreed format; nothing was stored."),
     "not_configured": _("The connection to this agency is not configured."),
+    # The portal could not prepare the request (e.g. the subject's identifier no key decrypts).
+    "request_not_built": _("The portal could not prepare the request to the agency; nothing was asked."),
 }
 
 # Errors where the agency is reachable and answered: they say nothing about its health.

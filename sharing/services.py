@@ -213,7 +213,13 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
     if fetch_request is None:
         return outcome
     agency = fetch_request.item.agency
-    request = _provider_request(fetch_request)
+    try:
+        request = _provider_request(fetch_request)
+    except Exception as exc:  # noqa: BLE001 (e.g. a subject that no key decrypts: end the fetch, not "fetching" for ever)
+        logger.error("fetch %s: the request could not be built (%s)", fetch_request.pk, type(exc).__name__)
+        error = provider_errors.ProviderError(f"the request could not be built: {type(exc).__name__}",
+                                              code="request_not_built")
+        return _record(fetch_request, fetch_request.txn_id, None, error)
     started = time.monotonic()
     try:
         response, error = registry[agency.provider].fetch(request), None
@@ -225,11 +231,13 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
         logger.exception("fetch %s: the provider raised %s", fetch_request.pk, type(exc).__name__)
         response, error = None, provider_errors.TransientError(type(exc).__name__, code="agency_error")
     latency_ms = max(0, round((time.monotonic() - started) * 1000))
-    return _record(fetch_request, request, response, error, latency_ms=latency_ms)
+    return _record(fetch_request, request.txn_id, response, error, latency_ms=latency_ms)
 
 
 @transaction.atomic
-def _record(fetch_request: FetchRequest, request: ProviderRequest, response, error, *, latency_ms: int = 0) -> str:
+def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latency_ms: int | None = None) -> str:
+    """Stores the outcome of the attempt that claimed the fetch under ``txn_id``. ``latency_ms``
+    None: no agency was asked (the attempt is not an exchange)."""
     agency = fetch_request.item.agency
     now = timezone.now()
     first_fetch = fetch_request.fetched_at is None
@@ -248,7 +256,7 @@ def _record(fetch_request: FetchRequest, request: ProviderRequest, response, err
     # Only the attempt that claimed the fetch records its outcome (an official's re-fetch may
     # have started another in the meantime).
     recorded = FetchRequest.objects.filter(
-        pk=fetch_request.pk, state=State.FETCHING, txn_id=request.txn_id
+        pk=fetch_request.pk, state=State.FETCHING, txn_id=txn_id
     ).update(**changes)
     if not recorded:
         return "superseded"
@@ -285,15 +293,18 @@ def _record(fetch_request: FetchRequest, request: ProviderRequest, response, err
             circuit.record_failure(agency)
         if fetch_request.state == State.RETRYING:
             _enqueue(fetch_request, countdown=(fetch_request.next_attempt_at - now).total_seconds())
-    attempt = {"agency_code": agency.code, "item_code": fetch_request.item.code,
-               "outcome": str(fetch_request.state), "error_code": fetch_request.error_code, "latency_ms": latency_ms}
+    attempt = None if latency_ms is None else {
+        "agency_code": agency.code, "item_code": fetch_request.item.code, "outcome": str(fetch_request.state),
+        "error_code": fetch_request.error_code, "latency_ms": latency_ms,
+    }
     case_ref = fetch_request.case_ref if not fetch_request.is_pending else None
-    transaction.on_commit(lambda: _after_attempt(attempt, case_ref))
+    if attempt or case_ref:
+        transaction.on_commit(lambda: _after_attempt(attempt, case_ref))
     return str(fetch_request.state)
 
 
-def _after_attempt(attempt: dict, settled_case_ref: str | None) -> None:
-    for receiver, result in fetch_attempted.send_robust(sender=FetchRequest, **attempt):
+def _after_attempt(attempt: dict | None, settled_case_ref: str | None) -> None:
+    for _receiver, result in fetch_attempted.send_robust(sender=FetchRequest, **attempt) if attempt else ():
         if isinstance(result, Exception):
             logger.error("a receiver of fetch_attempted failed: %s", type(result).__name__)
     if settled_case_ref:

@@ -374,3 +374,19 @@ def test_the_recovery_sweeps_are_scheduled_every_minute(settings):
     for name in ("sharing.tasks.fetch_requests_recover", "sharing.documents.tasks.document_requests_recover",
                  "petitions.tasks.petitions_resume_collecting"):
         assert tasks[name]["schedule"] == 60.0 and tasks[name]["options"]["queue"] == "default"
+
+
+def test_a_request_that_cannot_be_built_fails_with_its_reason_instead_of_staying_fetching(
+        fetch, queued, django_capture_on_commit_callbacks, monkeypatch):
+    """A subject no key decrypts (a key removed too early): the fetch ends "failed" with a reason
+    the official can read, asks nothing, records no exchange, and can be fetched again later."""
+    from sharing.errors import error_message
+    from sharing.tracker.models import Exchange
+
+    FetchRequest.objects.filter(pk=fetch.pk).update(subject_encrypted="not-a-ciphertext")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.fetch_execute(fetch_request_id=fetch.pk) == "failed"
+    fetch.refresh_from_db()
+    assert (fetch.state, fetch.error_code) == (State.FAILED, "request_not_built")
+    assert "nothing was asked" in error_message(fetch.error_code)
+    assert not FetchedData.objects.exists() and not Exchange.objects.exists()

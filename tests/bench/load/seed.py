@@ -73,7 +73,9 @@ class Generator:
         from petitions.models import Petition
 
         S = Petition.Status
-        open_statuses = [S.SUBMITTED, S.COLLECTING, S.UNDER_REVIEW, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENT_SUBMITTED]
+        # Not "collecting": it lasts seconds (until the fetches settle), and a petition collecting
+        # with no fetch pending is what beat's sweep moves on to review.
+        open_statuses = [S.SUBMITTED, S.UNDER_REVIEW, S.UNDER_REVIEW, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENT_SUBMITTED]
         rnd = self.random
         several_types = len(self.petition_types) > 1
         for i in range(start, stop):
