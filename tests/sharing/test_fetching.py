@@ -388,5 +388,8 @@ def test_a_request_that_cannot_be_built_fails_with_its_reason_instead_of_staying
         assert services.fetch_execute(fetch_request_id=fetch.pk) == "failed"
     fetch.refresh_from_db()
     assert (fetch.state, fetch.error_code) == (State.FAILED, "request_not_built")
-    assert "nothing was asked" in error_message(fetch.error_code)
+    with translation.override("en"):
+        assert "nothing was asked" in error_message(fetch.error_code)
+    with translation.override("ko"):
+        assert "아무것도 요청하지 않았습니다" in error_message(fetch.error_code)
     assert not FetchedData.objects.exists() and not Exchange.objects.exists()
