@@ -17,7 +17,6 @@ seeded by the ``sandbox_agencies`` fixture and served by gunicorn as a service o
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from sharing import services
 from sharing.demo_catalogue import AGENCIES
 from sharing.models import Agency, FetchRequest, fetch_queue_name
 from sharing.types import FetchSpec
+from tests.bench.processes import cpu_seconds, free_port
 from tests.factories import OfficeFactory
 
 BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -108,12 +108,6 @@ def celery_to_redis(monkeypatch):
     app._pool = None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _service_env() -> dict:
     env = os.environ.copy()
     env.update({
@@ -149,7 +143,7 @@ def sandbox_server(sandbox_agencies, tmp_path):
     from sharing import keys
 
     keys.signing_keys(), keys.encryption_keys()  # the portal's key files exist before anyone else starts
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -223,24 +217,6 @@ def _assert_all_fetched(case_refs: list[str]) -> None:
     assert not failures, failures
 
 
-def _cpu_seconds(pid: int, *, with_children: bool = False) -> float:
-    """CPU time (user + system) a process has used, from /proc; with its direct children if asked."""
-    pids = [pid]
-    if with_children:
-        try:
-            pids += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            pass
-    total = 0.0
-    for one in pids:
-        try:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
@@ -281,7 +257,7 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
     cases = [f"2099-2{n:06d}" for n in range(max(1, THROUGHPUT_FETCHES // len(CASE_ITEMS)))]
     from django.db import transaction
 
-    cpu_before = (_cpu_seconds(worker_process.pid, with_children=True), _cpu_seconds(sandbox_pid, with_children=True))
+    cpu_before = (cpu_seconds(worker_process.pid, with_children=True), cpu_seconds(sandbox_pid, with_children=True))
     started = time.perf_counter()
     with transaction.atomic():  # enqueued together on commit
         for case_ref in cases:
@@ -295,8 +271,8 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
 
     window = FetchRequest.objects.filter(case_ref__in=cases).aggregate(first=Min("fetched_at"), last=Max("fetched_at"))
     sustained = (fetches - 1) / max(1e-6, (window["last"] - window["first"]).total_seconds())
-    worker_cpu = (_cpu_seconds(worker_process.pid, with_children=True) - cpu_before[0]) / fetches
-    sandbox_cpu = (_cpu_seconds(sandbox_pid, with_children=True) - cpu_before[1]) / fetches
+    worker_cpu = (cpu_seconds(worker_process.pid, with_children=True) - cpu_before[0]) / fetches
+    sandbox_cpu = (cpu_seconds(sandbox_pid, with_children=True) - cpu_before[1]) / fetches
 
     print()
     print(f"fetch bench ({connection.vendor}, broker {BROKER_URL}, one worker ({WORKER_POOL} pool) with "

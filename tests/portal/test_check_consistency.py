@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.utils import timezone
 
 from petitions.models import Petition, TimelineEvent
@@ -22,6 +21,7 @@ from tests.factories import MembershipFactory, OfficialFactory
 from tests.petitions.factories import PetitionFactory
 from tests.sharing.conftest import agency, fake_agency, item, queued  # noqa: F401 (fixtures)
 from tests.sharing.factories import FetchRequestFactory, InformationItemFactory
+from tests.sharing.tampering import tamper_access_log_entry
 
 RRN = "900101-1234567"
 CASE = "2026-0000001"
@@ -57,20 +57,6 @@ def good_state(item, office, queued, fake_agency, django_capture_on_commit_callb
 
 def _checks(report) -> set[str]:
     return {violation.check for violation in report.violations}
-
-
-def _tamper(entry_id: int, **changes) -> None:
-    """Edits an access-log row behind the application's back (as tests/sharing/test_audit.py does)."""
-    table = AccessLogEntry._meta.db_table
-    assignments = ", ".join(f"{column} = %s" for column in changes)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        else:
-            cursor.execute("DROP TRIGGER sharing_access_log_no_update")
-        cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s", [*changes.values(), entry_id])
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def _log_fetched(fetch, actor=None, txn="txn-extra"):
@@ -226,7 +212,7 @@ def test_a_fetched_item_without_its_answer_is_reported(good_state):
 
 def test_an_edited_access_log_entry_is_reported(good_state, capsys):
     entry = AccessLogEntry.objects.get()
-    _tamper(entry.pk, detail="edited")
+    tamper_access_log_entry(entry.pk, detail="edited")
     report = check_consistency()
     assert _checks(report) == {"access_log.broken"}
     assert report.access_log["intact"] is False and report.access_log["first_broken_sequence"] == entry.sequence

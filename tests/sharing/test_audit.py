@@ -5,6 +5,7 @@ from django.db import connection, transaction
 
 from sharing import audit, crypto
 from sharing.models import AccessLogEntry
+from tests.sharing.tampering import tamper_access_log_entry
 
 
 def _log(office, actor=None, action="viewed", **overrides):
@@ -13,20 +14,6 @@ def _log(office, actor=None, action="viewed", **overrides):
                   purpose="P-PENSION", ip_address="192.0.2.7")
     values.update(overrides)
     return audit.log_personal_data_access(**values)
-
-
-def _tamper(entry_id: int, **changes) -> None:
-    """Edits a row behind the application's back, as someone with database access could."""
-    table = AccessLogEntry._meta.db_table
-    assignments = ", ".join(f"{column} = %s" for column in changes)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        else:
-            cursor.execute("DROP TRIGGER sharing_access_log_no_update")
-        cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s", [*changes.values(), entry_id])
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 @pytest.mark.django_db
@@ -79,7 +66,7 @@ def test_verify_command_reports_the_first_edited_entry(office, official):
     _log(office)
     call_command("verify_access_log")
 
-    _tamper(third.pk, purpose="something else")
+    tamper_access_log_entry(third.pk, purpose="something else")
     result = audit.verify_chain()
     assert result.first_broken_sequence == 4
     assert result.checked == 3
@@ -92,6 +79,6 @@ def test_a_rewritten_entry_breaks_the_next_link(office):
     entries = [_log(office) for _ in range(3)]
     forged = AccessLogEntry.objects.get(pk=entries[1].pk)
     forged.detail = "rewritten"
-    _tamper(forged.pk, detail="rewritten", entry_hash=audit.entry_hash(forged))
+    tamper_access_log_entry(forged.pk, detail="rewritten", entry_hash=audit.entry_hash(forged))
     result = audit.verify_chain()
     assert result.first_broken_sequence == 3

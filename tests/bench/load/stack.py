@@ -61,6 +61,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.bench.processes import cpu_seconds, free_port
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_load"
@@ -75,12 +77,6 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
 def _log(message: str) -> None:
     print(f"[stack] {message}", flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _redis_db(url: str) -> tuple[str, int, int]:
@@ -122,23 +118,6 @@ def drop_database(database_url: str) -> None:
     name = parts.path.lstrip("/")
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     subprocess.run(["psql", admin_url, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
-
-
-def _cpu_of(pid: int, *, with_children: bool = True) -> float:
-    pids = [pid]
-    if with_children:
-        try:
-            pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            pass
-    total = 0.0
-    for one in pids:
-        try:
-            fields_ = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def postgres_cpu_seconds(database: str | None = None) -> float:
@@ -257,7 +236,7 @@ class Stack:
         self.web_threads = web_threads or int(os.environ.get("LOAD_BENCH_WEB_THREADS", "4"))
         self.worker_concurrency = worker_concurrency
         self.beat = beat
-        self.port = _free_port()
+        self.port = free_port()
         self.sessions_file = self.workdir / "sessions.json"
         self.filed_path = self.workdir / "filed.jsonl"
         self.web: subprocess.Popen | None = None
@@ -444,8 +423,8 @@ class Stack:
 
     def cpu_seconds(self) -> dict:
         return {
-            "gunicorn": _cpu_of(self.web.pid) if self.web else 0.0,
-            "worker": _cpu_of(self.worker.pid) if self.worker else 0.0,
+            "gunicorn": cpu_seconds(self.web.pid) if self.web else 0.0,
+            "worker": cpu_seconds(self.worker.pid) if self.worker else 0.0,
             "postgres": self.pg_sampler.sample() if self.pg_sampler else 0.0,
             "postgres_all": postgres_cpu_seconds(),
             "machine": machine_cpu_seconds(),
