@@ -105,13 +105,27 @@ def _imported_portal_keys(jwks_json: str) -> tuple[dict[str, ECKey], ECKey | Non
     return signing, encryption
 
 
+# The portal's key tuples (``sharing.keys`` loads them once per process, anew when the settings
+# naming them change) and what was imported from their JWKS: a request reuses it.
+_last_import: tuple = (None, None, None)
+
+
+def _portal_keys() -> tuple[dict[str, ECKey], ECKey | None]:
+    global _last_import
+    signing, encryption = portal_keys.signing_keys(), portal_keys.encryption_keys()
+    last = _last_import
+    if last[0] is not signing or last[1] is not encryption:
+        last = _last_import = (signing, encryption, _imported_portal_keys(_portal_jwks_json()))
+    return last[2]
+
+
 def _portal_signing_keys() -> dict[str, ECKey]:
-    return _imported_portal_keys(_portal_jwks_json())[0]
+    return _portal_keys()[0]
 
 
 def portal_encryption_key() -> ECKey:
     """The portal's current encryption key (the first one its JWKS publishes)."""
-    encryption = _imported_portal_keys(_portal_jwks_json())[1]
+    encryption = _portal_keys()[1]
     if encryption is None:
         raise LookupError("The portal publishes no encryption key.")
     return encryption

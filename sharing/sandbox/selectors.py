@@ -4,13 +4,18 @@
 subject (the service keeps only the requested ones; given ``fields``, an item may skip a costly
 field that was not asked for), or None when the register has no such subject.
 Each item costs a constant, small number of queries.
+
+What every request reads (its agency, the office's grant) and the registers' look-ups are plain
+SQL on the connection's cursor, portable between SQLite and PostgreSQL: compiling an ORM query
+costs more CPU than the query itself, and an agency answers many requests a second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 
-from django.db.models import Prefetch
+from django.db import connection
 
 from sharing import demo_catalogue
 
@@ -21,8 +26,10 @@ from .models import (
     FamilyRelation,
     Grant,
     HealthInsurance,
+    Household,
     IncomeRecord,
     MilitaryRecord,
+    Mortgage,
     Parcel,
     Refund,
     Resident,
@@ -40,249 +47,361 @@ def item_for_agency(agency_code: str, item_code: str) -> dict | None:
     return item if item is not None and item["agency"] == agency_code else None
 
 
-def _one_or_none(queryset):
-    """The row a unique look-up finds, or None (``first()`` would add an ORDER BY to every answer)."""
-    rows = list(queryset[:1])
-    return rows[0] if rows else None
+def _rows(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _row(sql: str, params: Sequence) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _json(value):
+    """A JSON column as the ORM reads it (SQLite, and PostgreSQL through Django's loader, give text)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _date(value) -> str | None:
+    """A date column in ISO form (SQLite holds the ISO text, PostgreSQL gives a date)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _concrete_columns(model, *, leave_out: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Column names in the model's field order (``Model.from_db`` takes the values in that order)."""
+    return tuple(field.column for field in model._meta.concrete_fields
+                 if field.column == field.attname and field.attname not in leave_out)
+
+
+# Every column but ``updated_at``, which stays deferred: nothing that answers a request reads it.
+_AGENCY_COLUMNS = _concrete_columns(SandboxAgency, leave_out=("updated_at",))
+_AGENCY_BOOLEANS = frozenset(name for name in _AGENCY_COLUMNS
+                             if SandboxAgency._meta.get_field(name).get_internal_type() == "BooleanField")
+_GRANT_COLUMNS = _concrete_columns(Grant)
+_GRANT_JSON = frozenset(("fields", "purposes"))
 
 
 def agency_get(code: str) -> SandboxAgency | None:
-    return _one_or_none(SandboxAgency.objects.filter(code=code))
+    """The agency with its fault settings as they are now: read on every request, so a change applies at once."""
+    row = _row(f"SELECT {', '.join(_AGENCY_COLUMNS)} FROM {_table(SandboxAgency)} WHERE code = %s", [code])
+    if row is None:
+        return None
+    values = [bool(value) if name in _AGENCY_BOOLEANS else value for name, value in zip(_AGENCY_COLUMNS, row)]
+    return SandboxAgency.from_db(connection.alias, _AGENCY_COLUMNS, values)
 
 
 def grant_get(*, office_code: str, item_code: str) -> Grant | None:
-    return _one_or_none(Grant.objects.filter(office_code=office_code, item_code=item_code))
+    row = _row(f"SELECT {', '.join(_GRANT_COLUMNS)} FROM {_table(Grant)} WHERE office_code = %s AND item_code = %s",
+               [office_code, item_code])
+    if row is None:
+        return None
+    values = [_json(value) if name in _GRANT_JSON else value for name, value in zip(_GRANT_COLUMNS, row)]
+    return Grant.from_db(connection.alias, _GRANT_COLUMNS, values)
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+# --- Registers: one or two look-ups by an indexed identifier per item ------------------------
+
+_RESIDENT = _table(Resident)
+_HOUSEHOLD = _table(Household)
+_BUILDING = _table(Building)
+_PARCEL = _table(Parcel)
 
 
-def _resident(rrn: str) -> Resident | None:
-    return _one_or_none(Resident.objects.select_related("household__building__parcel", "household__head")
-                        .filter(rrn=rrn))
+def _resident_by_rrn(rrn: str) -> tuple | None:
+    """(id, name, rrn) of the resident, or None."""
+    return _row(f"SELECT id, name, rrn FROM {_RESIDENT} WHERE rrn = %s", [rrn])
 
 
-def _address(resident: Resident) -> str:
-    return resident.household.address()
+def _address(road_address: str, unit: str) -> str:
+    return f"{road_address} {unit}".strip()
+
+
+_RESIDENT_COPY_SQL = (
+    f"SELECT r.name, r.rrn, r.relation_to_head, r.move_in_date, r.household_id, b.road_address, h.unit, hd.name"
+    f" FROM {_RESIDENT} r JOIN {_HOUSEHOLD} h ON h.id = r.household_id"
+    f" JOIN {_BUILDING} b ON b.id = h.building_id JOIN {_PARCEL} p ON p.id = b.parcel_id"
+    f" LEFT OUTER JOIN {_RESIDENT} hd ON hd.id = h.head_id WHERE r.rrn = %s"
+)
 
 
 def resident_copy(rrn: str) -> dict | None:
-    resident = _resident(rrn)
-    if resident is None:
+    row = _row(_RESIDENT_COPY_SQL, [rrn])
+    if row is None:
         return None
-    household = resident.household
-    members = Resident.objects.filter(household_id=household.pk).order_by("id")
+    name, rrn, relation_to_head, move_in_date, household_id, road_address, unit, head_name = row
+    members = _rows(f"SELECT name, relation_to_head, birth_date FROM {_RESIDENT} WHERE household_id = %s ORDER BY id",
+                    [household_id])
     return {
-        "name": resident.name,
-        "rrn": resident.rrn,
-        "address": _address(resident),
-        "household_head_name": household.head.name if household.head else None,
-        "relation_to_head": resident.relation_to_head,
+        "name": name,
+        "rrn": rrn,
+        "address": _address(road_address, unit),
+        "household_head_name": head_name,
+        "relation_to_head": relation_to_head,
         "household_members": [
-            {"name": member.name, "relation_to_head": member.relation_to_head,
-             "birth_date": member.birth_date.isoformat()}
-            for member in members
+            {"name": member_name, "relation_to_head": member_relation, "birth_date": _date(birth_date)}
+            for member_name, member_relation, birth_date in members
         ],
-        "move_in_date": resident.move_in_date.isoformat(),
+        "move_in_date": _date(move_in_date),
     }
+
+
+_RESIDENT_ABSTRACT_SQL = (
+    f"SELECT r.id, r.name, r.rrn, r.move_in_date, b.road_address, h.unit, p.district_code"
+    f" FROM {_RESIDENT} r JOIN {_HOUSEHOLD} h ON h.id = r.household_id"
+    f" JOIN {_BUILDING} b ON b.id = h.building_id JOIN {_PARCEL} p ON p.id = b.parcel_id WHERE r.rrn = %s"
+)
 
 
 def resident_abstract(rrn: str, fields=None) -> dict | None:
-    resident = _resident(rrn)
-    if resident is None:
+    row = _row(_RESIDENT_ABSTRACT_SQL, [rrn])
+    if row is None:
         return None
+    resident_id, name, rrn, move_in_date, road_address, unit, district_code = row
     record = {
-        "name": resident.name,
-        "rrn": resident.rrn,
-        "address": _address(resident),
-        "move_in_date": resident.move_in_date.isoformat(),
-        "district_code": resident.household.building.parcel.district_code,
+        "name": name,
+        "rrn": rrn,
+        "address": _address(road_address, unit),
+        "move_in_date": _date(move_in_date),
+        "district_code": district_code,
     }
     # The history is a query of its own: made only when it is asked for.
     if fields is None or "address_history" in fields:
-        history = (AddressHistory.objects.filter(resident_id=resident.pk).select_related("building")
-                   .order_by("moved_in"))
+        history = _rows(
+            f"SELECT b.road_address, a.unit, a.moved_in, a.moved_out FROM {_table(AddressHistory)} a"
+            f" JOIN {_BUILDING} b ON b.id = a.building_id WHERE a.resident_id = %s ORDER BY a.moved_in",
+            [resident_id],
+        )
         record["address_history"] = [
-            {"address": f"{entry.building.road_address} {entry.unit}".strip(), "moved_in": _iso(entry.moved_in),
-             "moved_out": _iso(entry.moved_out)}
-            for entry in history
+            {"address": _address(road_address, unit), "moved_in": _date(moved_in), "moved_out": _date(moved_out)}
+            for road_address, unit, moved_in, moved_out in history
         ]
     return record
 
 
 def _tax_certificate(rrn: str, authority: str) -> dict | None:
-    resident = Resident.objects.filter(rrn=rrn).only("id", "name", "rrn").first()
+    resident = _resident_by_rrn(rrn)
     if resident is None:
         return None
-    arrears = sum(max(tax.assessed - tax.paid, 0)
-                  for tax in TaxRecord.objects.filter(resident_id=resident.pk, authority=authority))
-    return {"name": resident.name, "rrn": resident.rrn, "has_arrears": arrears > 0, "arrears_amount": arrears}
+    resident_id, name, rrn = resident
+    taxes = _rows(f"SELECT assessed, paid FROM {_table(TaxRecord)} WHERE resident_id = %s AND authority = %s",
+                  [resident_id, str(authority)])
+    arrears = sum(max(assessed - paid, 0) for assessed, paid in taxes)
+    return {"name": name, "rrn": rrn, "has_arrears": arrears > 0, "arrears_amount": arrears}
 
 
 def _refunds(rrn: str, agency: str) -> dict | None:
-    resident = Resident.objects.filter(rrn=rrn).only("id", "name").first()
+    resident = _resident_by_rrn(rrn)
     if resident is None:
         return None
-    refunds = list(Refund.objects.filter(resident_id=resident.pk, agency=agency).order_by("occurred_on", "id"))
+    resident_id, name, _rrn = resident
+    refunds = _rows(
+        f"SELECT description, amount, occurred_on, claim_deadline FROM {_table(Refund)}"
+        f" WHERE resident_id = %s AND agency = %s ORDER BY occurred_on, id",
+        [resident_id, agency],
+    )
     return {
-        "name": resident.name,
+        "name": name,
         "refund_count": len(refunds),
-        "refund_total": sum(refund.amount for refund in refunds),
+        "refund_total": sum(amount for _description, amount, _occurred, _deadline in refunds),
         "refunds": [
-            {"description": refund.description, "amount": refund.amount,
-             "occurred_on": refund.occurred_on.isoformat(), "claim_deadline": refund.claim_deadline.isoformat()}
-            for refund in refunds
+            {"description": description, "amount": amount, "occurred_on": _date(occurred_on),
+             "claim_deadline": _date(claim_deadline)}
+            for description, amount, occurred_on, claim_deadline in refunds
         ],
     }
 
 
 def family_relation(rrn: str) -> dict | None:
-    resident = Resident.objects.filter(rrn=rrn).only("id", "name", "rrn").first()
+    resident = _resident_by_rrn(rrn)
     if resident is None:
         return None
-    relations = FamilyRelation.objects.filter(resident_id=resident.pk).select_related("relative").order_by("id")
+    resident_id, name, rrn = resident
+    relations = _rows(
+        f"SELECT f.relation, rel.name, rel.birth_date FROM {_table(FamilyRelation)} f"
+        f" JOIN {_RESIDENT} rel ON rel.id = f.relative_id WHERE f.resident_id = %s ORDER BY f.id",
+        [resident_id],
+    )
     parents, children, spouse = [], [], None
-    for relation in relations:
-        person = {"name": relation.relative.name, "birth_date": relation.relative.birth_date.isoformat()}
-        if relation.relation in ("father", "mother"):
-            parents.append(person | {"relation": relation.relation})
-        elif relation.relation == "spouse":
+    for relation, relative_name, birth_date in relations:
+        person = {"name": relative_name, "birth_date": _date(birth_date)}
+        if relation in ("father", "mother"):
+            parents.append(person | {"relation": relation})
+        elif relation == "spouse":
             spouse = person
         else:
             children.append(person)
-    return {"name": resident.name, "rrn": resident.rrn, "parents": parents, "spouse": spouse, "children": children}
+    return {"name": name, "rrn": rrn, "parents": parents, "spouse": spouse, "children": children}
 
 
-def _parcel(pnu: str, *, with_mortgages: bool = False) -> Parcel | None:
-    queryset = Parcel.objects.filter(pnu=pnu)
-    if with_mortgages:
-        queryset = queryset.prefetch_related(Prefetch("mortgages"))
-    return queryset.first()
+def _parcel(pnu: str, columns: str) -> tuple | None:
+    return _row(f"SELECT {columns} FROM {_PARCEL} WHERE pnu = %s", [pnu])
 
 
 def real_estate_register(pnu: str) -> dict | None:
-    parcel = _parcel(pnu, with_mortgages=True)
+    parcel = _parcel(pnu, "id, pnu, lot_address, owner_name, ownership_share")
     if parcel is None:
         return None
+    parcel_id, pnu, lot_address, owner_name, ownership_share = parcel
+    mortgages = _rows(f"SELECT creditor, max_amount, registered_on FROM {_table(Mortgage)} WHERE parcel_id = %s"
+                      f" ORDER BY id", [parcel_id])
     return {
-        "pnu": parcel.pnu,
-        "address": parcel.lot_address,
-        "owner_name": parcel.owner_name,
-        "ownership_share": parcel.ownership_share,
+        "pnu": pnu,
+        "address": lot_address,
+        "owner_name": owner_name,
+        "ownership_share": ownership_share,
         "mortgages": [
-            {"creditor": mortgage.creditor, "max_amount": mortgage.max_amount,
-             "registered_on": mortgage.registered_on.isoformat()}
-            for mortgage in sorted(parcel.mortgages.all(), key=lambda m: m.pk)
+            {"creditor": creditor, "max_amount": max_amount, "registered_on": _date(registered_on)}
+            for creditor, max_amount, registered_on in mortgages
         ],
     }
 
 
 def land_register(pnu: str) -> dict | None:
-    parcel = _parcel(pnu)
+    parcel = _parcel(pnu, "pnu, lot_address, land_category, area_m2, owner_name, official_land_price")
     if parcel is None:
         return None
+    pnu, lot_address, land_category, area_m2, owner_name, official_land_price = parcel
     return {
-        "pnu": parcel.pnu,
-        "address": parcel.lot_address,
-        "land_category": parcel.land_category,
-        "area_m2": parcel.area_m2,
-        "owner_name": parcel.owner_name,
-        "official_land_price": parcel.official_land_price,
+        "pnu": pnu,
+        "address": lot_address,
+        "land_category": land_category,
+        "area_m2": area_m2,
+        "owner_name": owner_name,
+        "official_land_price": official_land_price,
     }
 
 
 def land_use_plan(pnu: str) -> dict | None:
-    parcel = _parcel(pnu)
+    parcel = _parcel(pnu, "pnu, zoning, districts")
     if parcel is None:
         return None
+    pnu, zoning, districts = parcel
     return {
-        "pnu": parcel.pnu,
-        "zoning": parcel.zoning,
-        "districts": list(parcel.districts),
-        "restrictions": list(ZONING_RESTRICTIONS.get(parcel.zoning, ())),
+        "pnu": pnu,
+        "zoning": zoning,
+        "districts": list(_json(districts)),
+        "restrictions": list(ZONING_RESTRICTIONS.get(zoning, ())),
     }
 
 
 def building_ledger(management_number: str) -> dict | None:
-    building = Building.objects.filter(management_number=management_number).first()
+    building = _row(
+        f"SELECT management_number, road_address, main_use, floors_above, floors_below, total_floor_area_m2,"
+        f" approval_date, violation, owner_name FROM {_BUILDING} WHERE management_number = %s",
+        [management_number],
+    )
     if building is None:
         return None
+    (management_number, road_address, main_use, floors_above, floors_below, total_floor_area_m2, approval_date,
+     violation, owner_name) = building
     return {
-        "building_id": building.management_number,
-        "address": building.road_address,
-        "main_use": building.main_use,
-        "floors_above": building.floors_above,
-        "floors_below": building.floors_below,
-        "total_floor_area_m2": building.total_floor_area_m2,
-        "approval_date": building.approval_date.isoformat(),
-        "violation": building.violation,
-        "owner_name": building.owner_name,
+        "building_id": management_number,
+        "address": road_address,
+        "main_use": main_use,
+        "floors_above": floors_above,
+        "floors_below": floors_below,
+        "total_floor_area_m2": total_floor_area_m2,
+        "approval_date": _date(approval_date),
+        "violation": bool(violation),
+        "owner_name": owner_name,
     }
 
 
 def vehicle_registration(plate: str) -> dict | None:
-    vehicle = Vehicle.objects.select_related("owner", "registered_building").filter(plate=plate).first()
+    vehicle = _row(
+        f"SELECT v.plate, v.model_name, v.model_year, o.name, o.rrn, b.road_address FROM {_table(Vehicle)} v"
+        f" JOIN {_RESIDENT} o ON o.id = v.owner_id JOIN {_BUILDING} b ON b.id = v.registered_building_id"
+        f" WHERE v.plate = %s",
+        [plate],
+    )
     if vehicle is None:
         return None
+    plate, model_name, model_year, owner_name, owner_rrn, registered_address = vehicle
     return {
-        "plate": vehicle.plate,
-        "model_name": vehicle.model_name,
-        "model_year": vehicle.model_year,
-        "owner_name": vehicle.owner.name,
-        "owner_rrn": vehicle.owner.rrn,
-        "registered_address": vehicle.registered_building.road_address,
+        "plate": plate,
+        "model_name": model_name,
+        "model_year": model_year,
+        "owner_name": owner_name,
+        "owner_rrn": owner_rrn,
+        "registered_address": registered_address,
     }
 
 
 def business_registration(rrn: str) -> dict | None:
-    business = (Business.objects.filter(resident__rrn=rrn).order_by("-opened_on", "-id").first())
+    business = _row(
+        f"SELECT b.business_number, b.trade_name, b.business_type, b.opened_on, b.status FROM {_table(Business)} b"
+        f" JOIN {_RESIDENT} r ON r.id = b.resident_id WHERE r.rrn = %s ORDER BY b.opened_on DESC, b.id DESC LIMIT 1",
+        [rrn],
+    )
     if business is None:
         return None
+    business_number, trade_name, business_type, opened_on, status = business
     return {
-        "business_number": business.business_number,
-        "trade_name": business.trade_name,
-        "business_type": business.business_type,
-        "opened_on": business.opened_on.isoformat(),
-        "status": business.status,
+        "business_number": business_number,
+        "trade_name": trade_name,
+        "business_type": business_type,
+        "opened_on": _date(opened_on),
+        "status": status,
     }
 
 
 def income_certificate(rrn: str) -> dict | None:
-    resident = Resident.objects.filter(rrn=rrn).only("id", "name").first()
+    resident = _resident_by_rrn(rrn)
     if resident is None:
         return None
-    record = IncomeRecord.objects.filter(resident_id=resident.pk).order_by("-tax_year").first()
+    resident_id, name, _rrn = resident
+    record = _row(f"SELECT tax_year, total_income, income_types FROM {_table(IncomeRecord)} WHERE resident_id = %s"
+                  f" ORDER BY tax_year DESC LIMIT 1", [resident_id])
     if record is None:  # no income reported: the certificate says so
-        return {"name": resident.name, "tax_year": 2025, "total_income": 0, "income_types": []}
-    return {"name": resident.name, "tax_year": record.tax_year, "total_income": record.total_income,
-            "income_types": list(record.income_types)}
+        return {"name": name, "tax_year": 2025, "total_income": 0, "income_types": []}
+    tax_year, total_income, income_types = record
+    return {"name": name, "tax_year": tax_year, "total_income": total_income,
+            "income_types": list(_json(income_types))}
 
 
 def health_insurance_eligibility(rrn: str) -> dict | None:
-    insurance = HealthInsurance.objects.select_related("resident").filter(resident__rrn=rrn).first()
+    insurance = _row(
+        f"SELECT r.name, i.insured_type, i.acquired_on, i.lost_on, i.employer_name FROM {_table(HealthInsurance)} i"
+        f" JOIN {_RESIDENT} r ON r.id = i.resident_id WHERE r.rrn = %s ORDER BY i.id LIMIT 1",
+        [rrn],
+    )
     if insurance is None:
         return None
+    name, insured_type, acquired_on, lost_on, employer_name = insurance
     return {
-        "name": insurance.resident.name,
-        "insured_type": insurance.insured_type,
-        "acquired_on": insurance.acquired_on.isoformat(),
-        "lost_on": _iso(insurance.lost_on),
-        "employer_name": insurance.employer_name or None,
+        "name": name,
+        "insured_type": insured_type,
+        "acquired_on": _date(acquired_on),
+        "lost_on": _date(lost_on),
+        "employer_name": employer_name or None,
     }
 
 
 def military_service_record(rrn: str) -> dict | None:
-    record = MilitaryRecord.objects.select_related("resident").filter(resident__rrn=rrn).first()
+    record = _row(
+        f"SELECT r.name, m.service_status, m.branch, m.enlisted_on, m.discharged_on, m.discharge_type"
+        f" FROM {_table(MilitaryRecord)} m JOIN {_RESIDENT} r ON r.id = m.resident_id WHERE r.rrn = %s"
+        f" ORDER BY m.id LIMIT 1",
+        [rrn],
+    )
     if record is None:
         return None
+    name, service_status, branch, enlisted_on, discharged_on, discharge_type = record
     return {
-        "name": record.resident.name,
-        "service_status": record.service_status,
-        "branch": record.branch or None,
-        "enlisted_on": _iso(record.enlisted_on),
-        "discharged_on": _iso(record.discharged_on),
-        "discharge_type": record.discharge_type or None,
+        "name": name,
+        "service_status": service_status,
+        "branch": branch or None,
+        "enlisted_on": _date(enlisted_on),
+        "discharged_on": _date(discharged_on),
+        "discharge_type": discharge_type or None,
     }
 
 
