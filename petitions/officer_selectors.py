@@ -191,8 +191,17 @@ def queue_counts(*, office_ids: list[int]) -> dict:
     }
 
 
-def petition_types_for_filter() -> list[PetitionType]:
-    return list(PetitionType.objects.only("id", "name_ko", "name_en", "category").order_by("name_ko"))
+def petition_types_for_filter() -> list[tuple[int, str]]:
+    """(id, name in the active language) of every petition type, by Korean name: the queue's
+    filter. Kept with the catalogue's cached content (a new version on every change of a type)."""
+    from django.utils.translation import get_language
+
+    from .catalogue_cache import cached
+
+    def build() -> list[tuple[int, str]]:
+        return [(t.pk, str(t.name)) for t in PetitionType.objects.only("id", "name_ko", "name_en").order_by("name_ko")]
+
+    return cached("officer-types", [get_language()], build)
 
 
 def assignable_officials(*, office_ids: list[int]) -> list[User]:
