@@ -99,15 +99,25 @@ def drafts_for_applicant(*, user) -> list[Petition]:
     )
 
 
-def petition_for_applicant(*, user, receipt_no: str) -> Petition:
-    """The applicant's own filed petition, or 404 for anyone else."""
-    petition = (
+def petition_for_applicant(*, user, receipt_no: str, all_supplements: bool = False) -> Petition:
+    """The applicant's own filed petition, or 404 for anyone else; with its open supplements
+    (``open_supplements``, newest first). ``all_supplements``: every supplement of the petition
+    too (``all_supplements``, newest first, with their uploads), the open ones taken from them
+    (one query fewer than reading both)."""
+    petitions = (
         Petition.objects.filter(applicant=user, receipt_no=receipt_no).exclude(status=S.DRAFT)
-        .select_related("petition_type", "office").prefetch_related(_open_supplements())
-        .first()
+        .select_related("petition_type", "office")
     )
+    if not all_supplements:
+        petitions = petitions.prefetch_related(_open_supplements())
+    # The receipt number is unique: no ordering needed to take the one row.
+    petition = next(iter(petitions.order_by()[:1]), None)
     if petition is None:
         raise Http404
+    if all_supplements:
+        petition.all_supplements = petition_supplements(petition)
+        # The order of the prefetch above (the model's: newest first), the open ones only.
+        petition.open_supplements = [s for s in petition.all_supplements if s.responded_at is None]
     return petition
 
 

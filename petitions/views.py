@@ -283,7 +283,8 @@ def _supplement_history(petition: Petition) -> list[dict]:
 
     specs = {spec["key"]: spec for spec in petition.type_snapshot.get("fields", [])}
     history = []
-    for supplement in selectors.petition_supplements(petition):
+    supplements = getattr(petition, "all_supplements", None)
+    for supplement in selectors.petition_supplements(petition) if supplements is None else supplements:
         changes = [
             (spec_label(specs[key]) if key in specs else key,
              display_value(specs[key], supplement.previous_values.get(key)) if key in specs else "",
@@ -297,7 +298,7 @@ def _supplement_history(petition: Petition) -> list[dict]:
 @citizen_required
 @require_GET
 def my_petition_detail(request, receipt_no):
-    petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
+    petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no, all_supplements=True)
     context = _detail_context(request, petition)
     context.update({
         "documents": selectors.petition_documents(petition),
