@@ -219,18 +219,23 @@ def _refunds(rrn: str, agency: str) -> dict | None:
     }
 
 
+# The resident and their relations in one query: a resident without relations gives one row of nulls.
+_FAMILY_RELATION_SQL = (
+    f"SELECT r.name, r.rrn, f.relation, rel.name, rel.birth_date FROM {_RESIDENT} r"
+    f" LEFT OUTER JOIN ({_table(FamilyRelation)} f JOIN {_RESIDENT} rel ON rel.id = f.relative_id)"
+    f" ON f.resident_id = r.id WHERE r.rrn = %s ORDER BY f.id"
+)
+
+
 def family_relation(rrn: str) -> dict | None:
-    resident = _resident_by_rrn(rrn)
-    if resident is None:
+    rows = _rows(_FAMILY_RELATION_SQL, [rrn])
+    if not rows:
         return None
-    resident_id, name, rrn = resident
-    relations = _rows(
-        f"SELECT f.relation, rel.name, rel.birth_date FROM {_table(FamilyRelation)} f"
-        f" JOIN {_RESIDENT} rel ON rel.id = f.relative_id WHERE f.resident_id = %s ORDER BY f.id",
-        [resident_id],
-    )
+    name, rrn = rows[0][:2]
     parents, children, spouse = [], [], None
-    for relation, relative_name, birth_date in relations:
+    for _name, _rrn, relation, relative_name, birth_date in rows:
+        if relation is None:  # no relation at all
+            continue
         person = {"name": relative_name, "birth_date": _date(birth_date)}
         if relation in ("father", "mother"):
             parents.append(person | {"relation": relation})
@@ -353,18 +358,22 @@ def business_registration(rrn: str) -> dict | None:
     }
 
 
+# The resident and their latest income in one query: a resident who reported none gives one row of nulls.
+_INCOME_SQL = (
+    f"SELECT r.name, i.tax_year, i.total_income, i.income_types FROM {_RESIDENT} r"
+    f" LEFT OUTER JOIN {_table(IncomeRecord)} i ON i.resident_id = r.id WHERE r.rrn = %s"
+    f" ORDER BY i.tax_year DESC LIMIT 1"
+)
+
+
 def income_certificate(rrn: str) -> dict | None:
-    resident = _resident_by_rrn(rrn)
-    if resident is None:
+    row = _row(_INCOME_SQL, [rrn])
+    if row is None:
         return None
-    resident_id, name, _rrn = resident
-    record = _row(f"SELECT tax_year, total_income, income_types FROM {_table(IncomeRecord)} WHERE resident_id = %s"
-                  f" ORDER BY tax_year DESC LIMIT 1", [resident_id])
-    if record is None:  # no income reported: the certificate says so
+    name, tax_year, total_income, income_types = row
+    if tax_year is None:  # no income reported: the certificate says so
         return {"name": name, "tax_year": 2025, "total_income": 0, "income_types": []}
-    tax_year, total_income, income_types = record
-    return {"name": name, "tax_year": tax_year, "total_income": total_income,
-            "income_types": list(_json(income_types))}
+    return {"name": name, "tax_year": tax_year, "total_income": total_income, "income_types": list(_json(income_types))}
 
 
 def health_insurance_eligibility(rrn: str) -> dict | None:
