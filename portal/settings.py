@@ -360,6 +360,10 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes every database connection before and after each task unless this
+# is set; then every task opens a new one. Connections are instead kept as Django keeps them
+# between requests (CONN_MAX_AGE, health checks): portal.celery.close_old_connections.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_TASK_TIME_LIMIT = env("CELERY_TASK_TIME_LIMIT", 300, cast=int)
 CELERY_TASK_SOFT_TIME_LIMIT = env("CELERY_TASK_SOFT_TIME_LIMIT", 240, cast=int)
 CELERY_TASK_DEFAULT_QUEUE = "default"

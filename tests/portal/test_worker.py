@@ -67,3 +67,24 @@ def test_a_real_worker_runs_a_task_and_the_test_sees_its_result(tmp_path, monkey
             output, _ = worker.communicate()
         probe.close()
     assert b"Traceback" not in output, output.decode(errors="replace")[-2000:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_keep_their_database_connection_as_requests_do():
+    """Celery's Django fix-up would close every connection around every task (a new PostgreSQL
+    connection per task); the worker keeps them as Django does between requests instead."""
+    from django.db import connection
+
+    from portal.celery import app, close_old_connections
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("an in-memory SQLite database ignores close(); PostgreSQL (CI) runs this test")
+    assert app.conf.db_reuse_max >= 10**6  # the fix-up's own closing is off
+    task = type("Task", (), {"request": type("Request", (), {"is_eager": False})()})()
+    connection.ensure_connection()
+    connection.close_at = None  # kept: no maximum age
+    close_old_connections(sender=task)
+    assert connection.connection is not None
+    connection.close_at = 0  # older than CONN_MAX_AGE: closed
+    close_old_connections(sender=task)
+    assert connection.connection is None
