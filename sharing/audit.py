@@ -8,6 +8,7 @@ however many workers write at once; the unique ``sequence`` backs that up on any
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from . import sql
 from .models import AccessLogEntry
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,18 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
 
 
+@functools.cache
+def _chain_end_statement(using: str = sql.DEFAULT_DB) -> str:
+    return (f"SELECT sequence, entry_hash FROM {sql.quoted(AccessLogEntry._meta.db_table, using)} "
+            "ORDER BY sequence DESC LIMIT 1")
+
+
+def _chain_end() -> tuple[int, str] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_end_statement())
+        return cursor.fetchone()
+
+
 def _actor_label(actor, office) -> str:
     if actor is None:
         return f"system on behalf of {office.code}" if office is not None else "system"
@@ -76,7 +90,7 @@ def log_personal_data_access(*, action, subject_hash, case_ref, office, actor, i
         try:
             with transaction.atomic(savepoint=not serialised):
                 _lock_chain()
-                last = AccessLogEntry.objects.order_by("-sequence").values_list("sequence", "entry_hash").first()
+                last = _chain_end()
                 sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
                 entry = AccessLogEntry(
                     sequence=sequence,
@@ -95,8 +109,8 @@ def log_personal_data_access(*, action, subject_hash, case_ref, office, actor, i
                     previous_hash=previous,
                 )
                 entry.entry_hash = entry_hash(entry)
-                entry.save(force_insert=True)
-                return entry
+                # Hand-written INSERT (sharing.sql): the append is on the hot path of every fetch.
+                return sql.insert(entry)
         except IntegrityError:
             # Another writer took this sequence number (a database without advisory locks):
             # read the new end of the chain and try again.
