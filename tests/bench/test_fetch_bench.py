@@ -16,6 +16,7 @@ seeded by the ``sandbox_agencies`` fixture and served by gunicorn as a service o
 
 from __future__ import annotations
 
+import base64
 import os
 import statistics
 import subprocess
@@ -109,15 +110,28 @@ def celery_to_redis(monkeypatch):
 
 
 def _service_env() -> dict:
+    """The worker and the agencies run as deployed: production settings (DEBUG off), with this
+    process's secrets and key files, so that they read and sign what this process wrote."""
     env = os.environ.copy()
     env.update({
         "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),  # the same portal key pairs as this process
+        "DEBUG": "0",
+        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": ",".join(base64.urlsafe_b64encode(key).decode() for key in settings.FIELD_ENCRYPTION_KEYS),
+        "PORTAL_SIGNING_KEY_FILES": ",".join(str(path) for path in settings.PORTAL_SIGNING_KEY_FILES),
+        "PORTAL_ENCRYPTION_KEY_FILES": ",".join(str(path) for path in settings.PORTAL_ENCRYPTION_KEY_FILES),
+        "SANDBOX_AGENCIES_ENABLED": "1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": BROKER_URL,
         "CACHE_URL": WORKER_CACHE_URL,
         "LOG_LEVEL": "WARNING",
     })
+    for name in ("SUBJECT_HASH_KEY", "SANDBOX_KEY_SEED"):
+        if getattr(settings, name, ""):
+            env[name] = getattr(settings, name)
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     return env
 
