@@ -65,10 +65,8 @@ def _json(value):
 
 
 def _date(value) -> str | None:
-    """A date column in ISO form (SQLite holds the ISO text, PostgreSQL gives a date)."""
-    if value is None or isinstance(value, str):
-        return value
-    return value.isoformat()
+    """A date column in ISO form (both backends give a date: Django registers SQLite's converters)."""
+    return value.isoformat() if value is not None else None
 
 
 def _table(model) -> str:
@@ -83,24 +81,22 @@ def _concrete_columns(model, *, leave_out: tuple[str, ...] = ()) -> tuple[str, .
 
 # Every column but ``updated_at``, which stays deferred: nothing that answers a request reads it.
 _AGENCY_COLUMNS = _concrete_columns(SandboxAgency, leave_out=("updated_at",))
-_AGENCY_BOOLEANS = frozenset(name for name in _AGENCY_COLUMNS
-                             if SandboxAgency._meta.get_field(name).get_internal_type() == "BooleanField")
 _GRANT_COLUMNS = _concrete_columns(Grant)
 _GRANT_JSON = frozenset(("fields", "purposes"))
+_AGENCY_SQL = f"SELECT {', '.join(_AGENCY_COLUMNS)} FROM {_table(SandboxAgency)} WHERE code = %s"
+_GRANT_SQL = f"SELECT {', '.join(_GRANT_COLUMNS)} FROM {_table(Grant)} WHERE office_code = %s AND item_code = %s"
 
 
 def agency_get(code: str) -> SandboxAgency | None:
     """The agency with its fault settings as they are now: read on every request, so a change applies at once."""
-    row = _row(f"SELECT {', '.join(_AGENCY_COLUMNS)} FROM {_table(SandboxAgency)} WHERE code = %s", [code])
+    row = _row(_AGENCY_SQL, [code])
     if row is None:
         return None
-    values = [bool(value) if name in _AGENCY_BOOLEANS else value for name, value in zip(_AGENCY_COLUMNS, row)]
-    return SandboxAgency.from_db(connection.alias, _AGENCY_COLUMNS, values)
+    return SandboxAgency.from_db(connection.alias, _AGENCY_COLUMNS, row)
 
 
 def grant_get(*, office_code: str, item_code: str) -> Grant | None:
-    row = _row(f"SELECT {', '.join(_GRANT_COLUMNS)} FROM {_table(Grant)} WHERE office_code = %s AND item_code = %s",
-               [office_code, item_code])
+    row = _row(_GRANT_SQL, [office_code, item_code])
     if row is None:
         return None
     values = [_json(value) if name in _GRANT_JSON else value for name, value in zip(_GRANT_COLUMNS, row)]
@@ -315,7 +311,7 @@ def building_ledger(management_number: str) -> dict | None:
         "floors_below": floors_below,
         "total_floor_area_m2": total_floor_area_m2,
         "approval_date": _date(approval_date),
-        "violation": bool(violation),
+        "violation": violation,
         "owner_name": owner_name,
     }
 
