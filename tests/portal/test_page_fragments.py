@@ -1,0 +1,61 @@
+"""The parts of every page kept rendered in the process (petitions/templatetags/page_fragments.py):
+each visitor still sees the menu of their kind of account, their page marked, in their language."""
+
+import re
+
+import pytest
+from django.template import engines
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from petitions.templatetags import page_fragments
+
+pytestmark = pytest.mark.django_db
+
+
+def _menu(html: str) -> str:
+    return re.search(r'<ul class="gnb-menu">(.*?)</ul>', html, re.S).group(1)
+
+
+def test_the_menu_follows_the_kind_of_account_and_the_page(client, citizen_client, official_client):
+    anonymous = _menu(client.get(reverse("home")).content.decode())
+    citizen = _menu(citizen_client.get(reverse("home")).content.decode())
+    official = _menu(official_client.get(reverse("officer:workspace")).content.decode())
+    catalogue = _menu(citizen_client.get(reverse("petitions:catalogue")).content.decode())
+
+    my_petitions = reverse("petitions:my_list")
+    workspace = reverse("officer:workspace")
+    assert my_petitions not in anonymous and workspace not in anonymous
+    assert my_petitions in citizen and workspace not in citizen
+    assert workspace in official and my_petitions not in official
+    # The current page is marked, whoever rendered the menu before.
+    assert re.search(r'href="/"[^>]*active[^>]*aria-current="page"', citizen)
+    assert not re.search(r'href="/"[^>]*active', catalogue)
+    assert re.search(rf'href="{reverse("petitions:catalogue")}"[^>]*active', catalogue)
+    # Anonymous again, after the others: still the anonymous menu.
+    assert _menu(client.get(reverse("home")).content.decode()) == anonymous
+
+
+def test_the_language_is_part_of_the_key(client):
+    korean = client.get(reverse("home")).content.decode()
+    english_client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english_client.cookies["django_language"] = "en"
+    english = english_client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'lang="en"' in english and 'lang="ko"' in korean
+    assert _menu(english) != _menu(korean)
+    with translation.override("en"):
+        assert "Verify a document" in _menu(english)
+
+
+def test_a_fragment_is_what_rendering_it_again_gives():
+    template = engines["django"].from_string(
+        '{% load i18n page_fragments %}{% fragment "test" kind %}{% translate "Home" %} {{ kind }}{% endfragment %}')
+    plain = engines["django"].from_string('{% load i18n %}{% translate "Home" %} {{ kind }}')
+    for language in ("ko", "en", "ko"):
+        with translation.override(language):
+            for kind in ("a", "b", "<i>"):
+                assert template.render({"kind": kind}) == plain.render({"kind": kind})
+    page_fragments.clear()
+    with translation.override("en"):
+        assert template.render({"kind": "a"}) == plain.render({"kind": "a"})
