@@ -72,6 +72,33 @@ def status_badge(status: str) -> str:
     return STATUS_BADGES.get(status, "bg-light-gray")
 
 
+@register.filter
+def status_label(status: str) -> str:
+    """``petition.get_status_display`` from the status value (a dict look-up: the model's method
+    rebuilds the choices on every call)."""
+    from petitions.models import Petition
+
+    return str(_labels(Petition.Status).get(status, status))
+
+
+@register.filter
+def fetch_state_label(state: str) -> str:
+    """``fetch.get_state_display`` from the state value."""
+    from sharing.models import FetchRequest
+
+    return str(_labels(FetchRequest.State).get(state, state))
+
+
+_LABELS: dict = {}
+
+
+def _labels(choices) -> dict:
+    labels = _LABELS.get(choices)
+    if labels is None:
+        labels = _LABELS[choices] = dict(choices.choices)  # lazy labels: translated when shown
+    return labels
+
+
 @register.simple_tag
 def citizen_next_step(petition) -> str:
     """What is expected of the citizen now, in one sentence."""
