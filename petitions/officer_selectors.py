@@ -13,14 +13,15 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from portal.models import OfficeMembership, User
 
 from .calendar import local_today
-from .models import OPEN_STATUSES, InternalNote, Petition, PetitionType, SupplementRequest
+from .models import OPEN_STATUSES, InternalNote, Petition, PetitionType, SupplementRequest, TimelineEvent
+from .selectors import PreparedRead, _with_petition
 
 S = Petition.Status
 PAGE_SIZE = 25
@@ -35,7 +36,37 @@ DECIDABLE = (S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED)
 # --- Who may see what ------------------------------------------------------------------------
 
 def memberships_for(*, user) -> list[OfficeMembership]:
-    return list(OfficeMembership.objects.filter(user=user).select_related("office").order_by("office__name_ko"))
+    return _memberships_of(user_id=user.pk)
+
+
+# Reads of every officer page, compiled once (petitions.selectors.PreparedRead).
+_memberships_of = PreparedRead(
+    lambda user_id: (OfficeMembership.objects.filter(user_id=user_id).select_related("office")
+                     .order_by("office__name_ko")),
+    user_id=-7_100_001,
+)
+# One membership per office and user, the receipt number unique: one row at most, no ordering needed.
+_officer_petition = PreparedRead(
+    lambda user_id, receipt_no: (
+        Petition.objects.filter(receipt_no=receipt_no, office__memberships__user_id=user_id).exclude(status=S.DRAFT)
+        .select_related("petition_type", "office", "applicant", "assigned_to").order_by()[:1]),
+    user_id=-7_100_002, receipt_no="prepared-receipt-no",
+)
+_timeline_of = PreparedRead(
+    lambda petition_id: TimelineEvent.objects.filter(petition_id=petition_id).select_related("actor")
+    .order_by("created_at", "id"),
+    petition_id=-7_100_003,
+)
+_notes_of = PreparedRead(
+    lambda petition_id: InternalNote.objects.filter(petition_id=petition_id).select_related("author")
+    .order_by("created_at", "id"),
+    petition_id=-7_100_004,
+)
+_supplements_of = PreparedRead(
+    lambda petition_id: SupplementRequest.objects.filter(petition_id=petition_id).select_related("requested_by")
+    .order_by("-created_at", "-id"),
+    petition_id=-7_100_005,
+)
 
 
 def is_supervisor(memberships: list[OfficeMembership], office_id: int | None) -> bool:
@@ -46,15 +77,10 @@ def petition_for_officer(*, user, receipt_no: str) -> Petition:
     """A filed petition of one of the official's offices; 404 for anyone else, whatever exists."""
     if not (user.is_authenticated and user.is_official):
         raise Http404
-    petition = (
-        Petition.objects.filter(receipt_no=receipt_no, office__memberships__user=user)
-        .exclude(status=S.DRAFT)
-        .select_related("petition_type", "office", "applicant", "assigned_to")
-        .first()
-    )
-    if petition is None:
+    found = _officer_petition(user_id=user.pk, receipt_no=str(receipt_no))
+    if not found:
         raise Http404
-    return petition
+    return found[0]
 
 
 # --- The queue ---------------------------------------------------------------------------------
@@ -239,16 +265,17 @@ def review_fetches(petition: Petition) -> list:
 
 
 def internal_notes(petition: Petition) -> list[InternalNote]:
-    return list(petition.internal_notes.select_related("author").order_by("created_at", "id"))
+    return _with_petition(_notes_of(petition_id=petition.pk), petition)
 
 
 def supplements(petition: Petition) -> list[SupplementRequest]:
-    return list(petition.supplements.select_related("requested_by").prefetch_related("uploads")
-                .order_by("-created_at", "-id"))
+    rows = _with_petition(_supplements_of(petition_id=petition.pk), petition)
+    prefetch_related_objects(rows, "uploads")
+    return rows
 
 
 def timeline(petition: Petition) -> list:
-    return list(petition.timeline.select_related("actor").order_by("created_at", "id"))
+    return _with_petition(_timeline_of(petition_id=petition.pk), petition)
 
 
 # --- The supervisor view ----------------------------------------------------------------------

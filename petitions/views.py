@@ -268,10 +268,14 @@ def my_petitions(request):
 def _detail_context(request, petition: Petition) -> dict:
     snapshot = petition.type_snapshot or {}
     supplement = petition.open_supplements[0] if petition.open_supplements else None
+    progress = selectors.petition_fetches(petition)
+    # The uploads matter beside a failed or refused fetch only: no query when there is none.
+    uploaded = (selectors.items_uploaded_instead(petition)
+                if any(fetch.state in ("failed", "refused") for fetch in progress["fetches"]) else set())
     return {
         "petition": petition,
-        "uploaded_items": selectors.items_uploaded_instead(petition),
-        "progress": selectors.petition_fetches(petition),
+        "uploaded_items": uploaded,
+        "progress": progress,
         "steps": selectors.progress_steps(petition),
         "timeline": selectors.petition_timeline(petition),
     } | ({"supplement": supplement} if supplement else {}) | {"snapshot": snapshot}
