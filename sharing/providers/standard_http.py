@@ -11,13 +11,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
-import threading
 from datetime import UTC, datetime
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +24,7 @@ from joserfc.jwk import KeySet
 
 from sharing import keys
 
-from . import errors
+from . import errors, transport
 from .base import BaseProvider, ProviderRequest, ProviderResponse
 from .registry import register
 
@@ -38,28 +35,6 @@ REQUEST_TYPE = "share-request+jws"
 RESPONSE_TYPE = "share-response+jws"
 CONTENT_TYPE = "application/jose"
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
-
-_client_lock = threading.Lock()
-_clients: dict[int, httpx.Client] = {}
-
-
-def http_client() -> httpx.Client:
-    """One pooled client per process (keep-alive to every agency), made after a fork."""
-    pid = os.getpid()
-    client = _clients.get(pid)
-    if client is None:
-        with _client_lock:
-            client = _clients.get(pid)
-            if client is None:
-                client = httpx.Client(
-                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-                    follow_redirects=False,
-                    headers={"User-Agent": "civil-petition-portal/1 standard-connection"},
-                )
-                _clients.clear()
-                _clients[pid] = client
-    return client
-
 
 def item_url(agency, item_code: str) -> str:
     base = agency.base_url if agency.base_url.endswith("/") else agency.base_url + "/"
@@ -101,9 +76,9 @@ def _decryption_keyset() -> KeySet:
     return keyset
 
 
-def _error_body(response: httpx.Response) -> tuple[str, str]:
+def _error_body(response: transport.Answer) -> tuple[str, str]:
     try:
-        body = response.json()
+        body = json.loads(response.content)
     except ValueError:
         return "", ""
     if not isinstance(body, dict):
@@ -136,11 +111,11 @@ class StandardHttpProvider(BaseProvider):
         except Exception as exc:  # noqa: BLE001 (any failure to load is a configuration problem)
             raise errors.ProviderConfigurationError(_("The portal's key pairs do not load: %s") % exc) from exc
         try:
-            http_client().get(agency.base_url, timeout=agency.timeout_seconds)
-        except httpx.TimeoutException as exc:
+            transport.request("GET", agency.base_url, timeout=agency.timeout_seconds, max_bytes=MAX_RESPONSE_BYTES)
+        except transport.TransportTimeout as exc:
             raise errors.ProviderConfigurationError(_("The agency did not answer within the timeout.")) from exc
-        except httpx.TransportError as exc:
-            raise errors.ProviderConfigurationError(_("The agency could not be reached: %s") % type(exc).__name__) from exc
+        except transport.TransportError as exc:
+            raise errors.ProviderConfigurationError(_("The agency could not be reached: %s") % exc) from exc
 
     # --- the exchange --------------------------------------------------------------------
     def build_request_token(self, request: ProviderRequest) -> str:
@@ -166,25 +141,25 @@ class StandardHttpProvider(BaseProvider):
         agency_keys = _agency_keyset(agency)
         token = self.build_request_token(request)
         try:
-            response = http_client().post(
-                item_url(agency, request.item_code),
-                content=token.encode("ascii"),
+            response = transport.request(
+                "POST", item_url(agency, request.item_code),
+                body=token.encode("ascii"),
                 # Request-Timeout tells the agency how long the portal waits (informational).
                 headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE,
                          "Request-Timeout": f"{agency.timeout_seconds:g}"},
-                timeout=agency.timeout_seconds,
+                timeout=agency.timeout_seconds, max_bytes=MAX_RESPONSE_BYTES,
             )
-        except httpx.TimeoutException as exc:
+        except transport.TransportTimeout as exc:
             raise errors.AgencyTimeout(f"no answer within {agency.timeout_seconds}s") from exc
-        except httpx.TransportError as exc:
-            raise errors.ConnectionFailed(type(exc).__name__) from exc
+        except transport.TransportError as exc:
+            raise errors.ConnectionFailed(str(exc)) from exc
         if response.status_code != 200:
             raise self._refusal(response)
-        if len(response.content) > MAX_RESPONSE_BYTES:
+        if response.truncated:
             raise errors.MalformedResponse("answer larger than allowed")
         return self._open(response.content, request, agency_keys)
 
-    def _refusal(self, response: httpx.Response) -> errors.ProviderError:
+    def _refusal(self, response: transport.Answer) -> errors.ProviderError:
         status = response.status_code
         code, message = _error_body(response)
         if status == 503 or code == "unavailable":
