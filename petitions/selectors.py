@@ -160,7 +160,7 @@ def petitions_page_for_applicant(*, user, page_number) -> Page:
     page = Paginator(petitions, MY_PETITIONS_PAGE_SIZE).get_page(page_number)
     # The first page (where everyone lands) read by a compiled query; the others by the ORM.
     if page.number == 1 and page.paginator.count:
-        page.object_list = _applicant_first_page(applicant_id=user.pk)
+        page.object_list = _applicant_first_page(user.pk, MY_PETITIONS_PAGE_SIZE)
     else:
         page.object_list = list(page.object_list)
     # The open supplements say what to do next on a petition waiting for one (citizen_next_step):
@@ -182,9 +182,15 @@ def _applicant_filed(applicant_id):
     )
 
 
-_applicant_first_page = PreparedRead(
-    lambda applicant_id: _applicant_filed(applicant_id)[:MY_PETITIONS_PAGE_SIZE], applicant_id=-7_000_005,
-)
+_first_pages: dict[int, PreparedRead] = {}
+
+
+def _applicant_first_page(applicant_id: int, size: int) -> list[Petition]:
+    read = _first_pages.get(size)
+    if read is None:  # one compiled query per page size (the LIMIT is part of the SQL)
+        read = _first_pages.setdefault(size, PreparedRead(
+            lambda applicant_id: _applicant_filed(applicant_id)[:size], applicant_id=-7_000_005))
+    return read(applicant_id=applicant_id)
 
 
 def drafts_for_applicant(*, user) -> list[Petition]:
