@@ -50,7 +50,17 @@ def instance_from_row(model: type[Model], values, *, using: str = DEFAULT_DB):
     return model.from_db(using, [field.attname for field in model._meta.concrete_fields], converted)
 
 
+# Values the ORM's preparation hands to the driver unchanged, for the fields they are given to.
+_PASSED_AS_THEY_ARE = {
+    str: ("CharField", "TextField", "SlugField"),
+    int: ("BigIntegerField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+          "PositiveBigIntegerField", "SmallIntegerField", "BigAutoField", "AutoField", "ForeignKey"),
+}
+
+
 def _prepared(field, value, connection):
+    if value is None or field.get_internal_type() in _PASSED_AS_THEY_ARE.get(type(value), ()):
+        return value
     return field.get_db_prep_save(value, connection=connection)
 
 
