@@ -6,6 +6,8 @@ Another citizen's petition or draft is a 404, whatever the URL.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -81,6 +83,15 @@ def petition_type_detail(request, slug):
 
 
 # --- Wizard -------------------------------------------------------------------------------
+
+def _type_snapshot(petition_type) -> dict:
+    """``services.petition_type_snapshot`` of the type, kept with the catalogue's cached content
+    (every change of a type, its fields or the information it needs starts a new version). A new
+    copy for each call (parsed from its JSON): callers may change it."""
+    text = catalogue_cache.cached("snapshot", [petition_type.pk, petition_type.version],
+                                  lambda: json.dumps(petition_type_snapshot(petition_type)))
+    return json.loads(text)
+
 
 def _step_url(petition: Petition, step: str) -> str:
     return reverse("petitions:wizard_step", args=[petition.petition_type.slug, petition.public_id, step])
@@ -183,7 +194,7 @@ def _applicant_step(request, petition):
 
 
 def _form_step(request, petition):
-    snapshot = petition_type_snapshot(petition.petition_type)
+    snapshot = _type_snapshot(petition.petition_type)
     form = AnswersForm(request.POST or None, request.FILES or None, specs=snapshot["fields"], existing=petition.data)
     if request.method == "POST" and form.is_valid():
         services.petition_draft_update_answers(
@@ -197,7 +208,7 @@ def _form_step(request, petition):
 
 
 def _consent_step(request, petition):
-    snapshot = petition_type_snapshot(petition.petition_type)
+    snapshot = _type_snapshot(petition.petition_type)
     items = _consent_items(snapshot)
     if not items:
         services.petition_draft_update_step(petition=petition, next_step="review")
@@ -224,7 +235,7 @@ def _review_rows(specs: list[dict], data: dict) -> list[tuple[str, str]]:
 
 
 def _review_step(request, petition):
-    snapshot = petition_type_snapshot(petition.petition_type)
+    snapshot = _type_snapshot(petition.petition_type)
     form = SubmitForm(request.POST or None, initial={"submit_token": petition.submit_token})
     if request.method == "POST" and form.is_valid():
         filed = services.petition_submit(
