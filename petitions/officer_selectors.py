@@ -21,7 +21,7 @@ from portal.models import OfficeMembership, User
 
 from .calendar import local_today
 from .models import OPEN_STATUSES, InternalNote, Petition, PetitionType, SupplementRequest, TimelineEvent
-from .selectors import PreparedRead, _with_petition
+from .selectors import PreparedRead, _with_petition, case_fetches
 
 S = Petition.Status
 PAGE_SIZE = 25
@@ -243,9 +243,8 @@ def assignable_officials(*, office_ids: list[int]) -> list[User]:
 def review_fetches(petition: Petition) -> list:
     """The fetches of the case, with their provenance (no personal values): three queries."""
     from sharing.models import FetchedData, ItemField
-    from sharing.selectors import fetch_requests_for_case
 
-    fetches = fetch_requests_for_case(petition.receipt_no)
+    fetches = case_fetches(case_ref=petition.receipt_no)
     if not fetches:
         return []
     provenance = {

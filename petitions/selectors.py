@@ -279,11 +279,21 @@ def petition_supplements(petition: Petition) -> list[SupplementRequest]:
     return supplements
 
 
+def _case_fetches_queryset(case_ref: str):
+    # sharing.selectors.fetch_requests_for_case's own queryset (its items, agencies and office).
+    from sharing.selectors import _fetch_requests
+
+    return _fetch_requests().filter(case_ref=case_ref)
+
+
+# sharing.selectors.fetch_requests_for_case, compiled once: every petition page and its live
+# part read the case's fetches.
+case_fetches = PreparedRead(_case_fetches_queryset, case_ref="prepared-case-ref")
+
+
 def petition_fetches(petition: Petition) -> dict:
     """The fetches of the case and how far they are."""
-    from sharing.selectors import fetch_requests_for_case
-
-    fetches = fetch_requests_for_case(petition.receipt_no) if petition.receipt_no else []
+    fetches = case_fetches(case_ref=petition.receipt_no) if petition.receipt_no else []
     done = sum(1 for fetch in fetches if not fetch.is_pending)
     return {"fetches": fetches, "done": done, "total": len(fetches), "pending": done < len(fetches)}
 
