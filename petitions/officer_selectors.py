@@ -157,22 +157,14 @@ def _queue_queryset(*, user, office_ids: list[int], filters: QueueFilters, today
 
 def queue_page(*, user, office_ids: list[int], filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
     """One page of the queue: two queries (the rows, and the fetches of those rows)."""
-    from sharing.selectors import fetch_requests_for_cases
-
     today = local_today()
     page = max(1, filters.page)
     offset = (page - 1) * page_size
-    petitions = list(
-        _queue_queryset(user=user, office_ids=office_ids, filters=filters, today=today)
-        .select_related("petition_type", "assigned_to")
-        .only("id", "receipt_no", "status", "due_date", "submitted_at", "applicant_details",
-              "assigned_at", "office_id", "petition_type__name_ko", "petition_type__name_en",
-              "assigned_to__full_name", "assigned_to__username", "assigned_to__first_name",
-              "assigned_to__last_name")[offset:offset + page_size + 1]
-    )
+    petitions = _queue_rows(user=user, office_ids=office_ids, filters=filters, today=today,
+                            offset=offset, limit=page_size + 1)
     has_next = len(petitions) > page_size
     petitions = petitions[:page_size]
-    fetches = fetch_requests_for_cases([p.receipt_no for p in petitions]) if petitions else {}
+    fetches = _fetches_for_cases([p.receipt_no for p in petitions]) if petitions else {}
     rows = []
     for petition in petitions:
         running = petition.status in CLOCK_RUNNING and petition.due_date is not None
@@ -185,6 +177,73 @@ def queue_page(*, user, office_ids: list[int], filters: QueueFilters, page_size:
             fetch_pending=sum(1 for f in case_fetches if f.is_pending),
         ))
     return QueuePage(rows=rows, page=page, has_next=has_next, has_previous=page > 1)
+
+
+def _queue_rows_queryset(*, user_id, office_ids, filters: QueueFilters, today, offset: int, limit: int):
+    return (
+        _queue_queryset(user=user_id, office_ids=office_ids, filters=filters, today=today)
+        .select_related("petition_type", "assigned_to")
+        .only("id", "receipt_no", "status", "due_date", "submitted_at", "applicant_details",
+              "assigned_at", "office_id", "petition_type__name_ko", "petition_type__name_en",
+              "assigned_to__full_name", "assigned_to__username", "assigned_to__first_name",
+              "assigned_to__last_name")[offset:offset + limit]
+    )
+
+
+# The queue's usual views (by status, assignee and sort, on the first pages; no search, type or
+# due filter) compiled once each (PreparedRead); the others, built by the ORM for each request.
+_queue_reads: dict[tuple, PreparedRead] = {}
+PREPARED_QUEUE_PAGES = 5
+
+
+def _stand_ins(prefix: str, count: int, base: int) -> dict[str, int]:
+    return {f"{prefix}{i}": base - i for i in range(count)}
+
+
+def _queue_rows(*, user, office_ids: list[int], filters: QueueFilters, today, offset: int, limit: int) -> list:
+    if not office_ids:
+        return []
+    if (filters.q.strip() or filters.due or filters.petition_type or filters.fetch_problems
+            or offset >= PREPARED_QUEUE_PAGES * limit):
+        return list(_queue_rows_queryset(user_id=user.pk, office_ids=office_ids, filters=filters, today=today,
+                                         offset=offset, limit=limit))
+    shape = QueueFilters(status=filters.status, assignee=filters.assignee, sort=filters.sort)
+    mine = filters.assignee == "me"
+    key = (shape, len(office_ids), offset, limit)
+    read = _queue_reads.get(key)
+    if read is None:
+        count = len(office_ids)
+
+        def build(**values):
+            return _queue_rows_queryset(
+                user_id=values.get("user_id"), office_ids=[values[f"office{i}"] for i in range(count)],
+                filters=shape, today=today, offset=offset, limit=limit)
+
+        stand_ins = _stand_ins("office", count, -7_200_000) | ({"user_id": -7_300_000} if mine else {})
+        read = _queue_reads.setdefault(key, PreparedRead(build, **stand_ins))
+    values = {f"office{i}": office_id for i, office_id in enumerate(office_ids)}
+    if mine:
+        values["user_id"] = user.pk
+    return read(**values)
+
+
+_case_fetch_reads: dict[int, PreparedRead] = {}
+
+
+def _fetches_for_cases(case_refs: list[str]) -> dict[str, list]:
+    """sharing.selectors.fetch_requests_for_cases, compiled once per number of cases."""
+    from sharing.selectors import _fetch_requests
+
+    count = len(case_refs)
+    read = _case_fetch_reads.get(count)
+    if read is None:
+        read = _case_fetch_reads.setdefault(count, PreparedRead(
+            lambda **refs: _fetch_requests().filter(case_ref__in=[refs[f"ref{i}"] for i in range(count)]),
+            **{f"ref{i}": f"prepared-case-ref-{i}" for i in range(count)}))
+    grouped: dict[str, list] = {}
+    for fetch in read(**{f"ref{i}": ref for i, ref in enumerate(case_refs)}):
+        grouped.setdefault(fetch.case_ref, []).append(fetch)
+    return grouped
 
 
 def queue_counts(*, office_ids: list[int]) -> dict:
@@ -232,10 +291,20 @@ def petition_types_for_filter() -> list[tuple[int, str]]:
 
 def assignable_officials(*, office_ids: list[int]) -> list[User]:
     """Officials who are members of the given offices (whom a supervisor may assign)."""
-    return list(
-        User.objects.filter(memberships__office_id__in=office_ids, role=User.Role.OFFICIAL)
-        .distinct().order_by("full_name", "username")
-    )
+    if not office_ids:
+        return []
+    count = len(office_ids)
+    read = _official_reads.get(count)
+    if read is None:  # compiled once per number of offices
+        read = _official_reads.setdefault(count, PreparedRead(
+            lambda **offices: (
+                User.objects.filter(memberships__office_id__in=[offices[f"office{i}"] for i in range(count)],
+                                    role=User.Role.OFFICIAL).distinct().order_by("full_name", "username")),
+            **_stand_ins("office", count, -7_400_000)))
+    return read(**{f"office{i}": office_id for i, office_id in enumerate(office_ids)})
+
+
+_official_reads: dict[int, PreparedRead] = {}
 
 
 # --- The review page --------------------------------------------------------------------------
