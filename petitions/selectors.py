@@ -61,9 +61,9 @@ class PreparedRead:
             slots[name] = (places[0], type(value))
         select, klass_info = compiler.select, compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        converters = compiler.get_converters([col for col, *_ in select[:compiler.col_count]])
+        converters = tuple(compiler.get_converters([col for col, *_ in select[:compiler.col_count]]).items())
         plan = (
-            sql, tuple(params), slots, compiler, converters, klass_info["model"], start, end,
+            sql, tuple(params), slots, converters, klass_info["model"], start, end,
             [col.target.attname for col, *_ in select[start:end]], get_related_populators(klass_info, select, using),
         )
         with self._lock:
@@ -71,19 +71,26 @@ class PreparedRead:
         return plan
 
     def __call__(self, *, using: str = "default", **values: int | str) -> list:
-        (sql, template, slots, compiler, converters, model, start, end, init_list,
-         populators) = self._plan(using)
+        (sql, template, slots, converters, model, start, end, init_list, populators) = self._plan(using)
         params = list(template)
         for name, (place, kind) in slots.items():
             value = values[name]
             if type(value) is not kind:
                 raise TypeError(f"{name} must be {kind.__name__}, not {type(value).__name__}")
             params[place] = value
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         objects = []
-        for row in compiler.apply_converters(rows, converters) if converters else rows:
+        for row in rows:
+            if converters:  # as the compiler's apply_converters, with this thread's connection
+                row = list(row)
+                for position, (functions, expression) in converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[position] = value
             obj = model.from_db(using, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
