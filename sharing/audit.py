@@ -53,8 +53,7 @@ def entry_hash(entry: AccessLogEntry) -> str:
 
 def _lock_chain() -> None:
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+        sql.fetchone("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
 
 
 @functools.cache
@@ -64,9 +63,7 @@ def _chain_end_statement(using: str = sql.DEFAULT_DB) -> str:
 
 
 def _chain_end() -> tuple[int, str] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_chain_end_statement())
-        return cursor.fetchone()
+    return sql.fetchone(_chain_end_statement())
 
 
 def _actor_label(actor, office) -> str:

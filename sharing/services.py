@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import connections, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,9 +175,7 @@ def _fetch_request_in_hand(fetch_request_id: int, using: str = sql.DEFAULT_DB) -
 
     from portal.models import Office
 
-    with connections[using].cursor() as cursor:
-        cursor.execute(_in_hand_statement(using), [fetch_request_id])
-        row = cursor.fetchone()
+    row = sql.fetchone(_in_hand_statement(using), [fetch_request_id], using=using)
     if row is None:
         return None
     parts, start = [], 0

@@ -10,12 +10,65 @@ append use them; everything else uses the ORM.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from django.db import connections
 from django.db.models import Model
 
 DEFAULT_DB = "default"
+
+
+class _PreparingCursor:
+    """psycopg's server-side binding cursor, each statement prepared by PostgreSQL on its first
+    run and reused on that connection after it (the cache is psycopg's, per connection).
+
+    Django sends every statement with its values inlined (client-side binding), so PostgreSQL
+    parses and plans each one again: measured here, 0.2 ms of server CPU for a look-up that
+    takes 0.03 ms once prepared. Django turns prepared statements off by default for the sake of
+    transaction-pooling proxies; only these hand-written statements use them (README).
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def execute(self, statement, params=()):
+        self.raw.execute(statement, params, prepare=True)
+
+    def fetchone(self):
+        return self.raw.fetchone()
+
+    def fetchall(self):
+        return self.raw.fetchall()
+
+    @property
+    def rowcount(self):
+        return self.raw.rowcount
+
+    @property
+    def lastrowid(self):
+        return None
+
+
+@contextlib.contextmanager
+def cursor(using: str = DEFAULT_DB):
+    """A cursor for the hand-written statements: on PostgreSQL they are prepared (see
+    ``_PreparingCursor``); elsewhere, or while Django records queries (tests, DEBUG), Django's own
+    cursor, so query counts and logs see them as before."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.queries_logged or connection.execute_wrappers:
+        with connection.cursor() as plain:
+            yield plain
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors, ServerBindingCursor(connection.connection) as raw:
+        yield _PreparingCursor(raw)
 
 
 def quoted(name: str, using: str = DEFAULT_DB) -> str:
@@ -82,9 +135,9 @@ def update(model: type[Model], changes: dict, where: dict, *, using: str = DEFAU
             conditions.append(f"{quoted(field.column, using)} = %s")
             params.append(_prepared(field, value, connection))
     statement = f"UPDATE {quoted(meta.db_table, using)} SET {', '.join(sets)} WHERE {' AND '.join(conditions)}"
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
+    with cursor(using) as cursor_:
+        cursor_.execute(statement, params)
+        return cursor_.rowcount
 
 
 @functools.cache
@@ -109,9 +162,9 @@ def insert(instance: Model, *, using: str = DEFAULT_DB) -> Model:
     returning = connection.features.can_return_columns_from_insert
     statement, fields = _insert_statement(model, using, returning)
     params = [_prepared(field, field.pre_save(instance, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        key = cursor.fetchone()[0] if returning else cursor.lastrowid
+    with cursor(using) as cursor_:
+        cursor_.execute(statement, params)
+        key = cursor_.fetchone()[0] if returning else cursor_.lastrowid
     if model._meta.auto_field is not None:
         setattr(instance, model._meta.auto_field.attname, key)
     instance._state.adding = False
@@ -120,6 +173,16 @@ def insert(instance: Model, *, using: str = DEFAULT_DB) -> Model:
 
 
 def exists(statement: str, params, *, using: str = DEFAULT_DB) -> bool:
-    with connections[using].cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchone() is not None
+    return fetchone(statement, params, using=using) is not None
+
+
+def fetchone(statement: str, params=(), *, using: str = DEFAULT_DB):
+    with cursor(using) as cursor_:
+        cursor_.execute(statement, params)
+        return cursor_.fetchone()
+
+
+def fetchall(statement: str, params=(), *, using: str = DEFAULT_DB) -> list:
+    with cursor(using) as cursor_:
+        cursor_.execute(statement, params)
+        return cursor_.fetchall()

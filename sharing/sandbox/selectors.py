@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from django.db import connection
 
-from sharing import demo_catalogue
+from sharing import demo_catalogue, sql
 
 from .models import (
     AddressHistory,
@@ -47,16 +47,12 @@ def item_for_agency(agency_code: str, item_code: str) -> dict | None:
     return item if item is not None and item["agency"] == agency_code else None
 
 
-def _rows(sql: str, params: Sequence) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def _rows(statement: str, params: Sequence) -> list[tuple]:
+    return sql.fetchall(statement, params)  # prepared on PostgreSQL (sharing.sql.cursor)
 
 
-def _row(sql: str, params: Sequence) -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+def _row(statement: str, params: Sequence) -> tuple | None:
+    return sql.fetchone(statement, params)
 
 
 def _json(value):

@@ -9,6 +9,8 @@ from datetime import timezone as dt_timezone
 
 from django.db import IntegrityError, connection, transaction
 
+from sharing import sql
+
 from . import protocol, selectors
 from .keys import agency_signing_key
 from .models import SandboxAgency, SeenTransaction
@@ -33,7 +35,7 @@ _SEEN_PRUNE = f"DELETE FROM {_SEEN_TABLE} WHERE seen_at < %s"
 
 
 def _insert_seen(params: list) -> None:
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:  # prepared on PostgreSQL
         cursor.execute(_SEEN_INSERT, params)
 
 
