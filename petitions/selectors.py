@@ -11,6 +11,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 from django.db.models.query import get_related_populators
 from django.http import Http404
 
+from sharing import sql as prepared_sql
+
 from .models import (
     FormField,
     Petition,
@@ -79,9 +81,7 @@ class PreparedRead:
                 raise TypeError(f"{name} must be {kind.__name__}, not {type(value).__name__}")
             params[place] = value
         connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        rows = prepared_sql.fetchall(sql, params, using=using)  # prepared by PostgreSQL on first use
         objects = []
         for row in rows:
             if converters:  # as the compiler's apply_converters, with this thread's connection
