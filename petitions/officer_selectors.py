@@ -3,16 +3,21 @@
 Every page reads a constant number of queries whatever the number of petitions: the queue
 reads one page of rows (plus one to know whether there is a next page) and never counts the
 whole result; counts per status come from one grouped query over the partial indexes of
-open petitions.
+open petitions, kept in the cache until a petition of the office changes (``queue_counts``).
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import re
 import statistics
+import uuid
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
@@ -246,9 +251,29 @@ def _fetches_for_cases(case_refs: list[str]) -> dict[str, list]:
     return grouped
 
 
-def queue_counts(*, office_ids: list[int]) -> dict:
-    """Open petitions per status, and how many are due today or overdue: one query."""
-    today = local_today()
+QUEUE_COUNTS_SECONDS = 300
+
+
+def _queue_counts_version_key(office_id: int) -> str:
+    return f"petitions:queue-counts:version:{office_id}"
+
+
+def queue_counts_changed(*, office_id: int | None) -> None:
+    """A petition of the office changed status, due date or office: its counts are read again.
+
+    At once (a read later in the same transaction sees the change) and again once the change is
+    committed (so that counts another request read meanwhile, before the commit, are not kept)."""
+    if office_id is None:
+        return
+
+    def bump() -> None:
+        cache.set(_queue_counts_version_key(office_id), uuid.uuid4().hex, None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _count_open(office_ids: list[int], today) -> dict:
     grouped = (
         Petition.objects.filter(office_id__in=office_ids, status__in=OPEN_STATUSES)
         .values("status")
@@ -261,18 +286,39 @@ def queue_counts(*, office_ids: list[int]) -> dict:
         )
         .order_by()
     )
-    by_status = {status: 0 for status in OPEN_STATUSES}
-    overdue = due_today = 0
+    counted = {"by_status": {str(status): 0 for status in OPEN_STATUSES}, "overdue": 0, "due_today": 0}
     for row in grouped:
-        by_status[row["status"]] = row["n"]
-        overdue += row["overdue"]
-        due_today += row["due_today"]
+        counted["by_status"][row["status"]] = row["n"]
+        counted["overdue"] += row["overdue"]
+        counted["due_today"] += row["due_today"]
+    return counted
+
+
+def queue_counts(*, office_ids: list[int]) -> dict:
+    """Open petitions per status, and how many are due today or overdue.
+
+    One grouped query, whose cost grows with the offices' open work (an index-only scan of it):
+    its result is kept in the cache under a version per office, which every change of a
+    petition's status, due date or office starts anew (``receivers.py``), and the date; so the
+    counts shown are those of the database. Entries also expire after ``QUEUE_COUNTS_SECONDS``,
+    for rows written past the ORM (bulk loads)."""
+    today = local_today()
+    office_ids = sorted(set(office_ids))
+    version_keys = [_queue_counts_version_key(office_id) for office_id in office_ids]
+    versions = cache.get_many(version_keys)
+    key = "petitions:queue-counts:" + hashlib.sha256(json.dumps(
+        [today.isoformat(), office_ids, [versions.get(k, "") for k in version_keys]]).encode()).hexdigest()[:40]
+    counted = cache.get(key)
+    if counted is None:
+        counted = _count_open(office_ids, today)
+        cache.set(key, counted, QUEUE_COUNTS_SECONDS)
+    by_status = counted["by_status"]
     return {
-        "statuses": [{"value": status, "label": S(status).label, "count": by_status[status]}
+        "statuses": [{"value": status, "label": S(status).label, "count": by_status.get(str(status), 0)}
                      for status in OPEN_STATUSES],
         "open": sum(by_status.values()),
-        "overdue": overdue,
-        "due_today": due_today,
+        "overdue": counted["overdue"],
+        "due_today": counted["due_today"],
     }
 
 

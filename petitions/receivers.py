@@ -26,3 +26,33 @@ def _connect_catalogue_invalidation() -> None:
 
 
 _connect_catalogue_invalidation()
+
+# What a petition's place in the officer queue's counts depends on.
+_QUEUE_COUNTED_FIELDS = {"status", "due_date", "office", "office_id"}
+
+
+def _petition_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and not _QUEUE_COUNTED_FIELDS & set(update_fields):
+        return
+    from .officer_selectors import queue_counts_changed
+
+    queue_counts_changed(office_id=instance.office_id)
+
+
+def _petition_deleted(sender, instance, **kwargs) -> None:
+    from .officer_selectors import queue_counts_changed
+
+    queue_counts_changed(office_id=instance.office_id)
+
+
+def _connect_queue_counts_invalidation() -> None:
+    """A change of a petition's status, due date or office starts its office's queue counts anew."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_petition_saved, sender="petitions.Petition", weak=False,
+                      dispatch_uid="petitions.queue_counts_changed.save")
+    post_delete.connect(_petition_deleted, sender="petitions.Petition", weak=False,
+                        dispatch_uid="petitions.queue_counts_changed.delete")
+
+
+_connect_queue_counts_invalidation()

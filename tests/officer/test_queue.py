@@ -255,3 +255,22 @@ def test_supervisor_overview(supervisor_client, official, office, citizen, djang
     assert workload[official.pk]["open"] == 2
     assert overview["unassigned"] == 1
     assert official.display_name in response.content.decode()
+
+
+def test_counts_are_kept_until_a_petition_of_the_office_changes(official_client, office, citizen, official):
+    from petitions.workflow import petition_transition
+
+    first, _second = _make(office, citizen, 2)
+
+    def counted(response):
+        return {s["value"]: s["count"] for s in response.context["counts"]["statuses"]}
+
+    assert counted(_queue(official_client))[S.UNDER_REVIEW] == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert counted(_queue(official_client))[S.UNDER_REVIEW] == 2
+    assert not [q for q in queries if "GROUP BY" in q["sql"]]  # the counts came from the cache
+    petition_transition(petition=first, to=S.APPROVED, actor=official)
+    after = counted(_queue(official_client))
+    assert after[S.UNDER_REVIEW] == 1
+    _make(office, citizen, 1, status=S.SUPPLEMENT_SUBMITTED)  # a new petition of the office
+    assert counted(_queue(official_client))[S.SUPPLEMENT_SUBMITTED] == 1
