@@ -34,7 +34,7 @@ from sharing import services
 from sharing.demo_catalogue import AGENCIES
 from sharing.models import Agency, FetchRequest, fetch_queue_name
 from sharing.types import FetchSpec
-from tests.bench.load.stack import postgres_cpu_seconds
+from tests.bench.load.stack import machine_cpu_seconds, postgres_cpu_seconds
 from tests.bench.processes import cpu_seconds, free_port
 from tests.factories import OfficeFactory
 
@@ -205,13 +205,6 @@ def worker(celery_to_redis, sandbox_server, tmp_path):
         _stop(process, log_path)
 
 
-def _machine_busy_seconds() -> float:
-    """CPU seconds all CPUs of the machine have spent not idle (from /proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle, iowait
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
 def _person(sandbox) -> str:
     return sandbox.people[0]["rrn"]
 
@@ -281,7 +274,7 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
 
     database = connection.settings_dict["NAME"]
     cpu_before = (cpu_seconds(worker_process.pid, with_children=True), cpu_seconds(sandbox_pid, with_children=True),
-                  postgres_cpu_seconds(database) if connection.vendor == "postgresql" else 0.0, _machine_busy_seconds())
+                  postgres_cpu_seconds(database) if connection.vendor == "postgresql" else 0.0, machine_cpu_seconds())
     started = time.perf_counter()
     with transaction.atomic():  # enqueued together on commit
         for case_ref in cases:
@@ -299,7 +292,7 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
     sandbox_cpu = (cpu_seconds(sandbox_pid, with_children=True) - cpu_before[1]) / fetches
     postgres_cpu = ((postgres_cpu_seconds(database) - cpu_before[2]) / fetches
                     if connection.vendor == "postgresql" else 0.0)
-    busy = (_machine_busy_seconds() - cpu_before[3]) / ((finished - started) * (os.cpu_count() or 1))
+    busy = (machine_cpu_seconds() - cpu_before[3]) / ((finished - started) * (os.cpu_count() or 1))
 
     print()
     print(f"fetch bench ({connection.vendor}, broker {BROKER_URL}, one worker ({WORKER_POOL} pool) with "
