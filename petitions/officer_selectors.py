@@ -23,10 +23,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal.models import OfficeMembership, User
+from sharing.sql import PreparedRead
 
 from .calendar import local_today
 from .models import OPEN_STATUSES, InternalNote, Petition, PetitionType, SupplementRequest, TimelineEvent
-from .selectors import PreparedRead, _with_petition, case_fetches
+from .selectors import _with_petition, case_fetches
 
 S = Petition.Status
 PAGE_SIZE = 25
@@ -44,7 +45,7 @@ def memberships_for(*, user) -> list[OfficeMembership]:
     return _memberships_of(user_id=user.pk)
 
 
-# Reads of every officer page, compiled once (petitions.selectors.PreparedRead).
+# Reads of every officer page, compiled once (sharing.sql.PreparedRead).
 _memberships_of = PreparedRead(
     lambda user_id: (OfficeMembership.objects.filter(user_id=user_id).select_related("office")
                      .order_by("office__name_ko")),

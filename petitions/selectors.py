@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 from django.core.paginator import Page, Paginator
-from django.db import connections
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
-from django.db.models.query import get_related_populators
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 
-from sharing import sql as prepared_sql
+from sharing.sql import PreparedRead
 
 from .models import (
     FormField,
@@ -25,77 +20,6 @@ from .models import (
 )
 
 S = Petition.Status
-
-
-class PreparedRead:
-    """A read the pages make on every request, its SQL compiled by the ORM once per process and
-    database, then sent again with new values.
-
-    On the machines we measure on, building and compiling an ORM query costs more CPU than running
-    it (the petition with its type and office: ~1.2 ms, of which ~0.3 ms running it). ``build``
-    returns the queryset for given values (ints and strings: the columns' own values, which the
-    ORM passes to the database unchanged); it is compiled once with stand-in values, whose places
-    among the parameters are then filled with the real ones. Rows become model instances the way
-    the ORM's own iterable makes them (converters, ``select_related`` objects), so callers get
-    what ``list(build(**values))`` would give. Only for querysets of model instances without
-    annotations, prefetches or ``known related objects`` (related managers): set those yourself.
-    """
-
-    def __init__(self, build: Callable[..., QuerySet], **stand_ins: int | str):
-        self.build = build
-        self.stand_ins = stand_ins
-        self._plans: dict[str, tuple] = {}
-        self._lock = threading.Lock()
-
-    def _plan(self, using: str) -> tuple:
-        plan = self._plans.get(using)
-        if plan is not None:
-            return plan
-        queryset = self.build(**self.stand_ins)
-        assert not queryset._prefetch_related_lookups and not queryset._known_related_objects
-        compiler = queryset.query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        assert not compiler.annotation_col_map
-        slots = {}
-        for name, value in self.stand_ins.items():
-            places = [i for i, param in enumerate(params) if type(param) is type(value) and param == value]
-            assert len(places) == 1, f"{name}: the stand-in value must appear once among the parameters"
-            slots[name] = (places[0], type(value))
-        select, klass_info = compiler.select, compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        converters = tuple(compiler.get_converters([col for col, *_ in select[:compiler.col_count]]).items())
-        plan = (
-            sql, tuple(params), slots, converters, klass_info["model"], start, end,
-            [col.target.attname for col, *_ in select[start:end]], get_related_populators(klass_info, select, using),
-        )
-        with self._lock:
-            self._plans.setdefault(using, plan)
-        return plan
-
-    def __call__(self, *, using: str = "default", **values: int | str) -> list:
-        (sql, template, slots, converters, model, start, end, init_list, populators) = self._plan(using)
-        params = list(template)
-        for name, (place, kind) in slots.items():
-            value = values[name]
-            if type(value) is not kind:
-                raise TypeError(f"{name} must be {kind.__name__}, not {type(value).__name__}")
-            params[place] = value
-        connection = connections[using]
-        rows = prepared_sql.fetchall(sql, params, using=using)  # prepared by PostgreSQL on first use
-        objects = []
-        for row in rows:
-            if converters:  # as the compiler's apply_converters, with this thread's connection
-                row = list(row)
-                for position, (functions, expression) in converters:
-                    value = row[position]
-                    for function in functions:
-                        value = function(value, expression, connection)
-                    row[position] = value
-            obj = model.from_db(using, init_list, row[start:end])
-            for populator in populators:
-                populator.populate(row, obj)
-            objects.append(obj)
-        return objects
 
 
 def catalogue_categories() -> list[dict]:

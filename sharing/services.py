@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import audit, circuit, crypto, sql
 from .errors import FetchedDataDeleted, FieldsNotInItem, NotFetchedYet, RetryNotAllowed, RevealReasonRequired, UnknownItem
-from .models import Agency, FetchedData, FetchRequest, InformationItem, ItemField
+from .models import FetchedData, FetchRequest, InformationItem, ItemField
 from .providers import ProviderRequest
 from .providers import errors as provider_errors
 from .providers import registry as default_registry
@@ -146,53 +146,18 @@ def _provider_request(fetch_request: FetchRequest) -> ProviderRequest:
     )
 
 
-@functools.cache
-def _in_hand_statement(using: str) -> str:
-    from django.contrib.auth import get_user_model
-
-    from portal.models import Office
-
-    def table(model):
-        return sql.quoted(model._meta.db_table, using)
-
-    return (
-        f"SELECT {sql.select_list(FetchRequest, 'fr', using)}, {sql.select_list(InformationItem, 'it', using)}, "
-        f"{sql.select_list(Agency, 'ag', using)}, {sql.select_list(Office, 'of', using)}, "
-        f"{sql.select_list(get_user_model(), 'us', using)} "
-        f"FROM {table(FetchRequest)} fr "
-        f"INNER JOIN {table(InformationItem)} it ON it.id = fr.item_id "
-        f"INNER JOIN {table(Agency)} ag ON ag.id = it.agency_id "
-        f"INNER JOIN {table(Office)} of ON of.id = fr.office_id "
-        f"LEFT OUTER JOIN {table(get_user_model())} us ON us.id = fr.requested_by_id "
-        f"WHERE fr.id = %s"
-    )
+# The fetch with its item, agency, office and requester: the hot path of every fetch, compiled
+# once per process (the ORM's select_related costs 2 ms to compile each time).
+_in_hand = sql.PreparedRead(
+    lambda fetch_request_id: FetchRequest.objects.select_related("item__agency", "office", "requested_by")
+    .filter(pk=fetch_request_id).order_by(),
+    fetch_request_id=-7_000_001,
+)
 
 
-def _fetch_request_in_hand(fetch_request_id: int, using: str = sql.DEFAULT_DB) -> FetchRequest | None:
-    """The fetch with its item, agency, office and requester, in one hand-written query (this is
-    the hot path of every fetch; the ORM's ``select_related`` compiles the same join for 2 ms)."""
-    from django.contrib.auth import get_user_model
-
-    from portal.models import Office
-
-    row = sql.fetchone(_in_hand_statement(using), [fetch_request_id], using=using)
-    if row is None:
-        return None
-    parts, start = [], 0
-    for model in (FetchRequest, InformationItem, Agency, Office, get_user_model()):
-        width = len(model._meta.concrete_fields)
-        parts.append((model, row[start:start + width]))
-        start += width
-    (_, fetch_values), (_, item_values), (_, agency_values), (_, office_values), (user_model, user_values) = parts
-    fetch_request = sql.instance_from_row(FetchRequest, fetch_values, using=using)
-    item = sql.instance_from_row(InformationItem, item_values, using=using)
-    item.agency = sql.instance_from_row(Agency, agency_values, using=using)
-    fetch_request.item = item
-    fetch_request.office = sql.instance_from_row(Office, office_values, using=using)
-    fetch_request.requested_by = (
-        sql.instance_from_row(user_model, user_values, using=using) if fetch_request.requested_by_id else None
-    )
-    return fetch_request
+def _fetch_request_in_hand(fetch_request_id: int) -> FetchRequest | None:
+    found = _in_hand(fetch_request_id=int(fetch_request_id))
+    return found[0] if found else None
 
 
 def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:

@@ -21,14 +21,11 @@ def _field_values(instance) -> dict:
     return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
 
 
-def test_a_row_read_by_hand_equals_the_orm_instance():
+def test_a_row_read_by_a_prepared_read_equals_the_orm_instance():
     fetch_request = FetchRequestFactory(fields=["name", "address"], next_attempt_at=timezone.now(), attempts=2,
                                         requested_by=OfficialFactory(staff_number="S-1"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql.select_list(FetchRequest, 'fr')} FROM sharing_fetchrequest fr WHERE fr.id = %s",
-                       [fetch_request.pk])
-        row = cursor.fetchone()
-    by_hand = sql.instance_from_row(FetchRequest, row)
+    read = sql.PreparedRead(lambda pk: FetchRequest.objects.filter(pk=pk).order_by(), pk=-1)
+    [by_hand] = read(pk=fetch_request.pk)
     assert _field_values(by_hand) == _field_values(FetchRequest.objects.get(pk=fetch_request.pk))
     assert isinstance(by_hand.fields, list) and by_hand.next_attempt_at.tzinfo is not None
     assert not by_hand._state.adding
