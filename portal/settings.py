@@ -144,10 +144,15 @@ SANDBOX_TIMEOUT_HOLD_SECONDS = env("SANDBOX_TIMEOUT_HOLD_SECONDS", 30.0, cast=fl
 # The sandbox agencies' signing keys derive from this (default: SECRET_KEY).
 SANDBOX_KEY_SEED = env("SANDBOX_KEY_SEED", "")
 
+# The header middleware sits above every middleware that may answer by itself (the session
+# policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same
+# headers as a page. Static files answered by WhiteNoise get them from
+# WHITENOISE_ADD_HEADERS_FUNCTION.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,7 +162,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.StaffSessionPolicyMiddleware",
     "portal.middleware.SecondFactorRequiredMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -289,6 +293,11 @@ STORAGES = {
         )
     },
 }
+# Static files carry the security headers of the pages (CSP, X-Frame-Options, nosniff, referrer).
+# WhiteNoise takes the function itself, not a dotted path; it reads the settings when called.
+from portal.static_headers import add_security_headers as _add_security_headers  # noqa: E402
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _add_security_headers
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
