@@ -22,6 +22,16 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
+
+
+def _ensure_directory(path: Path) -> None:
+    """Development defaults live under var/, which a fresh clone does not have yet."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # not ours to create (read-only, another owner): what opens it names the real error
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -199,6 +209,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # development, so wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
+        # SQLite creates the file but not its folder (var/ on a fresh clone).
+        _ensure_directory(Path(DATABASES["default"]["NAME"]).parent)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every web and worker process (circuit breaker state, throttles) -----
