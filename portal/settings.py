@@ -205,9 +205,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serves one writer at a time; the worker and the web server share it in
-    # development, so wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite serves one writer at a time; the web server's threads and the worker's share it in
+    # development (`make run`). Write-ahead logging lets readers go on while one writes;
+    # immediate transactions take the write lock when they begin, so a transaction never has to
+    # upgrade a read lock (SQLite refuses that at once with "database is locked", whatever the
+    # timeout), and the timeout is how long a writer waits for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    })
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
         # SQLite creates the file but not its folder (var/ on a fresh clone).
