@@ -23,7 +23,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
 
-
 def _ensure_directory(path: Path) -> None:
     """Development defaults live under var/, which a fresh clone does not have yet."""
     try:
