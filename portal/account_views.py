@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import wraps
+from urllib.parse import urlencode
+
 import django_otp
 import segno
 from django.contrib import messages
@@ -21,6 +24,34 @@ from . import services
 from .forms import LoginForm, OTPTokenForm, SignUpForm, TOTPConfirmForm
 
 BACKUP_CODES_SESSION_KEY = "_fresh_backup_codes"
+
+
+def _second_factor_passed(request, device) -> None:
+    """Marks the session as verified with ``device``, under a new session key.
+
+    A session id known before the code (seen with the password, or planted in the browser)
+    must not become the verified session: the data stays, the key changes.
+    """
+    django_otp.login(request, device)
+    request.session.cycle_key()
+
+
+def second_factor_required(view):
+    """For accounts that need a second factor: the view only in a session that passed it.
+
+    Others (citizens, anonymous visitors) reach the view as it is (its own login check applies).
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and user.requires_second_factor and not user.is_verified():
+            target = "two_factor_verify" if services.user_has_confirmed_totp(user=user) else "two_factor_setup"
+            query = urlencode({"next": request.get_full_path()}, safe="/")
+            return redirect(f"{reverse(target)}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _safe_next(request, default: str) -> str:
@@ -82,7 +113,7 @@ def two_factor_verify(request):
         # accepted once and a used backup code are refused by django-otp itself.
         device = django_otp.match_token(user, form.cleaned_data["otp_token"])
         if device is not None:
-            django_otp.login(request, device)
+            _second_factor_passed(request, device)
             return redirect(next_url)
         form.add_error("otp_token", _("The code is not valid or has already been used. Wait for the next code and try again."))
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
@@ -105,7 +136,7 @@ def two_factor_setup(request):
     if request.method == "POST" and form.is_valid():
         codes = services.totp_enrolment_confirm(device=device, token=form.cleaned_data["otp_token"])
         if codes is not None:
-            django_otp.login(request, device)
+            _second_factor_passed(request, device)
             request.session[BACKUP_CODES_SESSION_KEY] = codes
             messages.success(request, _("Your authenticator app is set up."))
             return redirect(f"{reverse('two_factor_backup_codes')}?next={next_url}")
@@ -146,6 +177,12 @@ def two_factor_backup_codes(request):
         "registration/two_factor_backup_codes.html",
         {"codes": codes, "remaining": remaining, "next": _safe_next(request, reverse("home"))},
     )
+
+
+# Officials and administrators change their password only after the second factor: the password
+# alone (perhaps the very one that leaked) must not be enough to replace it.
+password_change = second_factor_required(auth_views.PasswordChangeView.as_view())
+password_change_done = second_factor_required(auth_views.PasswordChangeDoneView.as_view())
 
 
 @never_cache

@@ -22,6 +22,15 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
+
+def _ensure_directory(path: Path) -> None:
+    """Development defaults live under var/, which a fresh clone does not have yet."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # not ours to create (read-only, another owner): what opens it names the real error
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -144,10 +153,15 @@ SANDBOX_TIMEOUT_HOLD_SECONDS = env("SANDBOX_TIMEOUT_HOLD_SECONDS", 30.0, cast=fl
 # The sandbox agencies' signing keys derive from this (default: SECRET_KEY).
 SANDBOX_KEY_SEED = env("SANDBOX_KEY_SEED", "")
 
+# The header middleware sits above every middleware that may answer by itself (the session
+# policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same
+# headers as a page. Static files answered by WhiteNoise get them from
+# WHITENOISE_ADD_HEADERS_FUNCTION.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,7 +171,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.StaffSessionPolicyMiddleware",
     "portal.middleware.SecondFactorRequiredMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -191,10 +204,20 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serves one writer at a time; the worker and the web server share it in
-    # development, so wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite serves one writer at a time; the web server's threads and the worker's share it in
+    # development (`make run`). Write-ahead logging lets readers go on while one writes;
+    # immediate transactions take the write lock when they begin, so a transaction never has to
+    # upgrade a read lock (SQLite refuses that at once with "database is locked", whatever the
+    # timeout), and the timeout is how long a writer waits for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    })
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
+        # SQLite creates the file but not its folder (var/ on a fresh clone).
+        _ensure_directory(Path(DATABASES["default"]["NAME"]).parent)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every web and worker process (circuit breaker state, throttles) -----
@@ -289,6 +312,11 @@ STORAGES = {
         )
     },
 }
+# Static files carry the security headers of the pages (CSP, X-Frame-Options, nosniff, referrer).
+# WhiteNoise takes the function itself, not a dotted path; it reads the settings when called.
+from portal.static_headers import add_security_headers as _add_security_headers  # noqa: E402
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _add_security_headers
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

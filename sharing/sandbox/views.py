@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from sharing.crypto import mask_rrn
+
 from . import faults, openapi, protocol, selectors, services
 from .demo import DEMO_PEOPLE
 from .keys import agency_public_jwks
@@ -103,4 +105,6 @@ def index(request: HttpRequest) -> HttpResponse:
     for item in selectors.ITEMS.values():
         items_by_agency.setdefault(item["agency"], []).append(item)
     rows = [{"agency": agency, "items": items_by_agency.get(agency.code, [])} for agency in agencies]
-    return render(request, "sandbox/index.html", {"rows": rows, "people": DEMO_PEOPLE})
+    # Registration numbers are masked here as on every other page, synthetic or not.
+    people = [{**person, "rrn": mask_rrn(person["rrn"])} for person in DEMO_PEOPLE]
+    return render(request, "sandbox/index.html", {"rows": rows, "people": people})

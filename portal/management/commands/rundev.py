@@ -24,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, address, **options):
         ensure_broker_folders()
+        self._prepare_document_fonts()
         python = sys.executable
         env = os.environ.copy()
         queues = ",".join(settings.PORTAL_WORKER_QUEUES())
@@ -64,6 +65,16 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     process.kill()
             self.stdout.write("Stopped.")
+
+    def _prepare_document_fonts(self) -> None:
+        """E-documents embed fonts converted from the vendored ones, once per font cache (var/fonts):
+        some seconds of CPU. Done here, before the worker starts, rather than in the first receipt's
+        render, which runs in a transaction: on SQLite that would hold the database's write lock
+        (and keep every citizen filing at that moment waiting) for as long."""
+        from sharing.documents.rendering import html_to_pdf
+
+        self.stdout.write("Preparing the e-document fonts (slow only the first time) …")
+        html_to_pdf('<html lang="ko"><body><p>민원 포털 Civil petition portal 0123456789</p></body></html>')
 
     def _banner(self, address: str) -> None:
         lines = [
