@@ -7,7 +7,7 @@ import hashlib
 from urllib.parse import urlencode
 
 from axes.helpers import get_client_ip_address
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.shortcuts import redirect, render
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import selectors, services, throttle
 from .attachments import max_bytes
 from .forms import VerifyCodeForm, VerifyFileForm
+from .responses import document_file_response
 from .seal import seal_header, seal_verify
 
 
@@ -37,11 +38,7 @@ def download(request, public_id):
         return response
     document = selectors.document_for_user(user=request.user, public_id=public_id)
     handle = services.document_open(document=document, actor=request.user, ip_address=get_client_ip_address(request))
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.download_filename, content_type=document.media_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_file_response(document, handle)
 
 
 @require_GET

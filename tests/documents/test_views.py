@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sharing.audit import AccessLogEntry
+from sharing.documents.models import Kind
 from sharing.documents.selectors import documents_for_case, documents_for_cases
 
 from .factories import issued_document, receipt_request
@@ -25,6 +26,29 @@ def _download(client, document):
 
 
 # --- downloads -----------------------------------------------------------------------------
+
+def test_the_download_name_has_the_receipt_number_once_in_rfc_5987_form(citizen_client, citizen, office):
+    from urllib.parse import unquote
+
+    receipt = issued_document(owner=citizen, office=office, case_ref="2026-0000006", title="접수증 2026-0000006")
+    disposition = _download(citizen_client, receipt)["Content-Disposition"]
+    assert disposition.startswith("attachment; ")
+    assert 'filename="receipt-2026-0000006.pdf"' in disposition  # for clients without RFC 5987
+    encoded = disposition.split("filename*=UTF-8''")[1]
+    assert unquote(encoded) == "접수증 2026-0000006.pdf"
+    assert all(ch.isascii() and not ch.isspace() for ch in encoded)
+    # A title without the receipt number gets it once; an upload's own extension is not doubled.
+    upload = issued_document(owner=citizen, office=office, kind=Kind.ATTACHMENT, case_ref="2026-0000006",
+                             title="평면도.pdf")
+    assert upload.download_filename == "평면도 2026-0000006.pdf"
+    assert upload.ascii_download_filename == "attachment-2026-0000006.pdf"
+
+
+def test_a_download_is_sandboxed(citizen_client, document):
+    response = _download(citizen_client, document)
+    assert response["Content-Security-Policy"].startswith("sandbox;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
 
 def test_owner_downloads_and_the_download_is_in_the_access_log(citizen_client, citizen, document):
     response = _download(citizen_client, document)
