@@ -8,6 +8,7 @@ import re
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.roles import english_active as _english
@@ -45,8 +46,20 @@ def validate_upload(uploaded) -> None:
         raise forms.ValidationError(_("Upload a PDF, JPEG or PNG file."), code="bad_type")
 
 
+UPLOAD_CLEANING_NOTE = _(
+    "Scripts, automatic actions and embedded files are removed from a PDF before it is stored; "
+    "photos are stored without their hidden data (such as the place they were taken)."
+)
+
+
 class DocumentUploadField(forms.FileField):
+    """Every upload field says what the portal does with active content (sharing/documents/attachments.py)."""
+
     default_validators = [validate_upload]
+
+    def __init__(self, *args, help_text="", **kwargs):
+        help_text = format_lazy("{} {}", help_text, UPLOAD_CLEANING_NOTE) if help_text else UPLOAD_CLEANING_NOTE
+        super().__init__(*args, help_text=help_text, **kwargs)
 
 
 def spec_label(spec: dict) -> str:

@@ -13,7 +13,7 @@ from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -517,8 +517,10 @@ def supplement(request, receipt_no):
 @require_GET
 @never_cache
 def attachment(request, receipt_no, public_id):
-    """An attachment of the petition shown inline (image or PDF); logged as a download."""
+    """An attachment of the petition: images (re-encoded on upload) shown inline, PDFs and the
+    rest downloaded, never opened in the portal's origin; logged as a download."""
     from sharing.documents.models import EDocument
+    from sharing.documents.responses import document_file_response
     from sharing.documents.services import document_open
 
     petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
@@ -527,11 +529,7 @@ def attachment(request, receipt_no, public_id):
     if document is None:
         raise Http404
     handle = document_open(document=document, actor=request.user, ip_address=get_client_ip_address(request))
-    response = FileResponse(handle, as_attachment=False, filename=document.download_filename,
-                            content_type=document.media_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_file_response(document, handle, inline_images=True)
 
 
 # --- The supervisor view --------------------------------------------------------------------

@@ -134,10 +134,25 @@ class EDocument(models.Model):
         return self
 
     @property
+    def file_extension(self) -> str:
+        return {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(self.media_type, "bin")
+
+    @property
     def download_filename(self) -> str:
-        extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(self.media_type, "bin")
-        safe = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in self.title).strip() or "document"
-        return f"{safe} {self.case_ref}.{extension}"
+        """The title (in its language), with the case reference once: "접수증 2026-0000006.pdf"."""
+        title = self.title.strip()
+        stem, dot, suffix = title.rpartition(".")
+        if dot and stem and suffix.lower() in {"pdf", "jpg", "jpeg", "png"}:
+            title = stem  # an upload titled with its own file name
+        safe = " ".join("".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in title).split()) or "document"
+        if self.case_ref and self.case_ref not in safe:
+            safe = f"{safe} {self.case_ref}"
+        return f"{safe}.{self.file_extension}"
+
+    @property
+    def ascii_download_filename(self) -> str:
+        """The name for clients that cannot read a UTF-8 file name: "receipt-2026-0000006.pdf"."""
+        return f"{self.kind.replace('_', '-')}-{self.case_ref}.{self.file_extension}"
 
 
 class DocumentRequest(models.Model):

@@ -7,7 +7,7 @@ import hashlib
 from urllib.parse import urlencode
 
 from axes.helpers import get_client_ip_address
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.shortcuts import redirect, render
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import selectors, services, throttle
 from .attachments import max_bytes
 from .forms import VerifyCodeForm, VerifyFileForm
+from .responses import document_file_response
 from .seal import seal_header, seal_verify
 
 
@@ -37,11 +38,7 @@ def download(request, public_id):
         return response
     document = selectors.document_for_user(user=request.user, public_id=public_id)
     handle = services.document_open(document=document, actor=request.user, ip_address=get_client_ip_address(request))
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.download_filename, content_type=document.media_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_file_response(document, handle)
 
 
 @require_GET
@@ -57,35 +54,51 @@ def request_status(request, public_id):
     return render(request, "documents/includes/document_link.html", {"document": shown})
 
 
-def _too_many(request):
-    return render(
+def _too_many(request, admission):
+    response = render(
         request,
         "documents/verify.html",
-        {"blocked": True, "window_minutes": throttle.window_minutes(), "code_form": VerifyCodeForm()},
+        {
+            "blocked": True,
+            "retry_after": admission.retry_after,
+            "slow_seconds": throttle.slow_seconds(),
+            "window_minutes": throttle.window_minutes(),
+            "code_form": VerifyCodeForm(),
+        },
         status=429,
     )
+    response["Retry-After"] = str(admission.retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 @never_cache
 def verify(request):
     """Anyone can check a document by its code, and compare a PDF they hold with it."""
-    address = get_client_ip_address(request)
     data = request.POST if request.method == "POST" else request.GET
     if "code" not in data:
         return render(request, "documents/verify.html", {"code_form": VerifyCodeForm()})
-    if throttle.is_blocked(address):
-        return _too_many(request)
     code_form = VerifyCodeForm(data)
-    if not data.get("code", "").strip():
-        code_form.is_valid()  # "this field is required", which is no guess at a code
+    if not code_form.is_valid():
+        # Empty or not shaped like a code: no lookup, so no guess at a code and nothing counted.
         return render(request, "documents/verify.html", {"code_form": code_form}, status=400)
-    document = selectors.document_by_code(data.get("code", "")) if code_form.is_valid() else None
+    admission = throttle.admit(get_client_ip_address(request))
+    if not admission.allowed:
+        return _too_many(request, admission)
+    document = selectors.document_by_code(code_form.cleaned_data["code"])
     if document is None:
-        throttle.record_miss(address)
         return render(
-            request, "documents/verify.html", {"code_form": code_form, "not_found": code_form.is_valid()}, status=404
+            request,
+            "documents/verify.html",
+            {
+                "code_form": code_form,
+                "not_found": True,
+                "slowed": admission.slowed,
+                "slow_seconds": throttle.slow_seconds(),
+            },
+            status=404,
         )
+    throttle.release(admission)
     context = {
         "code_form": VerifyCodeForm(initial={"code": document.display_code}),
         "document": document,

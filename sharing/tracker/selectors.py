@@ -17,6 +17,7 @@ from django.utils import timezone
 from sharing import crypto
 from sharing.models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField, Purpose
 
+from . import labels as access_labels
 from .models import PrivacyInquiry, PrivacyOfficer, RefundInquiry
 
 ACCESS_LOG_PAGE_SIZE = 20
@@ -96,10 +97,10 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
         item = items.get(entry.item_code)
         rows.append(AccessRow(
             entry=entry,
-            item_name=item.name if item else entry.item_code,
+            item_name=access_labels.item_name(entry.item_code, items),
             agency_name=item.agency.name if item else "",
-            field_labels=[labels.get((entry.item_code, key), key) for key in entry.fields or []],
-            purpose=purposes.get(entry.purpose, entry.purpose),
+            field_labels=access_labels.field_labels(entry.item_code, entry.fields, labels),
+            purpose=access_labels.purpose_name(entry.purpose, purposes),
             petition_receipt_no=entry.case_ref if entry.case_ref in own_petitions else "",
         ))
     page.object_list = rows
@@ -166,13 +167,13 @@ def entry_description(entry: AccessLogEntry) -> dict:
     """Names for one entry (item, agency, fields, purpose) in the active language."""
     item = (InformationItem.objects.filter(code=entry.item_code).select_related("agency")
             .prefetch_related("fields").first())
-    labels = {field.key: field.label for field in item.fields.all()} if item else {}
+    labels = {(item.code, field.key): field.label for field in item.fields.all()} if item else {}
     purpose = Purpose.objects.filter(code=entry.purpose).first()
     return {
-        "item_name": item.name if item else entry.item_code,
+        "item_name": access_labels.item_name(entry.item_code, {item.code: item} if item else {}),
         "agency_name": item.agency.name if item else "",
-        "field_labels": [labels.get(key, key) for key in entry.fields or []],
-        "purpose": purpose.name if purpose else entry.purpose,
+        "field_labels": access_labels.field_labels(entry.item_code, entry.fields, labels),
+        "purpose": access_labels.purpose_name(entry.purpose, {purpose.code: purpose.name} if purpose else {}),
     }
 
 

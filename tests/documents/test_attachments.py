@@ -1,5 +1,6 @@
 """Uploads are judged by their content; refused files leave nothing behind."""
 
+import hashlib
 import io
 import os
 import socket
@@ -14,7 +15,7 @@ from sharing.documents.errors import AttachmentRejected
 from sharing.documents.models import EDocument
 from sharing.documents.services import attachment_store
 
-from .factories import minimal_pdf
+from .factories import minimal_pdf, pdf_with_active_content
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,56 @@ def test_a_pdf_is_stored_as_it_came(citizen, office):
     assert document.kind == "attachment" and document.media_type == "application/pdf"
     assert document.file.read() == content
     assert document.file.name.endswith(".pdf")
+
+
+ACTIVE_MARKERS = (b"/OpenAction", b"/JavaScript", b"/JS", b"/AA", b"/Launch", b"/EmbeddedFile", b"/FileAttachment",
+                  b"alert", b"payload", b"MZ\x90")
+
+
+def _active_names(pdf: bytes) -> set[str]:
+    """Every key and action or annotation type of the parsed PDF that can run or carry content."""
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    found, seen, pending = set(), set(), [reader.trailer["/Root"]]
+    while pending:
+        node = pending.pop().get_object()
+        if id(node) in seen or not isinstance(node, (DictionaryObject, ArrayObject)):
+            continue
+        seen.add(id(node))
+        values = list(node) if isinstance(node, ArrayObject) else list(node.values())
+        if isinstance(node, DictionaryObject):
+            found |= {key for key in node if key in ("/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF")}
+            found |= {str(node[key]) for key in ("/S", "/Subtype") if key in node
+                      and node[key] in ("/JavaScript", "/Launch", "/FileAttachment")}
+        pending.extend(values)
+    return found
+
+
+def test_a_pdf_with_active_content_is_stored_without_it_and_keeps_its_pages(citizen, office):
+    from pypdf import PdfReader
+
+    crafted = pdf_with_active_content("Floor plan of the shop")
+    assert _active_names(crafted) == {"/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF",
+                                      "/Launch", "/FileAttachment"}
+    assert all(marker in crafted for marker in ACTIVE_MARKERS)
+    document = _store(citizen, office, "plan.pdf", crafted)
+    stored = document.file.read()
+    assert _active_names(stored) == set()
+    assert [marker for marker in ACTIVE_MARKERS if marker in stored] == []
+    reader = PdfReader(io.BytesIO(stored))
+    assert len(reader.pages) == 1 and "Floor plan of the shop" in reader.pages[0].extract_text()
+    assert document.media_type == "application/pdf" and document.sha256 == hashlib.sha256(stored).hexdigest()
+
+
+def test_the_upload_fields_say_what_happens_to_active_content():
+    from petitions.forms import FetchUploadForm, SupplementResponseForm
+
+    for form in (FetchUploadForm(), SupplementResponseForm(specs=[], documents_requested=True)):
+        upload = [field for field in form.fields.values() if field.__class__.__name__ == "DocumentUploadField"]
+        assert upload and all("Scripts, automatic actions and embedded files are removed" in str(f.help_text)
+                              for f in upload)
 
 
 def test_a_jpeg_is_re_encoded_without_its_metadata(citizen, office):

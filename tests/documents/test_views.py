@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sharing.audit import AccessLogEntry
+from sharing.documents.models import Kind
 from sharing.documents.selectors import documents_for_case, documents_for_cases
 
 from .factories import issued_document, receipt_request
@@ -25,6 +26,29 @@ def _download(client, document):
 
 
 # --- downloads -----------------------------------------------------------------------------
+
+def test_the_download_name_has_the_receipt_number_once_in_rfc_5987_form(citizen_client, citizen, office):
+    from urllib.parse import unquote
+
+    receipt = issued_document(owner=citizen, office=office, case_ref="2026-0000006", title="접수증 2026-0000006")
+    disposition = _download(citizen_client, receipt)["Content-Disposition"]
+    assert disposition.startswith("attachment; ")
+    assert 'filename="receipt-2026-0000006.pdf"' in disposition  # for clients without RFC 5987
+    encoded = disposition.split("filename*=UTF-8''")[1]
+    assert unquote(encoded) == "접수증 2026-0000006.pdf"
+    assert all(ch.isascii() and not ch.isspace() for ch in encoded)
+    # A title without the receipt number gets it once; an upload's own extension is not doubled.
+    upload = issued_document(owner=citizen, office=office, kind=Kind.ATTACHMENT, case_ref="2026-0000006",
+                             title="평면도.pdf")
+    assert upload.download_filename == "평면도 2026-0000006.pdf"
+    assert upload.ascii_download_filename == "attachment-2026-0000006.pdf"
+
+
+def test_a_download_is_sandboxed(citizen_client, document):
+    response = _download(citizen_client, document)
+    assert response["Content-Security-Policy"].startswith("sandbox;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
 
 def test_owner_downloads_and_the_download_is_in_the_access_log(citizen_client, citizen, document):
     response = _download(citizen_client, document)
@@ -184,26 +208,49 @@ def test_a_tampered_file_fails_verification(document):
     assert "documents-alert-danger" in response.content.decode()
 
 
-def test_unknown_codes_count_against_the_client_until_429(document, settings):
+UNKNOWN = "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZ{}"  # well-formed codes that match no document
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    """The throttle's clock, set to the start of an interval and moved by the test."""
+    clock = {"now": 3600.0 * 1_000_000}
+    monkeypatch.setattr("sharing.documents.throttle._now", lambda: clock["now"])
+    return clock
+
+
+def test_unknown_codes_count_against_the_client_until_429(document, settings, fixed_clock):
     settings.DOCUMENT_VERIFY_MISS_LIMIT = 3
+    settings.DOCUMENT_VERIFY_SLOW_SECONDS = 30
     client = Client()
     for attempt in range(3):
-        response = _verify(client, f"ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZ{attempt}")
+        response = _verify(client, UNKNOWN.format(attempt))
         assert response.status_code == 404
+    # Past the limit: one lookup per 30 seconds (the slower path), then 429 until the next one.
+    slowed = _verify(client, UNKNOWN.format(3))
+    assert slowed.status_code == 404 and slowed.context["slowed"] is True
+    fixed_clock["now"] += 10
     blocked = _verify(client, document.display_code)  # even a real code, once the limit is reached
     assert blocked.status_code == 429
+    assert blocked["Retry-After"] == "20"
     assert document.sha256 not in blocked.content.decode()
     assert "documents-alert-danger" in blocked.content.decode()
     # another address is not affected
     assert _verify(Client(REMOTE_ADDR="10.0.0.9"), document.display_code).status_code == 200
 
 
-def test_malformed_codes_count_as_misses_too(settings):
+def test_malformed_codes_are_a_400_with_a_message_and_do_not_count(document, settings, fixed_clock):
     settings.DOCUMENT_VERIFY_MISS_LIMIT = 2
     client = Client()
-    assert _verify(client, "hello").status_code == 404
-    assert _verify(client, "x").status_code == 404
-    assert _verify(client, "still").status_code == 429
+    for malformed in ("hello", "x", "still", "ZZZZ", "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-Z", "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZU"):
+        response = _verify(client, malformed)
+        assert response.status_code == 400
+        assert response.context["code_form"].errors["code"]
+        assert "20" in response.content.decode()  # "a verification code has 20 letters and digits"
+    assert _verify(client, UNKNOWN.format(1)).status_code == 404
+    assert _verify(client, UNKNOWN.format(2)).status_code == 404
+    assert _verify(client, UNKNOWN.format(3)).status_code == 404  # the slower path's one lookup
+    assert _verify(client, UNKNOWN.format(4)).status_code == 429
 
 
 def test_the_main_menu_offers_the_verification_page():
@@ -221,13 +268,14 @@ def test_an_oversized_comparison_file_is_refused_with_a_message(document, settin
     assert "comparison" not in response.context
 
 
-def test_an_empty_code_is_a_form_error_not_a_miss(settings):
+def test_an_empty_code_is_a_form_error_not_a_miss(settings, fixed_clock):
     settings.DOCUMENT_VERIFY_MISS_LIMIT = 1
     client = Client()
     assert _verify(client, "  ").status_code == 400
     assert _verify(client, "").status_code == 400
-    assert _verify(client, "ZZZZ").status_code == 404
-    assert _verify(client, "ZZZZ").status_code == 429
+    assert _verify(client, UNKNOWN.format(1)).status_code == 404
+    assert _verify(client, UNKNOWN.format(2)).status_code == 404  # the slower path
+    assert _verify(client, UNKNOWN.format(3)).status_code == 429
 
 
 def test_verify_and_fragment_pages_use_a_constant_number_of_queries(

@@ -159,3 +159,40 @@ def test_attachments_are_shown_inline_and_logged(official_client, official, peti
     assert response["Content-Type"] == "image/png"
     assert AccessLogEntry.objects.filter(action="downloaded", actor=official,
                                          detail=str(document.public_id)).exists()
+
+
+def test_a_pdf_attachment_is_downloaded_in_a_sandbox_never_shown_inline(official_client, official, petition):
+    """A PDF can carry scripts: officials get it as a download, with a sandboxing CSP and nosniff."""
+    from sharing.documents.services import attachment_store
+    from tests.documents.factories import pdf_with_active_content
+
+    document = attachment_store(
+        uploaded_file=SimpleUploadedFile("plan.pdf", pdf_with_active_content(), content_type="application/pdf"),
+        case_ref=petition.receipt_no, owner=petition.applicant, issuing_office=petition.office, title="평면도",
+    )
+    content = official_client.get(_url(petition)).content.decode()
+    url = _url(petition, f"attachments/{document.public_id}/")
+    assert f'href="{url}" download' in content and 'target="_blank"' not in content.split(url)[1][:80]
+    response = official_client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Type"] == "application/pdf"
+    policy = response["Content-Security-Policy"]
+    assert "sandbox" in [directive.strip().split(" ")[0] for directive in policy.split(";")]
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content)
+    assert b"/OpenAction" not in body and b"/JavaScript" not in body
+
+
+def test_an_image_attachment_is_inline_but_sandboxed(official_client, petition):
+    from sharing.documents.services import attachment_store
+
+    document = attachment_store(
+        uploaded_file=SimpleUploadedFile("plan.png", _png(), content_type="image/png"),
+        case_ref=petition.receipt_no, owner=petition.applicant, issuing_office=petition.office, title="평면도",
+    )
+    response = official_client.get(_url(petition, f"attachments/{document.public_id}/"))
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["Content-Security-Policy"].startswith("sandbox;")
+    assert response["X-Content-Type-Options"] == "nosniff"

@@ -198,3 +198,102 @@ def test_entries_are_never_written_by_the_tracker(linked_client, entries):
     linked_client.get(URL)
     linked_client.get(URL, {"agency": "mois"})
     assert AccessLogEntry.objects.count() == before
+
+
+# --- Words, never codes ----------------------------------------------------------------------
+
+def _table_text(html: str) -> str:
+    import re
+
+    table = html[html.index("<table"):html.index("</table>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
+
+
+def _every_kind_of_entry(office, official):
+    """One entry per (action, item, purpose) the producers write (see sharing/tracker/labels.py)."""
+    from sharing.documents.models import Kind
+
+    rrn = CITIZEN1.rrn
+    written = [
+        # sharing/services.py: fetches and reads of catalogue items, for a catalogue purpose
+        log(rrn, office=office, action="fetched", item_code="vehicle_registration", fields=("owner_rrn", "owner_name"),
+            purpose="P-PARKING"),
+        log(rrn, office=office, actor=official, action="viewed", item_code="resident_abstract", purpose="P-PASSPORT"),
+        log(rrn, office=office, actor=official, action="revealed", item_code="vehicle_registration",
+            fields=("owner_rrn",), purpose="P-PARKING"),
+        # sharing/tracker/services.py: the citizen's own refund inquiry
+        log(rrn, office=office, action="fetched", item_code="tax_refunds", fields=(), purpose="P-REFUND-INQUIRY"),
+    ]
+    for kind in Kind.values:
+        # sharing/documents/services.py document_open, and the retention job's deletions
+        written.append(log(rrn, office=office, actor=official, action="downloaded", item_code=f"edocument:{kind}",
+                           fields=(), purpose="edocument_download"))
+        written.append(log(rrn, office=office, action="deleted", item_code=f"edocument:{kind}", fields=(),
+                           purpose="retention"))
+    # portal/retention.py: the rest of its deletions
+    written += [
+        log(rrn, office=office, action="deleted", item_code="resident_abstract", fields=("name", "address"),
+            purpose="retention"),
+        log(rrn, office=office, action="deleted", item_code="upload", fields=(), purpose="retention"),
+        log(rrn, action="deleted", item_code="draft", case_ref="", fields=("floor_area", "shop_name"),
+            purpose="retention"),
+        log(rrn, action="deleted", item_code="identity_challenge", case_ref="", fields=("name", "rrn"),
+            purpose="retention"),
+    ]
+    return written
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_every_kind_of_entry_is_shown_in_words_not_codes(linked_client, catalogue, office, official, language):
+    from sharing.documents.models import Kind
+
+    entries = _every_kind_of_entry(office, official)
+    assert {entry.action for entry in entries} == {"fetched", "viewed", "revealed", "downloaded", "deleted"}
+    linked_client.post("/i18n/setlang/", {"language": language, "next": URL})
+    pages = [linked_client.get(URL)]
+    assert pages[0].status_code == 200
+    while pages[-1].context["page"].has_next():
+        pages.append(linked_client.get(URL, {"page": pages[-1].context["page"].next_page_number()}))
+    text = " ".join(_table_text(page.content.decode()) for page in pages)
+    assert sum(len(page.context["rows"]) for page in pages) == len(entries)
+    codes = {entry.item_code for entry in entries} | {entry.purpose for entry in entries}
+    codes |= {"owner_rrn", "owner_name", "floor_area", "shop_name", "rrn", "edocument", "_download"}
+    codes |= set(Kind.values)
+    if language == "en":  # "draft", "upload", "retention" are English words too: only the code-shaped ones
+        codes = {code for code in codes if any(mark in code for mark in ":_-")}
+    assert [code for code in sorted(codes) if code in text] == []
+    if language == "ko":
+        assert "처리결과 통지서" in text and "전자문서" in text and "보존기간" in text
+        assert "소유자 주민등록번호" in text and "주민등록번호" in text
+    else:
+        assert "Result notice (e-document)" in text and "retention period" in text
+
+
+def test_every_code_a_producer_writes_has_words():
+    """A new literal item code in a call that writes the access log needs words in labels.py."""
+    import pathlib
+    import re
+
+    from sharing.tracker import labels
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    literals = set()
+    for folder in ("portal", "petitions", "sharing"):
+        for path in (root / folder).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            if "log_personal_data_access" not in source:
+                continue
+            literals |= set(re.findall(r'item_code="([^"]+)"', source))
+            literals |= {f"edocument:{kind}" for kind in re.findall(r'item_code=f"edocument:\{[^}]+\}"', source)
+                         and labels.Kind.values}
+            literals |= set(re.findall(r'purpose="([^"]+)"', source))
+    assert {"upload", "draft", "identity_challenge", "edocument_download"} <= literals
+    unnamed = literals - set(labels.PORTAL_ITEMS) - set(labels.PORTAL_PURPOSES)
+    assert unnamed == set()
+
+
+def test_the_concern_page_describes_a_portal_entry_in_words(linked_client, catalogue, office, official):
+    entry = log(CITIZEN1.rrn, office=office, actor=official, action="downloaded", item_code="edocument:result_notice",
+                fields=(), purpose="edocument_download")
+    html = linked_client.get(reverse("tracker:concern", args=[entry.sequence])).content.decode()
+    assert "edocument" not in html and "처리결과 통지서 (전자문서)" in html

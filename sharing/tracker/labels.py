@@ -1,0 +1,81 @@
+"""Words for the codes the access log records, for the citizen's "who viewed my information".
+
+Most entries name an information item and a purpose of the catalogue (their names are data,
+in both languages). The portal's own entries use fixed codes, written by:
+
+- sharing/documents/services.py ``document_open``: item ``edocument:<kind>``, purpose
+  ``edocument_download``;
+- portal/retention.py: items ``edocument:<kind>``, ``upload``, ``draft``,
+  ``identity_challenge`` and any catalogue item, purpose ``retention``;
+- sharing/services.py (fetch and read) and sharing/tracker/services.py (refund inquiry):
+  catalogue items and purposes.
+
+A code nobody gave words to is shown as a general description, never as the code itself.
+"""
+
+from __future__ import annotations
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from sharing.documents.models import Kind
+
+EDOCUMENT_PREFIX = "edocument:"
+
+PORTAL_ITEMS = {
+    **{f"{EDOCUMENT_PREFIX}{kind.value}": format_lazy("{} ({})", kind.label, pgettext_lazy("access log", "e-document"))
+       for kind in Kind},
+    "upload": _("A file you uploaded"),
+    "draft": _("A draft petition of yours"),
+    "identity_challenge": _("A check of your identity"),
+}
+
+PORTAL_PURPOSES = {
+    "edocument_download": _("Opening or downloading an e-document of a petition"),
+    "retention": _("Deletion at the end of the retention period"),
+}
+
+# The fields a portal entry may name (the catalogue's items have their own labels).
+PORTAL_FIELDS = {
+    "identity_challenge": {"name": _("Name"), "rrn": _("Resident registration number")},
+}
+
+UNKNOWN_ITEM = _("Information about you held by the portal")
+UNKNOWN_PURPOSE = _("Handling of a petition")
+DRAFT_FIELDS = _("The answers you entered")
+
+
+def item_name(code: str, items: dict) -> str:
+    item = items.get(code)
+    if item is not None:
+        return item.name
+    return str(PORTAL_ITEMS.get(code, UNKNOWN_ITEM))
+
+
+def purpose_name(code: str, purposes: dict) -> str:
+    if not code:
+        return ""
+    if code in purposes:
+        return purposes[code]
+    return str(PORTAL_PURPOSES.get(code, UNKNOWN_PURPOSE))
+
+
+def field_labels(item_code: str, keys, labels: dict) -> list[str]:
+    """``labels`` maps (item code, field key) to the catalogue's label."""
+    keys = list(keys or [])
+    if not keys:
+        return []
+    if item_code == "draft":
+        return [str(DRAFT_FIELDS)]
+    portal_fields = PORTAL_FIELDS.get(item_code, {})
+    shown, unnamed = [], False
+    for key in keys:
+        label = labels.get((item_code, key)) or portal_fields.get(key)
+        if label is None:
+            unnamed = True
+        elif str(label) not in shown:
+            shown.append(str(label))
+    if unnamed:
+        shown.append(str(_("other fields no longer in the catalogue")))
+    return shown
