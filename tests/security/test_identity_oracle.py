@@ -106,8 +106,8 @@ def test_a_matching_and_a_non_matching_pair_get_the_same_answer(outbox):
 
 def test_a_wrong_code_gets_the_same_error_after_a_match_and_a_mismatch(outbox):
     pages = []
-    client = _client()
     for name in (CITIZEN1.name, "홍길동"):
+        client = _client()
         _start(client, name, CITIZEN1.rrn)
         response = client.post(CODE, {"code": _wrong(outbox.sent[0][1])})
         pages.append((response.status_code, _normalised(response)))
@@ -376,3 +376,41 @@ def test_concurrent_attempts_on_one_number_cannot_pass_the_limit(settings, monke
     assert sorted(outcomes) == ["accepted"] * 3 + ["refused"] * 7
     with transaction.atomic():
         assert IdentityAttempt.objects.exclude(outcome=Outcome.REFUSED).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_concurrent_wrong_codes_on_one_number_cannot_pass_the_limit(settings, monkeypatch):
+    settings.IDENTITY_CODE_GUESS_LIMIT = 3
+    settings.IDENTITY_ATTEMPT_LIMIT = 100
+    monkeypatch.setattr(identity, "sandbox_register_lookup", {}.get)
+    identity.get_provider.cache_clear()
+    users = [CitizenFactory() for _ in range(8)]
+    for index, user in enumerate(users):
+        identity.identity_verification_start(user=user, name="홍길동", rrn=CITIZEN1.rrn, ip_address=f"10.0.3.{index}")
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(users))
+
+    def guess(user):
+        try:
+            barrier.wait(timeout=10)
+            try:
+                identity.identity_verification_confirm(user=user, code="123456")
+            except identity.IdentityAttemptsExceeded:
+                outcomes.append("refused")
+            except identity.IdentityError:
+                outcomes.append("wrong")
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    identity.get_provider.cache_clear()
+    assert not errors
+    assert sorted(outcomes) == ["refused"] * 5 + ["wrong"] * 3
