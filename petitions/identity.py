@@ -135,7 +135,7 @@ class SandboxIdentityProvider(IdentityProvider):
         secret = code if phone else secrets.token_hex(16)
         salt = secrets.token_hex(8)
         challenge = IdentityChallenge.objects.create(
-            user=user, provider=self.code, name=name.strip(), rrn_encrypted=encrypt_text(rrn),
+            user=user, provider=self.code, rrn_encrypted=encrypt_text(rrn),
             subject_hash=subject_hash(rrn), code_hash=f"{salt}${_code_hash(secret, salt)}",
             expires_at=timezone.now() + CODE_LIFETIME,
         )

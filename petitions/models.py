@@ -407,7 +407,8 @@ class IdentityChallenge(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_challenges", verbose_name=_("account")
     )
     provider = models.CharField(_("identity provider"), max_length=40)
-    name = models.CharField(_("name"), max_length=100)
+    # Left empty: a name typed at a start may be anyone's, and nothing needs it in clear.
+    name = models.CharField(_("name"), max_length=100, blank=True)
     rrn_encrypted = models.TextField(_("resident registration number (encrypted)"))
     code_hash = models.CharField(_("code (hashed)"), max_length=128)
     subject_hash = models.CharField(_("resident registration number (keyed hash)"), max_length=64, blank=True)

@@ -317,9 +317,11 @@ def test_every_attempt_is_recorded_without_a_name_or_number(outbox, settings, ca
     assert {row["client_address"] for row in rows} == {"10.0.0.5"}
     assert {row["subject_hash"] for row in rows} == {subject_hash(CITIZEN1.rrn), ""}
     assert all(row["created_at"] for row in rows)
-    stored = json.dumps(list(IdentityAttempt.objects.values()), default=str, ensure_ascii=False)
+    _start(_client(address="10.0.0.6"), "홍길동", CITIZEN2.rrn)  # a challenge left waiting
+    stored = json.dumps([*IdentityAttempt.objects.values(), *IdentityChallenge.objects.values()], default=str,
+                        ensure_ascii=False)
     logged = "\n".join(record.getMessage() for record in caplog.records) + capsys.readouterr().out
-    for secret in (CITIZEN1.rrn, CITIZEN1.rrn.replace("-", ""), CITIZEN1.name, "홍길동"):
+    for secret in (CITIZEN1.rrn, CITIZEN1.rrn.replace("-", ""), CITIZEN2.rrn, CITIZEN1.name, "홍길동"):
         assert secret not in stored
         assert secret not in logged
 
