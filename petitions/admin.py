@@ -3,7 +3,15 @@ from django.contrib import admin
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from .models import FormField, Petition, PetitionType, RequiredInformation, ResidentLink, TimelineEvent
+from .models import (
+    FormField,
+    IdentityAttempt,
+    Petition,
+    PetitionType,
+    RequiredInformation,
+    ResidentLink,
+    TimelineEvent,
+)
 
 
 class FormFieldInline(admin.TabularInline):
@@ -107,4 +115,31 @@ class ResidentLinkAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IdentityAttempt)
+class IdentityAttemptAdmin(admin.ModelAdmin):
+    """Read-only: the record of identity confirmation attempts (no name or RRN in it; the subject
+    is the keyed hash of the RRN entered, the same as in the access log)."""
+
+    list_display = ["created_at", "kind", "outcome", "user", "client_address", "subject_short"]
+    list_filter = ["kind", "outcome"]
+    search_fields = ["user__username", "=client_address", "=subject_hash"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "kind", "outcome", "user", "client_address", "subject_hash"]
+    readonly_fields = fields
+
+    @admin.display(description=_("subject"), ordering="subject_hash")
+    def subject_short(self, attempt):
+        return attempt.subject_hash[:12]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -13,3 +13,7 @@ class PetitionError(Exception):
 
 class IdentityError(PetitionError):
     """Identity verification failed; the message says why in words people understand."""
+
+
+class IdentityAttemptsExceeded(IdentityError):
+    """Too many identity attempts in the window: refused before anything is looked up (429)."""

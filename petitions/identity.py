@@ -5,6 +5,12 @@ sandbox provider checks name and RRN against the sandbox resident register and s
 one-time code to the phone on record there (printed on the console in development); a real
 provider (the government's OpenID Connect service, say) is another class with the same two
 methods.
+
+Nobody may learn from these pages whether a name and RRN belong together: a start answers the
+same (a challenge, the same page) whether or not they match, the code goes only to the phone on
+record, and a wrong code is the same error either way. Attempts are limited per account, client
+address and subject, wrong codes per account and subject across restarts, and every attempt is
+recorded (petitions.identity_limits).
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from .errors import IdentityError
-from .models import IdentityChallenge, ResidentLink
+from . import identity_limits as limits
+from .errors import IdentityAttemptsExceeded, IdentityError
+from .models import IdentityAttempt, IdentityChallenge, ResidentLink
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +53,23 @@ class ResidentRecord:
     district_code: str
 
 
+Outcome = IdentityAttempt.Outcome
+Kind = IdentityAttempt.Kind
+
+
 class IdentityProvider:
     code = ""
     verbose_name = ""
 
     def start(self, *, user, name: str, rrn: str) -> IdentityChallenge:
+        """Creates the account's challenge and sends its code to the phone on record.
+
+        It must do the same, and return a challenge, whether or not the name and RRN match
+        (a mismatch's challenge is one no code can verify), and tell the attempt log which it
+        was in ``challenge.outcome`` (an ``IdentityAttempt.Outcome``, not stored). A provider
+        whose sending takes time should hand the message to a queue, so that a match does not
+        answer more slowly than a mismatch.
+        """
         raise NotImplementedError
 
     def confirm(self, *, user, challenge: IdentityChallenge, code: str) -> ResidentRecord:
@@ -101,21 +120,28 @@ class SandboxIdentityProvider(IdentityProvider):
         print(f"[sandbox SMS to {_mask_phone(phone)}] 본인 확인 인증번호: {code}", flush=True)  # noqa: T201
 
     def start(self, *, user, name: str, rrn: str) -> IdentityChallenge:
-        from sharing.crypto import encrypt_text
+        from sharing.crypto import encrypt_text, subject_hash
 
         record = self._lookup(rrn)
         if record is None or record.name.replace(" ", "") != name.replace(" ", ""):
-            raise IdentityError(_("The name and resident registration number do not match a resident record."))
-        if not record.phone:
-            raise IdentityError(_("No mobile phone is on record for you. Visit a community centre to register one."))
+            outcome, phone = Outcome.NO_MATCH, ""
+        elif not record.phone:
+            outcome, phone = Outcome.NO_PHONE, ""
+        else:
+            outcome, phone = Outcome.CODE_SENT, record.phone
         code = f"{secrets.randbelow(1_000_000):06d}"
+        # Without a phone to send it to, the challenge hashes a secret that no six digits equal:
+        # the same row and the same work as a match, and no code can ever verify it.
+        secret = code if phone else secrets.token_hex(16)
         salt = secrets.token_hex(8)
         challenge = IdentityChallenge.objects.create(
-            user=user, provider=self.code, name=record.name, rrn_encrypted=encrypt_text(rrn),
-            code_hash=f"{salt}${_code_hash(code, salt)}", expires_at=timezone.now() + CODE_LIFETIME,
+            user=user, provider=self.code, rrn_encrypted=encrypt_text(rrn),
+            subject_hash=subject_hash(rrn), code_hash=f"{salt}${_code_hash(secret, salt)}",
+            expires_at=timezone.now() + CODE_LIFETIME,
         )
-        self._send_code(record.phone, code)
-        challenge.phone_hint = _mask_phone(record.phone)
+        if phone:
+            self._send_code(phone, code)
+        challenge.outcome = outcome
         return challenge
 
     def confirm(self, *, user, challenge: IdentityChallenge, code: str) -> ResidentRecord:
@@ -145,47 +171,115 @@ def _clear_provider(*, setting, **kwargs):
         get_provider.cache_clear()
 
 
-@transaction.atomic
-def identity_verification_start(*, user, name: str, rrn: str, provider: IdentityProvider | None = None):
+def _attempts_refused_message() -> str:
+    minutes = limits.window_minutes()
+    return ngettext(
+        "There have been too many attempts to confirm this identity. For your protection, try again "
+        "in %(minutes)d minute, or call the help desk at 110.",
+        "There have been too many attempts to confirm this identity. For your protection, try again "
+        "in up to %(minutes)d minutes, or call the help desk at 110.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _code_guesses_refused_message() -> str:
+    minutes = limits.window_minutes()
+    return ngettext(
+        "Too many wrong codes have been entered. For your protection, try again in %(minutes)d "
+        "minute, or call the help desk at 110.",
+        "Too many wrong codes have been entered. For your protection, try again in up to "
+        "%(minutes)d minutes, or call the help desk at 110.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def identity_verification_start(*, user, name: str, rrn: str, ip_address: str | None = None,
+                                provider: IdentityProvider | None = None) -> IdentityChallenge:
+    """Starts a confirmation: the same answer whether or not the name and RRN match.
+
+    Raises IdentityAttemptsExceeded past a limit (before anything is looked up). The attempt is
+    recorded in the same transaction as its count, whatever its outcome.
+    """
+    from sharing.crypto import subject_hash
+
     provider = provider or get_provider()
-    IdentityChallenge.objects.filter(user=user).delete()
-    return provider.start(user=user, name=name, rrn=rrn)
+    address = limits.client_address(ip_address)
+    subject = subject_hash(rrn)
+    error = challenge = None
+    with transaction.atomic():
+        now = timezone.now()
+        limits.lock(now=now, user=user, address=address, subject=subject)
+        if limits.starts_refused(now=now, user=user, address=address, subject=subject):
+            outcome, error = Outcome.REFUSED, IdentityAttemptsExceeded(_attempts_refused_message())
+        else:
+            IdentityChallenge.objects.filter(user=user).delete()
+            try:
+                challenge = provider.start(user=user, name=name, rrn=rrn)
+            except IdentityError as exc:
+                outcome, error = Outcome.UNAVAILABLE, exc
+            else:
+                outcome = getattr(challenge, "outcome", Outcome.CODE_SENT)
+                if not challenge.subject_hash:
+                    challenge.subject_hash = subject
+                    challenge.save(update_fields=["subject_hash"])
+        limits.record(kind=Kind.START, outcome=outcome, user=user, address=address, subject=subject, now=now)
+    if error is not None:
+        raise error
+    return challenge
 
 
-def identity_verification_confirm(*, user, code: str, provider: IdentityProvider | None = None) -> ResidentLink:
+def identity_verification_confirm(*, user, code: str, ip_address: str | None = None,
+                                  provider: IdentityProvider | None = None) -> ResidentLink:
+    """Checks the code of the account's challenge and links the account to the resident.
+
+    A wrong code is the same error whether or not the start matched. Wrong codes are counted per
+    account and per subject across restarts: past the limit, IdentityAttemptsExceeded (429).
+    """
     from sharing.crypto import encrypt_text, mask_rrn, subject_hash
 
     provider = provider or get_provider()
-    error = None
+    address = limits.client_address(ip_address)
+    error = link = None
     with transaction.atomic():
+        now = timezone.now()
+        # The account's lock first, as a start takes it, then the challenge, then its subject's.
+        limits.lock(now=now, user=user)
         challenge = IdentityChallenge.objects.select_for_update().filter(user=user).first()
-        if challenge is None or challenge.expires_at < timezone.now():
-            raise IdentityError(_("The code has expired. Ask for a new one."))
-        if challenge.attempts >= MAX_ATTEMPTS:
-            raise IdentityError(_("Too many wrong codes. Ask for a new one."))
-        try:
-            record = provider.confirm(user=user, challenge=challenge, code=code)
-        except IdentityError as exc:
-            # Counted in this transaction, which commits: the error is raised after it.
-            challenge.attempts += 1
-            challenge.save(update_fields=["attempts"])
-            error = exc
+        subject = challenge.subject_hash if challenge is not None else ""
+        limits.lock(now=now, subject=subject)
+        if challenge is None or challenge.expires_at < now:
+            outcome, error = Outcome.EXPIRED, IdentityError(_("The code has expired. Ask for a new one."))
+        elif limits.code_guesses_refused(now=now, user=user, subject=subject):
+            outcome, error = Outcome.REFUSED, IdentityAttemptsExceeded(_code_guesses_refused_message())
+        elif challenge.attempts >= MAX_ATTEMPTS:
+            outcome, error = Outcome.REFUSED, IdentityError(_("Too many wrong codes. Ask for a new one."))
         else:
-            rrn_hash = subject_hash(record.rrn)
-            if ResidentLink.objects.filter(rrn_hash=rrn_hash).exclude(user=user).exists():
-                raise IdentityError(
-                    _("This resident is already linked to another account. Call the help desk at 110.")
-                )
-            link, _created = ResidentLink.objects.update_or_create(
-                user=user,
-                defaults={
-                    "provider": provider.code, "name": record.name, "rrn_encrypted": encrypt_text(record.rrn),
-                    "rrn_hash": rrn_hash, "rrn_masked": mask_rrn(record.rrn), "phone": record.phone,
-                    "address": record.address, "district_code": record.district_code,
-                    "verified_at": timezone.now(),
-                },
-            )
-            challenge.delete()
+            try:
+                record = provider.confirm(user=user, challenge=challenge, code=code)
+            except IdentityError as exc:
+                challenge.attempts += 1
+                challenge.save(update_fields=["attempts"])
+                outcome, error = Outcome.WRONG_CODE, exc
+            else:
+                rrn_hash = subject_hash(record.rrn)
+                if ResidentLink.objects.filter(rrn_hash=rrn_hash).exclude(user=user).exists():
+                    outcome, error = Outcome.ALREADY_LINKED, IdentityError(
+                        _("This resident is already linked to another account. Call the help desk at 110.")
+                    )
+                else:
+                    link, _created = ResidentLink.objects.update_or_create(
+                        user=user,
+                        defaults={
+                            "provider": provider.code, "name": record.name,
+                            "rrn_encrypted": encrypt_text(record.rrn), "rrn_hash": rrn_hash,
+                            "rrn_masked": mask_rrn(record.rrn), "phone": record.phone,
+                            "address": record.address, "district_code": record.district_code,
+                            "verified_at": now,
+                        },
+                    )
+                    challenge.delete()
+                    outcome = Outcome.VERIFIED
+        limits.record(kind=Kind.CODE, outcome=outcome, user=user, address=address, subject=subject, now=now)
     if error is not None:
         raise error
     logger.info("identity verified user_id=%s provider=%s", user.pk, provider.code)

@@ -407,9 +407,11 @@ class IdentityChallenge(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_challenges", verbose_name=_("account")
     )
     provider = models.CharField(_("identity provider"), max_length=40)
-    name = models.CharField(_("name"), max_length=100)
+    # Left empty: a name typed at a start may be anyone's, and nothing needs it in clear.
+    name = models.CharField(_("name"), max_length=100, blank=True)
     rrn_encrypted = models.TextField(_("resident registration number (encrypted)"))
     code_hash = models.CharField(_("code (hashed)"), max_length=128)
+    subject_hash = models.CharField(_("resident registration number (keyed hash)"), max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     expires_at = models.DateTimeField(_("expires"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -418,6 +420,72 @@ class IdentityChallenge(models.Model):
         verbose_name = _("identity challenge")
         verbose_name_plural = _("identity challenges")
         ordering = ["-created_at"]
+
+
+class IdentityAttempt(models.Model):
+    """One try at identity confirmation: a start (name and RRN entered) or a code entered.
+
+    The record of who tried what from where, read by the limits of petitions.identity_limits
+    and by administrators (read-only). It holds no name and no RRN: the subject is the keyed
+    hash of the RRN entered (sharing.crypto.subject_hash)."""
+
+    class Kind(models.TextChoices):
+        START = "start", _("Name and resident registration number entered")
+        CODE = "code", _("Code entered")
+
+    class Outcome(models.TextChoices):
+        CODE_SENT = "code_sent", _("Matched: code sent to the phone on record")
+        NO_MATCH = "no_match", _("No matching resident: no code sent")
+        NO_PHONE = "no_phone", _("Matched, but no phone on record: no code sent")
+        UNAVAILABLE = "unavailable", _("Identity provider unavailable")
+        VERIFIED = "verified", _("Right code: identity confirmed")
+        WRONG_CODE = "wrong_code", _("Wrong code")
+        EXPIRED = "expired", _("No code waiting, or the code had expired")
+        ALREADY_LINKED = "already_linked", _("Right code, but the resident is linked to another account")
+        REFUSED = "refused", _("Refused: too many attempts")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("account"),
+    )
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    subject_hash = models.CharField(_("resident registration number (keyed hash)"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("when"), db_index=True)
+
+    class Meta:
+        verbose_name = _("identity confirmation attempt")
+        verbose_name_plural = _("identity confirmation attempts")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "kind", "created_at"], name="identity_attempt_user"),
+            models.Index(fields=["client_address", "kind", "created_at"], name="identity_attempt_address"),
+            models.Index(fields=["subject_hash", "kind", "created_at"], name="identity_attempt_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_outcome_display()}"
+
+
+class IdentityAttemptLock(models.Model):
+    """A row per account, client address or subject that identity attempts lock while they
+    count and record themselves, so that concurrent attempts are counted one after another
+    (see petitions.identity_limits)."""
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", _("Account")
+        ADDRESS = "address", _("Client address")
+        SUBJECT = "subject", _("Subject")
+
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    key = models.CharField(_("key"), max_length=64)
+    used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("identity attempt lock")
+        verbose_name_plural = _("identity attempt locks")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="identity_attempt_lock_unique")]
 
 
 class RequiredInformation(models.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,7 +25,7 @@ from portal.roles import citizen_required
 from portal.roles import english_active as _english
 
 from . import catalogue_cache, identity, selectors, services
-from .errors import IdentityError, PetitionError
+from .errors import IdentityAttemptsExceeded, IdentityError, PetitionError
 from .forms import (
     AnswersForm,
     ApplicantForm,
@@ -437,34 +438,38 @@ def _safe_next(request) -> str:
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def identity_start(request):
+    """Name and RRN in, the code page out: the same answer whether or not they match."""
     link = getattr(request.user, "resident_link", None)
     form = IdentityStartForm(request.POST or None, initial={"name": request.user.full_name})
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = identity.identity_verification_start(
+            identity.identity_verification_start(
                 user=request.user, name=form.cleaned_data["name"], rrn=form.cleaned_data["rrn"],
+                ip_address=get_client_ip_address(request),
             )
         except IdentityError as exc:
             form.add_error(None, exc.message)
+            status = 429 if isinstance(exc, IdentityAttemptsExceeded) else 200
         else:
-            request.session["identity_phone_hint"] = getattr(challenge, "phone_hint", "")
             return redirect(f"{reverse('petitions:identity_code')}?next={_safe_next(request)}")
-    return render(request, "my/identity.html", {"form": form, "link": link, "next": _safe_next(request)})
+    return render(request, "my/identity.html", {"form": form, "link": link, "next": _safe_next(request)},
+                  status=status)
 
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def identity_code(request):
     form = IdentityCodeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            identity.identity_verification_confirm(user=request.user, code=form.cleaned_data["code"])
+            identity.identity_verification_confirm(user=request.user, code=form.cleaned_data["code"],
+                                                   ip_address=get_client_ip_address(request))
         except IdentityError as exc:
             form.add_error("code", exc.message)
+            status = 429 if isinstance(exc, IdentityAttemptsExceeded) else 200
         else:
-            request.session.pop("identity_phone_hint", None)
             messages.success(request, _("Your identity is confirmed. The portal can now fetch your information."))
             return redirect(_safe_next(request))
-    return render(request, "my/identity_code.html", {
-        "form": form, "phone_hint": request.session.get("identity_phone_hint", ""), "next": _safe_next(request),
-    })
+    return render(request, "my/identity_code.html", {"form": form, "next": _safe_next(request)}, status=status)

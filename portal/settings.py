@@ -513,6 +513,13 @@ LOGGING = {
 # The sandbox provider checks the sandbox resident register and prints the one-time code on the
 # console; production names a real provider (the government's OpenID Connect service, say).
 PETITIONS_IDENTITY_PROVIDER = env("PETITIONS_IDENTITY_PROVIDER", "petitions.identity.SandboxIdentityProvider")
+# Limits on identity confirmation over a sliding window (petitions.identity_limits): starts per
+# account and per subject (the RRN entered), starts per client address (an office behind NAT
+# shares one), and wrong codes per account and per subject, whatever the number of restarts.
+IDENTITY_ATTEMPT_WINDOW_SECONDS = env("IDENTITY_ATTEMPT_WINDOW_SECONDS", 3600, cast=int)
+IDENTITY_ATTEMPT_LIMIT = env("IDENTITY_ATTEMPT_LIMIT", 5, cast=int)
+IDENTITY_ADDRESS_ATTEMPT_LIMIT = env("IDENTITY_ADDRESS_ATTEMPT_LIMIT", 20, cast=int)
+IDENTITY_CODE_GUESS_LIMIT = env("IDENTITY_CODE_GUESS_LIMIT", 10, cast=int)
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
 

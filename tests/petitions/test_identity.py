@@ -5,7 +5,7 @@ from django.urls import reverse
 from petitions import identity
 from petitions.errors import IdentityError
 from petitions.identity import IdentityChallenge, ResidentRecord, SandboxIdentityProvider
-from petitions.models import ResidentLink
+from petitions.models import IdentityAttempt, ResidentLink
 from sharing.crypto import decrypt_text, subject_hash
 from tests.petitions.conftest import CITIZEN1
 
@@ -43,12 +43,15 @@ def test_verification_links_the_account_with_the_rrn_encrypted(citizen, provider
     assert not IdentityChallenge.objects.exists()
 
 
-def test_wrong_name_or_unknown_rrn_is_refused_without_a_code(citizen, provider, outbox):
-    with pytest.raises(IdentityError):
-        identity.identity_verification_start(user=citizen, name="홍길동", rrn=CITIZEN1.rrn, provider=provider)
-    with pytest.raises(IdentityError):
-        identity.identity_verification_start(user=citizen, name="김민원", rrn="900101-1111111", provider=provider)
+def test_wrong_name_or_unknown_rrn_sends_no_code_and_says_nothing(citizen, provider, outbox):
+    """No error either: the answer to a mismatch is the answer to a match (issue 13)."""
+    for name, rrn in (("홍길동", CITIZEN1.rrn), ("김민원", "900101-1111111")):
+        challenge = identity.identity_verification_start(user=citizen, name=name, rrn=rrn, provider=provider)
+        assert challenge.outcome == IdentityAttempt.Outcome.NO_MATCH
+        with pytest.raises(IdentityError):
+            identity.identity_verification_confirm(user=citizen, code="123456", provider=provider)
     assert outbox.codes == []
+    assert not ResidentLink.objects.exists()
 
 
 def test_wrong_codes_count_and_lock_the_challenge(citizen, provider, outbox):
@@ -89,7 +92,7 @@ def test_identity_pages_keep_the_rrn_out_of_urls(citizen_client, citizen, monkey
     assert response.status_code == 302
     assert "900101" not in response["Location"]
     page = citizen_client.get(response["Location"]).content.decode()
-    assert "010-****-5678" in page
+    assert "900101" not in page and "5678" not in page  # nor the phone, masked or not
     response = citizen_client.post(reverse("petitions:identity_code"), {"code": outbox.codes[0][1], "next": target})
     assert response["Location"] == target
     assert ResidentLink.objects.get(user=citizen).rrn_masked == "900101-1******"
