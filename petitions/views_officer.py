@@ -33,7 +33,7 @@ from . import officer_selectors as selectors
 from . import officer_services as services
 from .calendar import add_working_days, local_today
 from .errors import PetitionError
-from .forms import display_value, spec_label
+from .forms import answer_changes, display_value, spec_label
 from .models import OPEN_STATUSES, Petition
 from .render_cache import crispy_form_html
 from .templatetags.petitions_tags import STATUS_BADGES
@@ -346,6 +346,13 @@ def _fetch_panels(request, petition: Petition, reveal: dict | None) -> list[dict
     return panels
 
 
+def _with_changes(supplements: list, specs: list[dict]) -> list:
+    """Each supplement with the answers it corrected as the citizen saw them (``changes``)."""
+    for supplement in supplements:
+        supplement.changes = answer_changes(specs, supplement.previous_values, supplement.new_values)
+    return supplements
+
+
 def _review_context(request, petition: Petition, *, reveal: dict | None = None, **bound) -> dict:
     from sharing.documents.selectors import documents_for_case
 
@@ -369,7 +376,7 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
         "attachments": attachments,
         "documents": [d for d in documents if d not in attachments],
         "timeline": selectors.timeline(petition),
-        "supplements": selectors.supplements(petition),
+        "supplements": _with_changes(selectors.supplements(petition), snapshot.get("fields", [])),
         "notes": selectors.internal_notes(petition),
         "is_open": petition.status in OPEN_STATUSES,
         "can_claim": petition.status in OPEN_STATUSES and petition.assigned_to_id is None,
