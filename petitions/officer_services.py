@@ -11,7 +11,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import override
 
 from portal.models import OfficeMembership, User
@@ -199,8 +199,8 @@ def _subject_hash(petition: Petition) -> str:
 def _result_notice(petition: Petition, actor: User, *, outcome: str, decision: str, reasons: str):
     from sharing.documents.services import document_request
 
-    titles = both_languages(_lazy("Result notice %(receipt_no)s") if outcome == "approved" else
-                            _lazy("Rejection notice %(receipt_no)s"), receipt_no=petition.receipt_no)
+    titles = both_languages(gettext_lazy("Result notice %(receipt_no)s") if outcome == "approved" else
+                            gettext_lazy("Rejection notice %(receipt_no)s"), receipt_no=petition.receipt_no)
     context = {
         **_notice_context(petition, actor),
         "decided_at": (petition.decided_at or timezone.now()).isoformat(),
@@ -275,7 +275,7 @@ def petition_supplement_request(*, petition: Petition, actor: User, message: str
         context={**_notice_context(petition, actor), "requested_at": supplement.created_at.isoformat(),
                  "due_date": due_date.isoformat(), "reason": message, "items": items},
         language=petition.language, idempotency_key=f"petition-supplement:{supplement.pk}",
-        **both_languages(_lazy("Supplement notice %(receipt_no)s"), receipt_no=petition.receipt_no),
+        **both_languages(gettext_lazy("Supplement notice %(receipt_no)s"), receipt_no=petition.receipt_no),
         subject_hash=_subject_hash(petition),
     )
     logger.info("supplement requested receipt_no=%s by_id=%s", petition.receipt_no, actor.pk)

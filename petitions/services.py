@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import override
 
 from portal.models import Office, User
@@ -367,7 +367,8 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     document_request(
         kind="receipt", case_ref=locked.receipt_no, owner=locked.applicant, issuing_office=locked.office,
         template_name="documents/receipt.html", context=_receipt_context(locked, snapshot),
-        language=locked.language, **both_languages(_lazy("Receipt %(receipt_no)s"), receipt_no=locked.receipt_no),
+        language=locked.language,
+        **both_languages(gettext_lazy("Receipt %(receipt_no)s"), receipt_no=locked.receipt_no),
         idempotency_key=f"petition-receipt:{locked.receipt_no}",
     )
     specs = _fetch_specs(locked, snapshot)
@@ -486,13 +487,13 @@ def supplement_respond(*, supplement: SupplementRequest, actor: User, answers: d
             document = attachment_store(
                 uploaded_file=uploaded, case_ref=petition.receipt_no, owner=petition.applicant,
                 issuing_office=petition.office,
-                **both_languages(_lazy("Supplement to %(receipt_no)s"), receipt_no=petition.receipt_no),
+                **both_languages(gettext_lazy("Supplement to %(receipt_no)s"), receipt_no=petition.receipt_no),
             )
         except AttachmentRejected as exc:
             raise PetitionError(exc.message) from exc
         stored.append(PetitionUpload(
             petition=petition, purpose=PetitionUpload.Purpose.SUPPLEMENT, supplement=supplement,
-            **(_file_title(uploaded) or both_languages(_lazy("Document"))), document_id=str(document.pk),
+            **(_file_title(uploaded) or both_languages(gettext_lazy("Document"))), document_id=str(document.pk),
         ))
     PetitionUpload.objects.bulk_create(stored)
 
