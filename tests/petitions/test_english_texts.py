@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from petitions import officer_services, services
 from petitions.demo import PETITION_TYPES
@@ -241,3 +242,22 @@ def test_officials_supplement_history_shows_the_forms_labels_and_values(decided,
     body = korean(client).get(reverse("officer:review", args=[decided.receipt_no])).content.decode()
     assert "변경 부분 면적(㎡): 120 → 130" in body
     assert "변경할 용도: 제1종 근린생활시설 → 제2종 근린생활시설" in body
+
+
+def test_a_document_for_an_english_reader_has_its_english_title_in_the_pdf(office, citizen, settings, tmp_path):
+    from pypdf import PdfReader
+
+    from sharing.documents.services import document_request
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    request = document_request(
+        kind="receipt", case_ref="2026-0000099", owner=citizen, issuing_office=office,
+        template_name="documents/receipt.html", context={}, language="en", title="접수증 2026-0000099",
+        title_en="Receipt 2026-0000099", idempotency_key="test-english-receipt")
+    document = document_render(document_request_id=request.pk)
+    with document.file.open("rb") as handle:
+        reader = PdfReader(handle)
+        assert reader.metadata.title == "Receipt 2026-0000099"
+        assert "Receipt 2026-0000099" in reader.pages[0].extract_text()
+    with override("ko"):
+        assert document.display_title == "접수증 2026-0000099"
