@@ -71,11 +71,15 @@ class TimelineInline(admin.TabularInline):
     model = TimelineEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    fields = ["created_at", "from_status", "to_status", "actor", "shown_note"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("note"))
+    def shown_note(self, event: TimelineEvent) -> str:
+        return event.note_text
 
 
 @admin.register(Petition)

@@ -261,3 +261,9 @@ def test_a_document_for_an_english_reader_has_its_english_title_in_the_pdf(offic
         assert "Receipt 2026-0000099" in reader.pages[0].extract_text()
     with override("ko"):
         assert document.display_title == "접수증 2026-0000099"
+
+
+def test_the_admins_timeline_reads_in_the_admins_language(decided, admin_client_verified):
+    url = reverse("admin:petitions_petition_change", args=[decided.pk])
+    assert "All information has been collected." in english(admin_client_verified).get(url).content.decode()
+    assert "필요한 정보를 모두 받았습니다." in korean(admin_client_verified).get(url).content.decode()
