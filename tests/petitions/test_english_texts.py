@@ -267,3 +267,24 @@ def test_the_admins_timeline_reads_in_the_admins_language(decided, admin_client_
     url = reverse("admin:petitions_petition_change", args=[decided.pk])
     assert "All information has been collected." in english(admin_client_verified).get(url).content.decode()
     assert "필요한 정보를 모두 받았습니다." in korean(admin_client_verified).get(url).content.decode()
+
+
+def test_officer_review_with_its_decision_forms_reads_in_english(demo_types, people, official):
+    """Before the decision: the fetched panels, the supplement form's list of answers and the
+    other decision forms."""
+    citizen = people["citizen"]
+    draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug="building-use-change"),
+                                          applicant=citizen)
+    services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.org",
+                                             address=CITIZEN1.address)
+    services.petition_draft_update_answers(petition=draft, answers=ENGLISH_ANSWERS)
+    draft.refresh_from_db()
+    petition = services.petition_submit(petition=draft, actor=citizen, submit_token=draft.submit_token)
+    settle(petition)
+    officer_services.petition_claim(petition=petition, actor=official)
+    client = english(login_verified(Client(), official))
+    review = client.get(reverse("officer:review", args=[petition.receipt_no]))
+    assert_no_hangul(review, "officer review before the decision")
+    body = review.content.decode()
+    assert "Area changed (m²)" in body and "Send the supplement request" in body
+    assert "Current use, area, violations and owner" in body  # a purpose of the petition type
