@@ -269,7 +269,7 @@ def test_the_admins_timeline_reads_in_the_admins_language(decided, admin_client_
     assert "필요한 정보를 모두 받았습니다." in korean(admin_client_verified).get(url).content.decode()
 
 
-def test_officer_review_with_its_decision_forms_reads_in_english(demo_types, people, official):
+def test_officer_review_with_its_decision_forms_reads_in_english(demo_types, people, official, linked_client):
     """Before the decision: the fetched panels, the supplement form's list of answers and the
     other decision forms."""
     citizen = people["citizen"]
@@ -288,3 +288,14 @@ def test_officer_review_with_its_decision_forms_reads_in_english(demo_types, peo
     body = review.content.decode()
     assert "Area changed (m²)" in body and "Send the supplement request" in body
     assert "Current use, area, violations and owner" in body  # a purpose of the petition type
+
+    officer_services.petition_supplement_request(
+        petition=petition, actor=official, message="Please check the area.", field_keys=["floor_area", "new_use"],
+        documents_requested=True, due_date=timezone.localdate() + timezone.timedelta(days=10))
+    english(linked_client)
+    assert_no_hangul(linked_client.get(reverse("petitions:my_supplement", args=[petition.receipt_no])),
+                     "the citizen's supplement page")
+    assert_no_hangul(linked_client.get(reverse("petitions:my_detail", args=[petition.receipt_no])),
+                     "my petition with a supplement requested")
+    assert_no_hangul(linked_client.get(reverse("petitions:my_withdraw", args=[petition.receipt_no])),
+                     "withdrawal")
