@@ -50,7 +50,7 @@ class RequiredInformationInline(admin.StackedInline):
     form = RequiredInformationForm
     extra = 0
     fields = [("item", "order"), "fields", ("purpose_code", "consent_required"), ("purpose_ko", "purpose_en"),
-              "legal_basis", ("subject_source", "subject_field_key")]
+              ("legal_basis", "legal_basis_en"), ("subject_source", "subject_field_key")]
 
 
 @admin.register(PetitionType)
@@ -79,11 +79,15 @@ class TimelineInline(admin.TabularInline):
     model = TimelineEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    fields = ["created_at", "from_status", "to_status", "actor", "shown_note"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("note"))
+    def shown_note(self, event: TimelineEvent) -> str:
+        return event.note_text
 
 
 @admin.register(Petition)

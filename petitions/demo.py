@@ -259,7 +259,7 @@ def petition_types_seed() -> int:
             RequiredInformation.objects.create(
                 petition_type=petition_type, item=item, fields=need["fields"], purpose_code=need["purpose_code"],
                 purpose_ko=need["purpose_ko"], purpose_en=need["purpose_en"],
-                legal_basis=item.legal_basis, consent_required=consent,
+                legal_basis=item.legal_basis, legal_basis_en=item.legal_basis_en, consent_required=consent,
                 subject_source="form_field" if need["subject_field"] else "applicant",
                 subject_field_key=need["subject_field"], order=order,
             )

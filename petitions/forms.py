@@ -99,6 +99,26 @@ def display_value(spec: dict, value) -> str:
     return str(value)
 
 
+def answer_changes(specs: list[dict], previous: dict, new: dict) -> list[tuple[str, str, str]]:
+    """The answers a supplement corrected as the citizen saw them in the form: (label, before,
+    after) in the reader's language, values formatted as the form shows them (choices by their
+    labels), in the form's order. A key the form does not know is shown as it is."""
+    by_key = {spec["key"]: spec for spec in specs}
+    order = {spec["key"]: index for index, spec in enumerate(specs)}
+    changes = []
+    for key in sorted(new, key=lambda key: (order.get(key, len(order)), key)):
+        spec = by_key.get(key)
+        if spec is None:
+            changes.append((key, _plain(previous.get(key)), _plain(new[key])))
+        else:
+            changes.append((spec_label(spec), display_value(spec, previous.get(key)), display_value(spec, new[key])))
+    return changes
+
+
+def _plain(value) -> str:
+    return "—" if value in (None, "", {}) else str(value)
+
+
 def _form_field(spec: dict, *, has_file: bool) -> list[tuple[str, forms.Field]]:
     key = spec["key"]
     common = {"label": spec_label(spec), "help_text": spec_help(spec), "required": spec["required"]}

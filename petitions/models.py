@@ -308,13 +308,24 @@ class TimelineEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("by"),
     )
+    # What a person wrote (a decision, a reason, the citizen's note), shown as written ...
     note = models.TextField(_("note"), blank=True)
+    # ... or what the portal says, kept as a message key and its values and put in words in the
+    # reader's language when shown (petitions.note_texts).
+    note_key = models.CharField(_("message"), max_length=40, blank=True)
+    note_params = models.JSONField(_("message values"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
         ordering = ["created_at", "id"]
+
+    @property
+    def note_text(self) -> str:
+        from .note_texts import timeline_note
+
+        return timeline_note(self.note_key, self.note_params, self.note)
 
 
 class SupplementRequest(models.Model):
@@ -364,7 +375,8 @@ class PetitionUpload(models.Model):
         SupplementRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="uploads",
         verbose_name=_("supplement request"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title (Korean)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     draft_file = models.FileField(_("file"), upload_to="petition-drafts/%Y/%m/", blank=True)
     document_id = models.CharField(_("e-document"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
@@ -373,6 +385,10 @@ class PetitionUpload(models.Model):
         verbose_name = _("uploaded document")
         verbose_name_plural = _("uploaded documents")
         ordering = ["created_at", "id"]
+
+    @property
+    def display_title(self) -> str:
+        return _pick(self.title, self.title_en)
 
 
 class ResidentLink(models.Model):
@@ -505,7 +521,8 @@ class RequiredInformation(models.Model):
     purpose_code = models.CharField(_("purpose code"), max_length=40)
     purpose_ko = models.CharField(_("purpose (Korean)"), max_length=200)
     purpose_en = models.CharField(_("purpose (English)"), max_length=200)
-    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    legal_basis = models.CharField(_("legal basis (Korean)"), max_length=300)
+    legal_basis_en = models.CharField(_("legal basis (English)"), max_length=300, blank=True)
     consent_required = models.BooleanField(_("consent required"), default=False)
     subject_source = models.CharField(
         _("whose information"), max_length=20, choices=SubjectSource.choices, default=SubjectSource.APPLICANT
@@ -530,6 +547,10 @@ class RequiredInformation(models.Model):
     @property
     def purpose(self) -> str:
         return _pick(self.purpose_ko, self.purpose_en)
+
+    @property
+    def legal_basis_text(self) -> str:
+        return _pick(self.legal_basis, self.legal_basis_en)
 
     def clean(self):
         errors = {}
@@ -575,6 +596,7 @@ class RequiredInformation(models.Model):
             "purpose_ko": self.purpose_ko,
             "purpose_en": self.purpose_en,
             "legal_basis": self.legal_basis,
+            "legal_basis_en": self.legal_basis_en,
             "consent_required": self.consent_required,
             "subject_source": self.subject_source,
             "subject_field_key": self.subject_field_key,
@@ -609,7 +631,11 @@ class InternalNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    # What the official wrote, or, for what the portal records (assignments, re-fetches), a
+    # message key and its values put in words in the reader's language (petitions.note_texts).
     text = models.TextField(_("note"))
+    text_key = models.CharField(_("message"), max_length=40, blank=True)
+    text_params = models.JSONField(_("message values"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -619,3 +645,9 @@ class InternalNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition} · {self.get_kind_display()}"
+
+    @property
+    def text_shown(self) -> str:
+        from .note_texts import internal_note
+
+        return internal_note(self.text_key, self.text_params, self.text)

@@ -11,6 +11,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import override
 
 from portal.models import OfficeMembership, User
@@ -18,7 +19,8 @@ from portal.models import OfficeMembership, User
 from .calendar import local_today
 from .errors import PetitionError
 from .models import OPEN_STATUSES, InternalNote, Petition, SupplementRequest
-from .services import supplement_request
+from .note_texts import INTERNAL_NOTES, bilingual, korean
+from .services import both_languages, supplement_request
 from .workflow import petition_transition
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,11 @@ S = Petition.Status
 
 class DecisionNotAllowed(PetitionError):
     """The official may not do this to this petition (a 403, not a 404: they can see it)."""
+
+
+def _portal_note(key: str, **params) -> dict:
+    """The fields of an internal note the portal writes: shown in the reader's language."""
+    return {"text": korean(INTERNAL_NOTES, key, params), "text_key": key, "text_params": params}
 
 
 def _membership(user: User, office_id: int) -> OfficeMembership | None:
@@ -79,7 +86,7 @@ def petition_claim(*, petition: Petition, actor: User) -> Petition:
     locked.assigned_at = timezone.now()
     locked.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
     InternalNote.objects.create(petition=locked, author=actor, kind=InternalNote.Kind.ASSIGNMENT,
-                                text=_("%(name)s took this petition.") % {"name": actor.display_name})
+                                **_portal_note("claimed", name=actor.display_name))
     petition.assigned_to, petition.assigned_at = locked.assigned_to, locked.assigned_at
     return locked
 
@@ -111,16 +118,15 @@ def petitions_assign(*, petitions: list[Petition], assignee: User | None, actor:
     now = timezone.now()
     changed = [p for p in locked if p.assigned_to_id != (assignee.pk if assignee else None)]
     if assignee is not None:
-        text = _("%(actor)s assigned this petition to %(name)s.") % {"actor": actor.display_name,
-                                                                   "name": assignee.display_name}
+        note = _portal_note("assigned", actor=actor.display_name, name=assignee.display_name)
     else:
-        text = _("%(actor)s released this petition; it is unassigned.") % {"actor": actor.display_name}
+        note = _portal_note("released", actor=actor.display_name)
     for petition in changed:
         petition.assigned_to = assignee
         petition.assigned_at = now if assignee else None
     Petition.objects.bulk_update(changed, ["assigned_to", "assigned_at"])
     InternalNote.objects.bulk_create([
-        InternalNote(petition=petition, author=actor, kind=InternalNote.Kind.ASSIGNMENT, text=text)
+        InternalNote(petition=petition, author=actor, kind=InternalNote.Kind.ASSIGNMENT, **note)
         for petition in changed
     ])
     logger.info("petitions assigned count=%d assignee_id=%s by_id=%s", len(changed),
@@ -157,11 +163,11 @@ def petition_refetch(*, petition: Petition, item_code: str, actor: User):
     if fetch_request is None:
         return None
     fetch_request = fetch_request_retry(fetch_request=fetch_request, actor=actor)
+    item = fetch_request.item
     InternalNote.objects.create(
         petition=petition, author=actor, kind=InternalNote.Kind.REFETCH,
-        text=_("%(name)s asked %(agency)s again for “%(item)s”.") % {
-            "name": actor.display_name, "agency": fetch_request.item.agency.name_ko,
-            "item": fetch_request.item.name_ko},
+        **_portal_note("refetch", name=actor.display_name, agency=bilingual(item.agency.name_ko, item.agency.name_en),
+                       item=bilingual(item.name_ko, item.name_en)),
     )
     logger.info("refetch case=%s item=%s by_id=%s", petition.receipt_no, item_code, actor.pk)
     return fetch_request
@@ -193,9 +199,8 @@ def _subject_hash(petition: Petition) -> str:
 def _result_notice(petition: Petition, actor: User, *, outcome: str, decision: str, reasons: str):
     from sharing.documents.services import document_request
 
-    with override(petition.language):
-        title = (_("Result notice %(receipt_no)s") if outcome == "approved" else
-                 _("Rejection notice %(receipt_no)s")) % {"receipt_no": petition.receipt_no}
+    titles = both_languages(gettext_lazy("Result notice %(receipt_no)s") if outcome == "approved" else
+                            gettext_lazy("Rejection notice %(receipt_no)s"), receipt_no=petition.receipt_no)
     context = {
         **_notice_context(petition, actor),
         "decided_at": (petition.decided_at or timezone.now()).isoformat(),
@@ -204,7 +209,7 @@ def _result_notice(petition: Petition, actor: User, *, outcome: str, decision: s
     return document_request(
         kind="result_notice", case_ref=petition.receipt_no, owner=petition.applicant,
         issuing_office=petition.office, template_name="documents/result_notice.html", context=context,
-        language=petition.language, title=title, idempotency_key=f"petition-result:{petition.receipt_no}",
+        language=petition.language, **titles, idempotency_key=f"petition-result:{petition.receipt_no}",
         subject_hash=_subject_hash(petition),
     )
 
@@ -264,13 +269,13 @@ def petition_supplement_request(*, petition: Petition, actor: User, message: str
         items = [labels.get(key, key) for key in supplement.field_keys]
         if documents_requested:
             items.append(str(_("Documents named in the request")))
-        title = _("Supplement notice %(receipt_no)s") % {"receipt_no": petition.receipt_no}
     document_request(
         kind="supplement_notice", case_ref=petition.receipt_no, owner=petition.applicant,
         issuing_office=petition.office, template_name="documents/supplement_notice.html",
         context={**_notice_context(petition, actor), "requested_at": supplement.created_at.isoformat(),
                  "due_date": due_date.isoformat(), "reason": message, "items": items},
-        language=petition.language, title=title, idempotency_key=f"petition-supplement:{supplement.pk}",
+        language=petition.language, idempotency_key=f"petition-supplement:{supplement.pk}",
+        **both_languages(gettext_lazy("Supplement notice %(receipt_no)s"), receipt_no=petition.receipt_no),
         subject_hash=_subject_hash(petition),
     )
     logger.info("supplement requested receipt_no=%s by_id=%s", petition.receipt_no, actor.pk)

@@ -12,6 +12,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import override
 
 from portal.models import Office, User
 
@@ -31,6 +33,28 @@ from .workflow import petition_transition
 logger = logging.getLogger(__name__)
 S = Petition.Status
 WIZARD_STEPS = ["notes", "applicant", "form", "consent", "review"]
+
+
+# --- Titles in both languages ------------------------------------------------------------
+
+def both_languages(message, **params) -> dict:
+    """A document's title in Korean and in English (``title`` and ``title_en``): pages show the
+    reader's language whatever language the petition was filed in."""
+    titles = {}
+    for language, field in (("ko", "title"), ("en", "title_en")):
+        with override(language):
+            titles[field] = str(message) % params if params else str(message)
+    return titles
+
+
+def _document_names(item) -> dict:
+    """The title of a document uploaded instead of an item: the paper it replaces, per language."""
+    return {"title": item.replaces_ko or item.name_ko, "title_en": item.replaces_en or item.name_en}
+
+
+def _file_title(uploaded) -> dict:
+    name = (getattr(uploaded, "name", "") or "")[:200]
+    return {"title": name, "title_en": ""} if name else {}
 
 
 # --- Snapshots and numbers ---------------------------------------------------------------
@@ -131,11 +155,12 @@ def petition_draft_update_applicant(*, petition: Petition, phone: str, email: st
     return locked
 
 
-def _store_draft_upload(*, petition: Petition, purpose: str, reference: str, title: str, uploaded) -> PetitionUpload:
+def _store_draft_upload(*, petition: Petition, purpose: str, reference: str, title: str, title_en: str,
+                        uploaded) -> PetitionUpload:
     for old in PetitionUpload.objects.filter(petition=petition, purpose=purpose, reference=reference, supplement=None):
         old.draft_file.delete(save=False)
         old.delete()
-    upload = PetitionUpload(petition=petition, purpose=purpose, reference=reference, title=title)
+    upload = PetitionUpload(petition=petition, purpose=purpose, reference=reference, title=title, title_en=title_en)
     upload.draft_file.save(f"{uuid.uuid4().hex}{_extension(uploaded)}", uploaded, save=False)
     upload.save()
     return upload
@@ -162,7 +187,7 @@ def petition_draft_update_answers(*, petition: Petition, answers: dict, files: d
             continue
         upload = _store_draft_upload(
             petition=locked, purpose=PetitionUpload.Purpose.FORM_FIELD, reference=key,
-            title=field.label_ko, uploaded=uploaded,
+            title=field.label_ko, title_en=field.label_en, uploaded=uploaded,
         )
         data[key] = {"upload_id": upload.pk, "name": (uploaded.name or "")[:120]}
     locked.data = data
@@ -184,7 +209,7 @@ def petition_draft_update_consents(*, petition: Petition, consents: dict[str, bo
         if code in mappings and consents.get(code) is False:
             _store_draft_upload(
                 petition=locked, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=code,
-                title=mappings[code].item.replaces_ko or mappings[code].item.name_ko, uploaded=uploaded,
+                **_document_names(mappings[code].item), uploaded=uploaded,
             )
     # An agreed item needs no upload any more.
     for code, agreed in consents.items():
@@ -268,7 +293,7 @@ def _store_uploads(petition: Petition, uploads) -> None:
                 document = attachment_store(
                     uploaded_file=File(handle, name=upload.draft_file.name.rsplit("/", 1)[-1]),
                     case_ref=petition.receipt_no, owner=petition.applicant, issuing_office=petition.office,
-                    title=upload.title,
+                    title=upload.title, title_en=upload.title_en,
                 )
         except AttachmentRejected as exc:
             raise PetitionError(exc.message) from exc
@@ -300,7 +325,7 @@ def _receipt_context(petition: Petition, snapshot: dict) -> dict:
             for m in snapshot["required_information"]
             if not m["consent_required"] or petition.consents.get(m["item_code"])
         ],
-        "attachments": [upload.title for upload in petition.uploads.all()],
+        "attachments": [pick(upload.title, upload.title_en) for upload in petition.uploads.all()],
         "office_phone": petition.office.phone,
     }
 
@@ -342,7 +367,8 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     document_request(
         kind="receipt", case_ref=locked.receipt_no, owner=locked.applicant, issuing_office=locked.office,
         template_name="documents/receipt.html", context=_receipt_context(locked, snapshot),
-        language=locked.language, title=_("Receipt %(receipt_no)s") % {"receipt_no": locked.receipt_no},
+        language=locked.language,
+        **both_languages(gettext_lazy("Receipt %(receipt_no)s"), receipt_no=locked.receipt_no),
         idempotency_key=f"petition-receipt:{locked.receipt_no}",
     )
     specs = _fetch_specs(locked, snapshot)
@@ -365,8 +391,7 @@ def petition_fetches_settled(*, case_ref: str) -> Petition | None:
     petition = Petition.objects.select_for_update().filter(receipt_no=case_ref).first()
     if petition is None or petition.status != S.COLLECTING:
         return None
-    return petition_transition(petition=petition, to=S.UNDER_REVIEW,
-                               note=_("All information has been collected."))
+    return petition_transition(petition=petition, to=S.UNDER_REVIEW, note_key="information_collected")
 
 
 def petitions_resume_settled(*, quiet_for: datetime.timedelta, limit: int = 500) -> int:
@@ -407,14 +432,14 @@ def petition_upload_instead_of_fetch(*, petition: Petition, fetch_request, actor
     if fetch_request.state not in {FetchRequest.State.FAILED, FetchRequest.State.REFUSED}:
         raise PetitionError(_("This information is being fetched for you; there is nothing to upload."))
     item = fetch_request.item
-    title = item.replaces_ko or item.name_ko
+    titles = _document_names(item)
     try:
         document = attachment_store(uploaded_file=uploaded_file, case_ref=petition.receipt_no,
-                                    owner=petition.applicant, issuing_office=petition.office, title=title)
+                                    owner=petition.applicant, issuing_office=petition.office, **titles)
     except AttachmentRejected as exc:
         raise PetitionError(exc.message) from exc
     return PetitionUpload.objects.create(
-        petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=item.code, title=title,
+        petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=item.code, **titles,
         document_id=str(document.pk),
     )
 
@@ -461,13 +486,14 @@ def supplement_respond(*, supplement: SupplementRequest, actor: User, answers: d
         try:
             document = attachment_store(
                 uploaded_file=uploaded, case_ref=petition.receipt_no, owner=petition.applicant,
-                issuing_office=petition.office, title=_("Supplement to %(receipt_no)s") % {"receipt_no": petition.receipt_no},
+                issuing_office=petition.office,
+                **both_languages(gettext_lazy("Supplement to %(receipt_no)s"), receipt_no=petition.receipt_no),
             )
         except AttachmentRejected as exc:
             raise PetitionError(exc.message) from exc
         stored.append(PetitionUpload(
             petition=petition, purpose=PetitionUpload.Purpose.SUPPLEMENT, supplement=supplement,
-            title=getattr(uploaded, "name", "")[:200] or str(_("Document")), document_id=str(document.pk),
+            **(_file_title(uploaded) or both_languages(gettext_lazy("Document"))), document_id=str(document.pk),
         ))
     PetitionUpload.objects.bulk_create(stored)
 

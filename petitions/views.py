@@ -129,6 +129,7 @@ def _consent_items(snapshot: dict) -> list[dict]:
                                                                                      mapping["item_name_en"]),
             "agency": pick(mapping["agency_name_ko"], mapping["agency_name_en"]),
             "purpose": pick(mapping["purpose_ko"], mapping["purpose_en"]),
+            "legal_basis": pick(mapping["legal_basis"], mapping.get("legal_basis_en", "")),
             "field_names": [pick(*mapping["field_labels"][key]) for key in mapping["fields"]],
         })
     return items
@@ -323,18 +324,13 @@ def _detail_context(request, petition: Petition) -> dict:
 
 def _supplement_history(petition: Petition) -> list[dict]:
     """Each supplement with the corrected answers as people read them, before and after."""
-    from .forms import spec_label
+    from .forms import answer_changes
 
-    specs = {spec["key"]: spec for spec in petition.type_snapshot.get("fields", [])}
+    specs = petition.type_snapshot.get("fields", [])
     history = []
     supplements = getattr(petition, "all_supplements", None)
     for supplement in selectors.petition_supplements(petition) if supplements is None else supplements:
-        changes = [
-            (spec_label(specs[key]) if key in specs else key,
-             display_value(specs[key], supplement.previous_values.get(key)) if key in specs else "",
-             display_value(specs[key], value) if key in specs else str(value))
-            for key, value in supplement.new_values.items()
-        ]
+        changes = answer_changes(specs, supplement.previous_values, supplement.new_values)
         history.append({"supplement": supplement, "changes": changes, "uploads": list(supplement.uploads.all())})
     return history
 

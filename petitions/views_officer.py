@@ -33,7 +33,7 @@ from . import officer_selectors as selectors
 from . import officer_services as services
 from .calendar import add_working_days, local_today
 from .errors import PetitionError
-from .forms import display_value, spec_label
+from .forms import answer_changes, display_value, spec_label
 from .models import OPEN_STATUSES, Petition
 from .render_cache import crispy_form_html
 from .templatetags.petitions_tags import STATUS_BADGES
@@ -238,9 +238,11 @@ def _queue_rows_html(request, rows: list[selectors.QueueRow], *, picks: bool, su
             count = len(row.fetch_problems)
             problems = "".join(f"<li>{escape(f.item.name)}: {escape(f.get_state_display())}</li>"
                                for f in row.fetch_problems)
+            # Outside the f-string, where makemessages (xgettext) can read it.
+            problem_count = ngettext("%(n)s fetch problem", "%(n)s fetch problems", count) % {"n": count}
             out.append(
                 '<span class="officer-flag officer-flag-problem"><span aria-hidden="true">✖</span> '
-                f'{ngettext("%(n)s fetch problem", "%(n)s fetch problems", count) % {"n": count}}</span>'
+                f'{problem_count}</span>'
                 f'\n          <ul class="officer-problem-list">{problems}</ul>\n        ')
         elif row.fetch_pending:
             out.append(ngettext("%(n)s item being fetched", "%(n)s items being fetched", row.fetch_pending)
@@ -346,6 +348,13 @@ def _fetch_panels(request, petition: Petition, reveal: dict | None) -> list[dict
     return panels
 
 
+def _with_changes(supplements: list, specs: list[dict]) -> list:
+    """Each supplement with the answers it corrected as the citizen saw them (``changes``)."""
+    for supplement in supplements:
+        supplement.changes = answer_changes(specs, supplement.previous_values, supplement.new_values)
+    return supplements
+
+
 def _review_context(request, petition: Petition, *, reveal: dict | None = None, **bound) -> dict:
     from sharing.documents.selectors import documents_for_case
 
@@ -369,7 +378,7 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
         "attachments": attachments,
         "documents": [d for d in documents if d not in attachments],
         "timeline": selectors.timeline(petition),
-        "supplements": selectors.supplements(petition),
+        "supplements": _with_changes(selectors.supplements(petition), snapshot.get("fields", [])),
         "notes": selectors.internal_notes(petition),
         "is_open": petition.status in OPEN_STATUSES,
         "can_claim": petition.status in OPEN_STATUSES and petition.assigned_to_id is None,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from .calendar import add_working_days, local_today, working_days_between
 from .errors import PetitionError
 from .models import Petition, TimelineEvent
+from .note_texts import TIMELINE_NOTES, korean
 
 S = Petition.Status
 
@@ -55,8 +56,12 @@ def on_transition(hook: Callable[[int, str], None]) -> Callable[[int, str], None
 
 
 @transaction.atomic
-def petition_transition(*, petition: Petition, to: str, actor=None, note: str = "") -> Petition:
+def petition_transition(*, petition: Petition, to: str, actor=None, note: str = "", note_key: str = "",
+                        note_params: dict | None = None) -> Petition:
     """Moves the petition to ``to``, or raises TransitionNotAllowed.
+
+    ``note`` is what a person wrote; ``note_key`` (with ``note_params``) names a message of
+    ``petitions.note_texts``, shown in the reader's language.
 
     Locks the row so that two concurrent changes cannot both pass the check, writes the
     timeline event in the same transaction and queues the side effects for after commit.
@@ -86,7 +91,10 @@ def petition_transition(*, petition: Petition, to: str, actor=None, note: str = 
 
     locked.status = to
     locked.save(update_fields=update_fields)
-    TimelineEvent.objects.create(petition=locked, from_status=from_status, to_status=to, actor=actor, note=note)
+    if note_key:
+        note = korean(TIMELINE_NOTES, note_key, note_params or {})
+    TimelineEvent.objects.create(petition=locked, from_status=from_status, to_status=to, actor=actor, note=note,
+                                 note_key=note_key, note_params=note_params or {})
 
     petition_id = locked.pk
     for hook in list(_after_commit_hooks):

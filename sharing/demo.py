@@ -48,6 +48,7 @@ def seed(*, stdout=None, **options) -> None:
                 "subject_kind": spec["subject_kind"],
                 "consent_required": spec["consent_required"],
                 "legal_basis": spec["legal_basis"],
+                "legal_basis_en": spec.get("legal_basis_en", ""),
             },
         )
         item.purposes.set([purposes[code] for code in spec["purposes"]])

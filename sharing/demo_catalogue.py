@@ -61,6 +61,7 @@ ITEMS = [
         "replaces_ko": "주민등록표 등본", "replaces_en": "Resident registration copy",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "주민등록법 제29조, 전자정부법 제36조",
+        "legal_basis_en": "Resident Registration Act, Article 29; Electronic Government Act, Article 36",
         "fields": [
             NAME, RRN, ADDRESS,
             _f("household_head_name", "세대주 성명", "Head of household"),
@@ -76,6 +77,7 @@ ITEMS = [
         "replaces_ko": "주민등록표 초본", "replaces_en": "Resident registration abstract",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "주민등록법 제29조, 전자정부법 제36조",
+        "legal_basis_en": "Resident Registration Act, Article 29; Electronic Government Act, Article 36",
         "fields": [
             NAME, RRN, ADDRESS,
             _f("move_in_date", "전입일", "Move-in date", "date"),
@@ -91,6 +93,7 @@ ITEMS = [
         "replaces_ko": "지방세 납세증명서", "replaces_en": "Local tax payment certificate",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "지방세징수법 제5조, 전자정부법 제36조",
+        "legal_basis_en": "Local Tax Collection Act, Article 5; Electronic Government Act, Article 36",
         "fields": [
             NAME, RRN,
             _f("has_arrears", "체납 여부", "Has arrears", "boolean", "personal"),
@@ -104,6 +107,7 @@ ITEMS = [
         "replaces_ko": "지방세 환급금 확인서", "replaces_en": "Local tax refund statement",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "지방세기본법 제60조",
+        "legal_basis_en": "Framework Act on Local Taxes, Article 60",
         "fields": _refund_fields(),
         "purposes": ["P-TAX-REFUND", "P-REFUND-INQUIRY"],
     },
@@ -113,6 +117,7 @@ ITEMS = [
         "replaces_ko": "가족관계증명서", "replaces_en": "Family relation certificate",
         "subject_kind": "person", "consent_required": True,
         "legal_basis": "가족관계의 등록 등에 관한 법률 제14조",
+        "legal_basis_en": "Act on the Registration, etc. of Family Relationships, Article 14",
         "fields": [
             NAME, RRN,
             _f("parents", "부모", "Parents", "list"),
@@ -127,6 +132,7 @@ ITEMS = [
         "replaces_ko": "등기사항전부증명서", "replaces_en": "Certified copy of the real estate register",
         "subject_kind": "parcel", "consent_required": False,
         "legal_basis": "부동산등기법 제19조",
+        "legal_basis_en": "Registration of Real Estate Act, Article 19",
         "fields": [
             _f("pnu", "고유번호(PNU)", "Parcel number (PNU)", sensitivity="ordinary"),
             _f("address", "소재지", "Location", sensitivity="ordinary"),
@@ -142,6 +148,7 @@ ITEMS = [
         "replaces_ko": "토지대장 등본", "replaces_en": "Land register copy",
         "subject_kind": "parcel", "consent_required": False,
         "legal_basis": "공간정보의 구축 및 관리 등에 관한 법률 제71조",
+        "legal_basis_en": "Act on the Establishment, Management, etc. of Spatial Data, Article 71",
         "fields": [
             _f("pnu", "고유번호(PNU)", "Parcel number (PNU)", sensitivity="ordinary"),
             _f("address", "소재지", "Location", sensitivity="ordinary"),
@@ -158,6 +165,7 @@ ITEMS = [
         "replaces_ko": "건축물대장 등본", "replaces_en": "Building ledger copy",
         "subject_kind": "building", "consent_required": False,
         "legal_basis": "건축법 제38조",
+        "legal_basis_en": "Building Act, Article 38",
         "fields": [
             _f("building_id", "건축물 관리번호", "Building id", sensitivity="ordinary"),
             _f("address", "대지위치", "Location", sensitivity="ordinary"),
@@ -177,6 +185,7 @@ ITEMS = [
         "replaces_ko": "토지이용계획확인서", "replaces_en": "Land-use plan confirmation",
         "subject_kind": "parcel", "consent_required": False,
         "legal_basis": "토지이용규제 기본법 제10조",
+        "legal_basis_en": "Framework Act on the Regulation of Land Use, Article 10",
         "fields": [
             _f("pnu", "고유번호(PNU)", "Parcel number (PNU)", sensitivity="ordinary"),
             _f("zoning", "용도지역", "Zoning", sensitivity="ordinary"),
@@ -191,6 +200,7 @@ ITEMS = [
         "replaces_ko": "자동차등록원부 등본", "replaces_en": "Vehicle registration copy",
         "subject_kind": "vehicle", "consent_required": False,
         "legal_basis": "자동차관리법 제7조",
+        "legal_basis_en": "Motor Vehicle Management Act, Article 7",
         "fields": [
             _f("plate", "자동차등록번호", "Registration plate", sensitivity="ordinary"),
             _f("model_name", "차명", "Model", sensitivity="ordinary"),
@@ -207,6 +217,7 @@ ITEMS = [
         "replaces_ko": "납세증명서", "replaces_en": "Tax payment certificate",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "국세징수법 제107조",
+        "legal_basis_en": "National Tax Collection Act, Article 107",
         "fields": [
             NAME, RRN,
             _f("has_arrears", "체납 여부", "Has arrears", "boolean", "personal"),
@@ -220,6 +231,7 @@ ITEMS = [
         "replaces_ko": "사업자등록증명", "replaces_en": "Business registration certificate",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "부가가치세법 제8조",
+        "legal_basis_en": "Value-Added Tax Act, Article 8",
         "fields": [
             _f("business_number", "사업자등록번호", "Business registration number", sensitivity="ordinary"),
             _f("trade_name", "상호", "Trade name", sensitivity="ordinary"),
@@ -235,6 +247,7 @@ ITEMS = [
         "replaces_ko": "소득금액증명원", "replaces_en": "Certificate of income",
         "subject_kind": "person", "consent_required": True,
         "legal_basis": "기초연금법 제11조, 전자정부법 제36조",
+        "legal_basis_en": "Basic Pension Act, Article 11; Electronic Government Act, Article 36",
         "fields": [
             NAME,
             _f("tax_year", "귀속연도", "Tax year", "integer", "ordinary"),
@@ -249,6 +262,7 @@ ITEMS = [
         "replaces_ko": "국세 환급금 확인서", "replaces_en": "National tax refund statement",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "국세기본법 제51조",
+        "legal_basis_en": "Framework Act on National Taxes, Article 51",
         "fields": _refund_fields(),
         "purposes": ["P-REFUND-INQUIRY", "P-TAX-REFUND"],
     },
@@ -258,6 +272,7 @@ ITEMS = [
         "replaces_ko": "건강보험 자격득실확인서", "replaces_en": "Health insurance eligibility statement",
         "subject_kind": "person", "consent_required": True,
         "legal_basis": "국민건강보험법 제96조",
+        "legal_basis_en": "National Health Insurance Act, Article 96",
         "fields": [
             NAME,
             _f("insured_type", "가입자 구분", "Kind of insured", sensitivity="personal"),
@@ -273,6 +288,7 @@ ITEMS = [
         "replaces_ko": "보험료 환급금 확인서", "replaces_en": "Premium refund statement",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "국민건강보험법 제86조",
+        "legal_basis_en": "National Health Insurance Act, Article 86",
         "fields": _refund_fields(),
         "purposes": ["P-REFUND-INQUIRY", "P-REFUND-CLAIM"],
     },
@@ -282,6 +298,7 @@ ITEMS = [
         "replaces_ko": "연금보험료 환급금 확인서", "replaces_en": "Pension contribution refund statement",
         "subject_kind": "person", "consent_required": False,
         "legal_basis": "국민연금법 제57조의2",
+        "legal_basis_en": "National Pension Act, Article 57-2",
         "fields": _refund_fields(),
         "purposes": ["P-REFUND-INQUIRY", "P-REFUND-CLAIM"],
     },
@@ -291,6 +308,7 @@ ITEMS = [
         "replaces_ko": "병적증명서", "replaces_en": "Military service certificate",
         "subject_kind": "person", "consent_required": True,
         "legal_basis": "병역법 제76조, 여권법 시행령 제6조",
+        "legal_basis_en": "Military Service Act, Article 76; Enforcement Decree of the Passport Act, Article 6",
         "fields": [
             NAME,
             _f("service_status", "병역 사항", "Service status", sensitivity="personal"),

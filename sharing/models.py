@@ -104,7 +104,8 @@ class InformationItem(BilingualNameMixin, models.Model):
     replaces_en = models.CharField(_("replaces document (English)"), max_length=120, blank=True)
     subject_kind = models.CharField(_("subject kind"), max_length=20, choices=SubjectKind.choices)
     consent_required = models.BooleanField(_("consent of the data subject required"), default=False)
-    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    legal_basis = models.CharField(_("legal basis (Korean)"), max_length=300, blank=True)
+    legal_basis_en = models.CharField(_("legal basis (English)"), max_length=300, blank=True)
     purposes = models.ManyToManyField(Purpose, blank=True, related_name="items", verbose_name=_("purposes"))
 
     class Meta:
@@ -119,6 +120,10 @@ class InformationItem(BilingualNameMixin, models.Model):
     @property
     def replaces(self) -> str:
         return self.replaces_en if _in_english() and self.replaces_en else self.replaces_ko
+
+    @property
+    def legal_basis_text(self) -> str:
+        return self.legal_basis_en if _in_english() and self.legal_basis_en else self.legal_basis
 
 
 class ItemField(models.Model):

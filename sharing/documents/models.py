@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from django.utils.translation import pgettext_lazy
 
-from . import codes
+from . import codes, titles
 from .errors import ImmutableDocumentError
 
 IMMUTABLE_MESSAGE = _("An issued e-document cannot be changed or deleted; issue a correction instead.")
@@ -54,7 +55,11 @@ class EDocument(models.Model):
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title (Korean)"), max_length=200)
+    # Null for documents issued before titles were kept per language (their rows are immutable):
+    # their title is read by ``display_title`` in the reader's language when it is one the portal
+    # wrote.
+    title_en = models.CharField(_("title (English)"), max_length=200, null=True, blank=True)
     case_ref = models.CharField(_("case reference"), max_length=40, db_index=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="edocuments", verbose_name=_("owner")
@@ -115,6 +120,17 @@ class EDocument(models.Model):
         return codes.display(self.verification_code)
 
     @property
+    def display_title(self) -> str:
+        """The title in the reader's language (Korean when there is no English one)."""
+        if self.title_en is None:
+            return titles.legacy_title(self.title, case_ref=self.case_ref)
+        return titles.pick(self.title, self.title_en)
+
+    def title_in(self, language: str) -> str:
+        with override(language):
+            return self.display_title
+
+    @property
     def is_issued(self) -> bool:
         return True
 
@@ -140,7 +156,7 @@ class EDocument(models.Model):
     @property
     def download_filename(self) -> str:
         """The title (in its language), with the case reference once: "접수증 2026-0000006.pdf"."""
-        title = self.title.strip()
+        title = self.display_title.strip()
         stem, dot, suffix = title.rpartition(".")
         if dot and stem and suffix.lower() in {"pdf", "jpg", "jpeg", "png"}:
             title = stem  # an upload titled with its own file name
@@ -168,7 +184,8 @@ class DocumentRequest(models.Model):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title (Korean)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     case_ref = models.CharField(_("case reference"), max_length=40, db_index=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="document_requests", verbose_name=_("owner")
@@ -200,6 +217,14 @@ class DocumentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} [{self.get_state_display()}]"
+
+    @property
+    def display_title(self) -> str:
+        return titles.pick(self.title, self.title_en)
+
+    def title_in(self, language: str) -> str:
+        """The title of the document rendered in ``language`` (its PDF's title)."""
+        return self.title_en if language.startswith("en") and self.title_en else self.title
 
     @property
     def is_issued(self) -> bool:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from . import codes, rendering
 from .attachments import inspect_upload
@@ -55,6 +55,7 @@ def _document_store(
     supersedes: EDocument | None = None,
     subject_hash: str = "",
     contains_personal_data: bool = True,
+    title_en: str = "",
 ) -> EDocument:
     """Stores the bytes under a new, never reused name, seals them and writes the row.
 
@@ -75,6 +76,7 @@ def _document_store(
                 public_id=public_id,
                 kind=kind,
                 title=title[:200],
+                title_en=title_en[:200],
                 case_ref=case_ref,
                 owner=owner,
                 issuing_office=issuing_office,
@@ -111,6 +113,7 @@ def document_request(
     language: str,
     title: str,
     idempotency_key: str,
+    title_en: str = "",
     subject_hash: str = "",
     supersedes: EDocument | None = None,
     contains_personal_data: bool = True,
@@ -139,6 +142,7 @@ def document_request(
             "context": context,
             "language": language,
             "title": title[:200],
+            "title_en": title_en[:200],
             "subject_hash": subject_hash,
             "supersedes": supersedes,
             "contains_personal_data": contains_personal_data,
@@ -186,7 +190,7 @@ def _render_context(request: DocumentRequest, *, code: str, issued_at) -> dict:
     return {
         **request.context,
         "doc": {
-            "title": request.title,
+            "title": request.title_in(request.language),
             "kind": request.kind,
             "kind_label": kind_label,
             "subject": f"{kind_label} — {request.case_ref}",
@@ -229,6 +233,7 @@ def document_render(*, document_request_id: int) -> EDocument:
                 extension="pdf",
                 kind=request.kind,
                 title=request.title,
+                title_en=request.title_en,
                 case_ref=request.case_ref,
                 owner=request.owner,
                 issuing_office=request.issuing_office,
@@ -263,8 +268,17 @@ def document_request_fail(*, document_request_id: int, error_code: str) -> None:
     request.save(update_fields=["state", "error_code", "attempts", "updated_at"])
 
 
+ATTACHMENT_TITLE = gettext_lazy("Attachment")
+
+
+def _in(language: str, text) -> str:
+    with override(language):
+        return str(text)
+
+
 @transaction.atomic
-def attachment_store(*, uploaded_file, case_ref: str, owner, issuing_office, title: str) -> EDocument:
+def attachment_store(*, uploaded_file, case_ref: str, owner, issuing_office, title: str,
+                     title_en: str = "") -> EDocument:
     """Checks an upload by content (PDF/JPEG/PNG, size, virus scan) and stores it.
 
     Raises AttachmentRejected with a message for the citizen; nothing is stored then.
@@ -286,7 +300,8 @@ def attachment_store(*, uploaded_file, case_ref: str, owner, issuing_office, tit
         media_type=checked.media_type,
         extension=checked.extension,
         kind=Kind.ATTACHMENT,
-        title=title or _("Attachment"),
+        title=title or _in("ko", ATTACHMENT_TITLE),
+        title_en=title_en if title else _in("en", ATTACHMENT_TITLE),
         case_ref=case_ref,
         owner=owner,
         issuing_office=issuing_office,

@@ -70,7 +70,8 @@ def refund_claim_types_seed() -> int:
         RequiredInformation.objects.create(
             petition_type=petition_type, item=item, fields=["name", "refund_count", "refund_total", "refunds"],
             purpose_code=spec["purpose"], purpose_ko=spec["purpose_ko"], purpose_en=spec["purpose_en"],
-            legal_basis=item.legal_basis, consent_required=False, subject_source="applicant",
+            legal_basis=item.legal_basis, legal_basis_en=item.legal_basis_en, consent_required=False,
+            subject_source="applicant",
         )
     return created_count
 

@@ -102,6 +102,7 @@ def test_admin_edits_types_with_inlines_and_refuses_bad_mappings(catalogue, admi
         "required_information-0-item": str(item.pk), "required_information-0-fields": "name, salary",
         "required_information-0-purpose_code": "P-MOVE-IN", "required_information-0-purpose_ko": "확인",
         "required_information-0-purpose_en": "Check", "required_information-0-legal_basis": "주민등록법",
+        "required_information-0-legal_basis_en": "Resident Registration Act",
         "required_information-0-subject_source": "applicant", "required_information-0-order": "0",
     }
     response = admin_client_verified.post(url, data)
@@ -114,5 +115,30 @@ def test_admin_edits_types_with_inlines_and_refuses_bad_mappings(catalogue, admi
     assert response.status_code == 302
     mapping = RequiredInformation.objects.get(petition_type=petition_type)
     assert mapping.fields == ["name", "address"]
+    assert (mapping.legal_basis, mapping.legal_basis_en) == ("주민등록법", "Resident Registration Act")
     assert PetitionType.objects.get(pk=petition_type.pk).version == 2
     assert admin_client_verified.get(reverse("admin:petitions_petition_changelist")).status_code == 200
+
+
+def test_admin_edits_both_languages_of_what_people_read(catalogue, admin_client_verified, office):
+    """Every text of the catalogue a citizen or an official reads has a Korean and an English
+    field on the admin's forms."""
+    petition_type = PetitionTypeFactory(slug="admin-both", handling_office=office)
+    page = admin_client_verified.get(reverse("admin:petitions_petitiontype_change", args=[petition_type.pk]))
+    body = page.content.decode()
+    for name in ("name_ko", "name_en", "description_ko", "description_en", "notes_ko", "notes_en",
+                 "form_fields-__prefix__-label_ko", "form_fields-__prefix__-label_en",
+                 "form_fields-__prefix__-help_ko", "form_fields-__prefix__-help_en",
+                 "required_information-__prefix__-purpose_ko", "required_information-__prefix__-purpose_en",
+                 "required_information-__prefix__-legal_basis", "required_information-__prefix__-legal_basis_en"):
+        assert f'name="{name}"' in body, name
+    item = InformationItem.objects.get(code="resident_abstract")
+    body = admin_client_verified.get(reverse("admin:sharing_informationitem_change", args=[item.pk])).content.decode()
+    for name in ("name_ko", "name_en", "description_ko", "description_en", "replaces_ko", "replaces_en",
+                 "legal_basis", "legal_basis_en", "fields-0-label_ko", "fields-0-label_en"):
+        assert f'name="{name}"' in body, name
+    agency = item.agency
+    body = admin_client_verified.get(reverse("admin:sharing_agency_change", args=[agency.pk])).content.decode()
+    assert 'name="name_ko"' in body and 'name="name_en"' in body
+    body = admin_client_verified.get(reverse("admin:portal_office_change", args=[office.pk])).content.decode()
+    assert 'name="name_ko"' in body and 'name="name_en"' in body
