@@ -15,7 +15,7 @@ from tests.officer.factories import OfficerPetitionFactory
 
 pytestmark = pytest.mark.django_db
 
-petitions_0004 = importlib.import_module("petitions.migrations.0004_english_texts")
+petitions_0005 = importlib.import_module("petitions.migrations.0005_english_texts")
 sharing_0004 = importlib.import_module("sharing.migrations.0004_english_texts")
 documents_0003 = importlib.import_module("sharing.documents.migrations.0003_english_titles")
 
@@ -32,7 +32,7 @@ def test_notes_written_as_text_become_messages_in_the_readers_language(demo_type
     assigned = InternalNote.objects.create(petition=petition, author=official, kind="assignment",
                                            text="Choi assigned this petition to Park.")
 
-    petitions_0004.notes_as_messages(apps, None)
+    petitions_0005.notes_as_messages(apps, None)
 
     for event in (collected_en, collected_ko):
         event.refresh_from_db()
@@ -65,7 +65,7 @@ def test_titles_and_legal_bases_get_their_english(demo_types, office):
         issuing_office=office, template_name="documents/receipt.html", language="en", idempotency_key="old-receipt")
 
     sharing_0004.fill_english_legal_bases(apps, None)
-    petitions_0004.english_titles_and_bases(apps, None)
+    petitions_0005.english_titles_and_bases(apps, None)
     documents_0003.fill_english_titles(apps, None)
 
     item.refresh_from_db()

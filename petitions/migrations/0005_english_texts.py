@@ -80,7 +80,7 @@ def english_titles_and_bases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('petitions', '0003_officer_workspace'),
+        ('petitions', '0004_identity_attempts'),
         ('sharing', '0004_english_texts'),
     ]
 
