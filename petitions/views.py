@@ -324,7 +324,8 @@ def _petition_rows_html(petitions: list[Petition]) -> str:
         no = escape(petition.receipt_no)
         due = petition.due_date.strftime("%Y-%m-%d") if petition.due_date else "—"
         rows.append(
-            f'\n    <tr>\n      <td><a href="{detail_url.replace(_RECEIPT_PLACEHOLDER, no)}" class="portal-target">{no}</a></td>'
+            f'\n    <tr>\n      <td><a href="{detail_url.replace(_RECEIPT_PLACEHOLDER, no)}"'
+            f' class="portal-target">{no}</a></td>'
             f'\n      <td>{escape(petition.type_name)}</td>'
             f'\n      <td><span class="krds-badge {STATUS_BADGES.get(petition.status, "bg-light-gray")}">'
             f'{escape(status_label(petition.status))}</span></td>'

@@ -141,7 +141,7 @@ def test_the_citizens_pages_reflow_and_show_every_tab_stop(citizen_world, chromi
     _check(page, problems, "passport: review")
     assert _step_links_answer(page) == []
     page.locator("nav.petitions-progress a").first.click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/notes/$"))
     assert page.locator("main h1").inner_text().strip() == "신청 안내"
     _check(page, problems, "passport: notes of the draft")
 
