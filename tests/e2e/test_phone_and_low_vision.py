@@ -130,8 +130,8 @@ def test_the_citizens_pages_reflow_and_show_every_tab_stop(citizen_world, chromi
     _submit(page)
     page.wait_for_url(re.compile(r"/consent/$"))
     _check(page, problems, "passport: consent")
-    _submit(page)  # nothing chosen: the errors
-    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    _submit(page)  # nothing chosen: the errors, and the focus on their summary
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-error-summary')")
     _check(page, problems, "passport: consent with errors")
     for label in page.locator("label", has_text="동의합니다").all():
         label.click()
