@@ -21,7 +21,7 @@ from tests.petitions.conftest import linked_citizen, queued_fetches, queued_rend
 from tests.petitions.helpers import file_building_use_change
 
 from .conftest import _new_page
-from .layout import NO_TRANSITIONS, layout_problems
+from .layout import NO_TRANSITIONS, axe_findings, layout_problems
 
 pytestmark = [pytest.mark.browser]
 
@@ -206,6 +206,7 @@ def test_the_phone_header_is_a_compact_bar_with_all_menus(light_world, chromium,
     assert nav.get_by_role("link", name="나의 민원").is_visible()
     current = nav.locator("[aria-current=page]")
     assert current.count() == 1 and current.inner_text() == "온라인으로 신청할 수 있는 민원"
+    assert axe_findings(page) == []
     page.keyboard.press("Escape")
     page.wait_for_selector("#mobile-nav", state="hidden")
     assert menu_button.get_attribute("aria-expanded") == "false"
