@@ -98,21 +98,41 @@ def _step_url(petition: Petition, step: str) -> str:
     return reverse("petitions:wizard_step", args=[petition.petition_type.slug, petition.public_id, step])
 
 
-def _wizard_context(petition: Petition, step: str, **extra) -> dict:
-    titles = {
+def _wizard_titles() -> dict:
+    return {
         "notes": _("Before you start"), "applicant": _("Applicant"), "form": _("Details"),
         "consent": _("Consent"), "review": _("Review and submit"),
     }
-    reached = WIZARD_STEPS.index(petition.wizard_step) if petition.wizard_step in WIZARD_STEPS else 0
+
+
+def _wizard_keys(petition_type) -> list[str]:
+    """The steps this type goes through: no consent step when nothing it fetches needs consent."""
+    has_consent = bool(_consent_items(_type_snapshot(petition_type)))
+    return [key for key in WIZARD_STEPS if key != "consent" or has_consent]
+
+
+def _wizard_steps(petition_type, step: str, petition: Petition | None = None) -> dict:
+    """The step indicator: the type's steps numbered without gaps, each reached step but the
+    current one linked (a draft's steps only), and "Step n of m: title" for the page."""
+    titles = _wizard_titles()
+    keys = _wizard_keys(petition_type)
+    reached = WIZARD_STEPS.index(petition.wizard_step) if petition and petition.wizard_step in WIZARD_STEPS else 0
     current = WIZARD_STEPS.index(step)
-    steps = [
-        {"key": key, "title": titles[key], "number": i + 1,
-         "state": "active" if i == current else ("done" if i < current or i <= reached else ""),
-         "url": _step_url(petition, key) if i <= reached and i != current else ""}
-        for i, key in enumerate(WIZARD_STEPS)
-    ]
-    return {"petition": petition, "petition_type": petition.petition_type, "steps": steps, "step": step,
-            "step_title": titles[step], "step_number": current + 1, "step_count": len(WIZARD_STEPS), **extra}
+    steps = []
+    for number, key in enumerate(keys, start=1):
+        index = WIZARD_STEPS.index(key)
+        steps.append({
+            "key": key, "title": titles[key], "number": number,
+            "state": "active" if index == current else ("done" if index < current or index <= reached else ""),
+            "url": _step_url(petition, key) if petition and index <= reached and index != current else "",
+        })
+    return {"steps": steps, "step": step, "step_title": titles[step], "step_number": keys.index(step) + 1,
+            "step_count": len(keys)}
+
+
+def _wizard_context(petition: Petition, step: str, **extra) -> dict:
+    return {"petition": petition, "petition_type": petition.petition_type,
+            **_wizard_steps(petition.petition_type, step, petition), **extra}
 
 
 def _consent_items(snapshot: dict) -> list[dict]:
@@ -154,16 +174,25 @@ def wizard_start(request, slug):
     return render(request, "petitions/wizard/start.html", {
         "petition_type": petition_type, "drafts": drafts,
         "required_rows": selectors.required_information_rows(petition_type),
-        "steps": [{"title": t, "number": i + 1, "state": "active" if i == 0 else ""} for i, t in enumerate(
-            [_("Before you start"), _("Applicant"), _("Details"), _("Consent"), _("Review and submit")])],
-        "step_number": 1, "step_count": len(WIZARD_STEPS),
+        **_wizard_steps(petition_type, "notes"),
     })
+
+
+def _notes_step(request, petition):
+    """The first step of a draft, reached from its step indicator: the same notes as the start
+    page, and on to the applicant step (a new draft is started from the start page only)."""
+    if request.method == "POST":
+        return redirect(_step_url(petition, "applicant"))
+    return render(request, "petitions/wizard/start.html", _wizard_context(
+        petition, "notes", drafts=[], required_rows=selectors.required_information_rows(petition.petition_type),
+        next_url=_step_url(petition, "applicant"),
+    ))
 
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def wizard_step(request, slug, public_id, step):
-    if step not in WIZARD_STEPS or step == "notes":
+    if step not in WIZARD_STEPS:
         raise Http404
     petition = selectors.own_petition_by_public_id(user=request.user, public_id=public_id)
     if petition.petition_type.slug != slug:
@@ -174,7 +203,7 @@ def wizard_step(request, slug, public_id, step):
     reached = WIZARD_STEPS.index(petition.wizard_step) if petition.wizard_step in WIZARD_STEPS else 0
     if WIZARD_STEPS.index(step) > max(reached, 1):
         return redirect(_step_url(petition, WIZARD_STEPS[max(reached, 1)]))
-    handler = {"applicant": _applicant_step, "form": _form_step, "consent": _consent_step,
+    handler = {"notes": _notes_step, "applicant": _applicant_step, "form": _form_step, "consent": _consent_step,
                "review": _review_step}[step]
     try:
         return handler(request, petition)
@@ -297,7 +326,8 @@ def _petition_rows_html(petitions: list[Petition]) -> str:
         no = escape(petition.receipt_no)
         due = petition.due_date.strftime("%Y-%m-%d") if petition.due_date else "—"
         rows.append(
-            f'\n    <tr>\n      <td><a href="{detail_url.replace(_RECEIPT_PLACEHOLDER, no)}">{no}</a></td>'
+            f'\n    <tr>\n      <td><a href="{detail_url.replace(_RECEIPT_PLACEHOLDER, no)}"'
+            f' class="portal-target">{no}</a></td>'
             f'\n      <td>{escape(petition.type_name)}</td>'
             f'\n      <td><span class="krds-badge {STATUS_BADGES.get(petition.status, "bg-light-gray")}">'
             f'{escape(status_label(petition.status))}</span></td>'
