@@ -181,7 +181,7 @@ class AnswersForm(forms.Form):
                             "instead.") % {"subject": item["subject_label"]},
             )
             self.fields[f"relationship_{code}"] = forms.CharField(
-                label=_("Your relationship to the owner of the %(subject)s") % {"subject": item["subject_label"]},
+                label=_("Your relationship to the owner"),
                 help_text=_("For example: tenant."), max_length=60, required=False,
             )
         if self.declaration_items:  # each declaration right after the field it is about
