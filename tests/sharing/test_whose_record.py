@@ -4,9 +4,11 @@ vehicle, a parcel or a building is about; the portal keeps another person's reco
 each person revealed, so that they find it in their own log."""
 
 import json
+import re
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from sharing import crypto, services
 from sharing.models import AccessLogEntry, FetchedData, FetchRequest
@@ -78,7 +80,10 @@ def test_another_persons_vehicle_is_discarded_unread_and_the_owner_is_told(
     assert outcome == "not_applicants"
     assert fetch.state == State.NOT_APPLICANTS and fetch.error_code == "not_applicants_record"
     assert not fetch.is_pending and fetch.fetched_at is None
-    assert "someone other than the applicant" in fetch.error_message
+    with translation.override("en"):
+        assert "someone other than the applicant" in fetch.error_message
+    with translation.override("ko"):
+        assert "다른 사람의 것" in fetch.error_message
     assert not FetchedData.objects.exists()
     # The owner finds the access in their log; nobody read it.
     assert _logged("discarded") == [crypto.subject_hash(PLATE), crypto.subject_hash(OWNER)]
@@ -161,3 +166,29 @@ def test_a_refetch_that_finds_another_owner_drops_the_earlier_answer(
         assert services.fetch_execute(fetch_request_id=fetch.pk) == "not_applicants"
     assert not FetchedData.objects.filter(fetch_request=fetch).exists()
     assert json.dumps(_logged("discarded")) == json.dumps([crypto.subject_hash(PLATE), crypto.subject_hash(OWNER)])
+
+
+def test_the_owner_check_costs_one_insert_per_person_revealed_and_nothing_else(
+        item, vehicle_item, fake_agency, office, queued, django_capture_on_commit_callbacks):
+    """Inside the fetch's own transaction: a person's fetch makes exactly the statements it made
+    before (one log entry); a vehicle's adds one log INSERT for its owner, no other query."""
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(**kwargs):
+        spec = FetchSpec(purpose_code="P-PARKING", applicant_hash=crypto.subject_hash(APPLICANT), **kwargs)
+        [fetch_request] = services.fetch_requests_create(case_ref=f"2026-{len(kwargs['item_code']):07d}",
+                                                         office=office, items=[spec])
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            assert services.fetch_execute(fetch_request_id=fetch_request.pk) == "fetched"
+        # Each statement as its verb and first table (the values differ from one fetch to the other).
+        return [" ".join(re.match(r'(\w+).*?("\w+")', query["sql"], re.S).groups())
+                for query in queries.captured_queries if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+    person = statements(item_code="resident_abstract", fields=["name"], subject_kind="person", subject_id=APPLICANT)
+    assert person.count('INSERT "sharing_accesslogentry"') == 1
+    fake_agency.persons = [APPLICANT]
+    vehicle = statements(item_code="vehicle_registration", fields=["plate"], subject_kind="vehicle", subject_id=PLATE)
+    extra = list(vehicle)
+    for sql in person:
+        extra.remove(sql)
+    assert extra == ['INSERT "sharing_accesslogentry"']
