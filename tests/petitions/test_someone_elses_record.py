@@ -114,6 +114,15 @@ def test_another_residents_plate_is_discarded_and_the_citizen_is_told_why(world)
     assert "본인 명의가 아닌" in html and "폐기" in html  # why, in plain Korean
     assert reverse("petitions:my_fetch_upload", args=[filed.receipt_no, fetch.pk]) in html  # the usual way out
     assert vehicle.owner.name not in html
+    # ... and takes it: the vehicle registration copy, uploaded instead.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.petitions.conftest import pdf_bytes
+
+    upload = _citizen().post(reverse("petitions:my_fetch_upload", args=[filed.receipt_no, fetch.pk]),
+                             {"document": SimpleUploadedFile("car.pdf", pdf_bytes(), "application/pdf")})
+    assert upload.status_code == 302
+    assert filed.uploads.filter(reference="vehicle_registration").exists()
 
     review = _officer().get(reverse("officer:review", args=[filed.receipt_no]))
     assert review.status_code == 200
