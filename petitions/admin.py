@@ -50,7 +50,8 @@ class RequiredInformationInline(admin.StackedInline):
     form = RequiredInformationForm
     extra = 0
     fields = [("item", "order"), "fields", ("purpose_code", "consent_required"), ("purpose_ko", "purpose_en"),
-              ("legal_basis", "legal_basis_en"), ("subject_source", "subject_field_key")]
+              ("legal_basis", "legal_basis_en"), ("subject_source", "subject_field_key"), "others_policy",
+              "others_legal_basis", ("declaration_ko", "declaration_en")]
 
 
 @admin.register(PetitionType)

@@ -21,9 +21,22 @@ def _field(key, ko, en, type_=F.SHORT_TEXT, *, required=True, help_ko="", help_e
             "help_en": help_en, "choices": "\n".join("|".join(c) for c in (choices or [])), **bounds}
 
 
-def _need(item, fields, purpose, ko, en, *, consent=None, subject_field=""):
+def _need(item, fields, purpose, ko, en, *, consent=None, subject_field="", others=None):
+    """``others``: whether the record entered may be someone else's (RequiredInformation.others_policy
+    and its legal basis or declaration); the applicant's own only when None."""
     return {"item": item, "fields": fields, "purpose_code": purpose, "purpose_ko": ko, "purpose_en": en,
-            "consent": consent, "subject_field": subject_field}
+            "consent": consent, "subject_field": subject_field, "others": others or {}}
+
+
+def _tenant_declaration(what_ko: str, what_en: str) -> dict:
+    return {"others_policy": "declaration",
+            "declaration_ko": f"{what_ko}의 소유자가 아니며, 임차인 등으로서 소유자의 동의를 받아 신청합니다.",
+            "declaration_en": f"I do not own the {what_en}; I rent or use it with the owner's agreement and apply "
+                              f"with it."}
+
+
+LAND_DEAL_BASIS = {"others_policy": "legal_basis",
+                   "others_legal_basis": "부동산 거래신고 등에 관한 법률 제11조 (계약 당사자의 토지거래계약 허가 신청)"}
 
 
 PNU_FIELD = _field("pnu", "토지 고유번호(PNU)", "Parcel number (PNU)", help_ko="19자리 숫자. 토지이음 또는 재산세 고지서에서 확인할 수 있습니다.",
@@ -79,7 +92,7 @@ PETITION_TYPES = [
             _need("building_ledger", ["building_id", "address", "main_use", "floors_above", "total_floor_area_m2",
                                       "violation", "owner_name"], "P-BLDG-USE",
                   "현재 용도, 면적, 위반 여부와 소유자 확인", "Current use, area, violations and owner",
-                  subject_field="building_id"),
+                  subject_field="building_id", others=_tenant_declaration("건축물", "building")),
             _need("land_use_plan", ["pnu", "zoning", "districts", "restrictions"], "P-BLDG-USE",
                   "용도지역에서 허용되는 용도인지 확인", "Whether the zoning allows the new use", subject_field="pnu"),
         ],
@@ -99,9 +112,10 @@ PETITION_TYPES = [
         ],
         "needs": [
             _need("land_register", ["pnu", "address", "land_category", "area_m2", "owner_name"], "P-LAND-DEAL",
-                  "토지의 지목, 면적과 소유자 확인", "Category, area and owner of the land", subject_field="pnu"),
+                  "토지의 지목, 면적과 소유자 확인", "Category, area and owner of the land", subject_field="pnu",
+                  others=LAND_DEAL_BASIS),
             _need("real_estate_register", ["pnu", "owner_name", "ownership_share", "mortgages"], "P-LAND-DEAL",
-                  "권리관계 확인", "Rights on the land", subject_field="pnu"),
+                  "권리관계 확인", "Rights on the land", subject_field="pnu", others=LAND_DEAL_BASIS),
             _need("land_use_plan", ["pnu", "zoning", "restrictions"], "P-LAND-DEAL", "이용 규제 확인",
                   "Restrictions on use", subject_field="pnu"),
             _need("resident_abstract", ["name", "address", "address_history"], "P-LAND-DEAL", "신청인 거주 요건 확인",
@@ -131,7 +145,7 @@ PETITION_TYPES = [
         "needs": [
             _need("building_ledger", ["building_id", "address", "main_use", "violation"], "P-RESTAURANT",
                   "영업장 건축물의 용도와 위반 여부 확인", "Use and violations of the building",
-                  subject_field="building_id"),
+                  subject_field="building_id", others=_tenant_declaration("영업장 건축물", "building of the restaurant")),
             _need("resident_abstract", ["name", "address"], "P-RESTAURANT", "영업자 확인", "Identity of the operator"),
             _need("tax_payment_certificate", ["name", "has_arrears"], "P-RESTAURANT", "국세 체납 여부 확인",
                   "National tax arrears"),
@@ -261,7 +275,7 @@ def petition_types_seed() -> int:
                 purpose_ko=need["purpose_ko"], purpose_en=need["purpose_en"],
                 legal_basis=item.legal_basis, legal_basis_en=item.legal_basis_en, consent_required=consent,
                 subject_source="form_field" if need["subject_field"] else "applicant",
-                subject_field_key=need["subject_field"], order=order,
+                subject_field_key=need["subject_field"], order=order, **need["others"],
             )
     return created_count
 

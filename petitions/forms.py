@@ -174,10 +174,17 @@ def _form_field(spec: dict, *, has_file: bool) -> list[tuple[str, forms.Field]]:
 
 
 class AnswersForm(forms.Form):
-    """The form of a petition type, from a list of field specs (FormField.snapshot())."""
+    """The form of a petition type, from a list of field specs (FormField.snapshot()).
 
-    def __init__(self, *args, specs: list[dict], existing: dict | None = None, **kwargs):
+    ``declarations``: the items whose record the applicant may have used although it is someone
+    else's, if they declare their relationship (``declaration_items``); ``declared`` what they
+    declared before ({item code: {"relationship": ...}})."""
+
+    def __init__(self, *args, specs: list[dict], existing: dict | None = None, declarations: list[dict] = (),
+                 declared: dict | None = None, **kwargs):
         self.specs = specs
+        self.declaration_items = list(declarations)
+        declared = declared or {}
         existing = existing or {}
         initial = {}
         for spec in specs:
@@ -187,15 +194,55 @@ class AnswersForm(forms.Form):
                 initial[f"{spec['key']}__number"] = value.get("number")
             elif spec["type"] != T.FILE and value is not None:
                 initial[spec["key"]] = value
+        for item in self.declaration_items:
+            earlier = declared.get(item["item_code"])
+            if earlier:
+                initial[f"declare_{item['item_code']}"] = True
+                initial[f"relationship_{item['item_code']}"] = earlier.get("relationship", "")
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         for spec in specs:
             has_file = spec["type"] == T.FILE and bool(existing.get(spec["key"]))
             for name, field in _form_field(spec, has_file=has_file):
                 self.fields[name] = field
+        for item in self.declaration_items:
+            code = item["item_code"]
+            self.fields[f"declare_{code}"] = forms.BooleanField(
+                label=item["declaration"], required=False,
+                help_text=_("Tick this only if the %(subject)s you entered is not registered to you. Without it, "
+                            "what the agency sends about someone else is discarded and you upload the document "
+                            "instead.") % {"subject": item["subject_label"]},
+            )
+            self.fields[f"relationship_{code}"] = forms.CharField(
+                label=_("Your relationship to the owner"),
+                help_text=_("For example: tenant."), max_length=60, required=False,
+            )
+        if self.declaration_items:  # each declaration right after the field it is about
+            after: dict[str, list[str]] = {}
+            for item in self.declaration_items:
+                after.setdefault(item["subject_field_key"], []).extend(
+                    [f"declare_{item['item_code']}", f"relationship_{item['item_code']}"])
+            placed = {name for names in after.values() for name in names}
+            order = []
+            for name in self.fields:
+                if name not in placed:
+                    order += [name, *after.pop(name, [])]
+            self.order_fields(order + [name for names in after.values() for name in names])
+
+    def declarations(self) -> dict:
+        """What the applicant declared: {item code: {"relationship": ...}} for each ticked box."""
+        return {
+            item["item_code"]: {"relationship": self.cleaned_data[f"relationship_{item['item_code']}"].strip()}
+            for item in self.declaration_items if self.cleaned_data.get(f"declare_{item['item_code']}")
+        }
 
     def clean(self):
         cleaned = super().clean()
+        for item in self.declaration_items:
+            code = item["item_code"]
+            if cleaned.get(f"declare_{code}") and not (cleaned.get(f"relationship_{code}") or "").strip():
+                self.add_error(f"relationship_{code}", _("Say how you are related to the owner, for example: "
+                                                         "tenant."))
         for spec in self.specs:
             if spec["type"] != T.BANK_ACCOUNT:
                 continue

@@ -219,6 +219,9 @@ class Petition(models.Model):
     applicant_details = models.JSONField(_("applicant"), default=dict, blank=True)
     data = models.JSONField(_("answers"), default=dict, blank=True)
     consents = models.JSONField(_("consents"), default=dict, blank=True)
+    # Per information item whose subject the applicant entered: their declaration that they may
+    # have another person's record used ({item code: {"relationship": ...}}), where the type allows it.
+    declarations = models.JSONField(_("declarations"), default=dict, blank=True)
     submit_token = models.UUIDField(_("submit token"), default=uuid.uuid4, editable=False)
     language = models.CharField(_("language"), max_length=8, default="ko")
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -511,6 +514,13 @@ class RequiredInformation(models.Model):
         APPLICANT = "applicant", _("The applicant")
         FORM_FIELD = "form_field", _("The parcel, building or vehicle entered in a form field")
 
+    class OthersPolicy(models.TextChoices):
+        """What happens when the agency says the record entered in a form is someone else's."""
+
+        OWN_ONLY = "own_only", _("The applicant's own only")
+        LEGAL_BASIS = "legal_basis", _("Others' too, on the stated legal basis")
+        DECLARATION = "declaration", _("Others' too, with the applicant's declaration")
+
     petition_type = models.ForeignKey(
         PetitionType, on_delete=models.CASCADE, related_name="required_information", verbose_name=_("petition type")
     )
@@ -531,6 +541,23 @@ class RequiredInformation(models.Model):
         _("form field with the subject"), max_length=40, blank=True,
         help_text=_("Key of the form field holding the parcel number, building id or plate."),
     )
+    others_policy = models.CharField(
+        _("someone else's record"), max_length=20, choices=OthersPolicy.choices, default=OthersPolicy.OWN_ONLY,
+        help_text=_("When the agency says the parcel, building or vehicle entered belongs to someone other than the "
+                    "applicant: discard what it sent (the applicant's own only), or use it on the legal basis "
+                    "below, or use it when the applicant declares their relationship (e.g. a tenant)."),
+    )
+    others_legal_basis = models.CharField(
+        _("legal basis for someone else's record"), max_length=300, blank=True,
+        help_text=_("The law that lets this petition use another person's record, e.g. for a land transaction "
+                    "permit the seller's land register."),
+    )
+    declaration_ko = models.CharField(
+        _("applicant's declaration (Korean)"), max_length=300, blank=True,
+        help_text=_("What the applicant declares when the record is not theirs, e.g. that they rent the building "
+                    "and may report its use."),
+    )
+    declaration_en = models.CharField(_("applicant's declaration (English)"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -552,8 +579,19 @@ class RequiredInformation(models.Model):
     def legal_basis_text(self) -> str:
         return _pick(self.legal_basis, self.legal_basis_en)
 
+    @property
+    def declaration(self) -> str:
+        return _pick(self.declaration_ko, self.declaration_en)
+
     def clean(self):
         errors = {}
+        policy = self.OthersPolicy
+        if self.others_policy != policy.OWN_ONLY and self.subject_source != self.SubjectSource.FORM_FIELD:
+            errors["others_policy"] = _("Only a subject entered in a form field can be someone else's.")
+        if self.others_policy == policy.LEGAL_BASIS and not self.others_legal_basis.strip():
+            errors["others_legal_basis"] = _("Name the legal basis for using someone else's record.")
+        if self.others_policy == policy.DECLARATION and not self.declaration_ko.strip():
+            errors["declaration_ko"] = _("Write what the applicant declares when the record is not theirs.")
         if self.item_id:
             known = set(self.item.fields.values_list("key", flat=True))
             chosen = self.fields or []
@@ -600,6 +638,10 @@ class RequiredInformation(models.Model):
             "consent_required": self.consent_required,
             "subject_source": self.subject_source,
             "subject_field_key": self.subject_field_key,
+            "others_policy": self.others_policy,
+            "others_legal_basis": self.others_legal_basis,
+            "declaration_ko": self.declaration_ko,
+            "declaration_en": self.declaration_en,
         }
 
 

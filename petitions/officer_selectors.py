@@ -35,7 +35,7 @@ RECEIPT_PATTERN = re.compile(r"^\d{4}-\d{7}$")
 # Statuses in which the processing clock runs (it stops while a supplement is requested).
 CLOCK_RUNNING = (S.SUBMITTED, S.COLLECTING, S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED)
 # Fetch states shown to officials as a problem on the queue.
-FETCH_PROBLEM_STATES = ("failed", "refused", "agency_unavailable")
+FETCH_PROBLEM_STATES = ("failed", "refused", "agency_unavailable", "not_applicants")
 DECIDABLE = (S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED)
 
 

@@ -33,6 +33,8 @@ from .workflow import petition_transition
 logger = logging.getLogger(__name__)
 S = Petition.Status
 WIZARD_STEPS = ["notes", "applicant", "form", "consent", "review"]
+# Fetch states after which the citizen may upload the document instead (no data, for good).
+UPLOAD_INSTEAD_STATES = ("failed", "refused", "not_applicants")
 
 
 # --- Titles in both languages ------------------------------------------------------------
@@ -176,7 +178,9 @@ def _extension(uploaded) -> str:
 
 @transaction.atomic
 def petition_draft_update_answers(*, petition: Petition, answers: dict, files: dict | None = None,
-                                  next_step: str = "consent") -> Petition:
+                                  next_step: str = "consent", declarations: dict | None = None) -> Petition:
+    """The answers of the form step; ``declarations`` (when given) replace what the applicant
+    declared about records that may be someone else's ({item code: {"relationship": ...}})."""
     locked = _locked_draft(petition)
     data = dict(locked.data)
     data.update(answers)
@@ -191,8 +195,18 @@ def petition_draft_update_answers(*, petition: Petition, answers: dict, files: d
         )
         data[key] = {"upload_id": upload.pk, "name": (uploaded.name or "")[:120]}
     locked.data = data
+    update_fields = ["data", "wizard_step", "updated_at"]
+    if declarations is not None:
+        allowed = {m.item.code for m in RequiredInformation.objects.filter(
+            petition_type=locked.petition_type, others_policy=RequiredInformation.OthersPolicy.DECLARATION,
+        ).select_related("item")}
+        locked.declarations = {
+            code: {"relationship": str(value.get("relationship", ""))[:60]}
+            for code, value in declarations.items() if code in allowed and isinstance(value, dict)
+        }
+        update_fields.append("declarations")
     _advance(locked, next_step)
-    locked.save(update_fields=["data", "wizard_step", "updated_at"])
+    locked.save(update_fields=update_fields)
     return locked
 
 
@@ -257,6 +271,20 @@ def _missing(petition: Petition, snapshot: dict) -> list[str]:
     return problems
 
 
+def _others_basis(petition: Petition, mapping: dict) -> str:
+    """Why a record entered in a form may be used although it is someone else's ("" if it may not):
+    the mapping's legal basis, or the applicant's declaration where the mapping asks for one."""
+    policy = mapping.get("others_policy") or RequiredInformation.OthersPolicy.OWN_ONLY
+    if policy == RequiredInformation.OthersPolicy.LEGAL_BASIS and mapping.get("others_legal_basis"):
+        return f"legal basis: {mapping['others_legal_basis']}"
+    if policy == RequiredInformation.OthersPolicy.DECLARATION:
+        declared = (petition.declarations or {}).get(mapping["item_code"])
+        if declared:
+            return (f"applicant's declaration as {declared.get('relationship') or '-'}: "
+                    f"{mapping.get('declaration_ko', '')}")
+    return ""
+
+
 def _fetch_specs(petition: Petition, snapshot: dict) -> list:
     from sharing.crypto import decrypt_text
     from sharing.types import FetchSpec
@@ -266,17 +294,20 @@ def _fetch_specs(petition: Petition, snapshot: dict) -> list:
     for mapping in snapshot["required_information"]:
         if mapping["consent_required"] and not petition.consents.get(mapping["item_code"]):
             continue
-        if mapping["subject_source"] == RequiredInformation.SubjectSource.APPLICANT:
-            if link is None:
-                raise PetitionError(_("Confirm your identity before you file this petition."))
-            subject_id = decrypt_text(link.rrn_encrypted)
+        from_form = mapping["subject_source"] != RequiredInformation.SubjectSource.APPLICANT
+        subject_id = str(petition.data.get(mapping["subject_field_key"]) or "").strip() if from_form else ""
+        if from_form and not subject_id:
+            continue
+        if link is None:  # the applicant's RRN, or whose a record entered in the form must be
+            raise PetitionError(_("Confirm your identity before you file this petition."))
+        if from_form:
+            others_basis = _others_basis(petition, mapping)
         else:
-            subject_id = str(petition.data.get(mapping["subject_field_key"]) or "").strip()
-            if not subject_id:
-                continue
+            subject_id, others_basis = decrypt_text(link.rrn_encrypted), ""
         specs.append(FetchSpec(
             item_code=mapping["item_code"], fields=list(mapping["fields"]), purpose_code=mapping["purpose_code"],
             subject_kind=mapping["subject_kind"], subject_id=subject_id,
+            applicant_hash=link.rrn_hash, others_basis=others_basis,
         ))
     return specs
 
@@ -422,14 +453,13 @@ def petition_upload_instead_of_fetch(*, petition: Petition, fetch_request, actor
     """The citizen uploads the document themselves when an item could not be fetched."""
     from sharing.documents.errors import AttachmentRejected
     from sharing.documents.services import attachment_store
-    from sharing.models import FetchRequest
 
     petition = Petition.objects.select_for_update().get(pk=petition.pk)
     if petition.status in {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.DRAFT}:
         raise PetitionError(_("Documents can no longer be added to this petition."))
     if fetch_request.case_ref != petition.receipt_no:
         raise PetitionError(_("This information does not belong to this petition."))
-    if fetch_request.state not in {FetchRequest.State.FAILED, FetchRequest.State.REFUSED}:
+    if fetch_request.state not in UPLOAD_INSTEAD_STATES:
         raise PetitionError(_("This information is being fetched for you; there is nothing to upload."))
     item = fetch_request.item
     titles = _document_names(item)

@@ -37,9 +37,10 @@ from .forms import (
     SupplementResponseForm,
     WithdrawForm,
     display_value,
+    spec_label,
 )
-from .models import Petition, PetitionCategory, PetitionUpload
-from .services import WIZARD_STEPS, petition_type_snapshot
+from .models import Petition, PetitionCategory, PetitionUpload, RequiredInformation
+from .services import UPLOAD_INSTEAD_STATES, WIZARD_STEPS, petition_type_snapshot
 
 S = Petition.Status
 
@@ -224,12 +225,31 @@ def _applicant_step(request, petition):
     ))
 
 
+def _declaration_items(snapshot: dict) -> list[dict]:
+    """The items whose record may be someone else's if the applicant declares their relationship."""
+    english = _english()
+    labels = {spec["key"]: spec for spec in snapshot["fields"]}
+    items = []
+    for mapping in snapshot["required_information"]:
+        if mapping.get("others_policy") != RequiredInformation.OthersPolicy.DECLARATION:
+            continue
+        spec = labels.get(mapping["subject_field_key"])
+        items.append({
+            "item_code": mapping["item_code"], "subject_field_key": mapping["subject_field_key"],
+            "subject_label": (spec_label(spec) if spec else mapping["subject_field_key"]),
+            "declaration": (mapping.get("declaration_en") if english else "") or mapping.get("declaration_ko", ""),
+        })
+    return items
+
+
 def _form_step(request, petition):
     snapshot = _type_snapshot(petition.petition_type)
-    form = AnswersForm(request.POST or None, request.FILES or None, specs=snapshot["fields"], existing=petition.data)
+    form = AnswersForm(request.POST or None, request.FILES or None, specs=snapshot["fields"], existing=petition.data,
+                       declarations=_declaration_items(snapshot), declared=petition.declarations)
     if request.method == "POST" and form.is_valid():
         services.petition_draft_update_answers(
             petition=petition, answers=form.answers(), files=form.files_by_key(), next_step="consent",
+            declarations=form.declarations(),
         )
         next_step = "consent" if _consent_items(snapshot) else "review"
         if next_step == "review":
@@ -342,7 +362,7 @@ def _detail_context(request, petition: Petition) -> dict:
     progress = selectors.petition_fetches(petition)
     # The uploads matter beside a failed or refused fetch only: no query when there is none.
     uploaded = (selectors.items_uploaded_instead(petition)
-                if any(fetch.state in ("failed", "refused") for fetch in progress["fetches"]) else set())
+                if any(fetch.state in UPLOAD_INSTEAD_STATES for fetch in progress["fetches"]) else set())
     return {
         "petition": petition,
         "uploaded_items": uploaded,

@@ -197,7 +197,11 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
     fetches["duplicate_case_item"] = count
     add("fetches.duplicate_case_item", count, "(case, item) pairs stored as more than one fetch", sample)
 
-    fetched_log = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.FETCHED)
+    # One entry per fetch: the one under the fetch's own subject (a fetch also writes one under each
+    # person the record names, e.g. a vehicle's owner, with the same case, item and transaction).
+    fetched_log = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.FETCHED).filter(Exists(
+        FetchRequest.objects.filter(case_ref=OuterRef("case_ref"), item__code=OuterRef("item_code"),
+                                    subject_hash=OuterRef("subject_hash"))))
     if since is not None:
         fetched_log = fetched_log.filter(created_at__gte=since)
     fetches["fetched_log_entries"] = fetched_log.count()
@@ -236,7 +240,14 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
     add("fetches.fetched_without_log_entry", count, "fetched items with no \"fetched\" entry in the access log",
         unlogged.values_list("case_ref", "item__code")[:examples])
 
-    needs_reason = [FS.FAILED, FS.REFUSED, FS.AGENCY_UNAVAILABLE, FS.RETRYING]
+    # What the agency sent about someone other than the applicant is discarded, never stored.
+    kept = FetchRequest.objects.filter(state=FS.NOT_APPLICANTS, data__isnull=False)
+    count = kept.count()
+    fetches["someone_elses_record_stored"] = count
+    add("fetches.someone_elses_record_stored", count, "answers about someone other than the applicant stored",
+        kept.values_list("case_ref", "item__code")[:examples])
+
+    needs_reason = [FS.FAILED, FS.REFUSED, FS.AGENCY_UNAVAILABLE, FS.RETRYING, FS.NOT_APPLICANTS]
     no_reason = FetchRequest.objects.filter(state__in=needs_reason, error_code="")
     count = no_reason.count()
     fetches["without_reason"] = count

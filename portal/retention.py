@@ -117,14 +117,15 @@ def _applicant_hashes(receipts) -> dict[str, str]:
 
 
 def _log_deletion(report: RetentionReport, *, subject_hash: str, case_ref: str, office, item_code: str,
-                  fields, detail: str) -> None:
-    from sharing.audit import log_personal_data_access
+                  fields, detail: str, also_about=()) -> None:
+    """One entry under the subject and one under each other person the deleted data was about."""
+    from sharing.audit import log_personal_data_access_many
 
-    log_personal_data_access(
-        action="deleted", subject_hash=subject_hash or "", case_ref=case_ref, office=office, actor=None,
-        item_code=item_code, fields=list(fields or []), purpose=RETENTION_PURPOSE, detail=detail,
+    entries = log_personal_data_access_many(
+        action="deleted", subject_hashes=[subject_hash or "", *also_about], case_ref=case_ref, office=office,
+        actor=None, item_code=item_code, fields=list(fields or []), purpose=RETENTION_PURPOSE, detail=detail,
     )
-    report.log_entries_written += 1
+    report.log_entries_written += len(entries)
 
 
 def _closed_before(cutoff):
@@ -161,6 +162,7 @@ def _purge_fetched_data(report: RetentionReport, *, now, days: int) -> None:
             what = "the agency's answer and the subject identifier" if data is not None else "the subject identifier"
             _log_deletion(report, subject_hash=fetch.subject_hash, case_ref=fetch.case_ref, office=fetch.office,
                           item_code=fetch.item.code, fields=fields,
+                          also_about=list(data.person_hashes or []) if data is not None else [],
                           detail=f"{what} deleted {days} days after the petition was closed")
         report.fetched_data += 1
 

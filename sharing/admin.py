@@ -119,7 +119,7 @@ class FetchRequestAdmin(ReadOnlyAdmin):
     list_select_related = ["item", "office"]
     exclude = ["subject_encrypted"]
     readonly_fields = ["case_ref", "item", "office", "requested_by", "fields", "purpose_code", "subject_kind",
-                       "subject_hash", "state", "attempts", "next_attempt_at", "error_code", "error_detail",
+                       "subject_hash", "applicant_hash", "others_basis", "state", "attempts", "next_attempt_at", "error_code", "error_detail",
                        "txn_id", "fetched_at", "created_at", "updated_at"]
 
 
@@ -130,7 +130,7 @@ class FetchedDataAdmin(ReadOnlyAdmin):
     list_display = ["fetch_request", "agency", "txn_id", "fetched_at"]
     list_select_related = ["fetch_request__item", "agency"]
     exclude = ["payload_encrypted"]
-    readonly_fields = ["fetch_request", "agency", "txn_id", "fetched_at", "issued_at", "fields"]
+    readonly_fields = ["fetch_request", "agency", "txn_id", "fetched_at", "issued_at", "fields", "person_hashes"]
 
 
 @admin.register(AccessLogEntry)

@@ -77,8 +77,21 @@ def _actor_label(actor, office) -> str:
 def log_personal_data_access(*, action, subject_hash, case_ref, office, actor, item_code, fields, purpose,
                              ip_address=None, detail="") -> AccessLogEntry:
     """Appends one entry. ``actor`` None means the system on behalf of ``office``."""
+    return log_personal_data_access_many(
+        action=action, subject_hashes=[subject_hash], case_ref=case_ref, office=office, actor=actor,
+        item_code=item_code, fields=fields, purpose=purpose, ip_address=ip_address, detail=detail,
+    )[0]
+
+
+def log_personal_data_access_many(*, action, subject_hashes, case_ref, office, actor, item_code, fields, purpose,
+                                  ip_address=None, detail="") -> list[AccessLogEntry]:
+    """Appends one entry per person an access reveals (``subject_hashes``, in order, each once), so
+    that every one of them finds it in their own log; one lock and one read of the chain's end."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown access-log action {action!r}; one of {sorted(ACTIONS)}.")
+    hashes = list(dict.fromkeys(subject_hashes))
+    if not hashes:
+        raise ValueError("An access-log entry is about someone: give at least one subject hash.")
     ip_address = AccessLogEntry._meta.get_field("ip_address").get_prep_value(ip_address or None)
     # PostgreSQL serialises appends with the advisory lock: no savepoint needed. Elsewhere a
     # collision on ``sequence`` is retried from a savepoint.
@@ -89,25 +102,30 @@ def log_personal_data_access(*, action, subject_hash, case_ref, office, actor, i
                 _lock_chain()
                 last = _chain_end()
                 sequence, previous = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-                entry = AccessLogEntry(
-                    sequence=sequence,
-                    created_at=timezone.now(),
-                    action=action,
-                    actor=actor,
-                    actor_label=_actor_label(actor, office)[:200],
-                    office=office,
-                    subject_hash=subject_hash,
-                    case_ref=case_ref or "",
-                    item_code=item_code or "",
-                    fields=list(fields or []),
-                    purpose=str(purpose or "")[:200],
-                    ip_address=ip_address,
-                    detail=str(detail or "")[:500],
-                    previous_hash=previous,
-                )
-                entry.entry_hash = entry_hash(entry)
-                # Hand-written INSERT (sharing.sql): the append is on the hot path of every fetch.
-                return sql.insert(entry)
+                now = timezone.now()
+                entries = []
+                for subject_hash in hashes:
+                    entry = AccessLogEntry(
+                        sequence=sequence,
+                        created_at=now,
+                        action=action,
+                        actor=actor,
+                        actor_label=_actor_label(actor, office)[:200],
+                        office=office,
+                        subject_hash=subject_hash,
+                        case_ref=case_ref or "",
+                        item_code=item_code or "",
+                        fields=list(fields or []),
+                        purpose=str(purpose or "")[:200],
+                        ip_address=ip_address,
+                        detail=str(detail or "")[:500],
+                        previous_hash=previous,
+                    )
+                    entry.entry_hash = entry_hash(entry)
+                    # Hand-written INSERT (sharing.sql): the append is on the hot path of every fetch.
+                    entries.append(sql.insert(entry))
+                    sequence, previous = sequence + 1, entry.entry_hash
+                return entries
         except IntegrityError:
             # Another writer took this sequence number (a database without advisory locks):
             # read the new end of the chain and try again.

@@ -175,6 +175,9 @@ class FetchRequest(models.Model):
         AGENCY_UNAVAILABLE = "agency_unavailable", _("Agency unavailable")
         FAILED = "failed", _("Failed")
         REFUSED = "refused", _("Refused by the agency")
+        # The agency's record is about someone other than the applicant and the petition type
+        # does not allow that: the answer was discarded, nothing was stored.
+        NOT_APPLICANTS = "not_applicants", _("Not the applicant's")
 
     PENDING_STATES = (State.WAITING, State.FETCHING, State.RETRYING, State.AGENCY_UNAVAILABLE)
 
@@ -191,6 +194,11 @@ class FetchRequest(models.Model):
     # The subject (an RRN, a PNU, ...) encrypted; found by its keyed hash.
     subject_encrypted = models.TextField(_("subject (encrypted)"), editable=False)
     subject_hash = models.CharField(_("subject hash"), max_length=64, db_index=True, editable=False)
+    # Whose the record must be: the keyed hash of the person the case is for (the applicant),
+    # blank when nothing is checked. A record the agency says is someone else's is kept only
+    # with ``others_basis`` (why another person's record may be used, e.g. a stated legal basis).
+    applicant_hash = models.CharField(_("applicant (keyed hash)"), max_length=64, blank=True, editable=False)
+    others_basis = models.CharField(_("basis for another person's record"), max_length=300, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.WAITING, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
@@ -236,6 +244,9 @@ class FetchedData(models.Model):
     issued_at = models.DateTimeField(_("issued by the agency at"), null=True, blank=True)
     fields = models.JSONField(_("fields"), default=list)
     payload_encrypted = models.TextField(_("payload (encrypted)"), editable=False)
+    # Keyed hashes of the persons the agency said the record is about (the subject too when it is
+    # a person): every read of the data is logged under each of them.
+    person_hashes = models.JSONField(_("whose data (keyed hashes)"), default=list, editable=False)
 
     class Meta:
         verbose_name = _("fetched data")
@@ -262,6 +273,8 @@ class AccessLogEntry(models.Model):
         REVEALED = "revealed", _("Masked value revealed")
         DOWNLOADED = "downloaded", _("Downloaded")
         QUERIED = "queried", _("Queried")
+        # Fetched for someone else's petition, then discarded unread: not the applicant's record.
+        DISCARDED = "discarded", _("Fetched and discarded (not the applicant's)")
         # Written by the retention job (portal/retention.py) for every deletion of personal data.
         DELETED = "deleted", _("Deleted after the retention period")
 

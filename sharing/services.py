@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import audit, circuit, crypto, sql
 from .errors import FetchedDataDeleted, FieldsNotInItem, NotFetchedYet, RetryNotAllowed, RevealReasonRequired, UnknownItem
-from .models import FetchedData, FetchRequest, InformationItem, ItemField
+from .models import FetchedData, FetchRequest, InformationItem, ItemField, SubjectKind
 from .providers import ProviderRequest
 from .providers import errors as provider_errors
 from .providers import registry as default_registry
@@ -26,6 +26,9 @@ from .types import FetchSpec
 
 logger = logging.getLogger(__name__)
 State = FetchRequest.State
+
+# The error code of a fetch whose record was someone else's (sharing.errors.MESSAGES).
+NOT_APPLICANTS_CODE = "not_applicants_record"
 
 # A fetch left in "fetching" longer than the agency's timeout plus this is taken to belong to a
 # worker that died; a redelivered task may then start it again.
@@ -69,6 +72,7 @@ def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requ
             case_ref=case_ref, item=item, office=office, requested_by=requested_by,
             fields=list(dict.fromkeys(spec.fields)), purpose_code=spec.purpose_code, subject_kind=spec.subject_kind,
             subject_encrypted=crypto.encrypt_text(spec.subject_id), subject_hash=crypto.subject_hash(spec.subject_id),
+            applicant_hash=spec.applicant_hash, others_basis=(spec.others_basis or "")[:300],
         )
         existing[item.code] = fetch_request
         _enqueue(fetch_request)
@@ -171,7 +175,7 @@ def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
         return None, "missing"
     now = timezone.now()
     agency = fetch_request.item.agency
-    if fetch_request.state in {State.FETCHED, State.FAILED, State.REFUSED}:
+    if fetch_request.state in {State.FETCHED, State.FAILED, State.REFUSED, State.NOT_APPLICANTS}:
         return None, "done"
     if fetch_request.state == State.FETCHING:
         stale_at = fetch_request.updated_at + timedelta(seconds=agency.timeout_seconds) + STALE_FETCHING_GRACE
@@ -225,6 +229,9 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
     if fetch_request is None:
         return outcome
     agency = fetch_request.item.agency
+    if fetch_request.subject_kind == SubjectKind.PERSON and not _may_keep(fetch_request, [fetch_request.subject_hash]):
+        # Another person's RRN in a form field: known to be someone else's without asking anyone.
+        return _record(fetch_request, fetch_request.txn_id, None, NotApplicantsRecord())
     try:
         request = _provider_request(fetch_request)
     except Exception as exc:  # noqa: BLE001 (e.g. a subject that no key decrypts: end the fetch, not "fetching" for ever)
@@ -246,16 +253,50 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
     return _record(fetch_request, request.txn_id, response, error, latency_ms=latency_ms)
 
 
+class NotApplicantsRecord(provider_errors.ProviderError):
+    """The record is someone else's and the case may use only the applicant's own."""
+
+    code = NOT_APPLICANTS_CODE
+
+
+def _revealed_persons(fetch_request: FetchRequest, response) -> list[str]:
+    """Keyed hashes of the persons the answer is about: those the agency names, and the subject
+    itself when it is a person. Never the RRNs themselves."""
+    hashes = [crypto.subject_hash(rrn) for rrn in response.persons]
+    if fetch_request.subject_kind == SubjectKind.PERSON:
+        hashes.insert(0, fetch_request.subject_hash)
+    return list(dict.fromkeys(hashes))
+
+
+def _may_keep(fetch_request: FetchRequest, persons: list[str]) -> bool:
+    """Whether a record about ``persons`` may be kept for this case: nothing to check, a basis
+    for others' records, a record about nobody in particular, or one of the applicant's."""
+    if not fetch_request.applicant_hash or fetch_request.others_basis:
+        return True
+    return not persons or fetch_request.applicant_hash in persons
+
+
 @transaction.atomic
 def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latency_ms: int | None = None) -> str:
     """Stores the outcome of the attempt that claimed the fetch under ``txn_id``. ``latency_ms``
-    None: no agency was asked (the attempt is not an exchange)."""
+    None: no agency was asked (the attempt is not an exchange).
+
+    An answer about someone other than the applicant, where the case may not use it, is
+    discarded here: nothing of it is stored, and the fetch ends "not the applicant's"."""
     agency = fetch_request.item.agency
     now = timezone.now()
     first_fetch = fetch_request.fetched_at is None
+    persons = _revealed_persons(fetch_request, response) if error is None else []
+    if error is None and not _may_keep(fetch_request, persons):
+        response, error = None, NotApplicantsRecord(f"{agency.code} txn {response.txn_id}")
+        discarded = True
+    else:
+        discarded = False
     changes = {"updated_at": now, "error_code": "", "error_detail": "", "next_attempt_at": None}
     if error is None:
         changes.update(state=State.FETCHED, fetched_at=now)
+    elif isinstance(error, NotApplicantsRecord):
+        changes.update(state=State.NOT_APPLICANTS, error_code=error.code)
     else:
         changes.update(error_code=error.code, error_detail=(error.detail or "")[:500])
         if error.refusal:
@@ -280,18 +321,33 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
             "agency": agency, "txn_id": response.txn_id, "fetched_at": now, "issued_at": response.issued_at,
             "fields": list(response.fields),
             "payload_encrypted": crypto.encrypt_text(json.dumps(response.fields, ensure_ascii=False)),
+            "person_hashes": persons,
         }
         # A first fetch (the common case) inserts; a re-fetch replaces the earlier answer.
         if first_fetch:
             sql.insert(FetchedData(fetch_request=fetch_request, **values))
         else:
             FetchedData.objects.update_or_create(fetch_request=fetch_request, defaults=values)
-        audit.log_personal_data_access(
-            action="fetched", subject_hash=fetch_request.subject_hash, case_ref=fetch_request.case_ref,
+        # Under the subject (the plate, the parcel, the person) and under every person revealed.
+        audit.log_personal_data_access_many(
+            action="fetched", subject_hashes=[fetch_request.subject_hash, *persons], case_ref=fetch_request.case_ref,
             office=fetch_request.office, actor=fetch_request.requested_by, item_code=fetch_request.item.code,
             fields=list(response.fields), purpose=fetch_request.purpose_code,
-            detail=f"{agency.code} txn {response.txn_id}",
+            detail=_fetched_detail(fetch_request, agency, response.txn_id, persons),
         )
+    elif isinstance(error, NotApplicantsRecord):
+        if not first_fetch:  # an earlier answer of a re-fetch: not kept beside a "not the applicant's"
+            FetchedData.objects.filter(fetch_request_id=fetch_request.pk).delete()
+        if discarded:
+            if getattr(fetch_request, "circuit_troubled", True):
+                circuit.record_success(agency)  # it answered: the agency is healthy
+            audit.log_personal_data_access_many(
+                action="discarded", subject_hashes=[fetch_request.subject_hash, *persons],
+                case_ref=fetch_request.case_ref, office=fetch_request.office, actor=fetch_request.requested_by,
+                item_code=fetch_request.item.code, fields=list(fetch_request.fields),
+                purpose=fetch_request.purpose_code,
+                detail=f"{error.detail}: not the applicant's record; discarded unread, nothing stored",
+            )
     else:
         logger.warning("fetch %s (case %s, item %s, agency %s, attempt %s): %s",
                        fetch_request.pk, fetch_request.case_ref, fetch_request.item.code, agency.code,
@@ -311,6 +367,13 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
     if attempt or case_ref:
         transaction.on_commit(lambda: _after_attempt(attempt, case_ref))
     return str(fetch_request.state)
+
+
+def _fetched_detail(fetch_request: FetchRequest, agency, txn_id: str, persons: list[str]) -> str:
+    detail = f"{agency.code} txn {txn_id}"
+    if fetch_request.applicant_hash and persons and fetch_request.applicant_hash not in persons:
+        detail += f"; another person's record, on the basis of: {fetch_request.others_basis}"
+    return detail
 
 
 def _after_attempt(attempt: dict | None, settled_case_ref: str | None) -> None:
@@ -364,8 +427,10 @@ def personal_data_read(*, fetch_request: FetchRequest, actor, office, purpose: s
             value = crypto.mask_rrn(value)
         result[key] = value
     with transaction.atomic():
-        audit.log_personal_data_access(
-            action="revealed" if revealed else "viewed", subject_hash=fetch_request.subject_hash,
+        # Under the subject and under every person the record is about (FetchedData.person_hashes).
+        audit.log_personal_data_access_many(
+            action="revealed" if revealed else "viewed",
+            subject_hashes=[fetch_request.subject_hash, *(data.person_hashes or [])],
             case_ref=fetch_request.case_ref, office=office, actor=actor, item_code=fetch_request.item.code,
             fields=list(data.fields), purpose=purpose, ip_address=ip_address,
             detail=(f"revealed {', '.join(revealed)}: {reason.strip()}" if revealed else ""),

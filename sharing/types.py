@@ -14,3 +14,9 @@ class FetchSpec:
     purpose_code: str
     subject_kind: str
     subject_id: str = field(repr=False)
+    # Whose the record must be (``sharing.crypto.subject_hash`` of the applicant's RRN), for a
+    # subject given in a form (a plate, a parcel, ...): blank checks nothing.
+    applicant_hash: str = field(default="", repr=False)
+    # Why a record of another person may be kept (a legal basis, the applicant's declaration);
+    # blank: only the applicant's own record is kept, another person's is discarded.
+    others_basis: str = ""

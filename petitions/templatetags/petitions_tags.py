@@ -17,6 +17,7 @@ FETCH_BADGES = {
     "agency_unavailable": "bg-light-warning",
     "failed": "bg-light-danger",
     "refused": "bg-light-danger",
+    "not_applicants": "bg-light-danger",
 }
 
 STATUS_BADGES = {
@@ -58,6 +59,10 @@ def fetch_status_text(fetch) -> str:
         return _("%(agency)s did not answer yet; we try again shortly") % {"agency": agency}
     if state == "refused":
         return _("%(agency)s refused the request: %(reason)s") % {"agency": agency, "reason": fetch.error_message}
+    if state == "not_applicants":
+        return _("According to %(agency)s, what you entered is registered to someone else, and this petition may "
+                 "use only your own. What it sent was discarded without being stored or shown to anyone. Check "
+                 "the number you entered, or upload the document yourself.") % {"agency": agency}
     return _("Could not be received from %(agency)s: %(reason)s The official can fetch it again, or may ask you "
              "to upload the document.") % {"agency": agency, "reason": fetch.error_message}
 

@@ -37,6 +37,8 @@ class ProviderResponse:
     agency_code: str
     fields: dict = field(repr=False)
     issued_at: datetime | None = None
+    # The RRNs of the persons the agency says the record is about (PROTOCOL.md ``persons``).
+    persons: tuple[str, ...] = field(default=(), repr=False)
 
 
 class BaseProvider:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from ipaddress import ip_address
 from urllib.parse import urlsplit
@@ -35,6 +36,8 @@ REQUEST_TYPE = "share-request+jws"
 RESPONSE_TYPE = "share-response+jws"
 CONTENT_TYPE = "application/jose"
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+MAX_PERSONS = 100
+RRN_PATTERN = re.compile(r"\d{6}-\d{7}")
 
 def item_url(agency, item_code: str) -> str:
     base = agency.base_url if agency.base_url.endswith("/") else agency.base_url + "/"
@@ -243,7 +246,24 @@ class StandardHttpProvider(BaseProvider):
             agency_code=request.agency.code,
             fields={key: payload["fields"][key] for key in request.fields},
             issued_at=datetime.fromtimestamp(issued_at, tz=UTC) if issued_at is not None else None,
+            persons=_persons(payload, request),
         )
+
+
+def _persons(payload: dict, request: ProviderRequest) -> tuple[str, ...]:
+    """Whose the record is: the RRNs the answer names. Required for a subject that is not a person
+    (the portal must know whose vehicle or land it is); a person subject may leave it out."""
+    persons = payload.get("persons")
+    if persons is None:
+        if request.subject_kind != "person":
+            raise errors.MalformedResponse("the answer does not say whose record it is (persons)")
+        return ()
+    if (not isinstance(persons, list) or len(persons) > MAX_PERSONS
+            or not all(isinstance(rrn, str) and RRN_PATTERN.fullmatch(rrn) for rrn in persons)):
+        raise errors.MalformedResponse("persons is not a list of resident registration numbers")
+    if len(set(persons)) != len(persons):
+        raise errors.MalformedResponse("persons names someone twice")
+    return tuple(persons)
 
 
 def _is_loopback(host: str) -> bool:

@@ -197,6 +197,14 @@ def _document() -> dict:
                                    "additionalProperties": True},
                         "issued_at": {"type": "integer"},
                         "agency": {"type": "string", "enum": list(AGENCY_CODES)},
+                        "persons": {
+                            "type": "array", "maxItems": 100, "uniqueItems": True,
+                            "items": {"type": "string", "pattern": r"^\d{6}-\d{7}$"},
+                            "description": "Whose the record is: the resident registration numbers of the persons "
+                                           "whose personal data the record holds (a vehicle's, a parcel's or a "
+                                           "building's owners), whether or not their fields were asked for; empty "
+                                           "when it holds nobody's. Required when the subject is not a person.",
+                        },
                     },
                 },
                 "Error": {

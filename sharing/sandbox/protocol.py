@@ -236,8 +236,12 @@ def _validate_payload(payload) -> ShareRequest:
 
 
 def build_response(*, request: ShareRequest, agency_code: str, signing_key: ECKey, fields: dict, now: float,
-                   tamper_signature: bool = False, malformed_payload: bool = False) -> str:
+                   persons: list[str] | None = None, tamper_signature: bool = False,
+                   malformed_payload: bool = False) -> str:
     """The answer: a JWS signed by the agency, encrypted (JWE ECDH-ES/A256GCM) to the portal's key.
+
+    ``persons``: whose the record is (the RRNs of the persons whose personal data it holds), sent
+    inside the signed and encrypted payload only; None leaves the member out (a person subject).
 
     ``tamper_signature`` and ``malformed_payload`` are the sandbox's faults: a signature
     that does not verify, or a properly signed and encrypted payload that is not the
@@ -252,6 +256,8 @@ def build_response(*, request: ShareRequest, agency_code: str, signing_key: ECKe
         "issued_at": int(now),
         "agency": agency_code,
     }
+    if persons is not None:
+        payload["persons"] = list(persons)
     payload_bytes = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     if malformed_payload:
         payload_bytes = payload_bytes[: len(payload_bytes) // 2]  # cut in the middle: not JSON any more

@@ -40,6 +40,10 @@ from .models import (
 from .registers import ZONING_RESTRICTIONS
 
 ITEMS: dict[str, dict] = {item["code"]: item for item in demo_catalogue.ITEMS}
+# Whose a record is (PROTOCOL.md ``persons``): the answers of items about a parcel, a building or a
+# vehicle carry the RRNs of the persons whose personal data the record holds under this key, which
+# is never a field (``item_answer`` takes it out).
+PERSONS = "__persons__"
 
 
 def item_for_agency(agency_code: str, item_code: str) -> dict | None:
@@ -242,11 +246,21 @@ def _parcel(pnu: str, columns: str) -> tuple | None:
     return _row(f"SELECT {columns} FROM {_PARCEL} WHERE pnu = %s", [pnu])
 
 
+def _owned_parcel(pnu: str, columns: str) -> tuple | None:
+    """The parcel's columns (``p.``) and, last, its owner's RRN (None when it has no single owner)."""
+    return _row(f"SELECT {columns}, o.rrn FROM {_PARCEL} p LEFT OUTER JOIN {_RESIDENT} o ON o.id = p.owner_id"
+                f" WHERE p.pnu = %s", [pnu])
+
+
+def _persons(*rrns) -> list[str]:
+    return [rrn for rrn in dict.fromkeys(rrns) if rrn]
+
+
 def real_estate_register(pnu: str) -> dict | None:
-    parcel = _parcel(pnu, "id, pnu, lot_address, owner_name, ownership_share")
+    parcel = _owned_parcel(pnu, "p.id, p.pnu, p.lot_address, p.owner_name, p.ownership_share")
     if parcel is None:
         return None
-    parcel_id, pnu, lot_address, owner_name, ownership_share = parcel
+    parcel_id, pnu, lot_address, owner_name, ownership_share, owner_rrn = parcel
     mortgages = _rows(f"SELECT creditor, max_amount, registered_on FROM {_table(Mortgage)} WHERE parcel_id = %s"
                       f" ORDER BY id", [parcel_id])
     return {
@@ -258,14 +272,16 @@ def real_estate_register(pnu: str) -> dict | None:
             {"creditor": creditor, "max_amount": max_amount, "registered_on": _date(registered_on)}
             for creditor, max_amount, registered_on in mortgages
         ],
+        PERSONS: _persons(owner_rrn),
     }
 
 
 def land_register(pnu: str) -> dict | None:
-    parcel = _parcel(pnu, "pnu, lot_address, land_category, area_m2, owner_name, official_land_price")
+    parcel = _owned_parcel(pnu, "p.pnu, p.lot_address, p.land_category, p.area_m2, p.owner_name,"
+                                " p.official_land_price")
     if parcel is None:
         return None
-    pnu, lot_address, land_category, area_m2, owner_name, official_land_price = parcel
+    pnu, lot_address, land_category, area_m2, owner_name, official_land_price, owner_rrn = parcel
     return {
         "pnu": pnu,
         "address": lot_address,
@@ -273,6 +289,7 @@ def land_register(pnu: str) -> dict | None:
         "area_m2": area_m2,
         "owner_name": owner_name,
         "official_land_price": official_land_price,
+        PERSONS: _persons(owner_rrn),
     }
 
 
@@ -286,19 +303,21 @@ def land_use_plan(pnu: str) -> dict | None:
         "zoning": zoning,
         "districts": list(_json(districts)),
         "restrictions": list(ZONING_RESTRICTIONS.get(zoning, ())),
+        PERSONS: [],  # the zoning of the land: nobody's personal data
     }
 
 
 def building_ledger(management_number: str) -> dict | None:
     building = _row(
-        f"SELECT management_number, road_address, main_use, floors_above, floors_below, total_floor_area_m2,"
-        f" approval_date, violation, owner_name FROM {_BUILDING} WHERE management_number = %s",
+        f"SELECT b.management_number, b.road_address, b.main_use, b.floors_above, b.floors_below,"
+        f" b.total_floor_area_m2, b.approval_date, b.violation, b.owner_name, o.rrn FROM {_BUILDING} b"
+        f" LEFT OUTER JOIN {_RESIDENT} o ON o.id = b.owner_id WHERE b.management_number = %s",
         [management_number],
     )
     if building is None:
         return None
     (management_number, road_address, main_use, floors_above, floors_below, total_floor_area_m2, approval_date,
-     violation, owner_name) = building
+     violation, owner_name, owner_rrn) = building
     return {
         "building_id": management_number,
         "address": road_address,
@@ -309,6 +328,7 @@ def building_ledger(management_number: str) -> dict | None:
         "approval_date": _date(approval_date),
         "violation": violation,
         "owner_name": owner_name,
+        PERSONS: _persons(owner_rrn),
     }
 
 
@@ -329,6 +349,7 @@ def vehicle_registration(plate: str) -> dict | None:
         "owner_name": owner_name,
         "owner_rrn": owner_rrn,
         "registered_address": registered_address,
+        PERSONS: _persons(owner_rrn),
     }
 
 
@@ -435,6 +456,20 @@ _NARROWABLE = {"resident_abstract"}
 def item_record(item_code: str, subject_id: str, fields=None) -> dict | None:
     """The fields of the item for the subject (every field, or at least ``fields`` when given), or None
     when the register has no such subject."""
+    return item_answer(item_code, subject_id, fields=fields)[0]
+
+
+def item_answer(item_code: str, subject_id: str, fields=None) -> tuple[dict | None, list[str] | None]:
+    """``item_record`` and whose the record is: the RRNs of the persons it is about for an item
+    about a parcel, a building or a vehicle (whether or not their fields were asked for), None for
+    an item about a person (the subject is the person)."""
     if fields is not None and item_code in _NARROWABLE:
-        return ANSWERS[item_code](subject_id, fields)
-    return ANSWERS[item_code](subject_id)
+        record = ANSWERS[item_code](subject_id, fields)
+    else:
+        record = ANSWERS[item_code](subject_id)
+    if record is None:
+        return None, None
+    persons = record.pop(PERSONS, None)
+    if persons is None and ITEMS[item_code]["subject_kind"] != "person":
+        raise LookupError(f"The register of {item_code!r} does not say whose its records are.")
+    return record, persons

@@ -96,13 +96,13 @@ def share_request_answer(*, agency: SandboxAgency, item_code: str, body: bytes, 
         )
     _remember_transaction(txn_id=request.txn_id, agency_code=agency.code, now=now)
     _check_grant(request, item)
-    record = selectors.item_record(item_code, request.subject_id, fields=request.fields)
+    record, persons = selectors.item_answer(item_code, request.subject_id, fields=request.fields)
     if record is None:
         raise ProtocolError(404, "subject_not_found", f"The register of {item_code!r} holds no such subject.")
     fields = {name: record.get(name) for name in request.fields}
     token = protocol.build_response(
         request=request, agency_code=agency.code, signing_key=agency_signing_key(agency.code), fields=fields,
-        now=now, tamper_signature=tamper_signature, malformed_payload=malformed_payload,
+        now=now, persons=persons, tamper_signature=tamper_signature, malformed_payload=malformed_payload,
     )
     return AgencyAnswer(token=token, field_names=tuple(fields))
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from sharing import sql
 from sharing.signals import fetch_attempted
 
-OUTCOMES = {"fetched": "ok", "refused": "refused", "retrying": "error", "failed": "error"}
+# "not_applicants": the agency answered well; the portal discarded the answer (someone else's record).
+OUTCOMES = {"fetched": "ok", "not_applicants": "ok", "refused": "refused", "retrying": "error", "failed": "error"}
 
 
 @receiver(fetch_attempted, dispatch_uid="tracker.record_exchange")

@@ -57,7 +57,7 @@ def _no_script_errors(page):
 
 def test_officer_reviews_requests_a_supplement_and_approves(filed, page, phone_page, axe_check, live_server):
     from petitions.models import Petition
-    from sharing.models import AccessLogEntry
+    from sharing.models import AccessLogEntry, FetchRequest
 
     petition = Petition.objects.get(pk=filed.pk)
     assert petition.status == Petition.Status.UNDER_REVIEW  # every fetch came back from the sandbox
@@ -85,7 +85,12 @@ def test_officer_reviews_requests_a_supplement_and_approves(filed, page, phone_p
     text = information.inner_text()
     assert "국토교통부" in text and "행정안전부" in text
     assert filed.applicant_details["name"] in text
-    assert AccessLogEntry.objects.filter(case_ref=receipt_no, action="viewed").count() == 3
+    # One "viewed" entry per panel under its subject, and the building ledger's once more under the
+    # building's owner (the citizen: it is theirs); the land-use plan names nobody.
+    viewed = AccessLogEntry.objects.filter(case_ref=receipt_no, action="viewed")
+    subjects = {(f.item.code, f.subject_hash) for f in FetchRequest.objects.filter(case_ref=receipt_no)}
+    owner = ("building_ledger", petition.applicant.resident_link.rrn_hash)
+    assert viewed.count() == 4 and set(viewed.values_list("item_code", "subject_hash")) == subjects | {owner}
     axe_check(page)
 
     # Claim it, then ask for a supplement: the area is to be corrected.

@@ -104,6 +104,7 @@ def test_admin_edits_types_with_inlines_and_refuses_bad_mappings(catalogue, admi
         "required_information-0-purpose_en": "Check", "required_information-0-legal_basis": "주민등록법",
         "required_information-0-legal_basis_en": "Resident Registration Act",
         "required_information-0-subject_source": "applicant", "required_information-0-order": "0",
+        "required_information-0-others_policy": "own_only",  # the select's default, as a browser sends it
     }
     response = admin_client_verified.post(url, data)
     assert response.status_code == 200  # the form comes back with the error

@@ -252,3 +252,19 @@ def test_a_document_left_pending_is_reported_when_idle(good_state):
 def test_the_subject_stays_encrypted_in_the_report(good_state):
     text = json.dumps(check_consistency().as_dict(), default=str, ensure_ascii=False)
     assert RRN not in text and crypto.subject_hash(RRN) not in text
+
+
+def test_a_fetch_logged_under_the_persons_it_reveals_is_one_fetch_and_a_kept_discard_is_reported(good_state):
+    """A vehicle's fetch writes an entry under the plate and one under its owner: one fetch, not two."""
+    fetch = good_state["fetch"]
+    audit.log_personal_data_access_many(
+        action="fetched", subject_hashes=[crypto.subject_hash("850505-1111111")], case_ref=fetch.case_ref,
+        office=fetch.office, actor=None, item_code=fetch.item.code, fields=list(fetch.fields),
+        purpose=fetch.purpose_code, detail=f"{fetch.item.agency.code} txn {fetch.txn_id}")
+    report = check_consistency()
+    assert report.ok, report.violations
+    assert report.fetches["fetched_log_entries"] == 1
+
+    # What the agency sent about someone else must never be stored.
+    FetchRequest.objects.filter(pk=fetch.pk).update(state=State.NOT_APPLICANTS, error_code="not_applicants_record")
+    assert _checks(check_consistency()) == {"fetches.someone_elses_record_stored"}

@@ -61,3 +61,41 @@ def test_a_refusal_stores_the_transaction_so_it_cannot_be_replayed(seeded):
     with pytest.raises(ProtocolError) as second:
         share_request_answer(agency=agency, item_code="resident_abstract", body=body, now=time.time())
     assert second.value.error == "replayed_txn"
+
+
+OWNED_ITEMS = [code for code, item in ITEMS.items() if item["subject_kind"] != "person"]
+
+
+@pytest.mark.parametrize("item_code", OWNED_ITEMS)
+def test_an_answer_about_a_thing_names_its_owners_inside_the_signed_encrypted_payload(seeded, item_code):
+    """Whose the record is, whether or not an owner field was asked for (PROTOCOL.md ``persons``)."""
+    item = ITEMS[item_code]
+    person = demo.DEMO_PEOPLE[0]
+    ids = {"parcel": person["pnu"], "building": person["building_id"], "vehicle": person["plate"]}
+    first_field = item["fields"][0]["key"]  # the identifier: no owner field among the asked
+    body = payload(item=item_code, subject={"kind": item["subject_kind"], "id": ids[item["subject_kind"]]},
+                   fields=[first_field], purpose=item["purposes"][0])
+    agency = SandboxAgency.objects.get(code=item["agency"])
+    answer = share_request_answer(agency=agency, item_code=item_code, body=sign(body).encode(), now=time.time())
+    opened = open_answer(answer.token, item["agency"])  # verified against the agency's key
+    assert list(opened["fields"]) == [first_field]
+    # A zoning confirmation holds nobody's personal data; the others are the demo person's own.
+    assert opened["persons"] == ([] if item_code == "land_use_plan" else [person["rrn"]])
+    assert person["rrn"] not in answer.token  # encrypted: only the portal reads it
+
+
+def test_another_residents_vehicle_names_that_resident(seeded):
+    from sharing.sandbox.models import Vehicle
+
+    vehicle = Vehicle.objects.exclude(plate=demo.DEMO_PEOPLE[0]["plate"]).select_related("owner").first()
+    body = payload(item="vehicle_registration", subject={"kind": "vehicle", "id": vehicle.plate},
+                   fields=["plate", "model_name"], purpose="P-PARKING")
+    answer = share_request_answer(agency=SandboxAgency.objects.get(code="molit"), item_code="vehicle_registration",
+                                  body=sign(body).encode(), now=time.time())
+    assert open_answer(answer.token, "molit")["persons"] == [vehicle.owner.rrn]
+
+
+def test_an_answer_about_a_person_leaves_the_owner_list_out(seeded):
+    answer = share_request_answer(agency=SandboxAgency.objects.get(code="mois"), item_code="resident_abstract",
+                                  body=sign(payload()).encode(), now=time.time())
+    assert "persons" not in open_answer(answer.token, "mois")

@@ -233,3 +233,18 @@ def test_an_access_log_period_under_two_years_stops_the_start_up(tmp_path):
                             text=True, timeout=120)
     assert result.returncode != 0
     assert "RETENTION_ACCESS_LOG_DAYS is 365; the access log must be kept at least 730 days" in result.stderr
+
+
+def test_a_deletion_is_logged_under_every_person_the_deleted_answer_was_about(case):
+    """An answer about a building names its owner (FetchedData.person_hashes): its deletion is
+    recorded in the owner's log too, not only under the building id."""
+    from sharing.crypto import subject_hash
+    from sharing.models import FetchedData
+
+    owner = subject_hash("850505-1111111")
+    FetchedData.objects.filter(fetch_request__case_ref=case["approved"].receipt_no,
+                               fetch_request__item__code="building_ledger").update(person_hashes=[owner])
+    report = retention_purge(now=case["now"] + timedelta(days=31))
+    [entry] = _deletions(subject_hash=owner)
+    assert entry.case_ref == case["approved"].receipt_no and entry.item_code == "building_ledger"
+    assert report.log_entries_written == len(_deletions())

@@ -35,6 +35,8 @@ class FakeAgency:
         self.seen_txns: set[str] = set()
         self.requests: list[dict] = []
         self.values: dict = {}
+        # The answer's ``persons`` member (whose the record is), as sent; left out while None.
+        self.persons = None
         self.delay = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -88,6 +90,8 @@ class FakeAgency:
         fields = {key: self.values.get(key, f"{key}-value") for key in payload["fields"]}
         answer = {"v": 1, "txn_id": payload["txn_id"], "item": payload["item"], "subject": payload["subject"],
                   "fields": fields, "issued_at": int(time.time()), "agency": self.code}
+        if self.persons is not None:
+            answer["persons"] = self.persons
         signing_key = self.signing_key
         if behaviour == "wrong_txn":
             answer["txn_id"] = "00000000-0000-4000-8000-000000000000"

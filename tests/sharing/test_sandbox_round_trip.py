@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from sharing import circuit, services
+from sharing import circuit, crypto, services
 from sharing.demo_catalogue import ITEMS
 from sharing.models import AccessLogEntry, Agency, FetchedData, FetchRequest
 from sharing.providers import ProviderRequest
@@ -74,7 +74,14 @@ def test_round_trip_per_item(sandbox_agencies, jongno, queued, item):
     values = services.personal_data_read(fetch_request=fetch_request, actor=None, office=jongno,
                                          purpose=item["purposes"][0], ip_address=None)
     assert list(values) == data.fields
-    assert AccessLogEntry.objects.filter(case_ref=fetch_request.case_ref, action="fetched").count() == 1
+    # One entry under the subject, and one under each person the record is about: the owner of a
+    # parcel, a building or a vehicle is told (the demo person owns theirs; a zoning is nobody's).
+    owners = [] if item["code"] == "land_use_plan" else [crypto.subject_hash(person["rrn"])]
+    assert data.person_hashes == (owners if item["subject_kind"] != "person" else [fetch_request.subject_hash])
+    for action in ("fetched", "viewed"):
+        logged = AccessLogEntry.objects.filter(case_ref=fetch_request.case_ref, action=action)
+        assert sorted(logged.values_list("subject_hash", flat=True)) == sorted(
+            {fetch_request.subject_hash, *data.person_hashes}), action
 
 
 def test_raw_rows_hold_no_personal_value(sandbox_agencies, jongno, queued):
