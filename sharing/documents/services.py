@@ -207,52 +207,69 @@ def _render_context(request: DocumentRequest, *, code: str, issued_at) -> dict:
     }
 
 
-@transaction.atomic
 def document_render(*, document_request_id: int) -> EDocument:
-    """Renders, seals and stores the document of a request; the second run changes nothing."""
-    request = (
-        DocumentRequest.objects.select_for_update(of=("self",))
-        .select_related("issuing_office", "owner", "supersedes", "document")
-        .get(pk=document_request_id)
-    )
+    """Renders, seals and stores the document of a request; the second run changes nothing.
+
+    The PDF is rendered before the transaction that stores it: a render takes 0.1-0.4 s (and the
+    first one in a process, converting the font, much longer), and on SQLite an open write
+    transaction holds the whole database's lock, so filers waited on every render (issue 13.7).
+    Two renders of one request racing each other store one document: the idempotency key is unique
+    and the second one takes the first one's.
+    """
+    related = ("issuing_office", "owner", "supersedes", "document")
+    request = DocumentRequest.objects.select_related(*related).get(pk=document_request_id)
     if request.document_id:
         return request.document
     existing = EDocument.objects.filter(idempotency_key=request.idempotency_key).first()
+    pdf = b""
+    issued_at = timezone.now()
+    code = ""
     if existing is None:
-        issued_at = timezone.now()
         code = codes.generate()
         pdf = rendering.render_pdf(
             template_name=request.template_name,
             context=_render_context(request, code=code, issued_at=issued_at),
             language=request.language,
         )
-        try:
-            existing = _document_store(
-                content=pdf,
-                media_type="application/pdf",
-                extension="pdf",
-                kind=request.kind,
-                title=request.title,
-                title_en=request.title_en,
-                case_ref=request.case_ref,
-                owner=request.owner,
-                issuing_office=request.issuing_office,
-                language=request.language,
-                idempotency_key=request.idempotency_key,
-                verification_code=code,
-                issued_at=issued_at,
-                supersedes=request.supersedes,
-                subject_hash=request.subject_hash,
-                contains_personal_data=request.contains_personal_data,
-            )
-        except IntegrityError:
-            # Another worker stored it first (a database without row locks): use theirs.
-            existing = EDocument.objects.get(idempotency_key=request.idempotency_key)
-    request.document = existing
-    request.state = DocumentRequest.State.ISSUED
-    request.error_code = ""
-    request.attempts += 1
-    request.save(update_fields=["document", "state", "error_code", "attempts", "updated_at"])
+    with transaction.atomic():
+        request = (
+            DocumentRequest.objects.select_for_update(of=("self",))
+            .select_related(*related)
+            .get(pk=document_request_id)
+        )
+        if request.document_id:
+            return request.document
+        if existing is None:
+            existing = EDocument.objects.filter(idempotency_key=request.idempotency_key).first()
+        if existing is None:
+            try:
+                with transaction.atomic():  # a savepoint: the transaction survives a duplicate key
+                    existing = _document_store(
+                        content=pdf,
+                        media_type="application/pdf",
+                        extension="pdf",
+                        kind=request.kind,
+                        title=request.title,
+                        title_en=request.title_en,
+                        case_ref=request.case_ref,
+                        owner=request.owner,
+                        issuing_office=request.issuing_office,
+                        language=request.language,
+                        idempotency_key=request.idempotency_key,
+                        verification_code=code,
+                        issued_at=issued_at,
+                        supersedes=request.supersedes,
+                        subject_hash=request.subject_hash,
+                        contains_personal_data=request.contains_personal_data,
+                    )
+            except IntegrityError:
+                # Another worker stored it first (a database without row locks): use theirs.
+                existing = EDocument.objects.get(idempotency_key=request.idempotency_key)
+        request.document = existing
+        request.state = DocumentRequest.State.ISSUED
+        request.error_code = ""
+        request.attempts += 1
+        request.save(update_fields=["document", "state", "error_code", "attempts", "updated_at"])
     logger.info("e-document %s issued for request %s", existing.public_id, request.pk)
     return existing
 

@@ -189,3 +189,49 @@ def test_a_render_that_keeps_failing_is_marked_failed(citizen, office, monkeypat
     assert request.state == DocumentRequest.State.FAILED
     assert request.error_code == "RuntimeError"
     assert not EDocument.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pdf_is_rendered_outside_the_transaction_that_stores_it(citizen, office, monkeypatch):
+    """On SQLite an open write transaction locks the whole database: filers must not wait on a render."""
+    from django.db import connection
+
+    from sharing.documents import rendering, services
+
+    seen = []
+    real_render = rendering.render_pdf
+
+    def spying_render(**kwargs):
+        seen.append(connection.in_atomic_block)
+        return real_render(**kwargs)
+
+    monkeypatch.setattr(rendering, "render_pdf", spying_render)
+    request = receipt_request(owner=citizen, office=office)  # autocommit: the render runs on commit
+    request.refresh_from_db()
+    assert seen == [False]
+    assert request.state == DocumentRequest.State.ISSUED
+    assert services.document_render(document_request_id=request.pk) == request.document
+    assert seen == [False]  # a second run renders nothing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_render_that_lost_the_race_stores_nothing_of_its_own(citizen, office, monkeypatch):
+    """Another worker stored the document while this one rendered: its copy is taken, no second one."""
+    from sharing.documents import rendering, services
+
+    real_render = rendering.render_pdf
+    other_workers = []
+
+    def render_while_another_worker_finishes(**kwargs):
+        pdf = real_render(**kwargs)
+        monkeypatch.setattr(rendering, "render_pdf", real_render)
+        request_id = DocumentRequest.objects.get().pk
+        other_workers.append(services.document_render(document_request_id=request_id))
+        return pdf
+
+    monkeypatch.setattr(rendering, "render_pdf", render_while_another_worker_finishes)
+    request = receipt_request(owner=citizen, office=office)  # autocommit: the render runs on commit
+    request.refresh_from_db()
+    assert len(other_workers) == 1
+    assert EDocument.objects.count() == 1
+    assert request.document == other_workers[0]
