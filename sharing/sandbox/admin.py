@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from sharing.crypto import mask_rrn
+
 from . import models, services
 
 
@@ -60,9 +62,17 @@ class ReadOnlyRegisterAdmin(admin.ModelAdmin):
 
 @admin.register(models.Resident)
 class ResidentAdmin(ReadOnlyRegisterAdmin):
-    list_display = ["id", "name", "rrn", "birth_date", "sex", "relation_to_head", "synthetic"]
+    # Masked as on every other page: the developer needs the birth date and sex digit, not the rest.
+    # An exact search by the full number still finds a resident.
+    list_display = ["id", "name", "masked_rrn", "birth_date", "sex", "relation_to_head", "synthetic"]
+    exclude = ["rrn"]
+    readonly_fields = ["masked_rrn"]
     search_fields = ["=rrn", "name"]
     list_select_related = False
+
+    @admin.display(description=_("resident registration number"))
+    def masked_rrn(self, obj):
+        return mask_rrn(obj.rrn)
 
 
 @admin.register(models.Parcel)
