@@ -127,3 +127,33 @@ def test_clock_stops_while_a_supplement_is_requested(monkeypatch):
     assert petition.suspended_days == 5
     assert petition.suspended_since is None
     assert petition.due_date == add_working_days(due, 5) == datetime.date(2026, 11, 13)
+
+
+@pytest.mark.django_db
+def test_the_refusal_says_both_statuses_in_korean():
+    petition = PetitionFactory(status=S.REJECTED)
+    with pytest.raises(TransitionNotAllowed) as caught:
+        petition_transition(petition=petition, to=S.UNDER_REVIEW)
+    assert str(caught.value.message) == "‘반려’ 상태인 민원은 ‘검토 중’ 상태로 바꿀 수 없습니다."
+
+
+@pytest.mark.django_db
+def test_hooks_run_after_commit_with_the_petition_and_its_new_status(django_capture_on_commit_callbacks):
+    from petitions import workflow
+
+    calls = []
+
+    def hook(petition_id, status):
+        calls.append((petition_id, status))
+
+    assert workflow.on_transition(hook) is hook
+    try:
+        petition = PetitionFactory(status=S.UNDER_REVIEW)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            petition_transition(petition=petition, to=S.APPROVED)
+        assert calls == []  # nothing before the commit
+        for callback in callbacks:
+            callback()
+        assert calls == [(petition.pk, S.APPROVED)]
+    finally:
+        workflow._after_commit_hooks.remove(hook)

@@ -8,10 +8,12 @@ someone with database access could) is reported by ``verify_access_log``.
 
 import copy
 import datetime
+import hashlib
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection  # noqa: F401 (the skipif condition)
 
 from sharing import audit, crypto
 from sharing.models import AccessLogEntry
@@ -211,3 +213,85 @@ def test_verification_reads_in_chunks_and_still_walks_everything(office, officia
     tamper_access_log_entry(entries[4].pk, purpose="changed")
     result = audit.verify_chain(chunk_size=2)
     assert (result.first_broken_sequence, result.checked) == (5, 4)
+
+
+# --- The hash's format is a contract: entries written by an earlier release must still verify --------
+
+def test_the_hash_is_sha256_of_the_previous_hash_a_bar_and_the_canonical_json():
+    # Written out by hand: keys sorted, no spaces, UTF-8 (not \u escapes), times in ISO 8601.
+    canonical = (
+        '{"action":"viewed","actor":11,"actor_label":"김 (S-1)","case_ref":"2026-0000001",'
+        '"created_at":"2026-11-02T09:30:00+00:00","detail":"first look","fields":["name","address"],'
+        '"ip_address":"192.0.2.7","item_code":"resident_abstract","office":3,"purpose":"P-PENSION",'
+        '"sequence":7,"subject_hash":"' + "a" * 64 + '"}'
+    )
+    expected = hashlib.sha256(("b" * 64 + "|" + canonical).encode("utf-8")).hexdigest()
+    assert audit.entry_hash(_entry(actor_label="김 (S-1)")) == expected
+
+
+def test_missing_values_are_hashed_as_null_and_an_empty_list():
+    canonical = (
+        '{"action":"fetched","actor":null,"actor_label":"system","case_ref":"",'
+        '"created_at":"2026-11-02T09:30:00+00:00","detail":"","fields":[],'
+        '"ip_address":null,"item_code":"","office":null,"purpose":"",'
+        '"sequence":1,"subject_hash":"' + "a" * 64 + '"}'
+    )
+    entry = _entry(sequence=1, action="fetched", actor_id=None, actor_label="system", office_id=None, case_ref="",
+                   item_code="", fields=None, purpose="", ip_address=None, detail="", previous_hash=audit.GENESIS_HASH)
+    expected = hashlib.sha256(("0" * 64 + "|" + canonical).encode("utf-8")).hexdigest()
+    assert audit.entry_hash(entry) == expected
+
+
+# --- What an entry records ---------------------------------------------------------------------------
+
+def test_who_is_recorded(office, official):
+    from tests.factories import OfficialFactory
+
+    assert _log(office).actor_label == "system on behalf of jongno"
+    assert _log(None).actor_label == "system"
+    named = OfficialFactory(full_name="김공무", staff_number="S-0042")
+    assert _log(office, actor=named).actor_label == "김공무 (S-0042)"
+    unnumbered = OfficialFactory(full_name="이공무", staff_number="")
+    assert _log(office, actor=unnumbered).actor_label == "이공무"
+    nameless = OfficialFactory(full_name="", first_name="", last_name="", staff_number="")
+    assert _log(office, actor=nameless).actor_label == nameless.username
+
+
+def test_long_values_are_cut_to_their_columns_and_missing_ones_stored_empty(office):
+    entry = _log(office, purpose="p" * 250, detail="d" * 600, case_ref=None, item_code=None, fields=None,
+                 ip_address="")
+    stored = AccessLogEntry.objects.get(pk=entry.pk)
+    assert stored.purpose == "p" * 200 and stored.detail == "d" * 500
+    assert (stored.case_ref, stored.item_code, stored.fields, stored.ip_address) == ("", "", [], None)
+    assert audit.verify_chain().ok
+
+
+def test_each_entry_records_what_it_was_given(office, official):
+    entry = _log(office, actor=official, action="downloaded", ip_address="192.0.2.99", fields=["rrn"],
+                 purpose="P-X", detail="receipt")
+    stored = AccessLogEntry.objects.get(pk=entry.pk)
+    assert (stored.action, stored.actor, stored.office, stored.ip_address, stored.fields, stored.purpose,
+            stored.detail, stored.case_ref, stored.item_code) == (
+        "downloaded", official, office, "192.0.2.99", ["rrn"], "P-X", "receipt", "2026-0000001", "resident_abstract")
+    assert stored.subject_hash == crypto.subject_hash("900101-1234567")
+
+
+@pytest.mark.skipif("connection.vendor == 'postgresql'", reason="PostgreSQL serialises appends with a lock")
+def test_a_taken_sequence_number_is_tried_again_up_to_five_times(office, monkeypatch):
+    from django.db import IntegrityError
+
+    real_insert = audit.sql.insert
+    failures = {"left": 4}
+
+    def colliding_insert(entry):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise IntegrityError("UNIQUE constraint failed: sequence")
+        return real_insert(entry)
+
+    monkeypatch.setattr(audit.sql, "insert", colliding_insert)
+    assert _log(office).sequence == 1  # the fifth attempt succeeds
+    failures["left"] = 5
+    with pytest.raises(IntegrityError):
+        _log(office)
+    assert AccessLogEntry.objects.count() == 1
