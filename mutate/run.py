@@ -178,12 +178,13 @@ def run_hand_mutant(mutant: HandMutant) -> str:
         target.write_text(source.replace(mutant.old, mutant.new))
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests],
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *mutant.tests],
             cwd=scratch, env=env, text=True, capture_output=True, check=False,
         )
         if result.returncode == 1:
             failed = re.findall(r"^FAILED (\S+)", result.stdout, flags=re.M)
-            return "killed" + (f" by {failed[0]}" if failed else "")
+            shown = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+            return f"killed by {len(failed)} test(s): {shown}"
         if result.returncode == 0:
             return "survived"
         return f"error (pytest exit {result.returncode}): {result.stdout[-300:]}"
