@@ -119,3 +119,15 @@ def test_a_window_of_ninety_seconds_is_said_as_one_minute(clock, settings):
     response = _login("198.51.100.9", user.username)
     assert response.status_code == 429
     assert "1분 뒤에 다시 시도" in response.content.decode()
+
+
+def test_the_lockout_page_is_a_page_of_the_site_with_its_request(clock):
+    # Rendered with the request: the page's forms and htmx calls carry a real CSRF token.
+    import re
+
+    user = CitizenFactory()
+    _fail(Client(REMOTE_ADDR="203.0.113.7"), user.username, 5)
+    response = _login("198.51.100.9", user.username)
+    assert response.status_code == 429
+    token = re.search(r'"X-CSRFToken": "([^"]*)"', response.content.decode())
+    assert token and len(token.group(1)) >= 32
