@@ -57,3 +57,56 @@ def test_the_access_log_of_a_subject_reads_its_offices_in_one_query(office, djan
         entries = list(sharing_selectors.access_log_for_subject(mine))
         assert [e.sequence for e in entries] == [3, 1]
         assert {e.office.code for e in entries} == {office.code}
+
+
+# --- The official's side -----------------------------------------------------------------------------
+
+def test_a_supervisor_supervises_their_own_office_only(office, other_office):
+    from petitions.officer_selectors import is_supervisor
+    from tests.factories import MembershipFactory, OfficialFactory
+
+    boss = OfficialFactory()
+    MembershipFactory(user=boss, office=office, role="supervisor")
+    MembershipFactory(user=boss, office=other_office, role="reviewer")
+    memberships = list(boss.memberships.all())
+    assert is_supervisor(memberships, office.pk) is True
+    assert is_supervisor(memberships, other_office.pk) is False
+    assert is_supervisor(memberships, None) is False
+    assert is_supervisor([], office.pk) is False
+
+
+def test_a_petition_is_found_for_an_official_of_its_office_only(office, other_office, citizen):
+    from django.contrib.auth.models import AnonymousUser
+
+    from petitions.officer_selectors import petition_for_officer
+    from tests.factories import MembershipFactory, OfficialFactory
+
+    petition = PetitionFactory(office=office)
+    mine, theirs = OfficialFactory(), OfficialFactory()
+    MembershipFactory(user=mine, office=office)
+    MembershipFactory(user=theirs, office=other_office)
+    assert petition_for_officer(user=mine, receipt_no=petition.receipt_no) == petition
+    for stranger in (theirs, citizen, AnonymousUser()):
+        with pytest.raises(Http404):
+            petition_for_officer(user=stranger, receipt_no=petition.receipt_no)
+
+
+def test_a_citizen_with_a_stray_membership_is_still_no_official(office, citizen):
+    from petitions.officer_selectors import petition_for_officer
+    from tests.factories import MembershipFactory
+
+    petition = PetitionFactory(office=office)
+    MembershipFactory(user=citizen, office=office)  # a data error: the role still decides
+    with pytest.raises(Http404):
+        petition_for_officer(user=citizen, receipt_no=petition.receipt_no)
+
+
+def test_a_draft_is_never_an_officials(office):
+    from petitions.officer_selectors import petition_for_officer
+    from tests.factories import MembershipFactory, OfficialFactory
+
+    draft = PetitionFactory(office=office, status=S.DRAFT)
+    official = OfficialFactory()
+    MembershipFactory(user=official, office=office)
+    with pytest.raises(Http404):
+        petition_for_officer(user=official, receipt_no=draft.receipt_no)
