@@ -214,7 +214,7 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
     per_module: dict[str, dict[str, list[str]]] = {module: {} for module in MODULES}
     for name, status in statuses.items():
         module = _module_of(name)
-        if module is None or status in {"not checked", "skipped"}:
+        if module is None or status == "skipped":
             continue
         per_module[module].setdefault(status, []).append(name)
     for mutant in HAND_MUTANTS:
@@ -225,15 +225,17 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
 
     explained = explained_survivors()
     failures = 0
-    print(f"\n{'module':<78} {'mutants':>7} {'killed':>7} {'rate':>7}")
+    print(f"\n{'module':<78} {'mutants':>7} {'killed':>7} {'rate':>7} {'unrun':>6}")
     for module, by_status in per_module.items():
+        unrun = len(by_status.pop("not checked", []))
         total = sum(len(names) for names in by_status.values())
         killed = len(by_status.get("killed", [])) + len(by_status.get("timeout", [])) + len(
             by_status.get("caught by type check", []))
         rate = killed / total if total else 0.0
-        mark = "" if total and rate >= TARGET else "  < target"
+        mark = "  not run" if not total else ("" if rate >= TARGET else "  < target")
         failures += bool(mark)
-        print(f"{module:<78} {total:>7} {killed:>7} {rate:>7.1%}{mark}")
+        failures += bool(unrun)
+        print(f"{module:<78} {total:>7} {killed:>7} {rate:>7.1%} {unrun:>6}{mark}")
     print("\nSurvivors (survived, no tests, suspicious):")
     unexplained = []
     for module, by_status in per_module.items():
