@@ -88,10 +88,16 @@ def test_a_token_of_exactly_header_and_tag_is_read(one_key):
     assert crypto.decrypt(token) == b""
 
 
-@pytest.mark.parametrize("text", ["not-a-token!", "한글", "="])
-def test_text_that_is_not_a_token_is_refused(one_key, text):
-    with pytest.raises(crypto.DecryptionError):
+@pytest.mark.parametrize(("text", "message"), [
+    ("not-a-token!", "Not an encrypted text of this portal."),  # not base64 (its padding)
+    ("한글", "Not an encrypted text of this portal."),  # not even ASCII
+    ("=", "Not an encrypted token of this portal."),  # base64 of nothing: no token
+    ("AAAA", "Not an encrypted token of this portal."),  # base64 of three zero bytes
+])
+def test_text_that_is_not_a_token_is_refused_saying_why(one_key, text, message):
+    with pytest.raises(crypto.DecryptionError) as caught:
         crypto.decrypt_text(text)
+    assert str(caught.value) == message
 
 
 @pytest.mark.parametrize("keys", [[], [b"short"], [KEY, b"x" * 33]])
