@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test install-bench bench soak messages check-deploy clean
+.PHONY: run test install install-test install-bench bench soak mutate messages check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ bench: install-bench
 soak: install-bench
 	@mkdir -p var
 	$(BIN)/python -m pytest tests/bench/soak -p no:cacheprovider -s -o addopts="" -o python_files="soak_*.py" $(PYTEST_ARGS)
+
+## make mutate: mutation testing of the modules that hold the rules (not part of make test: slow).
+## Prints the kill rate per module and the survivors; see mutate/run.py and mutate/SURVIVORS.md.
+MUTATE_ARGS ?=
+mutate: install-test
+	@mkdir -p var
+	nice -n 10 $(BIN)/python mutate/run.py $(MUTATE_ARGS)
 
 ## make messages: refresh the translation catalogues after changing strings, then compile them.
 messages: install-test
