@@ -114,6 +114,7 @@ ADMIN_MODELS = {
     "documents/edocument": (False, False),
     "otp_static/staticdevice": (True, True),
     "otp_totp/totpdevice": (True, True),
+    "petitions/identityattempt": (False, False),
     "petitions/petition": (False, False),
     "petitions/petitiontype": (True, True),
     "petitions/residentlink": (False, True),
