@@ -116,11 +116,12 @@ HAND_MUTANTS = [
                ("tests/sharing/test_crypto.py", "tests/sharing/test_masking.py")),
     HandMutant("hand:short-key-accepted", "sharing/crypto.py (encryption, masking)", "sharing/crypto.py",
                "        if len(key) != 32:", "        if len(key) > 32:",
-               ("tests/sharing/test_crypto.py", "tests/portal/test_settings.py")),
+               ("tests/sharing/test_crypto.py", "tests/sharing/test_crypto_format.py", "tests/portal/test_settings.py")),
     HandMutant("hand:verify-lock-never-expires", "sharing/documents/throttle.py (/verify/ throttle)",
                "sharing/documents/throttle.py",
-               "    cache.add(key, 0, timeout=_window())", "    cache.add(key, 0, timeout=None)",
-               ("tests/documents/test_views.py",)),
+               'slot_key = f"documents:verify-miss:{_address(address)}:{int(now // window)}"',
+               'slot_key = f"documents:verify-miss:{_address(address)}:0"',
+               ("tests/documents/test_throttle.py", "tests/documents/test_views.py")),
 ]
 
 
