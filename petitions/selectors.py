@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import Http404
 
 from sharing.sql import PreparedRead
@@ -180,6 +180,32 @@ _timeline_of = PreparedRead(
     lambda petition_id: TimelineEvent.objects.filter(petition_id=petition_id).order_by("created_at", "id"),
     petition_id=-7_000_004,
 )
+
+
+def petition_progress_version(*, user, receipt_no: str) -> tuple | None:
+    """What the live progress part of the applicant's petition is rendered from, in one query:
+    the petition's status and last change, its fetches' last change, count and pending count,
+    its last timeline event, open supplements and uploads. None if it is not theirs."""
+    from sharing.models import FetchRequest
+
+    fetches = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no")).order_by().values("case_ref")
+    pending = fetches.filter(state__in=FetchRequest.PENDING_STATES)
+    of_petition = {"petition_id": OuterRef("pk")}
+    return (
+        Petition.objects.filter(applicant_id=user.pk, receipt_no=str(receipt_no)).exclude(status=S.DRAFT)
+        .annotate(
+            fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]),
+            fetch_count=Subquery(fetches.annotate(v=Count("pk")).values("v")[:1]),
+            pending_count=Subquery(pending.annotate(v=Count("pk")).values("v")[:1]),
+            last_event=Subquery(TimelineEvent.objects.filter(**of_petition).order_by("-pk").values("pk")[:1]),
+            last_supplement=Subquery(SupplementRequest.objects.filter(**of_petition, responded_at=None)
+                                     .order_by("-pk").values("pk")[:1]),
+            last_upload=Subquery(PetitionUpload.objects.filter(**of_petition).order_by("-pk").values("pk")[:1]),
+        )
+        .values_list("status", "updated_at", "fetches_changed", "fetch_count", "pending_count", "last_event",
+                     "last_supplement", "last_upload")
+        .first()
+    )
 
 
 def own_petition_by_public_id(*, user, public_id) -> Petition:

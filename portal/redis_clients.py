@@ -11,35 +11,7 @@ fork the pool itself drops its parent's connections.
 
 from __future__ import annotations
 
-import threading
-
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from kombu.transport import redis as kombu_redis
-
-
-class RedisCacheClient(DjangoRedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
-        self._clients_lock = threading.Lock()
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None or client.connection_pool is not pool:
-            with self._clients_lock:
-                client = self._client(connection_pool=pool)
-                self._clients[id(pool)] = client
-        return client
-
-
-class RedisCache(DjangoRedisCache):
-    """``django.core.cache.backends.redis.RedisCache``, with its clients reused."""
-
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = RedisCacheClient
 
 
 class Channel(kombu_redis.Channel):

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "axes",
     "crispy_forms",
     "csp",
+    "django_htmx",
 ]
 # The sandbox agencies are mounted in the same site in development and tests; production
 # switches them off (SANDBOX_AGENCIES_ENABLED=0) and points agencies at real endpoints.
@@ -169,6 +170,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.StaffSessionPolicyMiddleware",
     "portal.middleware.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -223,8 +225,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache: shared by every web and worker process (circuit breaker state, throttles) -----
 CACHE_URL = env("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    # Django's Redis cache, its client objects reused (portal/redis_clients.py).
-    CACHES = {"default": {"BACKEND": "portal.redis_clients.RedisCache", "LOCATION": CACHE_URL}}
+    # django-redis: one client per server, kept with its connection pool.
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {
         "default": {

@@ -1,4 +1,4 @@
-"""The cache and the broker reuse their Redis client objects (portal/redis_clients.py)."""
+"""The broker reuses its Redis client objects (portal/redis_clients.py)."""
 
 import os
 import uuid
@@ -7,7 +7,7 @@ import pytest
 import redis
 from kombu import Connection, Exchange, Queue
 
-from portal.redis_clients import RedisCache, Transport
+from portal.redis_clients import Transport
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
@@ -18,19 +18,6 @@ def redis_up():
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL} (CI runs one)")
-
-
-def test_the_cache_works_with_one_client_per_pool(redis_up):
-    cache = RedisCache(REDIS_URL, {})
-    key = f"test-{uuid.uuid4().hex}"
-    cache.set(key, {"a": 1}, 30)
-    assert cache.get(key) == {"a": 1}
-    assert cache.get_many([key, "missing"]) == {key: {"a": 1}}
-    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)
-    assert cache.add(key + "n", 0, 30)
-    assert cache.incr(key + "n") == 1
-    cache.delete_many([key, key + "n"])
-    assert cache.get(key) is None
 
 
 def test_the_broker_delivers_acknowledges_and_reuses_its_client(redis_up):
