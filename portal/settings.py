@@ -234,6 +234,16 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# The parts every page shares (menus, footer, static links, language buttons: the cache tag in
+# templates/base.html and templates/includes/), keyed by language, kind of account and current
+# page. They change only with the code and its translations, so each process keeps its own copy
+# (no network round trip per part, nothing stale left behind by a deploy).
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "portal-fragments",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
