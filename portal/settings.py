@@ -393,10 +393,6 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # acks_late redelivers a task whose worker died once this timeout passes; it must be
     # longer than the longest countdown (retry back-off) and task time limit.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", 7200, cast=int)}
-    if CELERY_BROKER_URL.startswith("redis://"):
-        # kombu's Redis transport, its client objects reused (portal/redis_clients.py). Not for
-        # rediss://, whose TLS settings kombu derives from the scheme of the URL.
-        CELERY_BROKER_TRANSPORT = "portal.redis_clients:Transport"
 CELERY_RESULT_BACKEND = env(
     "CELERY_RESULT_BACKEND",
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None,
