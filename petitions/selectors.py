@@ -184,26 +184,16 @@ _timeline_of = PreparedRead(
 
 def petition_progress_version(*, user, receipt_no: str) -> tuple | None:
     """What the live progress part of the applicant's petition is rendered from, in one query:
-    the petition's status and last change, its fetches' last change, count and pending count,
-    its last timeline event, open supplements and uploads. None if it is not theirs."""
+    the petition's status and last change (a transition, its timeline event and supplement, an
+    upload instead of a fetch all change it) and its fetches' last change (every change of a
+    fetch sets its ``updated_at``). None if it is not theirs."""
     from sharing.models import FetchRequest
 
     fetches = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no")).order_by().values("case_ref")
-    pending = fetches.filter(state__in=FetchRequest.PENDING_STATES)
-    of_petition = {"petition_id": OuterRef("pk")}
     return (
         Petition.objects.filter(applicant_id=user.pk, receipt_no=str(receipt_no)).exclude(status=S.DRAFT)
-        .annotate(
-            fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]),
-            fetch_count=Subquery(fetches.annotate(v=Count("pk")).values("v")[:1]),
-            pending_count=Subquery(pending.annotate(v=Count("pk")).values("v")[:1]),
-            last_event=Subquery(TimelineEvent.objects.filter(**of_petition).order_by("-pk").values("pk")[:1]),
-            last_supplement=Subquery(SupplementRequest.objects.filter(**of_petition, responded_at=None)
-                                     .order_by("-pk").values("pk")[:1]),
-            last_upload=Subquery(PetitionUpload.objects.filter(**of_petition).order_by("-pk").values("pk")[:1]),
-        )
-        .values_list("status", "updated_at", "fetches_changed", "fetch_count", "pending_count", "last_event",
-                     "last_supplement", "last_upload")
+        .annotate(fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]))
+        .values_list("status", "updated_at", "fetches_changed")
         .first()
     )
 

@@ -67,3 +67,22 @@ def test_the_etag_varies_by_language_and_is_not_another_users(demo_types, linked
     other = Client()
     other.force_login(linked_other_citizen, backend="django.contrib.auth.backends.ModelBackend")
     assert other.get(url, HTTP_IF_NONE_MATCH=korean["ETag"]).status_code == 404
+
+
+def test_an_upload_instead_of_a_fetch_is_a_new_version(demo_types, linked_citizen, linked_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.petitions.conftest import pdf_bytes
+
+    petition = file_building_use_change(linked_citizen)
+    failed = FetchRequest.objects.get(case_ref=petition.receipt_no, item__code="building_ledger")
+    FetchRequest.objects.filter(pk=failed.pk).update(state="failed", error_code="subject_not_found",
+                                                     updated_at=timezone.now())
+    url = reverse("petitions:my_progress", args=[petition.receipt_no])
+    before = linked_client.get(url, **HTMX)
+    upload = reverse("petitions:my_fetch_upload", args=[petition.receipt_no, failed.pk])
+    assert upload in before.content.decode()
+    document = SimpleUploadedFile("ledger.pdf", pdf_bytes(), content_type="application/pdf")
+    assert linked_client.post(upload, {"document": document}).status_code == 302
+    after = linked_client.get(url, HTTP_IF_NONE_MATCH=before["ETag"], **HTMX)
+    assert after.status_code == 200 and upload not in after.content.decode()
