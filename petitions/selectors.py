@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import Http404
 
 from sharing.sql import PreparedRead
@@ -180,6 +180,22 @@ _timeline_of = PreparedRead(
     lambda petition_id: TimelineEvent.objects.filter(petition_id=petition_id).order_by("created_at", "id"),
     petition_id=-7_000_004,
 )
+
+
+def petition_progress_version(*, user, receipt_no: str) -> tuple | None:
+    """What the live progress part of the applicant's petition is rendered from, in one query:
+    the petition's status and last change (a transition, its timeline event and supplement, an
+    upload instead of a fetch all change it) and its fetches' last change (every change of a
+    fetch sets its ``updated_at``). None if it is not theirs."""
+    from sharing.models import FetchRequest
+
+    fetches = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no")).order_by().values("case_ref")
+    return (
+        Petition.objects.filter(applicant_id=user.pk, receipt_no=str(receipt_no)).exclude(status=S.DRAFT)
+        .annotate(fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]))
+        .values_list("status", "updated_at", "fetches_changed")
+        .first()
+    )
 
 
 def own_petition_by_public_id(*, user, public_id) -> Petition:

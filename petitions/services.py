@@ -468,6 +468,7 @@ def petition_upload_instead_of_fetch(*, petition: Petition, fetch_request, actor
                                     owner=petition.applicant, issuing_office=petition.office, **titles)
     except AttachmentRejected as exc:
         raise PetitionError(exc.message) from exc
+    petition.save(update_fields=["updated_at"])  # the progress part changes (its polls' version)
     return PetitionUpload.objects.create(
         petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=item.code, **titles,
         document_id=str(document.pk),

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.conditional import fragment_etag, polled_fragment, render_fragment
 from portal.roles import citizen_required
 from portal.roles import english_active as _english
 
@@ -367,6 +368,8 @@ def _detail_context(request, petition: Petition) -> dict:
         "petition": petition,
         "uploaded_items": uploaded,
         "progress": progress,
+        # Polled while information is still being collected; then nothing more changes by itself.
+        "live": progress["pending"] or petition.status in {S.SUBMITTED, S.COLLECTING},
         "steps": selectors.progress_steps(petition),
         "timeline": selectors.petition_timeline(petition),
     } | ({"supplement": supplement} if supplement else {}) | {"snapshot": snapshot}
@@ -399,12 +402,19 @@ def my_petition_detail(request, receipt_no):
     return render(request, "my/petition_detail.html", context)
 
 
+def _progress_etag(request, receipt_no):
+    version = selectors.petition_progress_version(user=request.user, receipt_no=receipt_no)
+    return fragment_etag(request, "progress", version) if version else None
+
+
 @citizen_required
 @require_GET
+@polled_fragment(_progress_etag)
 def my_petition_progress(request, receipt_no):
     """The live part of the detail page, polled with htmx while work is in progress."""
     petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
-    return render(request, "my/includes/progress.html", _detail_context(request, petition))
+    context = _detail_context(request, petition)
+    return render_fragment(request, "my/includes/progress.html", context, live=context["live"])
 
 
 @citizen_required

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "axes",
     "crispy_forms",
     "csp",
+    "django_htmx",
 ]
 # The sandbox agencies are mounted in the same site in development and tests; production
 # switches them off (SANDBOX_AGENCIES_ENABLED=0) and points agencies at real endpoints.
@@ -169,6 +170,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.StaffSessionPolicyMiddleware",
     "portal.middleware.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -223,8 +225,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache: shared by every web and worker process (circuit breaker state, throttles) -----
 CACHE_URL = env("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    # Django's Redis cache, its client objects reused (portal/redis_clients.py).
-    CACHES = {"default": {"BACKEND": "portal.redis_clients.RedisCache", "LOCATION": CACHE_URL}}
+    # django-redis: one client per server, kept with its connection pool.
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {
         "default": {
@@ -232,6 +234,16 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# The parts every page shares (menus, footer, static links, language buttons: the cache tag in
+# templates/base.html and templates/includes/), keyed by language, kind of account and current
+# page. They change only with the code and its translations, so each process keeps its own copy
+# (no network round trip per part, nothing stale left behind by a deploy).
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "portal-fragments",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
@@ -381,10 +393,6 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # acks_late redelivers a task whose worker died once this timeout passes; it must be
     # longer than the longest countdown (retry back-off) and task time limit.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", 7200, cast=int)}
-    if CELERY_BROKER_URL.startswith("redis://"):
-        # kombu's Redis transport, its client objects reused (portal/redis_clients.py). Not for
-        # rediss://, whose TLS settings kombu derives from the scheme of the URL.
-        CELERY_BROKER_TRANSPORT = "portal.redis_clients:Transport"
 CELERY_RESULT_BACKEND = env(
     "CELERY_RESULT_BACKEND",
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from portal.models import OfficeMembership
@@ -72,6 +73,21 @@ def document_request_for_user(*, user, public_id) -> DocumentRequest:
     if request is None or not user_may_access(user, owner_id=request.owner_id, office_id=request.issuing_office_id):
         raise Http404
     return request
+
+
+def document_request_version(*, user, public_id) -> tuple | None:
+    """What the fragment of a document request is rendered from (its state and last change, and
+    whether its document was superseded), in one query; None if ``user`` may not see it."""
+    if not user.is_authenticated:
+        return None
+    allowed = Q(owner_id=user.pk)
+    if user.is_official:
+        allowed |= Q(Exists(OfficeMembership.objects.filter(user_id=user.pk, office_id=OuterRef("issuing_office_id"))))
+    return (
+        DocumentRequest.objects.filter(allowed, public_id=public_id)
+        .values_list("state", "updated_at", "document_id", "document__superseded_by__pk", "title", "title_en")
+        .first()
+    )
 
 
 def document_by_code(raw_code: str) -> EDocument | None:

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.conditional import fragment_etag, polled_fragment, render_fragment
+
 from . import selectors, services, throttle
 from .attachments import max_bytes
 from .forms import VerifyCodeForm, VerifyFileForm
@@ -42,16 +44,26 @@ def download(request, public_id):
 
 
 @require_GET
-@never_cache
 def request_status(request, public_id):
     """The download fragment of a requested document: "preparing" (polling) or the link."""
     if not request.user.is_authenticated:
         raise Http404
     if response := _second_factor_redirect(request):
         return response
+    return _request_status(request, public_id)
+
+
+def _request_status_etag(request, public_id):
+    version = selectors.document_request_version(user=request.user, public_id=public_id)
+    return fragment_etag(request, "document-request", version) if version else None
+
+
+@polled_fragment(_request_status_etag)
+def _request_status(request, public_id):
     document_request = selectors.document_request_for_user(user=request.user, public_id=public_id)
     shown = document_request.document if document_request.is_issued else document_request
-    return render(request, "documents/includes/document_link.html", {"document": shown})
+    live = not (document_request.is_issued or document_request.is_failed)
+    return render_fragment(request, "documents/includes/document_link.html", {"document": shown}, live=live)
 
 
 def _too_many(request, admission):

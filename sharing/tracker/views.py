@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,11 +17,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from petitions.forms import AnswersForm
+from portal.conditional import fragment_etag, polled_fragment, render_fragment
 from portal.roles import citizen_required, official_required
+from sharing.models import FetchRequest
 
 from . import selectors, services
 from .errors import TrackerError
 from .forms import AccessFilterForm, BankAccountForm, ConcernForm, InquiryAnswerForm
+from .models import RefundInquiry
 
 
 def _private(response):
@@ -167,13 +171,29 @@ def refund_inquiry(request, public_id):
     return _private(render(request, "tracker/refund_inquiry.html", _refund_context(request, inquiry)))
 
 
+def _refund_answers_etag(request, public_id):
+    """The inquiry's fetches' last change (every change of a fetch sets it), the answers read
+    and the claims filed, in one query."""
+    fetches = FetchRequest.objects.filter(case_ref=OuterRef("case_ref")).order_by().values("case_ref")
+    version = (
+        RefundInquiry.objects.filter(citizen_id=request.user.pk, public_id=public_id)
+        .annotate(fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]),
+                  answers_read=Count("answers", distinct=True), last_claim=Max("claims__pk"))
+        .values_list("fetches_changed", "answers_read", "last_claim")
+        .first()
+    )
+    return fragment_etag(request, "refund-answers", version) if version else None
+
+
 @citizen_required
 @require_GET
-@never_cache
+@polled_fragment(_refund_answers_etag)
 def refund_answers(request, public_id):
     """The live part of the inquiry page, polled with htmx until every agency has answered."""
     inquiry = selectors.refund_inquiry_for_citizen(user=request.user, public_id=public_id)
-    return _private(render(request, "tracker/includes/refund_answers.html", _refund_context(request, inquiry)))
+    context = _refund_context(request, inquiry)
+    return render_fragment(request, "tracker/includes/refund_answers.html", context,
+                           live=context["summary"].pending)
 
 
 def _claim_forms(data, claimable, claim_types):

@@ -55,3 +55,39 @@ def test_bound_forms_are_not_taken_from_the_cache_by_the_filter():
     bound = _Form(QueryDict("q=toolongvalue"))
     assert str(render_cache.crispy_unbound_html(bound)) == str(as_crispy_form(_Form(QueryDict("q=toolongvalue"))))
     assert not render_cache._entries
+
+
+class _Labelled(forms.Form):
+    """A form whose words and attributes are set per instance (as when they come from the database)."""
+
+    name = forms.CharField(label="Name", required=False)
+
+    def __init__(self, *args, label="Name", help_text="", attrs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = label
+        self.fields["name"].help_text = help_text
+        self.fields["name"].widget.attrs.update(attrs or {})
+
+
+@pytest.mark.parametrize("change", [
+    {"label": "Full name"}, {"help_text": "As on your ID card"}, {"attrs": {"placeholder": "Hong Gildong"}},
+    {"attrs": {"maxlength": "20"}},
+])
+def test_an_edit_of_a_label_help_text_or_widget_attribute_shows_at_once(change):
+    assert str(render_cache.crispy_form_html(_Labelled())) == str(as_crispy_form(_Labelled()))
+    edited = str(render_cache.crispy_form_html(_Labelled(**change)))
+    assert edited == str(as_crispy_form(_Labelled(**change)))
+    assert edited != str(as_crispy_form(_Labelled()))
+
+
+def test_an_admin_edit_of_a_petition_type_shows_at_once_in_the_queue_filter(demo_types, official_client):
+    from django.urls import reverse
+
+    from petitions.models import PetitionType
+
+    url = reverse("officer:workspace")
+    assert "여권 발급 신청" in official_client.get(url).content.decode()
+    passport = PetitionType.objects.get(slug="passport-issuance")
+    passport.name_ko = "여권 발급 신청(개정)"
+    passport.save()
+    assert "여권 발급 신청(개정)" in official_client.get(url).content.decode()

@@ -1,15 +1,14 @@
-"""The parts of every page kept rendered in the process (petitions/templatetags/page_fragments.py):
-each visitor still sees the menu of their kind of account, their page marked, in their language."""
+"""The parts of every page kept rendered (Django's cache tag, the "fragments" cache): each visitor
+still sees the menu of their kind of account, their page marked, in their language."""
 
 import re
 
 import pytest
+from django.core.cache import caches
 from django.template import engines
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-
-from petitions.templatetags import page_fragments
 
 pytestmark = pytest.mark.django_db
 
@@ -50,12 +49,13 @@ def test_the_language_is_part_of_the_key(client):
 
 def test_a_fragment_is_what_rendering_it_again_gives():
     template = engines["django"].from_string(
-        '{% load i18n page_fragments %}{% fragment "test" kind %}{% translate "Home" %} {{ kind }}{% endfragment %}')
+        '{% load i18n cache %}{% get_current_language as LANGUAGE_CODE %}'
+        '{% cache None test LANGUAGE_CODE kind using="fragments" %}{% translate "Home" %} {{ kind }}{% endcache %}')
     plain = engines["django"].from_string('{% load i18n %}{% translate "Home" %} {{ kind }}')
     for language in ("ko", "en", "ko"):
         with translation.override(language):
             for kind in ("a", "b", "<i>"):
                 assert template.render({"kind": kind}) == plain.render({"kind": kind})
-    page_fragments.clear()
+    caches["fragments"].clear()
     with translation.override("en"):
         assert template.render({"kind": "a"}) == plain.render({"kind": "a"})
