@@ -212,9 +212,9 @@ def petition_supplements(petition: Petition) -> list[SupplementRequest]:
 
 def _case_fetches_queryset(case_ref: str):
     # sharing.selectors.fetch_requests_for_case's own queryset (its items, agencies and office).
-    from sharing.selectors import _fetch_requests
+    from sharing.selectors import fetch_requests_queryset
 
-    return _fetch_requests().filter(case_ref=case_ref)
+    return fetch_requests_queryset().filter(case_ref=case_ref)
 
 
 # sharing.selectors.fetch_requests_for_case, compiled once: every petition page and its live
