@@ -279,3 +279,9 @@ def progress_steps(petition: Petition) -> list[dict]:
          ("current" if i == index else "upcoming"), "number": i + 1}
         for i, (key, _states) in enumerate(STEPS)
     ]
+
+
+def own_receipt_numbers(*, user, case_refs) -> set[str]:
+    """The receipt numbers among ``case_refs`` of the user's own petitions (one query): the
+    tracker links these rows of the user's access log (registered in petitions.apps)."""
+    return set(Petition.objects.filter(applicant=user, receipt_no__in=case_refs).values_list("receipt_no", flat=True))
