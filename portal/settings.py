@@ -512,7 +512,7 @@ LOGGING = {
 # Identity verification ("본인 확인") of citizens: a class with start() and confirm() (petitions.identity).
 # The sandbox provider checks the sandbox resident register and prints the one-time code on the
 # console; production names a real provider (the government's OpenID Connect service, say).
-PETITIONS_IDENTITY_PROVIDER = env("PETITIONS_IDENTITY_PROVIDER", "petitions.identity.SandboxIdentityProvider")
+PETITIONS_IDENTITY_PROVIDER = env("PETITIONS_IDENTITY_PROVIDER", "sharing.sandbox.identity.SandboxIdentityProvider")
 # Limits on identity confirmation over a sliding window (petitions.identity_limits): starts per
 # account and per subject (the RRN entered), starts per client address (an office behind NAT
 # shares one), and wrong codes per account and per subject, whatever the number of restarts.

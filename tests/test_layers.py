@@ -63,14 +63,54 @@ def test_the_import_walk_sees_local_and_relative_imports(tmp_path):
 
 # --- sharing never imports petitions ----------------------------------------------------------
 
+# (module, what of petitions it may import): why.
+PETITIONS_PLUG_INS: dict[tuple[str, str], str] = {
+    ("sharing/sandbox/identity.py", "petitions.identity"):
+        "the sandbox's identity provider implements petitions' provider interface (named by "
+        "PETITIONS_IDENTITY_PROVIDER); it is the simulated agency's plug-in, not the sharing layer",
+}
+
+
 def test_sharing_never_imports_petitions():
     offending = [
         f"{path.relative_to(ROOT)}:{line} imports {name}"
         for path in _python_files("sharing")
         for line, name, _names in _imports(path)
-        if _is_within(name, "petitions")
+        if _is_within(name, "petitions") and (path.relative_to(ROOT).as_posix(), name) not in PETITIONS_PLUG_INS
     ]
     assert offending == []
+
+
+def test_the_petitions_plug_ins_are_still_needed():
+    for relative, name in PETITIONS_PLUG_INS:
+        assert any(imported == name for _line, imported, _names in _imports(ROOT / relative)), relative
+
+
+# --- nothing outside the sandbox imports it -----------------------------------------------------
+
+# Where the project mounts the sandbox when it is enabled, and why each may name it.
+SANDBOX_MOUNTS: dict[str, str] = {
+    "portal/urls.py": "mounts sharing.sandbox.urls under /sandbox/ when SANDBOX_AGENCIES_ENABLED",
+}
+
+
+def test_nothing_outside_the_sandbox_imports_it():
+    offending = []
+    for package in PRODUCT_PACKAGES:
+        for path in _python_files(package):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative.startswith("sharing/sandbox/") or relative in SANDBOX_MOUNTS:
+                continue
+            offending += [f"{relative}:{line} imports {name}" for line, name, _names in _imports(path)
+                          if _is_within(name, "sharing.sandbox")]
+    assert offending == []
+
+
+def test_the_sandbox_mounts_are_still_needed():
+    """An allow-list entry that names the sandbox no more is removed, not kept "just in case"."""
+    for relative in SANDBOX_MOUNTS:
+        text = (ROOT / relative).read_text(encoding="utf-8")
+        assert "sharing.sandbox" in text, relative
 
 
 # --- pages use sharing's public selectors -------------------------------------------------------
