@@ -152,6 +152,11 @@ if SANDBOX_AGENCIES_ENABLED:
 SANDBOX_TIMEOUT_HOLD_SECONDS = env("SANDBOX_TIMEOUT_HOLD_SECONDS", 30.0, cast=float)
 # The sandbox agencies' signing keys derive from this (default: SECRET_KEY).
 SANDBOX_KEY_SEED = env("SANDBOX_KEY_SEED", "")
+# The sandbox agencies learn the portal's public keys from the JWKS it publishes, over HTTP as an
+# agency on another host would (sharing.sandbox.portal_keys), and fetch it anew after this age
+# or when a request names a key they do not know.
+SANDBOX_PORTAL_JWKS_URL = env("SANDBOX_PORTAL_JWKS_URL", f"{SITE_URL}/sharing/jwks.json")
+SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS = env("SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS", 300, cast=int)
 
 # The header middleware sits above every middleware that may answer by itself (the session
 # policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same

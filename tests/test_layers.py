@@ -126,3 +126,16 @@ def test_pages_import_no_private_name_of_sharing():
         if imported.startswith("_")
     ]
     assert offending == []
+
+
+# --- the sandbox knows the portal by its published keys only ------------------------------------
+
+def test_the_sandbox_never_reads_the_portals_key_files():
+    offending = []
+    for path in _python_files("sharing/sandbox"):
+        text = path.read_text(encoding="utf-8")
+        offending += [f"{path.relative_to(ROOT)}:{line} imports {name}" for line, name, names in _imports(path)
+                      if name == "sharing.keys" or (name == "sharing" and "keys" in names)]
+        offending += [f"{path.relative_to(ROOT)} names {setting}"
+                      for setting in ("PORTAL_SIGNING_KEY_FILES", "PORTAL_ENCRYPTION_KEY_FILES") if setting in text]
+    assert offending == []
