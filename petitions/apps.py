@@ -7,4 +7,9 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("Petitions")
 
     def ready(self):
+        from sharing.tracker.selectors import own_cases_finder_register
+
         from . import checks, notifications, receivers  # noqa: F401 (registers checks, connects listeners)
+        from .selectors import own_receipt_numbers
+
+        own_cases_finder_register(own_receipt_numbers)

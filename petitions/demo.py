@@ -281,19 +281,14 @@ def petition_types_seed() -> int:
 
 
 def demo_citizens_link() -> int:
-    from sharing.sandbox.demo import DEMO_PEOPLE
-
-    from .identity import ResidentRecord, resident_link_set, sandbox_register_lookup
+    """Links the demo citizens the identity provider offers (the sandbox's: its demo people)."""
+    from .identity import get_provider, resident_link_set
 
     linked = 0
-    for person in DEMO_PEOPLE:
-        user = User.objects.filter(username=person["username"]).first()
+    for username, record in get_provider().demo_records():
+        user = User.objects.filter(username=username).first()
         if user is None or hasattr(user, "resident_link"):
             continue
-        record = sandbox_register_lookup(person["rrn"]) or ResidentRecord(
-            name=person["name"], rrn=person["rrn"], phone=person["phone"], address="",
-            district_code=person["district_code"],
-        )
         resident_link_set(user=user, record=record)
         linked += 1
     return linked

@@ -396,3 +396,19 @@ class IdentityCodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits of the code."))],
     )
+
+
+class BankAccountForm(forms.Form):
+    """The account every refund claim of an inquiry is paid to (petitions.views_refunds)."""
+
+    bank = forms.ChoiceField(label=_("Bank"), choices=[("", _("Choose one"))] + BANKS,
+                             error_messages={"required": _("Choose the bank.")})
+    number = forms.CharField(
+        label=_("Account number"), max_length=20, help_text=_("Digits, with or without hyphens."),
+        validators=[RegexValidator(ACCOUNT_NUMBER_PATTERN, _("Enter the account number in digits."))],
+        error_messages={"required": _("Enter the account number.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm that the account is in my name and that what I entered is true."),
+        error_messages={"required": _("Confirm the account before you apply.")},
+    )

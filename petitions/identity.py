@@ -1,10 +1,10 @@
 """Identity verification ("본인 확인"): linking an account to a resident record once.
 
 A provider is a class named by ``settings.PETITIONS_IDENTITY_PROVIDER`` (dotted path). The
-sandbox provider checks name and RRN against the sandbox resident register and sends a
-one-time code to the phone on record there (printed on the console in development); a real
-provider (the government's OpenID Connect service, say) is another class with the same two
-methods.
+sandbox provider (sharing.sandbox.identity, with the sandbox: nothing here reads its tables)
+checks name and RRN against the sandbox resident register and sends a one-time code to the
+phone on record there (printed on the console in development); a real provider (the
+government's OpenID Connect service, say) is another class with the same two methods.
 
 Nobody may learn from these pages whether a name and RRN belong together: a start answers the
 same (a challenge, the same page) whether or not they match, the code goes only to the phone on
@@ -30,7 +30,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from . import identity_limits as limits
 from .errors import IdentityAttemptsExceeded, IdentityError
@@ -75,49 +75,27 @@ class IdentityProvider:
     def confirm(self, *, user, challenge: IdentityChallenge, code: str) -> ResidentRecord:
         raise NotImplementedError
 
+    def demo_records(self) -> list[tuple[str, ResidentRecord]]:
+        """(username, record) of the demo accounts to link directly (petitions.demo); a real
+        provider has none."""
+        return []
+
 
 def _code_hash(code: str, challenge_salt: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{challenge_salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _mask_phone(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"{digits[:3]}-****-{digits[-4:]}" if len(digits) >= 7 else "***"
+class OneTimeCodeProvider(IdentityProvider):
+    """A provider that looks the person up in a register (``lookup(rrn) -> ResidentRecord | None``)
+    and sends a one-time code to the phone on record (``send_code(phone, code)``).
 
+    The sandbox's provider (sharing.sandbox.identity.SandboxIdentityProvider) is one, over the
+    sandbox resident register; the challenges are petitions' own rows, written here.
+    """
 
-def sandbox_register_lookup(rrn: str) -> ResidentRecord | None:
-    """The resident with this RRN in the sandbox resident register, or None."""
-    from django.apps import apps
-
-    if not apps.is_installed("sharing.sandbox"):
-        raise IdentityError(_("Identity confirmation is not available. Call the help desk at 110."))
-    from sharing.sandbox.models import Resident
-
-    resident = (
-        Resident.objects.filter(rrn=rrn).select_related("household__building__parcel").first()
-    )
-    if resident is None:
-        return None
-    household = resident.household
-    return ResidentRecord(
-        name=resident.name, rrn=resident.rrn, phone=resident.phone, address=household.address(),
-        district_code=household.building.parcel.district_code,
-    )
-
-
-class SandboxIdentityProvider(IdentityProvider):
-    code = "sandbox"
-    verbose_name = gettext_lazy("Sandbox resident register (one-time code to the phone on record)")
-
-    def __init__(self, lookup=None, send_code=None):
-        self._lookup = lookup or sandbox_register_lookup
-        self._send_code = send_code or self._print_code
-
-    @staticmethod
-    def _print_code(phone: str, code: str) -> None:
-        # Development only: the sandbox has no SMS gateway. The code goes to the console,
-        # never to the log (it would be a credential there).
-        print(f"[sandbox SMS to {_mask_phone(phone)}] 본인 확인 인증번호: {code}", flush=True)  # noqa: T201
+    def __init__(self, lookup, send_code):
+        self._lookup = lookup
+        self._send_code = send_code
 
     def start(self, *, user, name: str, rrn: str) -> IdentityChallenge:
         from sharing.crypto import encrypt_text, subject_hash
@@ -156,9 +134,13 @@ class SandboxIdentityProvider(IdentityProvider):
         return record
 
 
+# The development default, mounted with the sandbox; production names a real provider.
+DEFAULT_PROVIDER = "sharing.sandbox.identity.SandboxIdentityProvider"
+
+
 @functools.cache
 def get_provider() -> IdentityProvider:
-    dotted = getattr(settings, "PETITIONS_IDENTITY_PROVIDER", "petitions.identity.SandboxIdentityProvider")
+    dotted = getattr(settings, "PETITIONS_IDENTITY_PROVIDER", DEFAULT_PROVIDER)
     try:
         return import_string(dotted)()
     except ImportError as exc:

@@ -238,13 +238,13 @@ _case_fetch_reads: dict[int, PreparedRead] = {}
 
 def _fetches_for_cases(case_refs: list[str]) -> dict[str, list]:
     """sharing.selectors.fetch_requests_for_cases, compiled once per number of cases."""
-    from sharing.selectors import _fetch_requests
+    from sharing.selectors import fetch_requests_queryset
 
     count = len(case_refs)
     read = _case_fetch_reads.get(count)
     if read is None:
         read = _case_fetch_reads.setdefault(count, PreparedRead(
-            lambda **refs: _fetch_requests().filter(case_ref__in=[refs[f"ref{i}"] for i in range(count)]),
+            lambda **refs: fetch_requests_queryset().filter(case_ref__in=[refs[f"ref{i}"] for i in range(count)]),
             **{f"ref{i}": f"prepared-case-ref-{i}" for i in range(count)}))
     grouped: dict[str, list] = {}
     for fetch in read(**{f"ref{i}": ref for i, ref in enumerate(case_refs)}):

@@ -228,9 +228,9 @@ def petition_supplements(petition: Petition) -> list[SupplementRequest]:
 
 def _case_fetches_queryset(case_ref: str):
     # sharing.selectors.fetch_requests_for_case's own queryset (its items, agencies and office).
-    from sharing.selectors import _fetch_requests
+    from sharing.selectors import fetch_requests_queryset
 
-    return _fetch_requests().filter(case_ref=case_ref)
+    return fetch_requests_queryset().filter(case_ref=case_ref)
 
 
 # sharing.selectors.fetch_requests_for_case, compiled once: every petition page and its live
@@ -295,3 +295,9 @@ def progress_steps(petition: Petition) -> list[dict]:
          ("current" if i == index else "upcoming"), "number": i + 1}
         for i, (key, _states) in enumerate(STEPS)
     ]
+
+
+def own_receipt_numbers(*, user, case_refs) -> set[str]:
+    """The receipt numbers among ``case_refs`` of the user's own petitions (one query): the
+    tracker links these rows of the user's access log (registered in petitions.apps)."""
+    return set(Petition.objects.filter(applicant=user, receipt_no__in=case_refs).values_list("receipt_no", flat=True))

@@ -13,7 +13,8 @@ petitions), and reports counts and violations:
   re-fetch is counted apart); an answer stored for two fetches; a fetched item without its
   answer or its log entry; a fetch that failed, was refused or waits without a reason; a fetch
   stalled (due, untouched for long) or, once idle, any fetch still pending;
-- the sandbox agencies (when mounted in this site): the transactions they answered that the
+- the sandbox agencies (when mounted in this site, reported by the sandbox itself:
+  sharing.sandbox.consistency): the transactions they answered that the
   portal never recorded (answers lost with a killed worker: the item was then asked again);
 - the access log: the hash chain (the check of ``manage.py verify_access_log``);
 - document requests: by state; once idle, none pending.
@@ -22,11 +23,11 @@ petitions), and reports counts and violations:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -65,6 +66,18 @@ class ConsistencyReport:
         data = asdict(self)
         data["ok"] = self.ok
         return data
+
+
+# Agencies mounted in this site report on their side here (the sandbox registers its report
+# when it starts: sharing.sandbox.apps); the portal never reads their tables itself.
+AgencyReport = Callable[..., dict]
+_agency_reports: list[AgencyReport] = []
+
+
+def agency_report_register(report: AgencyReport) -> None:
+    """Adds ``report(*, since, recorded_fetches, examples) -> dict`` to the "agencies" section."""
+    if report not in _agency_reports:
+        _agency_reports.append(report)
 
 
 def read_receipts(path: str | Path) -> list[str]:
@@ -268,21 +281,9 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
             pending.order_by("updated_at").values_list("case_ref", "item__code", "state", "updated_at")[:examples])
 
     # --- The sandbox agencies -------------------------------------------------------------
-    agencies: dict = {"mounted": apps.is_installed("sharing.sandbox")}
-    if agencies["mounted"]:
-        from sharing.sandbox.models import SeenTransaction
-
-        seen = SeenTransaction.objects.all()
-        if since is not None:
-            seen = seen.filter(seen_at__gte=since)
-        agencies["answered_by_agency"] = _by(seen, "agency_code")
-        recorded = FetchRequest.objects.filter(txn_id=OuterRef("txn_id"))
-        unrecorded = seen.filter(~Exists(recorded))
-        # Answers (or refusals) that reached no recorded outcome: lost with a killed worker, or
-        # a client that gave up; the item is then asked again under a new transaction.
-        agencies["answers_not_recorded"] = unrecorded.count()
-        agencies["answers_not_recorded_examples"] = list(
-            unrecorded.order_by("seen_at").values_list("txn_id", flat=True)[:examples])
+    agencies: dict = {"mounted": bool(_agency_reports)}
+    for report_agencies in _agency_reports:
+        agencies.update(report_agencies(since=since, recorded_fetches=FetchRequest.objects.all(), examples=examples))
 
     # --- The access log -------------------------------------------------------------------
     chain = verify_chain()

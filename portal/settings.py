@@ -153,6 +153,11 @@ if SANDBOX_AGENCIES_ENABLED:
 SANDBOX_TIMEOUT_HOLD_SECONDS = env("SANDBOX_TIMEOUT_HOLD_SECONDS", 30.0, cast=float)
 # The sandbox agencies' signing keys derive from this (default: SECRET_KEY).
 SANDBOX_KEY_SEED = env("SANDBOX_KEY_SEED", "")
+# The sandbox agencies learn the portal's public keys from the JWKS it publishes, over HTTP as an
+# agency on another host would (sharing.sandbox.portal_keys), and fetch it anew after this age
+# or when a request names a key they do not know.
+SANDBOX_PORTAL_JWKS_URL = env("SANDBOX_PORTAL_JWKS_URL", f"{SITE_URL}/sharing/jwks.json")
+SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS = env("SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS", 300, cast=int)
 
 # The header middleware sits above every middleware that may answer by itself (the session
 # policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same
@@ -520,7 +525,7 @@ LOGGING = {
 # Identity verification ("본인 확인") of citizens: a class with start() and confirm() (petitions.identity).
 # The sandbox provider checks the sandbox resident register and prints the one-time code on the
 # console; production names a real provider (the government's OpenID Connect service, say).
-PETITIONS_IDENTITY_PROVIDER = env("PETITIONS_IDENTITY_PROVIDER", "petitions.identity.SandboxIdentityProvider")
+PETITIONS_IDENTITY_PROVIDER = env("PETITIONS_IDENTITY_PROVIDER", "sharing.sandbox.identity.SandboxIdentityProvider")
 # Limits on identity confirmation over a sliding window (petitions.identity_limits): starts per
 # account and per subject (the RRN entered), starts per client address (an office behind NAT
 # shares one), and wrong codes per account and per subject, whatever the number of restarts.

@@ -5,6 +5,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from petitions import urls_tracker as petitions_tracker_urls
+from sharing.tracker import urls as tracker_urls
+
 from . import account_views, health, views
 
 admin.site.site_header = _("Civil Petition Portal administration")
@@ -41,7 +44,9 @@ urlpatterns = [
     path("", include("petitions.urls")),
     path("", include("sharing.urls")),
     path("", include("sharing.documents.urls")),
-    path("", include("sharing.tracker.urls")),
+    # The tracker's namespace: its access-log and refund-inquiry pages (sharing) and the pages
+    # of it that read or file petitions (petitions), composed here, above both layers.
+    path("", include((tracker_urls.urlpatterns + petitions_tracker_urls.urlpatterns, tracker_urls.app_name))),
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

@@ -10,17 +10,19 @@ from django.db.models import Prefetch, QuerySet
 from .models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField
 
 
-def _fetch_requests() -> QuerySet[FetchRequest]:
+def fetch_requests_queryset() -> QuerySet[FetchRequest]:
+    """The fetches with their items, agencies and office, in display order (not yet filtered):
+    the read under fetch_requests_for_case(s), for pages that filter and compile it themselves."""
     return FetchRequest.objects.select_related("item__agency", "office").order_by("item__agency__code", "item__code")
 
 
 def fetch_requests_for_case(case_ref: str) -> list[FetchRequest]:
-    return list(_fetch_requests().filter(case_ref=case_ref))
+    return list(fetch_requests_queryset().filter(case_ref=case_ref))
 
 
 def fetch_requests_for_cases(case_refs: Iterable[str]) -> dict[str, list[FetchRequest]]:
     grouped: dict[str, list[FetchRequest]] = defaultdict(list)
-    for fetch_request in _fetch_requests().filter(case_ref__in=list(case_refs)):
+    for fetch_request in fetch_requests_queryset().filter(case_ref__in=list(case_refs)):
         grouped[fetch_request.case_ref].append(fetch_request)
     return dict(grouped)
 

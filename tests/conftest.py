@@ -79,3 +79,31 @@ def official_client(official):
 @pytest.fixture
 def admin_client_verified(administrator):
     return login_verified(Client(), administrator)
+
+
+@pytest.fixture(autouse=True)
+def portal_jwks_over_the_test_client(monkeypatch):
+    """The sandbox agencies fetch the portal's JWKS over HTTP (sharing.sandbox.portal_keys); in
+    the test process the portal is this process, so the document comes from the portal's own
+    URLconf (even while a test serves the stand-alone sandbox's), without a socket; the real HTTP
+    fetch has its live-server test in tests/sandbox/test_portal_keys.py. Each test starts with
+    nothing learned, so keys a test rotated never leak into the next."""
+    from sharing.sandbox import portal_keys
+
+    def through_the_test_client(url: str) -> dict:
+        import json
+        from urllib.parse import urlsplit
+
+        from django.test import RequestFactory
+        from django.urls import resolve
+
+        path = urlsplit(url).path
+        match = resolve(path, urlconf="portal.urls")
+        response = match.func(RequestFactory().get(path), *match.args, **match.kwargs)
+        assert response.status_code == 200, url
+        return json.loads(response.content)
+
+    portal_keys.forget()
+    monkeypatch.setattr(portal_keys, "fetch_jwks_document", through_the_test_client)
+    yield
+    portal_keys.forget()

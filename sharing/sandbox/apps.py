@@ -8,3 +8,10 @@ class SandboxConfig(AppConfig):
     name = "sharing.sandbox"
     label = "sandbox"
     verbose_name = _("Sandbox agencies")
+
+    def ready(self):
+        from portal.consistency import agency_report_register
+
+        from .consistency import agencies_report
+
+        agency_report_register(agencies_report)

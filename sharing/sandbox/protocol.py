@@ -2,15 +2,14 @@
 
 Reads and checks a signed request from the portal, and builds the signed and encrypted
 answer. Knows nothing of registers or grants; ``services.share_request_answer`` puts the
-pieces together. The portal's public keys come from ``sharing.keys.public_jwks()``, as a
-real agency would configure them from the portal's ``/sharing/jwks.json``.
+pieces together. The portal's public keys come from the JWKS the portal publishes
+(``/sharing/jwks.json``), fetched over HTTP and cached (``portal_keys``), as a real agency's.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
 import re
 import uuid
@@ -20,7 +19,7 @@ from joserfc import jwe, jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from sharing import keys as portal_keys
+from . import portal_keys
 
 PROTOCOL_VERSION = 1
 REQUEST_TYPE = "share-request+jws"
@@ -89,43 +88,9 @@ def unverified_txn_id(body: bytes) -> str | None:
         return None
 
 
-def _portal_jwks_json() -> str:
-    return json.dumps(portal_keys.public_jwks(), sort_keys=True, separators=(",", ":"))
-
-
-@functools.lru_cache(maxsize=8)
-def _imported_portal_keys(jwks_json: str) -> tuple[dict[str, ECKey], ECKey | None]:
-    """The portal's published keys, imported once per JWKS document (not per request)."""
-    signing, encryption = {}, None
-    for jwk in json.loads(jwks_json)["keys"]:
-        if jwk.get("use") == "sig":
-            signing[jwk["kid"]] = ECKey.import_key(jwk)
-        elif jwk.get("use") == "enc" and encryption is None:
-            encryption = ECKey.import_key(jwk)
-    return signing, encryption
-
-
-# The portal's key tuples (``sharing.keys`` loads them once per process, anew when the settings
-# naming them change) and what was imported from their JWKS: a request reuses it.
-_last_import: tuple = (None, None, None)
-
-
-def _portal_keys() -> tuple[dict[str, ECKey], ECKey | None]:
-    global _last_import
-    signing, encryption = portal_keys.signing_keys(), portal_keys.encryption_keys()
-    last = _last_import
-    if last[0] is not signing or last[1] is not encryption:
-        last = _last_import = (signing, encryption, _imported_portal_keys(_portal_jwks_json()))
-    return last[2]
-
-
-def _portal_signing_keys() -> dict[str, ECKey]:
-    return _portal_keys()[0]
-
-
 def portal_encryption_key() -> ECKey:
     """The portal's current encryption key (the first one its JWKS publishes)."""
-    encryption = _portal_keys()[1]
+    encryption = portal_keys.encryption_key()
     if encryption is None:
         raise LookupError("The portal publishes no encryption key.")
     return encryption
@@ -154,7 +119,7 @@ def read_request(body: bytes, *, now: float) -> ShareRequest:
         raise malformed("The JWS must be signed with alg ES256.")
     if header.get("typ") != REQUEST_TYPE:
         raise malformed(f"The JWS typ must be {REQUEST_TYPE!r}.")
-    key = _portal_signing_keys().get(header.get("kid")) if isinstance(header.get("kid"), str) else None
+    key = portal_keys.signing_key(header["kid"]) if isinstance(header.get("kid"), str) else None
     if key is None:
         raise ProtocolError(401, "bad_signature", "The JWS kid names none of the portal's published signing keys.")
     try:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
-
-from petitions.forms import ACCOUNT_NUMBER_PATTERN, BANKS
 
 from .selectors import AccessFilters
 
@@ -56,18 +53,4 @@ class InquiryAnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("Answer to the citizen"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Write the answer to the citizen.")},
-    )
-
-
-class BankAccountForm(forms.Form):
-    bank = forms.ChoiceField(label=_("Bank"), choices=[("", _("Choose one"))] + BANKS,
-                             error_messages={"required": _("Choose the bank.")})
-    number = forms.CharField(
-        label=_("Account number"), max_length=20, help_text=_("Digits, with or without hyphens."),
-        validators=[RegexValidator(ACCOUNT_NUMBER_PATTERN, _("Enter the account number in digits."))],
-        error_messages={"required": _("Enter the account number.")},
-    )
-    confirm = forms.BooleanField(
-        label=_("I confirm that the account is in my name and that what I entered is true."),
-        error_messages={"required": _("Confirm the account before you apply.")},
     )

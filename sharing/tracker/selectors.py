@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -60,6 +61,25 @@ def access_log_entries(*, subject_hash: str, filters: AccessFilters) -> QuerySet
     return entries.select_related("office").order_by("-sequence")
 
 
+# Which of a log's case references are the user's own petitions (their rows link to them). The
+# petitions app registers its answer when it starts (petitions.apps): sharing never imports it.
+OwnCasesFinder = Callable[..., Iterable[str]]
+_own_cases_finders: list[OwnCasesFinder] = []
+
+
+def own_cases_finder_register(finder: OwnCasesFinder) -> None:
+    """Adds ``finder(*, user, case_refs) -> the user's own case references among them``."""
+    if finder not in _own_cases_finders:
+        _own_cases_finders.append(finder)
+
+
+def own_case_refs(*, user, case_refs: set[str]) -> set[str]:
+    own: set[str] = set()
+    for finder in _own_cases_finders:
+        own.update(finder(user=user, case_refs=case_refs))
+    return own
+
+
 @dataclass
 class AccessRow:
     entry: AccessLogEntry
@@ -75,8 +95,6 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
 
     Queries: count, page, items, fields, purposes, own petitions: six, whatever the page.
     """
-    from petitions.models import Petition
-
     paginator = Paginator(access_log_entries(subject_hash=subject_hash, filters=filters), ACCESS_LOG_PAGE_SIZE)
     page = paginator.get_page(page_number)
     entries = list(page.object_list)
@@ -89,9 +107,7 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
     purpose_codes = {entry.purpose for entry in entries if entry.purpose}
     purposes = {purpose.code: purpose.name for purpose in Purpose.objects.filter(code__in=purpose_codes)}
     case_refs = {entry.case_ref for entry in entries if entry.case_ref}
-    own_petitions = set(
-        Petition.objects.filter(applicant=user, receipt_no__in=case_refs).values_list("receipt_no", flat=True)
-    )
+    own_petitions = own_case_refs(user=user, case_refs=case_refs)
     rows = []
     for entry in entries:
         item = items.get(entry.item_code)

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views, views_stats
 
+# The root URLconf (portal/urls.py) mounts these in the "tracker" namespace together with the
+# pages of it that read petitions (petitions.urls_tracker): sharing never imports petitions.
 app_name = "tracker"
 
 urlpatterns = [
@@ -14,6 +16,4 @@ urlpatterns = [
     path("refunds/", views.refunds, name="refunds"),
     path("refunds/<uuid:public_id>/", views.refund_inquiry, name="refund_inquiry"),
     path("refunds/<uuid:public_id>/answers/", views.refund_answers, name="refund_answers"),
-    path("refunds/<uuid:public_id>/apply/", views.refund_apply, name="refund_apply"),
-    path("stats/", views_stats.stats_page, name="stats"),
 ]

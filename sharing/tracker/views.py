@@ -1,7 +1,8 @@
 """The tracker's pages: who viewed my information, privacy inquiries, un-refunded money.
 
 A citizen only ever sees entries matched by the keyed hash of their own RRN; anything else
-in the URL is a 404. Privacy officers answer under /officer/privacy/ (second factor).
+in the URL is a 404. Privacy officers answer under /officer/privacy/ (second factor). Claiming the refunds found
+files petitions, so that page is petitions' (petitions.views_refunds).
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from petitions.forms import AnswersForm
 from portal.conditional import fragment_etag, polled_fragment, render_fragment
 from portal.roles import citizen_required, official_required
 from sharing.models import FetchRequest
 
 from . import selectors, services
 from .errors import TrackerError
-from .forms import AccessFilterForm, BankAccountForm, ConcernForm, InquiryAnswerForm
+from .forms import AccessFilterForm, ConcernForm, InquiryAnswerForm
 from .models import RefundInquiry
 
 
@@ -153,7 +153,9 @@ def refunds(request):
     }))
 
 
-def _refund_context(request, inquiry) -> dict:
+def refund_context(request, inquiry) -> dict:
+    """The inquiry page's context (answers read once as they come in); the claim page
+    (petitions.views_refunds) starts from it too."""
     services.refund_answers_collect(inquiry=inquiry, actor=request.user,
                                     ip_address=get_client_ip_address(request))
     summary = selectors.refund_summary(inquiry=inquiry)
@@ -168,7 +170,7 @@ def _refund_context(request, inquiry) -> dict:
 @never_cache
 def refund_inquiry(request, public_id):
     inquiry = selectors.refund_inquiry_for_citizen(user=request.user, public_id=public_id)
-    return _private(render(request, "tracker/refund_inquiry.html", _refund_context(request, inquiry)))
+    return _private(render(request, "tracker/refund_inquiry.html", refund_context(request, inquiry)))
 
 
 def _refund_answers_etag(request, public_id):
@@ -191,55 +193,6 @@ def _refund_answers_etag(request, public_id):
 def refund_answers(request, public_id):
     """The live part of the inquiry page, polled with htmx until every agency has answered."""
     inquiry = selectors.refund_inquiry_for_citizen(user=request.user, public_id=public_id)
-    context = _refund_context(request, inquiry)
+    context = refund_context(request, inquiry)
     return render_fragment(request, "tracker/includes/refund_answers.html", context,
                            live=context["summary"].pending)
-
-
-def _claim_forms(data, claimable, claim_types):
-    """One small form per claim type for its own questions (the bank account is asked once)."""
-    forms = []
-    for row in claimable:
-        petition_type = claim_types.get(row.fetch.item.code)
-        if petition_type is None:
-            continue
-        _bank_key, specs = services.claim_form_specs(petition_type)
-        forms.append({"row": row, "petition_type": petition_type,
-                      "form": AnswersForm(data, specs=specs, prefix=row.fetch.item.code) if specs else None})
-    return forms
-
-
-@citizen_required
-@require_http_methods(["GET", "POST"])
-@never_cache
-def refund_apply(request, public_id):
-    inquiry = selectors.refund_inquiry_for_citizen(user=request.user, public_id=public_id)
-    context = _refund_context(request, inquiry)
-    if context["summary"].pending or not context["claimable"]:
-        return redirect("tracker:refund_inquiry", public_id=inquiry.public_id)
-    data = request.POST if request.method == "POST" else None
-    bank_form = BankAccountForm(data)
-    claim_forms = _claim_forms(data, context["claimable"], services.refund_claim_types())
-    status = 200
-    if request.method == "POST":
-        valid = bank_form.is_valid()
-        valid = all([valid] + [entry["form"].is_valid() for entry in claim_forms if entry["form"]])
-        if valid:
-            answers = {entry["row"].fetch.item.code: entry["form"].answers() if entry["form"] else {}
-                       for entry in claim_forms}
-            try:
-                filed = services.refund_claims_file(
-                    inquiry=inquiry, applicant=request.user,
-                    bank_account={"bank": bank_form.cleaned_data["bank"], "number": bank_form.cleaned_data["number"]},
-                    answers_by_item=answers,
-                )
-            except TrackerError as exc:
-                bank_form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("%(count)d refund claim(s) filed: %(receipts)s") % {
-                    "count": len(filed), "receipts": ", ".join(p.receipt_no for p in filed)})
-                return redirect("tracker:refund_inquiry", public_id=inquiry.public_id)
-        status = 400
-    return _private(render(request, "tracker/refund_apply.html", {
-        **context, "bank_form": bank_form, "claim_forms": claim_forms,
-    }, status=status))

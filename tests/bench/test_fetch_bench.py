@@ -165,7 +165,9 @@ def sandbox_server(sandbox_agencies, tmp_path):
             [sys.executable, "-m", "gunicorn", "sharing.sandbox.service_wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--worker-class", "gthread", "--workers", str(SANDBOX_WORKERS), "--threads", "8",
              "--log-level", "warning"],
-            env=_service_env() | {"DJANGO_SETTINGS_MODULE": "sharing.sandbox.service_settings"},
+            # The agencies learn the portal's keys from its JWKS, served by this process's live server.
+            env=_service_env() | {"DJANGO_SETTINGS_MODULE": "sharing.sandbox.service_settings",
+                                  "SANDBOX_PORTAL_JWKS_URL": f"{sandbox_agencies.url}/sharing/jwks.json"},
             stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
         )
     url = f"http://127.0.0.1:{port}"

@@ -22,7 +22,7 @@ from petitions.models import Petition
 from sharing import crypto
 from sharing.demo import seed as catalogue_seed
 from sharing.models import FetchRequest, InformationItem
-from sharing.tracker import stats
+from petitions import stats
 from tests.factories import CitizenFactory, OfficeFactory
 from tests.petitions.factories import PetitionTypeFactory
 

@@ -31,7 +31,7 @@ def journey_data(sandbox_agencies):
 
 def test_a_new_citizen_files_a_building_use_change_on_a_phone(journey_data, real_worker, phone_page, axe_check,
                                                                live_server, monkeypatch):
-    from petitions.identity import SandboxIdentityProvider
+    from sharing.sandbox.identity import SandboxIdentityProvider
     from petitions.models import Petition
 
     page = phone_page

@@ -25,6 +25,7 @@ TOTAL = "324,450"  # 48,750 + 132,000 + 57,300 + 86,400 won (sharing/sandbox/dem
 @pytest.fixture
 def refund_data(sandbox_agencies):
     from petitions.demo import petition_types_seed
+    from petitions.demo_refunds import seed as refund_claim_types_seed
     from petitions.identity import ResidentRecord, resident_link_set
     from portal.demo import seed as portal_seed
     from portal.models import User
@@ -33,6 +34,7 @@ def refund_data(sandbox_agencies):
     portal_seed()
     petition_types_seed()
     tracker_seed()
+    refund_claim_types_seed()
     person = sandbox_agencies.people[0]
     resident_link_set(user=User.objects.get(username="citizen1"), record=ResidentRecord(
         name=person["name"], rrn=person["rrn"], phone=person["phone"], address="서울특별시 종로구 자하문로 10",

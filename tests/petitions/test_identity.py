@@ -4,9 +4,11 @@ from django.urls import reverse
 
 from petitions import identity
 from petitions.errors import IdentityError
-from petitions.identity import IdentityChallenge, ResidentRecord, SandboxIdentityProvider
+from petitions.identity import IdentityChallenge, ResidentRecord
 from petitions.models import IdentityAttempt, ResidentLink
 from sharing.crypto import decrypt_text, subject_hash
+from sharing.sandbox import identity as sandbox_identity
+from sharing.sandbox.identity import SandboxIdentityProvider
 from tests.petitions.conftest import CITIZEN1
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +85,7 @@ def test_the_provider_is_a_setting():
 
 
 def test_identity_pages_keep_the_rrn_out_of_urls(citizen_client, citizen, monkeypatch, outbox):
-    monkeypatch.setattr(identity, "sandbox_register_lookup", {CITIZEN1.rrn: CITIZEN1}.get)
+    monkeypatch.setattr(sandbox_identity, "sandbox_register_lookup", {CITIZEN1.rrn: CITIZEN1}.get)
     monkeypatch.setattr(SandboxIdentityProvider, "_print_code", staticmethod(outbox))
     identity.get_provider.cache_clear()
     target = reverse("petitions:wizard_start", args=["x"])
@@ -110,10 +112,10 @@ def test_resident_record_from_the_sandbox_register(db):
     from sharing.sandbox.loader import registers_load
 
     registers_load(residents=1, seed=1, demo=DEMO_OVERRIDES)
-    record = identity.sandbox_register_lookup("900101-1234567")
+    record = sandbox_identity.sandbox_register_lookup("900101-1234567")
     assert isinstance(record, ResidentRecord)
     assert record.name == "김민원" and record.phone == "010-1234-5678" and record.district_code == "11110"
-    assert identity.sandbox_register_lookup("000000-0000000") is None
+    assert sandbox_identity.sandbox_register_lookup("000000-0000000") is None
 
 
 def test_system_check_names_a_provider_that_cannot_be_imported(settings):

@@ -38,7 +38,8 @@ SETUP = """
 from django.core.management import call_command
 call_command("migrate", "--noinput", verbosity=0)
 call_command("seed_demo", residents=500)
-from petitions.identity import resident_link_set, sandbox_register_lookup
+from petitions.identity import resident_link_set
+from sharing.sandbox.identity import sandbox_register_lookup
 from portal.demo import DEMO_PASSWORD
 from portal.models import User
 from sharing.sandbox.demo import DEMO_PEOPLE

@@ -22,9 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from petitions import identity
-from petitions.identity import ResidentRecord, SandboxIdentityProvider
+from petitions.identity import ResidentRecord
 from petitions.models import IdentityAttempt, IdentityChallenge, ResidentLink
 from sharing.crypto import subject_hash
+from sharing.sandbox import identity as sandbox_identity
+from sharing.sandbox.identity import SandboxIdentityProvider
 from tests.factories import CitizenFactory
 from tests.petitions.conftest import CITIZEN1, CITIZEN2
 
@@ -55,7 +57,7 @@ def outbox(monkeypatch):
     collected instead of printed."""
     box = Outbox()
     register = {record.rrn: record for record in (CITIZEN1, CITIZEN2, NO_PHONE)}
-    monkeypatch.setattr(identity, "sandbox_register_lookup", register.get)
+    monkeypatch.setattr(sandbox_identity, "sandbox_register_lookup", register.get)
     monkeypatch.setattr(SandboxIdentityProvider, "_print_code", staticmethod(box))
     identity.get_provider.cache_clear()
     yield box
@@ -347,7 +349,7 @@ def test_administrators_read_the_attempts_and_cannot_change_them(outbox, admin_c
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_attempts_on_one_number_cannot_pass_the_limit(settings, monkeypatch):
     settings.IDENTITY_ATTEMPT_LIMIT = 3
-    monkeypatch.setattr(identity, "sandbox_register_lookup", {}.get)
+    monkeypatch.setattr(sandbox_identity, "sandbox_register_lookup", {}.get)
     identity.get_provider.cache_clear()
     users = [CitizenFactory() for _ in range(10)]
     outcomes: list[str] = []
@@ -385,7 +387,7 @@ def test_concurrent_attempts_on_one_number_cannot_pass_the_limit(settings, monke
 def test_concurrent_wrong_codes_on_one_number_cannot_pass_the_limit(settings, monkeypatch):
     settings.IDENTITY_CODE_GUESS_LIMIT = 3
     settings.IDENTITY_ATTEMPT_LIMIT = 100
-    monkeypatch.setattr(identity, "sandbox_register_lookup", {}.get)
+    monkeypatch.setattr(sandbox_identity, "sandbox_register_lookup", {}.get)
     identity.get_provider.cache_clear()
     users = [CitizenFactory() for _ in range(8)]
     for index, user in enumerate(users):

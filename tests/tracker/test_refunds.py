@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from petitions import refund_claims
 from petitions.identity import ResidentRecord, resident_link_set
 from petitions.models import Petition
 from sharing import crypto
@@ -22,12 +23,14 @@ CITIZEN1_REFUNDS = {"local_tax_refunds": 48_750, "national_tax_refunds": 132_000
 @pytest.fixture
 def refund_world(sandbox_agencies, monkeypatch):
     from petitions.demo import petition_types_seed
+    from petitions.demo_refunds import seed as refund_claim_types_seed
     from portal.demo import seed as portal_seed
     from sharing.tracker.demo import seed as tracker_seed
 
     portal_seed()
     petition_types_seed()
     tracker_seed()
+    refund_claim_types_seed()
     # Receipts are rendered by the documents app (tested there); here they are only queued.
     monkeypatch.setattr("sharing.documents.tasks.render_document.delay", lambda *args, **kwargs: None)
     return sandbox_agencies
@@ -164,7 +167,7 @@ def test_another_citizen_cannot_see_or_claim_an_inquiry(citizen1, refund_world, 
     assert stranger.post("/refunds/").status_code == 200
     assert not RefundInquiry.objects.filter(citizen=other_citizen).exists()
     with pytest.raises(services.TrackerError):
-        services.refund_claims_file(inquiry=inquiry, applicant=other_citizen,
+        refund_claims.refund_claims_file(inquiry=inquiry, applicant=other_citizen,
                                     bank_account={"bank": "kb", "number": "1234567890"})
 
 

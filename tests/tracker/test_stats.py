@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from petitions.models import Petition
 from sharing.models import FetchRequest, InformationItem
-from sharing.tracker import stats
+from petitions import stats
 from tests.petitions.factories import PetitionFactory, PetitionTypeFactory
 from tests.sharing.factories import FetchRequestFactory
 

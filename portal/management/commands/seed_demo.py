@@ -10,6 +10,7 @@ SEED_STEPS = [
     "sharing.sandbox.demo.seed",
     "petitions.demo.seed",
     "sharing.tracker.demo.seed",
+    "petitions.demo_refunds.seed",
 ]
 
 

@@ -176,7 +176,8 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     from django.db import connection, transaction
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from petitions.identity import resident_link_set, sandbox_register_lookup
+    from petitions.identity import resident_link_set
+    from sharing.sandbox.identity import sandbox_register_lookup
     from petitions.models import Petition, PetitionType
     from portal.demo import DEMO_PASSWORD, demo_totp_key_hex
     from portal.models import Office, OfficeMembership, User
