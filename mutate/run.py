@@ -49,22 +49,42 @@ MODULES: dict[str, list[str]] = {
     "petitions/workflow.py (state machine)": ["petitions.workflow.*"],
     "portal/lockout.py (login lockout)": ["portal.lockout.*"],
     "petitions/officer_selectors.py (official's access)": _functions(
-        "petitions.officer_selectors", "memberships_for", "is_supervisor", "petition_for_officer"),
+        "petitions.officer_selectors", "memberships_for", "is_supervisor", "petition_for_officer"
+    ),
     "sharing/crypto.py (encryption, masking)": ["sharing.crypto.*"],
     "sharing/selectors.py, sharing/tracker/selectors.py (whose access log, inquiries, refunds)": _functions(
-        "sharing.selectors", "access_log_for_subject") + _functions(
-        "sharing.tracker.selectors", "citizen_subject_hash", "access_log_entries", "access_log_case_refs",
-        "access_entry_for_citizen", "inquiries_for_citizen", "privacy_office_ids", "inquiries_for_privacy_officer",
-        "inquiry_for_privacy_officer", "refund_inquiry_latest", "refund_inquiry_for_citizen"),
+        "sharing.selectors", "access_log_for_subject"
+    )
+    + _functions(
+        "sharing.tracker.selectors",
+        "citizen_subject_hash",
+        "access_log_entries",
+        "access_log_case_refs",
+        "access_entry_for_citizen",
+        "inquiries_for_citizen",
+        "privacy_office_ids",
+        "inquiries_for_privacy_officer",
+        "inquiry_for_privacy_officer",
+        "refund_inquiry_latest",
+        "refund_inquiry_for_citizen",
+    ),
     "sharing/audit.py (access log)": ["sharing.audit.*"],
     "petitions/selectors.py (citizen's access)": _functions(
-        "petitions.selectors", "petitions_page_for_applicant", "_applicant_filed", "drafts_for_applicant",
-        "petition_for_applicant", "own_petition_by_public_id", "draft_for_applicant", "fetch_request_of_petition"),
+        "petitions.selectors",
+        "petitions_page_for_applicant",
+        "_applicant_filed",
+        "drafts_for_applicant",
+        "petition_for_applicant",
+        "own_petition_by_public_id",
+        "draft_for_applicant",
+        "fetch_request_of_petition",
+    ),
     "sharing/services.py (field minimisation, office check on fetched data)": _functions(
-        "sharing.services", "fetch_requests_create", "fetch_request_retry", "_provider_request", "personal_data_read"),
+        "sharing.services", "fetch_requests_create", "fetch_request_retry", "_provider_request", "personal_data_read"
+    ),
     "sharing/providers/standard_http.py (only the asked fields)": _methods(
-        "sharing.providers.standard_http", "StandardHttpProvider", "build_request_token", "_validated"),
-
+        "sharing.providers.standard_http", "StandardHttpProvider", "build_request_token", "_validated"
+    ),
     "sharing/documents/throttle.py (/verify/ throttle)": ["sharing.documents.throttle.*"],
 }
 
@@ -80,52 +100,107 @@ class HandMutant:
 
 
 HAND_MUTANTS = [
-    HandMutant("hand:rejected-back-to-review", "petitions/workflow.py (state machine)", "petitions/workflow.py",
-               "    S.REJECTED: frozenset(),", "    S.REJECTED: frozenset({S.UNDER_REVIEW}),",
-               ("tests/petitions/test_workflow.py",)),
-    HandMutant("hand:submitted-straight-to-approved", "petitions/workflow.py (state machine)",
-               "petitions/workflow.py",
-               "S.SUBMITTED: frozenset({S.COLLECTING, S.UNDER_REVIEW, S.WITHDRAWN}),",
-               "S.SUBMITTED: frozenset({S.COLLECTING, S.UNDER_REVIEW, S.WITHDRAWN, S.APPROVED}),",
-               ("tests/petitions/test_workflow.py",)),
-    HandMutant("hand:approved-not-final", "petitions/workflow.py (state machine)", "petitions/workflow.py",
-               "    S.APPROVED: frozenset(),", "    S.APPROVED: frozenset({S.WITHDRAWN}),",
-               ("tests/petitions/test_workflow.py",)),
-    HandMutant("hand:transition-check-skipped", "petitions/workflow.py (state machine)", "petitions/workflow.py",
-               "    if not can_transition(from_status, to):", "    if False:",
-               ("tests/petitions/test_workflow.py",)),
-    HandMutant("hand:withdrawal-not-stamped", "petitions/workflow.py (state machine)", "petitions/workflow.py",
-               "DECIDED = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN})",
-               "DECIDED = frozenset({S.APPROVED, S.REJECTED})",
-               ("tests/petitions/test_workflow.py",)),
-    HandMutant("hand:clock-keeps-running", "petitions/workflow.py (state machine)", "petitions/workflow.py",
-               "        locked.suspended_days += stopped", "        locked.suspended_days += 0",
-               ("tests/petitions/test_workflow.py",)),
-    HandMutant("hand:hash-without-ip-address", "sharing/audit.py (access log)", "sharing/audit.py",
-               '        "ip_address": entry.ip_address,\n', "",
-               ("tests/sharing/test_audit.py", "tests/sharing/test_audit_coverage.py")),
-    HandMutant("hand:hash-without-fields", "sharing/audit.py (access log)", "sharing/audit.py",
-               '        "fields": list(entry.fields or []),\n', "",
-               ("tests/sharing/test_audit.py", "tests/sharing/test_audit_coverage.py")),
-    HandMutant("hand:chain-end-read-from-the-start", "sharing/audit.py (access log)", "sharing/audit.py",
-               '"ORDER BY sequence DESC LIMIT 1"', '"ORDER BY sequence ASC LIMIT 1"',
-               ("tests/sharing/test_audit.py", "tests/sharing/test_audit_coverage.py")),
-    HandMutant("hand:malformed-rrn-shown-whole", "sharing/crypto.py (encryption, masking)", "sharing/crypto.py",
-               "        visible = max(0, min(len(value) // 2, 7))\n",
-               "        return value\n",
-               ("tests/sharing/test_crypto.py", "tests/sharing/test_masking.py")),
-    HandMutant("hand:short-key-accepted", "sharing/crypto.py (encryption, masking)", "sharing/crypto.py",
-               "        if len(key) != 32:", "        if len(key) > 32:",
-               ("tests/sharing/test_crypto.py", "tests/sharing/test_crypto_format.py", "tests/portal/test_settings.py")),
-    HandMutant("hand:verify-lock-never-expires", "sharing/documents/throttle.py (/verify/ throttle)",
-               "sharing/documents/throttle.py",
-               'slot_key = f"documents:verify-miss:{_address(address)}:{int(now // window)}"',
-               'slot_key = f"documents:verify-miss:{_address(address)}:0"',
-               ("tests/documents/test_throttle.py", "tests/documents/test_views.py")),
+    HandMutant(
+        "hand:rejected-back-to-review",
+        "petitions/workflow.py (state machine)",
+        "petitions/workflow.py",
+        "    S.REJECTED: frozenset(),",
+        "    S.REJECTED: frozenset({S.UNDER_REVIEW}),",
+        ("tests/petitions/test_workflow.py",),
+    ),
+    HandMutant(
+        "hand:submitted-straight-to-approved",
+        "petitions/workflow.py (state machine)",
+        "petitions/workflow.py",
+        "S.SUBMITTED: frozenset({S.COLLECTING, S.UNDER_REVIEW, S.WITHDRAWN}),",
+        "S.SUBMITTED: frozenset({S.COLLECTING, S.UNDER_REVIEW, S.WITHDRAWN, S.APPROVED}),",
+        ("tests/petitions/test_workflow.py",),
+    ),
+    HandMutant(
+        "hand:approved-not-final",
+        "petitions/workflow.py (state machine)",
+        "petitions/workflow.py",
+        "    S.APPROVED: frozenset(),",
+        "    S.APPROVED: frozenset({S.WITHDRAWN}),",
+        ("tests/petitions/test_workflow.py",),
+    ),
+    HandMutant(
+        "hand:transition-check-skipped",
+        "petitions/workflow.py (state machine)",
+        "petitions/workflow.py",
+        "    if not can_transition(from_status, to):",
+        "    if False:",
+        ("tests/petitions/test_workflow.py",),
+    ),
+    HandMutant(
+        "hand:withdrawal-not-stamped",
+        "petitions/workflow.py (state machine)",
+        "petitions/workflow.py",
+        "DECIDED = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN})",
+        "DECIDED = frozenset({S.APPROVED, S.REJECTED})",
+        ("tests/petitions/test_workflow.py",),
+    ),
+    HandMutant(
+        "hand:clock-keeps-running",
+        "petitions/workflow.py (state machine)",
+        "petitions/workflow.py",
+        "        locked.suspended_days += stopped",
+        "        locked.suspended_days += 0",
+        ("tests/petitions/test_workflow.py",),
+    ),
+    HandMutant(
+        "hand:hash-without-ip-address",
+        "sharing/audit.py (access log)",
+        "sharing/audit.py",
+        '        "ip_address": entry.ip_address,\n',
+        "",
+        ("tests/sharing/test_audit.py", "tests/sharing/test_audit_coverage.py"),
+    ),
+    HandMutant(
+        "hand:hash-without-fields",
+        "sharing/audit.py (access log)",
+        "sharing/audit.py",
+        '        "fields": list(entry.fields or []),\n',
+        "",
+        ("tests/sharing/test_audit.py", "tests/sharing/test_audit_coverage.py"),
+    ),
+    HandMutant(
+        "hand:chain-end-read-from-the-start",
+        "sharing/audit.py (access log)",
+        "sharing/audit.py",
+        '"ORDER BY sequence DESC LIMIT 1"',
+        '"ORDER BY sequence ASC LIMIT 1"',
+        ("tests/sharing/test_audit.py", "tests/sharing/test_audit_coverage.py"),
+    ),
+    HandMutant(
+        "hand:malformed-rrn-shown-whole",
+        "sharing/crypto.py (encryption, masking)",
+        "sharing/crypto.py",
+        "        visible = max(0, min(len(value) // 2, 7))\n",
+        "        return value\n",
+        ("tests/sharing/test_crypto.py", "tests/sharing/test_masking.py"),
+    ),
+    HandMutant(
+        "hand:short-key-accepted",
+        "sharing/crypto.py (encryption, masking)",
+        "sharing/crypto.py",
+        "        if len(key) != 32:",
+        "        if len(key) > 32:",
+        ("tests/sharing/test_crypto.py", "tests/sharing/test_crypto_format.py", "tests/portal/test_settings.py"),
+    ),
+    HandMutant(
+        "hand:verify-lock-never-expires",
+        "sharing/documents/throttle.py (/verify/ throttle)",
+        "sharing/documents/throttle.py",
+        'slot_key = f"documents:verify-miss:{_address(address)}:{int(now // window)}"',
+        'slot_key = f"documents:verify-miss:{_address(address)}:0"',
+        ("tests/documents/test_throttle.py", "tests/documents/test_views.py"),
+    ),
 ]
 
 
 # --- mutmut ---------------------------------------------------------------------------------------
+
 
 def _mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "mutmut", *args]
@@ -165,6 +240,7 @@ def _module_of(name: str) -> str | None:
 
 # --- hand mutants ---------------------------------------------------------------------------------
 
+
 def _scratch_copy() -> Path:
     scratch = Path(tempfile.mkdtemp(prefix="portal-hand-mutant-"))
     ignore = shutil.ignore_patterns(".git", ".venv", "var", "mutants", "__pycache__", "*.pyc", "node_modules")
@@ -189,7 +265,11 @@ def run_hand_mutant(mutant: HandMutant) -> str:
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *mutant.tests],
-            cwd=scratch, env=env, text=True, capture_output=True, check=False,
+            cwd=scratch,
+            env=env,
+            text=True,
+            capture_output=True,
+            check=False,
         )
         if result.returncode == 1:
             failed = re.findall(r"^FAILED (\S+)", result.stdout, flags=re.M)
@@ -203,6 +283,7 @@ def run_hand_mutant(mutant: HandMutant) -> str:
 
 
 # --- the report -----------------------------------------------------------------------------------
+
 
 def explained_survivors() -> set[str]:
     """Every name in backticks in mutate/SURVIVORS.md."""
@@ -221,8 +302,9 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
     for mutant in HAND_MUTANTS:
         status = hand.get(mutant.name)
         if status is not None:
-            per_module[mutant.module].setdefault("killed" if status.startswith("killed") else "survived",
-                                                 []).append(mutant.name)
+            per_module[mutant.module].setdefault("killed" if status.startswith("killed") else "survived", []).append(
+                mutant.name
+            )
 
     explained = explained_survivors()
     failures = 0
@@ -230,8 +312,11 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
     for module, by_status in per_module.items():
         unrun = len(by_status.pop("not checked", []))
         total = sum(len(names) for names in by_status.values())
-        killed = len(by_status.get("killed", [])) + len(by_status.get("timeout", [])) + len(
-            by_status.get("caught by type check", []))
+        killed = (
+            len(by_status.get("killed", []))
+            + len(by_status.get("timeout", []))
+            + len(by_status.get("caught by type check", []))
+        )
         rate = killed / total if total else 0.0
         mark = "  not run" if not total else ("" if rate >= TARGET else "  < target")
         failures += bool(mark)

@@ -17,8 +17,21 @@ from .models import (
 class FormFieldInline(admin.TabularInline):
     model = FormField
     extra = 0
-    fields = ["order", "key", "label_ko", "label_en", "type", "required", "help_ko", "help_en", "choices",
-              "min_value", "max_value", "max_length", "pattern"]
+    fields = [
+        "order",
+        "key",
+        "label_ko",
+        "label_en",
+        "type",
+        "required",
+        "help_ko",
+        "help_en",
+        "choices",
+        "min_value",
+        "max_value",
+        "max_length",
+        "pattern",
+    ]
 
 
 class FieldKeysField(forms.CharField):
@@ -37,7 +50,8 @@ class FieldKeysField(forms.CharField):
 
 class RequiredInformationForm(forms.ModelForm):
     fields = FieldKeysField(
-        label=_("fields"), help_text=_("Keys of the item's fields, separated by commas, e.g. name, address."),
+        label=_("fields"),
+        help_text=_("Keys of the item's fields, separated by commas, e.g. name, address."),
     )
 
     class Meta:
@@ -49,9 +63,17 @@ class RequiredInformationInline(admin.StackedInline):
     model = RequiredInformation
     form = RequiredInformationForm
     extra = 0
-    fields = [("item", "order"), "fields", ("purpose_code", "consent_required"), ("purpose_ko", "purpose_en"),
-              ("legal_basis", "legal_basis_en"), ("subject_source", "subject_field_key"), "others_policy",
-              "others_legal_basis", ("declaration_ko", "declaration_en")]
+    fields = [
+        ("item", "order"),
+        "fields",
+        ("purpose_code", "consent_required"),
+        ("purpose_ko", "purpose_en"),
+        ("legal_basis", "legal_basis_en"),
+        ("subject_source", "subject_field_key"),
+        "others_policy",
+        "others_legal_basis",
+        ("declaration_ko", "declaration_en"),
+    ]
 
 
 @admin.register(PetitionType)

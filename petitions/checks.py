@@ -11,9 +11,11 @@ def identity_provider_check(app_configs, **kwargs):
     try:
         import_string(dotted)
     except ImportError as exc:
-        return [Error(
-            f"PETITIONS_IDENTITY_PROVIDER names {dotted!r}, which cannot be imported: {exc}",
-            hint="Set PETITIONS_IDENTITY_PROVIDER to the dotted path of an identity provider class.",
-            id="petitions.E001",
-        )]
+        return [
+            Error(
+                f"PETITIONS_IDENTITY_PROVIDER names {dotted!r}, which cannot be imported: {exc}",
+                hint="Set PETITIONS_IDENTITY_PROVIDER to the dotted path of an identity provider class.",
+                id="petitions.E001",
+            )
+        ]
     return []

@@ -134,10 +134,17 @@ def _form_field(spec: dict, *, has_file: bool) -> list[tuple[str, forms.Field]]:
     if kind in (T.SHORT_TEXT, T.ADDRESS):
         return [(key, forms.CharField(max_length=spec.get("max_length") or 200, validators=validators, **common))]
     if kind == T.LONG_TEXT:
-        return [(key, forms.CharField(
-            max_length=spec.get("max_length") or 4000, validators=validators,
-            widget=forms.Textarea(attrs={"rows": 5}), **common,
-        ))]
+        return [
+            (
+                key,
+                forms.CharField(
+                    max_length=spec.get("max_length") or 4000,
+                    validators=validators,
+                    widget=forms.Textarea(attrs={"rows": 5}),
+                    **common,
+                ),
+            )
+        ]
     if kind == T.NUMBER:
         return [(key, forms.IntegerField(min_value=spec.get("min_value"), max_value=spec.get("max_value"), **common))]
     if kind == T.DATE:
@@ -149,21 +156,30 @@ def _form_field(spec: dict, *, has_file: bool) -> list[tuple[str, forms.Field]]:
             choices = [("", _("Choose one"))] + choices
         return [(key, forms.ChoiceField(choices=choices, widget=widget, **common))]
     if kind == T.YES_NO:
-        return [(key, forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect,
-                                        **common))]
+        return [
+            (key, forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, **common))
+        ]
     if kind == T.BANK_ACCOUNT:
         label = spec_label(spec)
         return [
-            (f"{key}__bank", forms.ChoiceField(
-                choices=[("", _("Choose one"))] + BANKS, required=spec["required"],
-                label=_("%(label)s: bank") % {"label": label},
-            )),
-            (f"{key}__number", forms.CharField(
-                max_length=20, required=spec["required"],
-                label=_("%(label)s: account number") % {"label": label},
-                help_text=spec_help(spec) or _("Digits, with or without hyphens."),
-                validators=[RegexValidator(ACCOUNT_NUMBER_PATTERN, _("Enter the account number in digits."))],
-            )),
+            (
+                f"{key}__bank",
+                forms.ChoiceField(
+                    choices=[("", _("Choose one"))] + BANKS,
+                    required=spec["required"],
+                    label=_("%(label)s: bank") % {"label": label},
+                ),
+            ),
+            (
+                f"{key}__number",
+                forms.CharField(
+                    max_length=20,
+                    required=spec["required"],
+                    label=_("%(label)s: account number") % {"label": label},
+                    help_text=spec_help(spec) or _("Digits, with or without hyphens."),
+                    validators=[RegexValidator(ACCOUNT_NUMBER_PATTERN, _("Enter the account number in digits."))],
+                ),
+            ),
         ]
     if kind == T.FILE:
         common["required"] = spec["required"] and not has_file
@@ -180,8 +196,15 @@ class AnswersForm(forms.Form):
     else's, if they declare their relationship (``declaration_items``); ``declared`` what they
     declared before ({item code: {"relationship": ...}})."""
 
-    def __init__(self, *args, specs: list[dict], existing: dict | None = None, declarations: list[dict] = (),
-                 declared: dict | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        specs: list[dict],
+        existing: dict | None = None,
+        declarations: list[dict] = (),
+        declared: dict | None = None,
+        **kwargs,
+    ):
         self.specs = specs
         self.declaration_items = list(declarations)
         declared = declared or {}
@@ -208,20 +231,27 @@ class AnswersForm(forms.Form):
         for item in self.declaration_items:
             code = item["item_code"]
             self.fields[f"declare_{code}"] = forms.BooleanField(
-                label=item["declaration"], required=False,
-                help_text=_("Tick this only if the %(subject)s you entered is not registered to you. Without it, "
-                            "what the agency sends about someone else is discarded and you upload the document "
-                            "instead.") % {"subject": item["subject_label"]},
+                label=item["declaration"],
+                required=False,
+                help_text=_(
+                    "Tick this only if the %(subject)s you entered is not registered to you. Without it, "
+                    "what the agency sends about someone else is discarded and you upload the document "
+                    "instead."
+                )
+                % {"subject": item["subject_label"]},
             )
             self.fields[f"relationship_{code}"] = forms.CharField(
                 label=_("Your relationship to the owner"),
-                help_text=_("For example: tenant."), max_length=60, required=False,
+                help_text=_("For example: tenant."),
+                max_length=60,
+                required=False,
             )
         if self.declaration_items:  # each declaration right after the field it is about
             after: dict[str, list[str]] = {}
             for item in self.declaration_items:
                 after.setdefault(item["subject_field_key"], []).extend(
-                    [f"declare_{item['item_code']}", f"relationship_{item['item_code']}"])
+                    [f"declare_{item['item_code']}", f"relationship_{item['item_code']}"]
+                )
             placed = {name for names in after.values() for name in names}
             order = []
             for name in self.fields:
@@ -233,7 +263,8 @@ class AnswersForm(forms.Form):
         """What the applicant declared: {item code: {"relationship": ...}} for each ticked box."""
         return {
             item["item_code"]: {"relationship": self.cleaned_data[f"relationship_{item['item_code']}"].strip()}
-            for item in self.declaration_items if self.cleaned_data.get(f"declare_{item['item_code']}")
+            for item in self.declaration_items
+            if self.cleaned_data.get(f"declare_{item['item_code']}")
         }
 
     def clean(self):
@@ -241,8 +272,7 @@ class AnswersForm(forms.Form):
         for item in self.declaration_items:
             code = item["item_code"]
             if cleaned.get(f"declare_{code}") and not (cleaned.get(f"relationship_{code}") or "").strip():
-                self.add_error(f"relationship_{code}", _("Say how you are related to the owner, for example: "
-                                                         "tenant."))
+                self.add_error(f"relationship_{code}", _("Say how you are related to the owner, for example: tenant."))
         for spec in self.specs:
             if spec["type"] != T.BANK_ACCOUNT:
                 continue
@@ -279,16 +309,19 @@ class AnswersForm(forms.Form):
 
 class ApplicantForm(forms.Form):
     phone = forms.CharField(
-        label=_("Mobile phone"), max_length=20,
+        label=_("Mobile phone"),
+        max_length=20,
         validators=[RegexValidator(r"^0\d{1,2}-?\d{3,4}-?\d{4}$", _("Enter a phone number such as 010-1234-5678."))],
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     email = forms.EmailField(
-        label=_("E-mail"), help_text=_("We send the receipt and every change of status here."),
+        label=_("E-mail"),
+        help_text=_("We send the receipt and every change of status here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     address = forms.CharField(
-        label=_("Address for letters"), max_length=200,
+        label=_("Address for letters"),
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
 
@@ -319,7 +352,8 @@ class ConsentForm(forms.Form):
                 label=_("%(document)s (PDF, JPEG or PNG, at most 10 MB)") % {"document": item["replaces"]},
                 required=False,
                 help_text=_("A file is already attached; upload another one only to replace it.")
-                if code in uploaded else _("Needed only if you do not agree."),
+                if code in uploaded
+                else _("Needed only if you do not agree."),
             )
             self.fields[f"upload_{code}"].already_uploaded = code in uploaded
 
@@ -331,13 +365,16 @@ class ConsentForm(forms.Form):
             if declined and not cleaned.get(f"upload_{code}") and not self.fields[f"upload_{code}"].already_uploaded:
                 self.add_error(
                     f"upload_{code}",
-                    _("You did not agree to fetching “%(item)s”: upload the document instead.") % {"item": item["name"]},
+                    _("You did not agree to fetching “%(item)s”: upload the document instead.")
+                    % {"item": item["name"]},
                 )
         return cleaned
 
     def bound_items(self):
         """Pairs of (item, consent field, upload field) for the template."""
-        return [(item, self[f"consent_{item['item_code']}"], self[f"upload_{item['item_code']}"]) for item in self.items]
+        return [
+            (item, self[f"consent_{item['item_code']}"], self[f"upload_{item['item_code']}"]) for item in self.items
+        ]
 
 
 class SubmitForm(forms.Form):
@@ -353,8 +390,9 @@ class FetchUploadForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     confirm = forms.BooleanField(
         label=_("I understand that a withdrawn petition cannot be resumed."),
         error_messages={"required": _("Tick the box to confirm the withdrawal.")},
@@ -365,19 +403,24 @@ class SupplementResponseForm(AnswersForm):
     def __init__(self, *args, documents_requested: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["note"] = forms.CharField(
-            label=_("Note to the official (optional)"), max_length=1000, required=False,
+            label=_("Note to the official (optional)"),
+            max_length=1000,
+            required=False,
             widget=forms.Textarea(attrs={"rows": 3}),
         )
         self.fields["documents"] = DocumentUploadField(
-            label=_("Document (PDF, JPEG or PNG, at most 10 MB)"), required=documents_requested,
+            label=_("Document (PDF, JPEG or PNG, at most 10 MB)"),
+            required=documents_requested,
         )
 
 
 class IdentityStartForm(forms.Form):
-    name = forms.CharField(label=_("Name as registered"), max_length=50,
-                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(
+        label=_("Name as registered"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     rrn = forms.CharField(
-        label=_("Resident registration number"), max_length=14,
+        label=_("Resident registration number"),
+        max_length=14,
         help_text=_("13 digits, for example 900101-1234567. It is stored encrypted and never shown in full."),
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}, render_value=False),
     )
@@ -392,7 +435,9 @@ class IdentityStartForm(forms.Form):
 
 class IdentityCodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code sent to your phone"), max_length=6, min_length=6,
+        label=_("Code sent to your phone"),
+        max_length=6,
+        min_length=6,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits of the code."))],
     )
@@ -401,10 +446,13 @@ class IdentityCodeForm(forms.Form):
 class BankAccountForm(forms.Form):
     """The account every refund claim of an inquiry is paid to (petitions.views_refunds)."""
 
-    bank = forms.ChoiceField(label=_("Bank"), choices=[("", _("Choose one"))] + BANKS,
-                             error_messages={"required": _("Choose the bank.")})
+    bank = forms.ChoiceField(
+        label=_("Bank"), choices=[("", _("Choose one"))] + BANKS, error_messages={"required": _("Choose the bank.")}
+    )
     number = forms.CharField(
-        label=_("Account number"), max_length=20, help_text=_("Digits, with or without hyphens."),
+        label=_("Account number"),
+        max_length=20,
+        help_text=_("Digits, with or without hyphens."),
         validators=[RegexValidator(ACCOUNT_NUMBER_PATTERN, _("Enter the account number in digits."))],
         error_messages={"required": _("Enter the account number.")},
     )

@@ -113,8 +113,11 @@ class OneTimeCodeProvider(IdentityProvider):
         secret = code if phone else secrets.token_hex(16)
         salt = secrets.token_hex(8)
         challenge = IdentityChallenge.objects.create(
-            user=user, provider=self.code, rrn_encrypted=encrypt_text(rrn),
-            subject_hash=subject_hash(rrn), code_hash=f"{salt}${_code_hash(secret, salt)}",
+            user=user,
+            provider=self.code,
+            rrn_encrypted=encrypt_text(rrn),
+            subject_hash=subject_hash(rrn),
+            code_hash=f"{salt}${_code_hash(secret, salt)}",
             expires_at=timezone.now() + CODE_LIFETIME,
         )
         if phone:
@@ -175,8 +178,9 @@ def _code_guesses_refused_message() -> str:
     ) % {"minutes": minutes}
 
 
-def identity_verification_start(*, user, name: str, rrn: str, ip_address: str | None = None,
-                                provider: IdentityProvider | None = None) -> IdentityChallenge:
+def identity_verification_start(
+    *, user, name: str, rrn: str, ip_address: str | None = None, provider: IdentityProvider | None = None
+) -> IdentityChallenge:
     """Starts a confirmation: the same answer whether or not the name and RRN match.
 
     Raises IdentityAttemptsExceeded past a limit (before anything is looked up). The attempt is
@@ -210,8 +214,9 @@ def identity_verification_start(*, user, name: str, rrn: str, ip_address: str | 
     return challenge
 
 
-def identity_verification_confirm(*, user, code: str, ip_address: str | None = None,
-                                  provider: IdentityProvider | None = None) -> ResidentLink:
+def identity_verification_confirm(
+    *, user, code: str, ip_address: str | None = None, provider: IdentityProvider | None = None
+) -> ResidentLink:
     """Checks the code of the account's challenge and links the account to the resident.
 
     A wrong code is the same error whether or not the start matched. Wrong codes are counted per
@@ -245,17 +250,24 @@ def identity_verification_confirm(*, user, code: str, ip_address: str | None = N
             else:
                 rrn_hash = subject_hash(record.rrn)
                 if ResidentLink.objects.filter(rrn_hash=rrn_hash).exclude(user=user).exists():
-                    outcome, error = Outcome.ALREADY_LINKED, IdentityError(
-                        _("This resident is already linked to another account. Call the help desk at 110.")
+                    outcome, error = (
+                        Outcome.ALREADY_LINKED,
+                        IdentityError(
+                            _("This resident is already linked to another account. Call the help desk at 110.")
+                        ),
                     )
                 else:
                     link, _created = ResidentLink.objects.update_or_create(
                         user=user,
                         defaults={
-                            "provider": provider.code, "name": record.name,
-                            "rrn_encrypted": encrypt_text(record.rrn), "rrn_hash": rrn_hash,
-                            "rrn_masked": mask_rrn(record.rrn), "phone": record.phone,
-                            "address": record.address, "district_code": record.district_code,
+                            "provider": provider.code,
+                            "name": record.name,
+                            "rrn_encrypted": encrypt_text(record.rrn),
+                            "rrn_hash": rrn_hash,
+                            "rrn_masked": mask_rrn(record.rrn),
+                            "phone": record.phone,
+                            "address": record.address,
+                            "district_code": record.district_code,
                             "verified_at": now,
                         },
                     )
@@ -276,9 +288,15 @@ def resident_link_set(*, user, record: ResidentRecord, provider_code: str = "san
     link, _created = ResidentLink.objects.update_or_create(
         user=user,
         defaults={
-            "provider": provider_code, "name": record.name, "rrn_encrypted": encrypt_text(record.rrn),
-            "rrn_hash": subject_hash(record.rrn), "rrn_masked": mask_rrn(record.rrn), "phone": record.phone,
-            "address": record.address, "district_code": record.district_code, "verified_at": timezone.now(),
+            "provider": provider_code,
+            "name": record.name,
+            "rrn_encrypted": encrypt_text(record.rrn),
+            "rrn_hash": subject_hash(record.rrn),
+            "rrn_masked": mask_rrn(record.rrn),
+            "phone": record.phone,
+            "address": record.address,
+            "district_code": record.district_code,
+            "verified_at": timezone.now(),
         },
     )
     return link

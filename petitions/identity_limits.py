@@ -80,16 +80,21 @@ def lock(*, now, user=None, address: str | None = None, subject: str = "") -> No
 
 def starts_refused(*, now, user, address: str | None, subject: str) -> bool:
     """Whether a new start would pass a limit; call after lock() with the same keys."""
-    counts = _counts(now=now, kind=Kind.START, user=user, address=address, subject=subject,
-                     outcomes=~Q(outcome=Outcome.REFUSED))
-    return (counts["account"] >= attempt_limit() or counts["subject"] >= attempt_limit()
-            or counts["address"] >= address_attempt_limit())
+    counts = _counts(
+        now=now, kind=Kind.START, user=user, address=address, subject=subject, outcomes=~Q(outcome=Outcome.REFUSED)
+    )
+    return (
+        counts["account"] >= attempt_limit()
+        or counts["subject"] >= attempt_limit()
+        or counts["address"] >= address_attempt_limit()
+    )
 
 
 def code_guesses_refused(*, now, user, subject: str) -> bool:
     """Whether the account or the subject has used its wrong codes in the window; after lock()."""
-    counts = _counts(now=now, kind=Kind.CODE, user=user, address=None, subject=subject,
-                     outcomes=Q(outcome=Outcome.WRONG_CODE))
+    counts = _counts(
+        now=now, kind=Kind.CODE, user=user, address=None, subject=subject, outcomes=Q(outcome=Outcome.WRONG_CODE)
+    )
     return counts["account"] >= code_guess_limit() or counts["subject"] >= code_guess_limit()
 
 
@@ -120,6 +125,10 @@ def client_address(value: str | None) -> str | None:
 
 def record(*, kind, outcome, user, address: str | None, subject: str, now=None) -> IdentityAttempt:
     return IdentityAttempt.objects.create(
-        kind=kind, outcome=outcome, user=user, client_address=address, subject_hash=subject,
+        kind=kind,
+        outcome=outcome,
+        user=user,
+        client_address=address,
+        subject_hash=subject,
         created_at=now or timezone.now(),
     )

@@ -209,7 +209,11 @@ class Petition(models.Model):
     wizard_step = models.CharField(_("wizard step"), max_length=20, default="notes")
     receipt_no = models.CharField(_("receipt number"), max_length=12, unique=True, null=True, blank=True)
     office = models.ForeignKey(
-        "portal.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="petitions",
+        "portal.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="petitions",
         verbose_name=_("handling office"),
     )
     # What was filed: the type's version and a snapshot of its fields and mappings, so that
@@ -231,7 +235,11 @@ class Petition(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     # The official working the petition (officer workspace): claimed by them or assigned by a supervisor.
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_petitions",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_petitions",
         verbose_name=_("assigned to"),
     )
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
@@ -246,25 +254,61 @@ class Petition(models.Model):
             models.Index(fields=["applicant", "status"], name="petitions_applicant_status"),
             # The officer queue: an office's open petitions by due date (the default sort) or
             # by filing date, counted per status; an official's own open petitions.
-            models.Index(fields=["office", "due_date", "id"], name="petitions_queue_due",
-                         condition=models.Q(status__in=[
-                             "submitted", "collecting_information", "under_review", "supplement_requested",
-                             "supplement_submitted"])),
-            models.Index(fields=["office", "submitted_at", "id"], name="petitions_queue_submitted",
-                         condition=models.Q(status__in=[
-                             "submitted", "collecting_information", "under_review", "supplement_requested",
-                             "supplement_submitted"])),
+            models.Index(
+                fields=["office", "due_date", "id"],
+                name="petitions_queue_due",
+                condition=models.Q(
+                    status__in=[
+                        "submitted",
+                        "collecting_information",
+                        "under_review",
+                        "supplement_requested",
+                        "supplement_submitted",
+                    ]
+                ),
+            ),
+            models.Index(
+                fields=["office", "submitted_at", "id"],
+                name="petitions_queue_submitted",
+                condition=models.Q(
+                    status__in=[
+                        "submitted",
+                        "collecting_information",
+                        "under_review",
+                        "supplement_requested",
+                        "supplement_submitted",
+                    ]
+                ),
+            ),
             # Counts per open status (with overdue and due today) read this index alone.
-            models.Index(fields=["office", "status", "due_date"], name="petitions_queue_status",
-                         condition=models.Q(status__in=[
-                             "submitted", "collecting_information", "under_review", "supplement_requested",
-                             "supplement_submitted"])),
+            models.Index(
+                fields=["office", "status", "due_date"],
+                name="petitions_queue_status",
+                condition=models.Q(
+                    status__in=[
+                        "submitted",
+                        "collecting_information",
+                        "under_review",
+                        "supplement_requested",
+                        "supplement_submitted",
+                    ]
+                ),
+            ),
             # Any status (decided ones too) of an office, by due date.
             models.Index(fields=["office", "status", "due_date"], name="petitions_office_status_due"),
-            models.Index(fields=["assigned_to", "due_date"], name="petitions_assignee_due",
-                         condition=models.Q(status__in=[
-                             "submitted", "collecting_information", "under_review", "supplement_requested",
-                             "supplement_submitted"])),
+            models.Index(
+                fields=["assigned_to", "due_date"],
+                name="petitions_assignee_due",
+                condition=models.Q(
+                    status__in=[
+                        "submitted",
+                        "collecting_information",
+                        "under_review",
+                        "supplement_requested",
+                        "supplement_submitted",
+                    ]
+                ),
+            ),
             # The supervisor view: petitions decided this month.
             models.Index(fields=["office", "decided_at"], name="petitions_office_decided"),
         ]
@@ -304,11 +348,17 @@ class ReceiptCounter(models.Model):
 
 
 class TimelineEvent(models.Model):
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("petition"))
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("petition")
+    )
     from_status = models.CharField(_("from"), max_length=30, choices=Petition.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=30, choices=Petition.Status.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("by"),
     )
     # What a person wrote (a decision, a reason, the citizen's note), shown as written ...
@@ -375,7 +425,11 @@ class PetitionUpload(models.Model):
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     reference = models.CharField(_("item or field"), max_length=60, blank=True)
     supplement = models.ForeignKey(
-        SupplementRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="uploads",
+        SupplementRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="uploads",
         verbose_name=_("supplement request"),
     )
     title = models.CharField(_("title (Korean)"), max_length=200)
@@ -423,7 +477,10 @@ class IdentityChallenge(models.Model):
     """A one-time code sent to the phone on record, waiting to be entered."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_challenges", verbose_name=_("account")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="identity_challenges",
+        verbose_name=_("account"),
     )
     provider = models.CharField(_("identity provider"), max_length=40)
     # Left empty: a name typed at a start may be anyone's, and nothing needs it in clear.
@@ -466,7 +523,11 @@ class IdentityAttempt(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("account"),
     )
     client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
@@ -538,24 +599,39 @@ class RequiredInformation(models.Model):
         _("whose information"), max_length=20, choices=SubjectSource.choices, default=SubjectSource.APPLICANT
     )
     subject_field_key = models.CharField(
-        _("form field with the subject"), max_length=40, blank=True,
+        _("form field with the subject"),
+        max_length=40,
+        blank=True,
         help_text=_("Key of the form field holding the parcel number, building id or plate."),
     )
     others_policy = models.CharField(
-        _("someone else's record"), max_length=20, choices=OthersPolicy.choices, default=OthersPolicy.OWN_ONLY,
-        help_text=_("When the agency says the parcel, building or vehicle entered belongs to someone other than the "
-                    "applicant: discard what it sent (the applicant's own only), or use it on the legal basis "
-                    "below, or use it when the applicant declares their relationship (e.g. a tenant)."),
+        _("someone else's record"),
+        max_length=20,
+        choices=OthersPolicy.choices,
+        default=OthersPolicy.OWN_ONLY,
+        help_text=_(
+            "When the agency says the parcel, building or vehicle entered belongs to someone other than the "
+            "applicant: discard what it sent (the applicant's own only), or use it on the legal basis "
+            "below, or use it when the applicant declares their relationship (e.g. a tenant)."
+        ),
     )
     others_legal_basis = models.CharField(
-        _("legal basis for someone else's record"), max_length=300, blank=True,
-        help_text=_("The law that lets this petition use another person's record, e.g. for a land transaction "
-                    "permit the seller's land register."),
+        _("legal basis for someone else's record"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The law that lets this petition use another person's record, e.g. for a land transaction "
+            "permit the seller's land register."
+        ),
     )
     declaration_ko = models.CharField(
-        _("applicant's declaration (Korean)"), max_length=300, blank=True,
-        help_text=_("What the applicant declares when the record is not theirs, e.g. that they rent the building "
-                    "and may report its use."),
+        _("applicant's declaration (Korean)"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What the applicant declares when the record is not theirs, e.g. that they rent the building "
+            "and may report its use."
+        ),
     )
     declaration_en = models.CharField(_("applicant's declaration (English)"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -564,9 +640,7 @@ class RequiredInformation(models.Model):
         verbose_name = _("required information")
         verbose_name_plural = _("required information")
         ordering = ["order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["petition_type", "item"], name="petitions_required_item_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["petition_type", "item"], name="petitions_required_item_unique")]
 
     def __str__(self) -> str:
         return str(self.item)
@@ -600,13 +674,16 @@ class RequiredInformation(models.Model):
                 errors["fields"] = _("Choose at least one field of the item.")
             elif unknown:
                 errors["fields"] = _("Not fields of “%(item)s”: %(keys)s. Its fields are: %(known)s.") % {
-                    "item": self.item.name, "keys": ", ".join(unknown), "known": ", ".join(sorted(known)),
+                    "item": self.item.name,
+                    "keys": ", ".join(unknown),
+                    "known": ", ".join(sorted(known)),
                 }
         if self.item_id and self.purpose_code:
             allowed = set(self.item.purposes.values_list("code", flat=True))
             if allowed and self.purpose_code not in allowed:
                 errors["purpose_code"] = _("“%(item)s” may not be used for this purpose. Allowed: %(codes)s.") % {
-                    "item": self.item.name, "codes": ", ".join(sorted(allowed)),
+                    "item": self.item.name,
+                    "codes": ", ".join(sorted(allowed)),
                 }
         if self.subject_source == self.SubjectSource.FORM_FIELD and not self.subject_field_key:
             errors["subject_field_key"] = _("Name the form field that holds the subject.")

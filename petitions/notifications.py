@@ -41,9 +41,12 @@ def petition_notify_send(*, petition_id: int, status: str) -> bool:
     language = petition.applicant.preferred_language or petition.language or settings.LANGUAGE_CODE
     with translation.override(language):
         context = {
-            "petition": petition, "status": status, "site_url": settings.SITE_URL,
+            "petition": petition,
+            "status": status,
+            "site_url": settings.SITE_URL,
             "supplement": petition.supplements.order_by("-created_at").first()
-            if status == "supplement_requested" else None,
+            if status == "supplement_requested"
+            else None,
             "event": TimelineEvent.objects.filter(petition=petition, to_status=status).order_by("-id").first(),
         }
         template = NOTIFIED[status]

@@ -41,36 +41,47 @@ DECIDABLE = (S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED)
 
 # --- Who may see what ------------------------------------------------------------------------
 
+
 def memberships_for(*, user) -> list[OfficeMembership]:
     return _memberships_of(user_id=user.pk)
 
 
 # Reads of every officer page, compiled once (sharing.sql.PreparedRead).
 _memberships_of = PreparedRead(
-    lambda user_id: (OfficeMembership.objects.filter(user_id=user_id).select_related("office")
-                     .order_by("office__name_ko")),
+    lambda user_id: (
+        OfficeMembership.objects.filter(user_id=user_id).select_related("office").order_by("office__name_ko")
+    ),
     user_id=-7_100_001,
 )
 # One membership per office and user, the receipt number unique: one row at most, no ordering needed.
 _officer_petition = PreparedRead(
     lambda user_id, receipt_no: (
-        Petition.objects.filter(receipt_no=receipt_no, office__memberships__user_id=user_id).exclude(status=S.DRAFT)
-        .select_related("petition_type", "office", "applicant", "assigned_to").order_by()[:1]),
-    user_id=-7_100_002, receipt_no="prepared-receipt-no",
+        Petition.objects.filter(receipt_no=receipt_no, office__memberships__user_id=user_id)
+        .exclude(status=S.DRAFT)
+        .select_related("petition_type", "office", "applicant", "assigned_to")
+        .order_by()[:1]
+    ),
+    user_id=-7_100_002,
+    receipt_no="prepared-receipt-no",
 )
 _timeline_of = PreparedRead(
-    lambda petition_id: TimelineEvent.objects.filter(petition_id=petition_id).select_related("actor")
-    .order_by("created_at", "id"),
+    lambda petition_id: (
+        TimelineEvent.objects.filter(petition_id=petition_id).select_related("actor").order_by("created_at", "id")
+    ),
     petition_id=-7_100_003,
 )
 _notes_of = PreparedRead(
-    lambda petition_id: InternalNote.objects.filter(petition_id=petition_id).select_related("author")
-    .order_by("created_at", "id"),
+    lambda petition_id: (
+        InternalNote.objects.filter(petition_id=petition_id).select_related("author").order_by("created_at", "id")
+    ),
     petition_id=-7_100_004,
 )
 _supplements_of = PreparedRead(
-    lambda petition_id: SupplementRequest.objects.filter(petition_id=petition_id).select_related("requested_by")
-    .order_by("-created_at", "-id"),
+    lambda petition_id: (
+        SupplementRequest.objects.filter(petition_id=petition_id)
+        .select_related("requested_by")
+        .order_by("-created_at", "-id")
+    ),
     petition_id=-7_100_005,
 )
 
@@ -90,6 +101,7 @@ def petition_for_officer(*, user, receipt_no: str) -> Petition:
 
 
 # --- The queue ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class QueueFilters:
@@ -149,15 +161,17 @@ def _queue_queryset(*, user, office_ids: list[int], filters: QueueFilters, today
     if filters.fetch_problems:
         from sharing.models import FetchRequest
 
-        petitions = petitions.filter(Exists(FetchRequest.objects.filter(
-            case_ref=OuterRef("receipt_no"), state__in=FETCH_PROBLEM_STATES)))
+        petitions = petitions.filter(
+            Exists(FetchRequest.objects.filter(case_ref=OuterRef("receipt_no"), state__in=FETCH_PROBLEM_STATES))
+        )
     query = filters.q.strip()
     if query:
         if RECEIPT_PATTERN.match(query):
             petitions = petitions.filter(receipt_no=query)
         else:
-            petitions = petitions.filter(Q(applicant_details__name__icontains=query)
-                                         | Q(applicant__full_name__icontains=query))
+            petitions = petitions.filter(
+                Q(applicant_details__name__icontains=query) | Q(applicant__full_name__icontains=query)
+            )
     return petitions.order_by(*SORTS.get(filters.sort, SORTS["due"]))
 
 
@@ -166,8 +180,9 @@ def queue_page(*, user, office_ids: list[int], filters: QueueFilters, page_size:
     today = local_today()
     page = max(1, filters.page)
     offset = (page - 1) * page_size
-    petitions = _queue_rows(user=user, office_ids=office_ids, filters=filters, today=today,
-                            offset=offset, limit=page_size + 1)
+    petitions = _queue_rows(
+        user=user, office_ids=office_ids, filters=filters, today=today, offset=offset, limit=page_size + 1
+    )
     has_next = len(petitions) > page_size
     petitions = petitions[:page_size]
     fetches = _fetches_for_cases([p.receipt_no for p in petitions]) if petitions else {}
@@ -175,13 +190,15 @@ def queue_page(*, user, office_ids: list[int], filters: QueueFilters, page_size:
     for petition in petitions:
         running = petition.status in CLOCK_RUNNING and petition.due_date is not None
         case_fetches = fetches.get(petition.receipt_no, [])
-        rows.append(QueueRow(
-            petition=petition,
-            overdue=running and petition.due_date < today,
-            due_today=running and petition.due_date == today,
-            fetch_problems=[f for f in case_fetches if f.state in FETCH_PROBLEM_STATES],
-            fetch_pending=sum(1 for f in case_fetches if f.is_pending),
-        ))
+        rows.append(
+            QueueRow(
+                petition=petition,
+                overdue=running and petition.due_date < today,
+                due_today=running and petition.due_date == today,
+                fetch_problems=[f for f in case_fetches if f.state in FETCH_PROBLEM_STATES],
+                fetch_pending=sum(1 for f in case_fetches if f.is_pending),
+            )
+        )
     return QueuePage(rows=rows, page=page, has_next=has_next, has_previous=page > 1)
 
 
@@ -189,10 +206,22 @@ def _queue_rows_queryset(*, user_id, office_ids, filters: QueueFilters, today, o
     return (
         _queue_queryset(user=user_id, office_ids=office_ids, filters=filters, today=today)
         .select_related("petition_type", "assigned_to")
-        .only("id", "receipt_no", "status", "due_date", "submitted_at", "applicant_details",
-              "assigned_at", "office_id", "petition_type__name_ko", "petition_type__name_en",
-              "assigned_to__full_name", "assigned_to__username", "assigned_to__first_name",
-              "assigned_to__last_name")[offset:offset + limit]
+        .only(
+            "id",
+            "receipt_no",
+            "status",
+            "due_date",
+            "submitted_at",
+            "applicant_details",
+            "assigned_at",
+            "office_id",
+            "petition_type__name_ko",
+            "petition_type__name_en",
+            "assigned_to__full_name",
+            "assigned_to__username",
+            "assigned_to__first_name",
+            "assigned_to__last_name",
+        )[offset : offset + limit]
     )
 
 
@@ -209,10 +238,18 @@ def _stand_ins(prefix: str, count: int, base: int) -> dict[str, int]:
 def _queue_rows(*, user, office_ids: list[int], filters: QueueFilters, today, offset: int, limit: int) -> list:
     if not office_ids:
         return []
-    if (filters.q.strip() or filters.due or filters.petition_type or filters.fetch_problems
-            or offset >= PREPARED_QUEUE_PAGES * limit):
-        return list(_queue_rows_queryset(user_id=user.pk, office_ids=office_ids, filters=filters, today=today,
-                                         offset=offset, limit=limit))
+    if (
+        filters.q.strip()
+        or filters.due
+        or filters.petition_type
+        or filters.fetch_problems
+        or offset >= PREPARED_QUEUE_PAGES * limit
+    ):
+        return list(
+            _queue_rows_queryset(
+                user_id=user.pk, office_ids=office_ids, filters=filters, today=today, offset=offset, limit=limit
+            )
+        )
     shape = QueueFilters(status=filters.status, assignee=filters.assignee, sort=filters.sort)
     mine = filters.assignee == "me"
     key = (shape, len(office_ids), offset, limit)
@@ -222,8 +259,13 @@ def _queue_rows(*, user, office_ids: list[int], filters: QueueFilters, today, of
 
         def build(**values):
             return _queue_rows_queryset(
-                user_id=values.get("user_id"), office_ids=[values[f"office{i}"] for i in range(count)],
-                filters=shape, today=today, offset=offset, limit=limit)
+                user_id=values.get("user_id"),
+                office_ids=[values[f"office{i}"] for i in range(count)],
+                filters=shape,
+                today=today,
+                offset=offset,
+                limit=limit,
+            )
 
         stand_ins = _stand_ins("office", count, -7_200_000) | ({"user_id": -7_300_000} if mine else {})
         read = _queue_reads.setdefault(key, PreparedRead(build, **stand_ins))
@@ -243,9 +285,13 @@ def _fetches_for_cases(case_refs: list[str]) -> dict[str, list]:
     count = len(case_refs)
     read = _case_fetch_reads.get(count)
     if read is None:
-        read = _case_fetch_reads.setdefault(count, PreparedRead(
-            lambda **refs: fetch_requests_queryset().filter(case_ref__in=[refs[f"ref{i}"] for i in range(count)]),
-            **{f"ref{i}": f"prepared-case-ref-{i}" for i in range(count)}))
+        read = _case_fetch_reads.setdefault(
+            count,
+            PreparedRead(
+                lambda **refs: fetch_requests_queryset().filter(case_ref__in=[refs[f"ref{i}"] for i in range(count)]),
+                **{f"ref{i}": f"prepared-case-ref-{i}" for i in range(count)},
+            ),
+        )
     grouped: dict[str, list] = {}
     for fetch in read(**{f"ref{i}": ref for i, ref in enumerate(case_refs)}):
         grouped.setdefault(fetch.case_ref, []).append(fetch)
@@ -307,16 +353,22 @@ def queue_counts(*, office_ids: list[int]) -> dict:
     office_ids = sorted(set(office_ids))
     version_keys = [_queue_counts_version_key(office_id) for office_id in office_ids]
     versions = cache.get_many(version_keys)
-    key = "petitions:queue-counts:" + hashlib.sha256(json.dumps(
-        [today.isoformat(), office_ids, [versions.get(k, "") for k in version_keys]]).encode()).hexdigest()[:40]
+    key = (
+        "petitions:queue-counts:"
+        + hashlib.sha256(
+            json.dumps([today.isoformat(), office_ids, [versions.get(k, "") for k in version_keys]]).encode()
+        ).hexdigest()[:40]
+    )
     counted = cache.get(key)
     if counted is None:
         counted = _count_open(office_ids, today)
         cache.set(key, counted, QUEUE_COUNTS_SECONDS)
     by_status = counted["by_status"]
     return {
-        "statuses": [{"value": status, "label": S(status).label, "count": by_status.get(str(status), 0)}
-                     for status in OPEN_STATUSES],
+        "statuses": [
+            {"value": status, "label": S(status).label, "count": by_status.get(str(status), 0)}
+            for status in OPEN_STATUSES
+        ],
         "open": sum(by_status.values()),
         "overdue": counted["overdue"],
         "due_today": counted["due_today"],
@@ -343,11 +395,20 @@ def assignable_officials(*, office_ids: list[int]) -> list[User]:
     count = len(office_ids)
     read = _official_reads.get(count)
     if read is None:  # compiled once per number of offices
-        read = _official_reads.setdefault(count, PreparedRead(
-            lambda **offices: (
-                User.objects.filter(memberships__office_id__in=[offices[f"office{i}"] for i in range(count)],
-                                    role=User.Role.OFFICIAL).distinct().order_by("full_name", "username")),
-            **_stand_ins("office", count, -7_400_000)))
+        read = _official_reads.setdefault(
+            count,
+            PreparedRead(
+                lambda **offices: (
+                    User.objects.filter(
+                        memberships__office_id__in=[offices[f"office{i}"] for i in range(count)],
+                        role=User.Role.OFFICIAL,
+                    )
+                    .distinct()
+                    .order_by("full_name", "username")
+                ),
+                **_stand_ins("office", count, -7_400_000),
+            ),
+        )
     return read(**{f"office{i}": office_id for i, office_id in enumerate(office_ids)})
 
 
@@ -355,6 +416,7 @@ _official_reads: dict[int, PreparedRead] = {}
 
 
 # --- The review page --------------------------------------------------------------------------
+
 
 def review_fetches(petition: Petition) -> list:
     """The fetches of the case, with their provenance (no personal values): three queries."""
@@ -366,11 +428,13 @@ def review_fetches(petition: Petition) -> list:
     provenance = {
         data.fetch_request_id: data
         for data in FetchedData.objects.filter(fetch_request__in=fetches).only(
-            "fetch_request_id", "txn_id", "fetched_at", "issued_at", "agency_id")
+            "fetch_request_id", "txn_id", "fetched_at", "issued_at", "agency_id"
+        )
     }
     unique_ids: dict[int, set[str]] = {}
     for item_id, key in ItemField.objects.filter(
-            item_id__in={f.item_id for f in fetches}, sensitivity=ItemField.Sensitivity.UNIQUE_ID,
+        item_id__in={f.item_id for f in fetches},
+        sensitivity=ItemField.Sensitivity.UNIQUE_ID,
     ).values_list("item_id", "key"):
         unique_ids.setdefault(item_id, set()).add(key)
     for fetch in fetches:
@@ -395,6 +459,7 @@ def timeline(petition: Petition) -> list:
 
 # --- The supervisor view ----------------------------------------------------------------------
 
+
 def supervisor_overview(*, office) -> dict:
     """One office at a glance: open petitions by status, overdue, median processing time of the
     petitions decided this month, and the open workload of each official. Four queries."""
@@ -404,7 +469,9 @@ def supervisor_overview(*, office) -> dict:
     durations = [
         (decided - submitted).total_seconds()
         for submitted, decided in Petition.objects.filter(
-            office=office, decided_at__gte=month_start, status__in=(S.APPROVED, S.REJECTED),
+            office=office,
+            decided_at__gte=month_start,
+            status__in=(S.APPROVED, S.REJECTED),
         ).values_list("submitted_at", "decided_at")
         if submitted and decided
     ]
@@ -423,8 +490,9 @@ def supervisor_overview(*, office) -> dict:
         .order_by()
     }
     members = list(
-        OfficeMembership.objects.filter(office=office).select_related("user").order_by("user__full_name",
-                                                                                        "user__username")
+        OfficeMembership.objects.filter(office=office)
+        .select_related("user")
+        .order_by("user__full_name", "user__username")
     )
     empty = {"open": 0, "overdue": 0, "waiting_decision": 0}
     officials = [{"membership": m, **{k: workload.get(m.user_id, empty)[k] for k in empty}} for m in members]

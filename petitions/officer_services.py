@@ -69,6 +69,7 @@ def _lock(petition: Petition) -> Petition:
 
 # --- Claim and assign -----------------------------------------------------------------------
 
+
 @transaction.atomic
 def petition_claim(*, petition: Petition, actor: User) -> Petition:
     """The official takes an unassigned open petition of their office."""
@@ -80,13 +81,18 @@ def petition_claim(*, petition: Petition, actor: User) -> Petition:
     if locked.assigned_to_id == actor.pk:
         return locked
     if locked.assigned_to_id is not None:
-        raise PetitionError(_("This petition is already assigned to another official. Ask your supervisor to "
-                              "reassign it."))
+        raise PetitionError(
+            _("This petition is already assigned to another official. Ask your supervisor to reassign it.")
+        )
     locked.assigned_to = actor
     locked.assigned_at = timezone.now()
     locked.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
-    InternalNote.objects.create(petition=locked, author=actor, kind=InternalNote.Kind.ASSIGNMENT,
-                                **_portal_note("claimed", name=actor.display_name))
+    InternalNote.objects.create(
+        petition=locked,
+        author=actor,
+        kind=InternalNote.Kind.ASSIGNMENT,
+        **_portal_note("claimed", name=actor.display_name),
+    )
     petition.assigned_to, petition.assigned_at = locked.assigned_to, locked.assigned_at
     return locked
 
@@ -97,24 +103,27 @@ def petitions_assign(*, petitions: list[Petition], assignee: User | None, actor:
     their offices, all or nothing. Returns how many changed hands."""
     if not petitions:
         raise PetitionError(_("Choose at least one petition."))
-    locked = list(
-        Petition.objects.select_for_update().filter(pk__in=[p.pk for p in petitions]).order_by("pk")
-    )
+    locked = list(Petition.objects.select_for_update().filter(pk__in=[p.pk for p in petitions]).order_by("pk"))
     memberships = {m.office_id: m for m in OfficeMembership.objects.filter(user=actor)}
     assignee_offices = (
         set(OfficeMembership.objects.filter(user=assignee).values_list("office_id", flat=True))
-        if assignee is not None else set()
+        if assignee is not None
+        else set()
     )
     for petition in locked:
         membership = memberships.get(petition.office_id)
         if membership is None or membership.role != OfficeMembership.Role.SUPERVISOR:
             raise DecisionNotAllowed(_("Only a supervisor of the office can assign its petitions."))
         if petition.status not in OPEN_STATUSES:
-            raise PetitionError(_("Petition %(receipt_no)s is decided already and cannot be assigned.")
-                                % {"receipt_no": petition.receipt_no})
+            raise PetitionError(
+                _("Petition %(receipt_no)s is decided already and cannot be assigned.")
+                % {"receipt_no": petition.receipt_no}
+            )
         if assignee is not None and (not assignee.is_official or petition.office_id not in assignee_offices):
-            raise PetitionError(_("%(name)s is not an official of the office handling %(receipt_no)s.")
-                                % {"name": assignee.display_name, "receipt_no": petition.receipt_no})
+            raise PetitionError(
+                _("%(name)s is not an official of the office handling %(receipt_no)s.")
+                % {"name": assignee.display_name, "receipt_no": petition.receipt_no}
+            )
     now = timezone.now()
     changed = [p for p in locked if p.assigned_to_id != (assignee.pk if assignee else None)]
     if assignee is not None:
@@ -125,16 +134,20 @@ def petitions_assign(*, petitions: list[Petition], assignee: User | None, actor:
         petition.assigned_to = assignee
         petition.assigned_at = now if assignee else None
     Petition.objects.bulk_update(changed, ["assigned_to", "assigned_at"])
-    InternalNote.objects.bulk_create([
-        InternalNote(petition=petition, author=actor, kind=InternalNote.Kind.ASSIGNMENT, **note)
-        for petition in changed
-    ])
-    logger.info("petitions assigned count=%d assignee_id=%s by_id=%s", len(changed),
-                assignee.pk if assignee else None, actor.pk)
+    InternalNote.objects.bulk_create(
+        [
+            InternalNote(petition=petition, author=actor, kind=InternalNote.Kind.ASSIGNMENT, **note)
+            for petition in changed
+        ]
+    )
+    logger.info(
+        "petitions assigned count=%d assignee_id=%s by_id=%s", len(changed), assignee.pk if assignee else None, actor.pk
+    )
     return len(changed)
 
 
 # --- Notes and re-fetches -------------------------------------------------------------------
+
 
 @transaction.atomic
 def internal_note_add(*, petition: Petition, author: User, text: str) -> InternalNote:
@@ -158,22 +171,32 @@ def petition_refetch(*, petition: Petition, item_code: str, actor: User):
 
     if petition.status not in OPEN_STATUSES:
         raise PetitionError(_("The information of a decided petition is not fetched again."))
-    fetch_request = FetchRequest.objects.select_related("item__agency").filter(
-        case_ref=petition.receipt_no, item__code=item_code).first()
+    fetch_request = (
+        FetchRequest.objects.select_related("item__agency")
+        .filter(case_ref=petition.receipt_no, item__code=item_code)
+        .first()
+    )
     if fetch_request is None:
         return None
     fetch_request = fetch_request_retry(fetch_request=fetch_request, actor=actor)
     item = fetch_request.item
     InternalNote.objects.create(
-        petition=petition, author=actor, kind=InternalNote.Kind.REFETCH,
-        **_portal_note("refetch", name=actor.display_name, agency=bilingual(item.agency.name_ko, item.agency.name_en),
-                       item=bilingual(item.name_ko, item.name_en)),
+        petition=petition,
+        author=actor,
+        kind=InternalNote.Kind.REFETCH,
+        **_portal_note(
+            "refetch",
+            name=actor.display_name,
+            agency=bilingual(item.agency.name_ko, item.agency.name_en),
+            item=bilingual(item.name_ko, item.name_en),
+        ),
     )
     logger.info("refetch case=%s item=%s by_id=%s", petition.receipt_no, item_code, actor.pk)
     return fetch_request
 
 
 # --- Decisions ------------------------------------------------------------------------------
+
 
 def _pick(petition: Petition, ko: str, en: str) -> str:
     return en if petition.language == "en" and en else ko
@@ -183,8 +206,11 @@ def _notice_context(petition: Petition, actor: User) -> dict:
     snapshot = petition.type_snapshot or {}
     details = petition.applicant_details or {}
     return {
-        "petition_type": _pick(petition, snapshot.get("name_ko", petition.petition_type.name_ko),
-                               snapshot.get("name_en", petition.petition_type.name_en)),
+        "petition_type": _pick(
+            petition,
+            snapshot.get("name_ko", petition.petition_type.name_ko),
+            snapshot.get("name_en", petition.petition_type.name_en),
+        ),
         "applicant": {"name": details.get("name", ""), "address": details.get("address", "")},
         "submitted_at": petition.submitted_at.isoformat() if petition.submitted_at else "",
         "official": actor.display_name,
@@ -199,17 +225,29 @@ def _subject_hash(petition: Petition) -> str:
 def _result_notice(petition: Petition, actor: User, *, outcome: str, decision: str, reasons: str):
     from sharing.documents.services import document_request
 
-    titles = both_languages(gettext_lazy("Result notice %(receipt_no)s") if outcome == "approved" else
-                            gettext_lazy("Rejection notice %(receipt_no)s"), receipt_no=petition.receipt_no)
+    titles = both_languages(
+        gettext_lazy("Result notice %(receipt_no)s")
+        if outcome == "approved"
+        else gettext_lazy("Rejection notice %(receipt_no)s"),
+        receipt_no=petition.receipt_no,
+    )
     context = {
         **_notice_context(petition, actor),
         "decided_at": (petition.decided_at or timezone.now()).isoformat(),
-        "outcome": outcome, "decision": decision, "reasons": reasons,
+        "outcome": outcome,
+        "decision": decision,
+        "reasons": reasons,
     }
     return document_request(
-        kind="result_notice", case_ref=petition.receipt_no, owner=petition.applicant,
-        issuing_office=petition.office, template_name="documents/result_notice.html", context=context,
-        language=petition.language, **titles, idempotency_key=f"petition-result:{petition.receipt_no}",
+        kind="result_notice",
+        case_ref=petition.receipt_no,
+        owner=petition.applicant,
+        issuing_office=petition.office,
+        template_name="documents/result_notice.html",
+        context=context,
+        language=petition.language,
+        **titles,
+        idempotency_key=f"petition-result:{petition.receipt_no}",
         subject_hash=_subject_hash(petition),
     )
 
@@ -247,8 +285,15 @@ def petition_reject(*, petition: Petition, actor: User, reason: str) -> Petition
 
 
 @transaction.atomic
-def petition_supplement_request(*, petition: Petition, actor: User, message: str, field_keys: list[str],
-                                documents_requested: bool, due_date: datetime.date) -> SupplementRequest:
+def petition_supplement_request(
+    *,
+    petition: Petition,
+    actor: User,
+    message: str,
+    field_keys: list[str],
+    documents_requested: bool,
+    due_date: datetime.date,
+) -> SupplementRequest:
     """Asks the citizen for a supplement; the processing clock stops until they answer, and the
     due date then moves by the working days it stood still (petitions.workflow)."""
     from sharing.documents.services import document_request
@@ -260,21 +305,36 @@ def petition_supplement_request(*, petition: Petition, actor: User, message: str
     if due_date is None or due_date <= local_today():
         raise PetitionError(_("The answer date must be after today."))
     supplement = supplement_request(
-        petition=petition, actor=actor, message=message, field_keys=field_keys,
-        documents_requested=documents_requested, due_date=due_date,
+        petition=petition,
+        actor=actor,
+        message=message,
+        field_keys=field_keys,
+        documents_requested=documents_requested,
+        due_date=due_date,
     )
-    labels = {spec["key"]: _pick(petition, spec.get("label_ko", spec["key"]), spec.get("label_en", ""))
-              for spec in (petition.type_snapshot or {}).get("fields", [])}
+    labels = {
+        spec["key"]: _pick(petition, spec.get("label_ko", spec["key"]), spec.get("label_en", ""))
+        for spec in (petition.type_snapshot or {}).get("fields", [])
+    }
     with override(petition.language):
         items = [labels.get(key, key) for key in supplement.field_keys]
         if documents_requested:
             items.append(str(_("Documents named in the request")))
     document_request(
-        kind="supplement_notice", case_ref=petition.receipt_no, owner=petition.applicant,
-        issuing_office=petition.office, template_name="documents/supplement_notice.html",
-        context={**_notice_context(petition, actor), "requested_at": supplement.created_at.isoformat(),
-                 "due_date": due_date.isoformat(), "reason": message, "items": items},
-        language=petition.language, idempotency_key=f"petition-supplement:{supplement.pk}",
+        kind="supplement_notice",
+        case_ref=petition.receipt_no,
+        owner=petition.applicant,
+        issuing_office=petition.office,
+        template_name="documents/supplement_notice.html",
+        context={
+            **_notice_context(petition, actor),
+            "requested_at": supplement.created_at.isoformat(),
+            "due_date": due_date.isoformat(),
+            "reason": message,
+            "items": items,
+        },
+        language=petition.language,
+        idempotency_key=f"petition-supplement:{supplement.pk}",
         **both_languages(gettext_lazy("Supplement notice %(receipt_no)s"), receipt_no=petition.receipt_no),
         subject_hash=_subject_hash(petition),
     )

@@ -18,11 +18,22 @@ def _connect_catalogue_invalidation() -> None:
 
     from .catalogue_cache import catalogue_changed
 
-    for model in ("petitions.PetitionType", "petitions.FormField", "petitions.RequiredInformation",
-                  "sharing.InformationItem", "sharing.ItemField", "sharing.Agency", "portal.Office"):
+    for model in (
+        "petitions.PetitionType",
+        "petitions.FormField",
+        "petitions.RequiredInformation",
+        "sharing.InformationItem",
+        "sharing.ItemField",
+        "sharing.Agency",
+        "portal.Office",
+    ):
         for signal in (post_save, post_delete):
-            signal.connect(catalogue_changed, sender=model, weak=False,
-                           dispatch_uid=f"petitions.catalogue_changed.{signal is post_save}.{model}")
+            signal.connect(
+                catalogue_changed,
+                sender=model,
+                weak=False,
+                dispatch_uid=f"petitions.catalogue_changed.{signal is post_save}.{model}",
+            )
 
 
 _connect_catalogue_invalidation()
@@ -49,10 +60,12 @@ def _connect_queue_counts_invalidation() -> None:
     """A change of a petition's status, due date or office starts its office's queue counts anew."""
     from django.db.models.signals import post_delete, post_save
 
-    post_save.connect(_petition_saved, sender="petitions.Petition", weak=False,
-                      dispatch_uid="petitions.queue_counts_changed.save")
-    post_delete.connect(_petition_deleted, sender="petitions.Petition", weak=False,
-                        dispatch_uid="petitions.queue_counts_changed.delete")
+    post_save.connect(
+        _petition_saved, sender="petitions.Petition", weak=False, dispatch_uid="petitions.queue_counts_changed.save"
+    )
+    post_delete.connect(
+        _petition_deleted, sender="petitions.Petition", weak=False, dispatch_uid="petitions.queue_counts_changed.delete"
+    )
 
 
 _connect_queue_counts_invalidation()

@@ -26,8 +26,10 @@ logger = logging.getLogger(__name__)
 def refund_claim_types() -> dict:
     """The refund-claim petition type of each refund item (settings.TRACKER_REFUND_CLAIM_TYPES)."""
     slugs = dict(getattr(settings, "TRACKER_REFUND_CLAIM_TYPES", {}))
-    types = {t.slug: t for t in PetitionType.objects.filter(slug__in=slugs.values(), active=True)
-             .prefetch_related("form_fields")}
+    types = {
+        t.slug: t
+        for t in PetitionType.objects.filter(slug__in=slugs.values(), active=True).prefetch_related("form_fields")
+    }
     return {item_code: types[slug] for item_code, slug in slugs.items() if slug in types}
 
 
@@ -44,9 +46,10 @@ def claim_form_specs(petition_type) -> tuple[str | None, list[dict]]:
 
 
 @transaction.atomic
-def refund_claims_file(*, inquiry: RefundInquiry, applicant, bank_account: dict,
-                       answers_by_item: dict[str, dict] | None = None) -> list:
-    """"Apply for all": one refund-claim petition per agency that holds money, in one step.
+def refund_claims_file(
+    *, inquiry: RefundInquiry, applicant, bank_account: dict, answers_by_item: dict[str, dict] | None = None
+) -> list:
+    """ "Apply for all": one refund-claim petition per agency that holds money, in one step.
 
     Each petition is filed through the petitions services and then follows the normal flow.
     Already claimed items are not filed again. Returns the petitions filed now.
@@ -68,8 +71,10 @@ def refund_claims_file(*, inquiry: RefundInquiry, applicant, bank_account: dict,
         item_code = row.fetch.item.code
         petition_type = claim_types.get(item_code)
         if petition_type is None:
-            raise TrackerError(_("Refunds of “%(item)s” cannot be claimed online yet. Call the help desk at 110.")
-                               % {"item": row.fetch.item.name})
+            raise TrackerError(
+                _("Refunds of “%(item)s” cannot be claimed online yet. Call the help desk at 110.")
+                % {"item": row.fetch.item.name}
+            )
         bank_key, _specs = claim_form_specs(petition_type)
         answers = dict((answers_by_item or {}).get(item_code) or {})
         if bank_key:

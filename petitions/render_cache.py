@@ -30,10 +30,19 @@ def _field_key(name: str, field) -> list:
     widget = field.widget
     choices = getattr(field, "choices", None)
     return [
-        name, type(field).__module__, type(field).__qualname__, type(widget).__module__, type(widget).__qualname__,
+        name,
+        type(field).__module__,
+        type(field).__qualname__,
+        type(widget).__module__,
+        type(widget).__qualname__,
         str(field.label) if field.label is not None else None,
-        str(field.help_text), field.required, field.disabled, field.show_hidden_initial, field.localize,
-        {key: str(value) for key, value in widget.attrs.items()}, getattr(widget, "input_type", None),
+        str(field.help_text),
+        field.required,
+        field.disabled,
+        field.show_hidden_initial,
+        field.localize,
+        {key: str(value) for key, value in widget.attrs.items()},
+        getattr(widget, "input_type", None),
         getattr(widget, "format", None),
         [[str(value), str(label)] for value, label in choices] if choices is not None else None,
         field.initial() if callable(field.initial) else field.initial,
@@ -43,11 +52,26 @@ def _field_key(name: str, field) -> list:
 def _form_key(form) -> str:
     fields = [_field_key(name, field) for name, field in form.fields.items()]
     data = sorted((key, form.data.getlist(key)) for key in form.data) if form.is_bound else None
-    raw = json.dumps([type(form).__module__, type(form).__qualname__, get_language(), form.is_bound, data,
-                      form.initial, form.prefix, form.auto_id, form.label_suffix, form.use_required_attribute,
-                      getattr(form, "error_css_class", None), getattr(form, "required_css_class", None),
-                      form.field_order, fields],
-                     default=str, sort_keys=True)
+    raw = json.dumps(
+        [
+            type(form).__module__,
+            type(form).__qualname__,
+            get_language(),
+            form.is_bound,
+            data,
+            form.initial,
+            form.prefix,
+            form.auto_id,
+            form.label_suffix,
+            form.use_required_attribute,
+            getattr(form, "error_css_class", None),
+            getattr(form, "required_css_class", None),
+            form.field_order,
+            fields,
+        ],
+        default=str,
+        sort_keys=True,
+    )
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

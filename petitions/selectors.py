@@ -24,9 +24,10 @@ S = Petition.Status
 
 def catalogue_categories() -> list[dict]:
     counts = dict(
-        PetitionType.objects.filter(active=True).values_list("category").annotate(n=Count("id")).values_list(
-            "category", "n"
-        )
+        PetitionType.objects.filter(active=True)
+        .values_list("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
     )
     return [
         {"value": value, "label": label, "count": counts.get(value, 0)}
@@ -41,8 +42,10 @@ def petition_types_for_catalogue(*, category: str = "", query: str = "") -> list
         types = types.filter(category=category)
     if query:
         types = types.filter(
-            Q(name_ko__icontains=query) | Q(name_en__icontains=query)
-            | Q(description_ko__icontains=query) | Q(description_en__icontains=query)
+            Q(name_ko__icontains=query)
+            | Q(name_en__icontains=query)
+            | Q(description_ko__icontains=query)
+            | Q(description_en__icontains=query)
         )
     return list(types.annotate(required_count=Count("required_information")).order_by("category", "name_ko"))
 
@@ -70,8 +73,14 @@ def required_information_rows(petition_type: PetitionType) -> list[dict]:
     for mapping in petition_type.required_information.all():
         labels = {field.key: field.label_ko for field in mapping.item.fields.all()}
         labels_en = {field.key: field.label_en for field in mapping.item.fields.all()}
-        rows.append({"mapping": mapping, "item": mapping.item, "agency": mapping.item.agency,
-                     "field_labels": [(labels.get(k, k), labels_en.get(k, k)) for k in mapping.fields]})
+        rows.append(
+            {
+                "mapping": mapping,
+                "item": mapping.item,
+                "agency": mapping.item.agency,
+                "field_labels": [(labels.get(k, k), labels_en.get(k, k)) for k in mapping.fields],
+            }
+        )
     return rows
 
 
@@ -107,7 +116,8 @@ def petitions_page_for_applicant(*, user, page_number) -> Page:
 
 def _applicant_filed(applicant_id):
     return (
-        Petition.objects.filter(applicant_id=applicant_id).exclude(status=S.DRAFT)
+        Petition.objects.filter(applicant_id=applicant_id)
+        .exclude(status=S.DRAFT)
         .select_related("petition_type", "office")
         .order_by("-submitted_at", "-id")
     )
@@ -119,8 +129,9 @@ _first_pages: dict[int, PreparedRead] = {}
 def _applicant_first_page(applicant_id: int, size: int) -> list[Petition]:
     read = _first_pages.get(size)
     if read is None:  # one compiled query per page size (the LIMIT is part of the SQL)
-        read = _first_pages.setdefault(size, PreparedRead(
-            lambda applicant_id: _applicant_filed(applicant_id)[:size], applicant_id=-7_000_005))
+        read = _first_pages.setdefault(
+            size, PreparedRead(lambda applicant_id: _applicant_filed(applicant_id)[:size], applicant_id=-7_000_005)
+        )
     return read(applicant_id=applicant_id)
 
 
@@ -131,7 +142,9 @@ def drafts_for_applicant(*, user) -> list[Petition]:
 _applicant_drafts = PreparedRead(
     lambda applicant_id: (
         Petition.objects.filter(applicant_id=applicant_id, status=S.DRAFT, petition_type__active=True)
-        .select_related("petition_type").order_by("-updated_at")),
+        .select_related("petition_type")
+        .order_by("-updated_at")
+    ),
     applicant_id=-7_000_006,
 )
 
@@ -164,9 +177,13 @@ def _with_petition(rows: list, petition: Petition) -> list:
 # The receipt number is unique: no ordering needed to take the one row.
 _applicant_petition = PreparedRead(
     lambda applicant_id, receipt_no: (
-        Petition.objects.filter(applicant_id=applicant_id, receipt_no=receipt_no).exclude(status=S.DRAFT)
-        .select_related("petition_type", "office").order_by()[:1]),
-    applicant_id=-7_000_001, receipt_no="prepared-receipt-no",
+        Petition.objects.filter(applicant_id=applicant_id, receipt_no=receipt_no)
+        .exclude(status=S.DRAFT)
+        .select_related("petition_type", "office")
+        .order_by()[:1]
+    ),
+    applicant_id=-7_000_001,
+    receipt_no="prepared-receipt-no",
 )
 _open_supplements_of = PreparedRead(
     lambda petition_id: SupplementRequest.objects.filter(petition_id=petition_id, responded_at=None),
@@ -191,7 +208,8 @@ def petition_progress_version(*, user, receipt_no: str) -> tuple | None:
 
     fetches = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no")).order_by().values("case_ref")
     return (
-        Petition.objects.filter(applicant_id=user.pk, receipt_no=str(receipt_no)).exclude(status=S.DRAFT)
+        Petition.objects.filter(applicant_id=user.pk, receipt_no=str(receipt_no))
+        .exclude(status=S.DRAFT)
         .annotate(fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]))
         .values_list("status", "updated_at", "fetches_changed")
         .first()
@@ -209,7 +227,8 @@ def own_petition_by_public_id(*, user, public_id) -> Petition:
 def draft_for_applicant(*, user, public_id) -> Petition:
     petition = (
         Petition.objects.filter(applicant=user, public_id=public_id, status=S.DRAFT)
-        .select_related("petition_type").first()
+        .select_related("petition_type")
+        .first()
     )
     if petition is None:
         raise Http404
@@ -260,8 +279,9 @@ def fetch_request_of_petition(*, petition: Petition, fetch_id: int):
 def items_uploaded_instead(petition: Petition) -> set[str]:
     """Codes of the items the citizen supplied as documents instead of having them fetched."""
     return set(
-        PetitionUpload.objects.filter(petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM)
-        .values_list("reference", flat=True)
+        PetitionUpload.objects.filter(petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM).values_list(
+            "reference", flat=True
+        )
     )
 
 
@@ -291,8 +311,13 @@ def progress_steps(petition: Petition) -> list[dict]:
     }
     index = next(i for i, (_key, states) in enumerate(STEPS) if petition.status in states)
     return [
-        {"label": labels[key], "state": "done" if i < index or (petition.is_decided and i == index) else
-         ("current" if i == index else "upcoming"), "number": i + 1}
+        {
+            "label": labels[key],
+            "state": "done"
+            if i < index or (petition.is_decided and i == index)
+            else ("current" if i == index else "upcoming"),
+            "number": i + 1,
+        }
         for i, (key, _states) in enumerate(STEPS)
     ]
 

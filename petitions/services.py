@@ -39,6 +39,7 @@ UPLOAD_INSTEAD_STATES = ("failed", "refused", "not_applicants")
 
 # --- Titles in both languages ------------------------------------------------------------
 
+
 def both_languages(message, **params) -> dict:
     """A document's title in Korean and in English (``title`` and ``title_en``): pages show the
     reader's language whatever language the petition was filed in."""
@@ -60,6 +61,7 @@ def _file_title(uploaded) -> dict:
 
 
 # --- Snapshots and numbers ---------------------------------------------------------------
+
 
 def petition_type_snapshot(petition_type: PetitionType) -> dict:
     """What a petition of this type is filed against: kept on the petition for good."""
@@ -109,6 +111,7 @@ def route_office(*, petition_type: PetitionType, applicant: User) -> Office:
 
 # --- Drafts ------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def petition_draft_start(*, petition_type: PetitionType, applicant: User) -> Petition:
     if not petition_type.active:
@@ -121,8 +124,11 @@ def petition_draft_start(*, petition_type: PetitionType, applicant: User) -> Pet
         "address": link.address if link else "",
     }
     return Petition.objects.create(
-        petition_type=petition_type, applicant=applicant, applicant_details=details,
-        language=applicant.preferred_language, wizard_step="notes",
+        petition_type=petition_type,
+        applicant=applicant,
+        applicant_details=details,
+        language=applicant.preferred_language,
+        wizard_step="notes",
     )
 
 
@@ -148,8 +154,9 @@ def petition_draft_update_step(*, petition: Petition, next_step: str) -> Petitio
 
 
 @transaction.atomic
-def petition_draft_update_applicant(*, petition: Petition, phone: str, email: str, address: str,
-                                    next_step: str = "form") -> Petition:
+def petition_draft_update_applicant(
+    *, petition: Petition, phone: str, email: str, address: str, next_step: str = "form"
+) -> Petition:
     locked = _locked_draft(petition)
     locked.applicant_details = {**locked.applicant_details, "phone": phone, "email": email, "address": address}
     _advance(locked, next_step)
@@ -157,8 +164,9 @@ def petition_draft_update_applicant(*, petition: Petition, phone: str, email: st
     return locked
 
 
-def _store_draft_upload(*, petition: Petition, purpose: str, reference: str, title: str, title_en: str,
-                        uploaded) -> PetitionUpload:
+def _store_draft_upload(
+    *, petition: Petition, purpose: str, reference: str, title: str, title_en: str, uploaded
+) -> PetitionUpload:
     for old in PetitionUpload.objects.filter(petition=petition, purpose=purpose, reference=reference, supplement=None):
         old.draft_file.delete(save=False)
         old.delete()
@@ -177,8 +185,14 @@ def _extension(uploaded) -> str:
 
 
 @transaction.atomic
-def petition_draft_update_answers(*, petition: Petition, answers: dict, files: dict | None = None,
-                                  next_step: str = "consent", declarations: dict | None = None) -> Petition:
+def petition_draft_update_answers(
+    *,
+    petition: Petition,
+    answers: dict,
+    files: dict | None = None,
+    next_step: str = "consent",
+    declarations: dict | None = None,
+) -> Petition:
     """The answers of the form step; ``declarations`` (when given) replace what the applicant
     declared about records that may be someone else's ({item code: {"relationship": ...}})."""
     locked = _locked_draft(petition)
@@ -190,19 +204,28 @@ def petition_draft_update_answers(*, petition: Petition, answers: dict, files: d
         if field is None or field.type != FormField.Type.FILE:
             continue
         upload = _store_draft_upload(
-            petition=locked, purpose=PetitionUpload.Purpose.FORM_FIELD, reference=key,
-            title=field.label_ko, title_en=field.label_en, uploaded=uploaded,
+            petition=locked,
+            purpose=PetitionUpload.Purpose.FORM_FIELD,
+            reference=key,
+            title=field.label_ko,
+            title_en=field.label_en,
+            uploaded=uploaded,
         )
         data[key] = {"upload_id": upload.pk, "name": (uploaded.name or "")[:120]}
     locked.data = data
     update_fields = ["data", "wizard_step", "updated_at"]
     if declarations is not None:
-        allowed = {m.item.code for m in RequiredInformation.objects.filter(
-            petition_type=locked.petition_type, others_policy=RequiredInformation.OthersPolicy.DECLARATION,
-        ).select_related("item")}
+        allowed = {
+            m.item.code
+            for m in RequiredInformation.objects.filter(
+                petition_type=locked.petition_type,
+                others_policy=RequiredInformation.OthersPolicy.DECLARATION,
+            ).select_related("item")
+        }
         locked.declarations = {
             code: {"relationship": str(value.get("relationship", ""))[:60]}
-            for code, value in declarations.items() if code in allowed and isinstance(value, dict)
+            for code, value in declarations.items()
+            if code in allowed and isinstance(value, dict)
         }
         update_fields.append("declarations")
     _advance(locked, next_step)
@@ -211,25 +234,31 @@ def petition_draft_update_answers(*, petition: Petition, answers: dict, files: d
 
 
 @transaction.atomic
-def petition_draft_update_consents(*, petition: Petition, consents: dict[str, bool], files: dict | None = None,
-                                   next_step: str = "review") -> Petition:
+def petition_draft_update_consents(
+    *, petition: Petition, consents: dict[str, bool], files: dict | None = None, next_step: str = "review"
+) -> Petition:
     locked = _locked_draft(petition)
     mappings = {
         m.item.code: m
-        for m in RequiredInformation.objects.filter(petition_type=locked.petition_type, consent_required=True)
-        .select_related("item")
+        for m in RequiredInformation.objects.filter(
+            petition_type=locked.petition_type, consent_required=True
+        ).select_related("item")
     }
     for code, uploaded in (files or {}).items():
         if code in mappings and consents.get(code) is False:
             _store_draft_upload(
-                petition=locked, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=code,
-                **_document_names(mappings[code].item), uploaded=uploaded,
+                petition=locked,
+                purpose=PetitionUpload.Purpose.DECLINED_ITEM,
+                reference=code,
+                **_document_names(mappings[code].item),
+                uploaded=uploaded,
             )
     # An agreed item needs no upload any more.
     for code, agreed in consents.items():
         if agreed:
-            for old in PetitionUpload.objects.filter(petition=locked, purpose=PetitionUpload.Purpose.DECLINED_ITEM,
-                                                     reference=code):
+            for old in PetitionUpload.objects.filter(
+                petition=locked, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=code
+            ):
                 old.draft_file.delete(save=False)
                 old.delete()
     locked.consents = {code: bool(value) for code, value in consents.items() if code in mappings}
@@ -247,6 +276,7 @@ def petition_draft_discard(*, petition: Petition) -> None:
 
 
 # --- Submission ---------------------------------------------------------------------------
+
 
 def _missing(petition: Petition, snapshot: dict) -> list[str]:
     """What is still missing, in the language of the page."""
@@ -280,8 +310,9 @@ def _others_basis(petition: Petition, mapping: dict) -> str:
     if policy == RequiredInformation.OthersPolicy.DECLARATION:
         declared = (petition.declarations or {}).get(mapping["item_code"])
         if declared:
-            return (f"applicant's declaration as {declared.get('relationship') or '-'}: "
-                    f"{mapping.get('declaration_ko', '')}")
+            return (
+                f"applicant's declaration as {declared.get('relationship') or '-'}: {mapping.get('declaration_ko', '')}"
+            )
     return ""
 
 
@@ -304,11 +335,17 @@ def _fetch_specs(petition: Petition, snapshot: dict) -> list:
             others_basis = _others_basis(petition, mapping)
         else:
             subject_id, others_basis = decrypt_text(link.rrn_encrypted), ""
-        specs.append(FetchSpec(
-            item_code=mapping["item_code"], fields=list(mapping["fields"]), purpose_code=mapping["purpose_code"],
-            subject_kind=mapping["subject_kind"], subject_id=subject_id,
-            applicant_hash=link.rrn_hash, others_basis=others_basis,
-        ))
+        specs.append(
+            FetchSpec(
+                item_code=mapping["item_code"],
+                fields=list(mapping["fields"]),
+                purpose_code=mapping["purpose_code"],
+                subject_kind=mapping["subject_kind"],
+                subject_id=subject_id,
+                applicant_hash=link.rrn_hash,
+                others_basis=others_basis,
+            )
+        )
     return specs
 
 
@@ -323,8 +360,11 @@ def _store_uploads(petition: Petition, uploads) -> None:
             with upload.draft_file.open("rb") as handle:
                 document = attachment_store(
                     uploaded_file=File(handle, name=upload.draft_file.name.rsplit("/", 1)[-1]),
-                    case_ref=petition.receipt_no, owner=petition.applicant, issuing_office=petition.office,
-                    title=upload.title, title_en=upload.title_en,
+                    case_ref=petition.receipt_no,
+                    owner=petition.applicant,
+                    issuing_office=petition.office,
+                    title=upload.title,
+                    title_en=upload.title_en,
                 )
         except AttachmentRejected as exc:
             raise PetitionError(exc.message) from exc
@@ -346,13 +386,19 @@ def _receipt_context(petition: Petition, snapshot: dict) -> dict:
     details = petition.applicant_details
     return {
         "petition_type": pick(snapshot["name_ko"], snapshot["name_en"]),
-        "applicant": {"name": details.get("name", ""), "address": details.get("address", ""),
-                      "phone": details.get("phone", "")},
+        "applicant": {
+            "name": details.get("name", ""),
+            "address": details.get("address", ""),
+            "phone": details.get("phone", ""),
+        },
         "submitted_at": petition.submitted_at.isoformat(),
         "due_date": petition.due_date.isoformat(),
         "fee": snapshot["fee"],
         "fetched_items": [
-            {"name": pick(m["item_name_ko"], m["item_name_en"]), "agency": pick(m["agency_name_ko"], m["agency_name_en"])}
+            {
+                "name": pick(m["item_name_ko"], m["item_name_en"]),
+                "agency": pick(m["agency_name_ko"], m["agency_name_en"]),
+            }
             for m in snapshot["required_information"]
             if not m["consent_required"] or petition.consents.get(m["item_code"])
         ],
@@ -396,8 +442,12 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
 
     _store_uploads(locked, locked.uploads.all())
     document_request(
-        kind="receipt", case_ref=locked.receipt_no, owner=locked.applicant, issuing_office=locked.office,
-        template_name="documents/receipt.html", context=_receipt_context(locked, snapshot),
+        kind="receipt",
+        case_ref=locked.receipt_no,
+        owner=locked.applicant,
+        issuing_office=locked.office,
+        template_name="documents/receipt.html",
+        context=_receipt_context(locked, snapshot),
         language=locked.language,
         **both_languages(gettext_lazy("Receipt %(receipt_no)s"), receipt_no=locked.receipt_no),
         idempotency_key=f"petition-receipt:{locked.receipt_no}",
@@ -408,8 +458,9 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
         petition_transition(petition=locked, to=S.COLLECTING)
     else:
         petition_transition(petition=locked, to=S.UNDER_REVIEW)
-    logger.info("petition filed receipt_no=%s type=%s office=%s", locked.receipt_no, petition_type.slug,
-                locked.office.code)
+    logger.info(
+        "petition filed receipt_no=%s type=%s office=%s", locked.receipt_no, petition_type.slug, locked.office.code
+    )
     return locked
 
 
@@ -434,12 +485,15 @@ def petitions_resume_settled(*, quiet_for: datetime.timedelta, limit: int = 500)
     pending = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no"), state__in=FetchRequest.PENDING_STATES)
     case_refs = list(
         Petition.objects.filter(status=S.COLLECTING, updated_at__lt=timezone.now() - quiet_for)
-        .exclude(Exists(pending)).order_by("updated_at").values_list("receipt_no", flat=True)[:limit]
+        .exclude(Exists(pending))
+        .order_by("updated_at")
+        .values_list("receipt_no", flat=True)[:limit]
     )
     return sum(1 for case_ref in case_refs if petition_fetches_settled(case_ref=case_ref) is not None)
 
 
 # --- After filing ---------------------------------------------------------------------------
+
 
 @transaction.atomic
 def petition_withdraw(*, petition: Petition, actor: User, reason: str = "") -> Petition:
@@ -449,7 +503,9 @@ def petition_withdraw(*, petition: Petition, actor: User, reason: str = "") -> P
 
 
 @transaction.atomic
-def petition_upload_instead_of_fetch(*, petition: Petition, fetch_request, actor: User, uploaded_file) -> PetitionUpload:
+def petition_upload_instead_of_fetch(
+    *, petition: Petition, fetch_request, actor: User, uploaded_file
+) -> PetitionUpload:
     """The citizen uploads the document themselves when an item could not be fetched."""
     from sharing.documents.errors import AttachmentRejected
     from sharing.documents.services import attachment_store
@@ -464,20 +520,35 @@ def petition_upload_instead_of_fetch(*, petition: Petition, fetch_request, actor
     item = fetch_request.item
     titles = _document_names(item)
     try:
-        document = attachment_store(uploaded_file=uploaded_file, case_ref=petition.receipt_no,
-                                    owner=petition.applicant, issuing_office=petition.office, **titles)
+        document = attachment_store(
+            uploaded_file=uploaded_file,
+            case_ref=petition.receipt_no,
+            owner=petition.applicant,
+            issuing_office=petition.office,
+            **titles,
+        )
     except AttachmentRejected as exc:
         raise PetitionError(exc.message) from exc
     petition.save(update_fields=["updated_at"])  # the progress part changes (its polls' version)
     return PetitionUpload.objects.create(
-        petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM, reference=item.code, **titles,
+        petition=petition,
+        purpose=PetitionUpload.Purpose.DECLINED_ITEM,
+        reference=item.code,
+        **titles,
         document_id=str(document.pk),
     )
 
 
 @transaction.atomic
-def supplement_request(*, petition: Petition, actor: User, message: str, field_keys: list[str] | None = None,
-                       documents_requested: bool = False, due_date: datetime.date | None = None) -> SupplementRequest:
+def supplement_request(
+    *,
+    petition: Petition,
+    actor: User,
+    message: str,
+    field_keys: list[str] | None = None,
+    documents_requested: bool = False,
+    due_date: datetime.date | None = None,
+) -> SupplementRequest:
     field_keys = list(field_keys or [])
     known = {spec["key"] for spec in petition.type_snapshot.get("fields", [])}
     unknown = [key for key in field_keys if key not in known]
@@ -487,14 +558,25 @@ def supplement_request(*, petition: Petition, actor: User, message: str, field_k
         raise PetitionError(_("Name the fields to correct or ask for documents."))
     petition_transition(petition=petition, to=S.SUPPLEMENT_REQUESTED, actor=actor, note=message)
     return SupplementRequest.objects.create(
-        petition=petition, requested_by=actor, message=message, field_keys=field_keys,
-        documents_requested=documents_requested, due_date=due_date,
+        petition=petition,
+        requested_by=actor,
+        message=message,
+        field_keys=field_keys,
+        documents_requested=documents_requested,
+        due_date=due_date,
     )
 
 
 @transaction.atomic
-def supplement_respond(*, supplement: SupplementRequest, actor: User, answers: dict, files: dict | None = None,
-                       documents: list | None = None, note: str = "") -> SupplementRequest:
+def supplement_respond(
+    *,
+    supplement: SupplementRequest,
+    actor: User,
+    answers: dict,
+    files: dict | None = None,
+    documents: list | None = None,
+    note: str = "",
+) -> SupplementRequest:
     """The citizen's answer: corrected fields and/or documents. Both versions stay on record."""
     from sharing.documents.errors import AttachmentRejected
     from sharing.documents.services import attachment_store
@@ -516,16 +598,23 @@ def supplement_respond(*, supplement: SupplementRequest, actor: User, answers: d
     for uploaded in [*(files or {}).values(), *(documents or [])]:
         try:
             document = attachment_store(
-                uploaded_file=uploaded, case_ref=petition.receipt_no, owner=petition.applicant,
+                uploaded_file=uploaded,
+                case_ref=petition.receipt_no,
+                owner=petition.applicant,
                 issuing_office=petition.office,
                 **both_languages(gettext_lazy("Supplement to %(receipt_no)s"), receipt_no=petition.receipt_no),
             )
         except AttachmentRejected as exc:
             raise PetitionError(exc.message) from exc
-        stored.append(PetitionUpload(
-            petition=petition, purpose=PetitionUpload.Purpose.SUPPLEMENT, supplement=supplement,
-            **(_file_title(uploaded) or both_languages(gettext_lazy("Document"))), document_id=str(document.pk),
-        ))
+        stored.append(
+            PetitionUpload(
+                petition=petition,
+                purpose=PetitionUpload.Purpose.SUPPLEMENT,
+                supplement=supplement,
+                **(_file_title(uploaded) or both_languages(gettext_lazy("Document"))),
+                document_id=str(document.pk),
+            )
+        )
     PetitionUpload.objects.bulk_create(stored)
 
     supplement.responded_at = timezone.now()

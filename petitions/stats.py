@@ -46,16 +46,24 @@ def compute() -> dict:
     from sharing.models import Agency
 
     filed = Petition.objects.exclude(receipt_no=None).exclude(status=Petition.Status.DRAFT)
-    petitions_by = list(filed.annotate(month=TruncMonth("submitted_at")).values("month", "petition_type_id")
-                        .annotate(n=Count("id")).order_by())
+    petitions_by = list(
+        filed.annotate(month=TruncMonth("submitted_at"))
+        .values("month", "petition_type_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
 
     documents_by, petitioners_by = _documents_by(filed)
-    decided = filed.filter(status__in=[Petition.Status.APPROVED, Petition.Status.REJECTED],
-                           decided_at__isnull=False, submitted_at__isnull=False)
+    decided = filed.filter(
+        status__in=[Petition.Status.APPROVED, Petition.Status.REJECTED],
+        decided_at__isnull=False,
+        submitted_at__isnull=False,
+    )
     on_time = Q(decided_at__date__lte=F("due_date"))
     if connection.vendor == "postgresql":
-        processing = decided.aggregate(decided=Count("id"), on_time=Count("id", filter=on_time),
-                                       median=Median(F("decided_at") - F("submitted_at")))
+        processing = decided.aggregate(
+            decided=Count("id"), on_time=Count("id", filter=on_time), median=Median(F("decided_at") - F("submitted_at"))
+        )
         median = processing["median"]
     else:
         processing = decided.aggregate(decided=Count("id"), on_time=Count("id", filter=on_time))
@@ -63,8 +71,9 @@ def compute() -> dict:
         median = timedelta(seconds=statistics.median(durations)) if durations else None
 
     type_ids = {row["petition_type_id"] for row in petitions_by}
-    types = {t["id"]: t for t in PetitionType.objects.filter(id__in=type_ids).values("id", "slug", "name_ko",
-                                                                                       "name_en")}
+    types = {
+        t["id"]: t for t in PetitionType.objects.filter(id__in=type_ids).values("id", "slug", "name_ko", "name_en")
+    }
     agencies = {a["code"]: a for a in Agency.objects.values("code", "name_ko", "name_en")}
 
     months: dict[str, dict] = defaultdict(lambda: {"petitions": 0, "documents": 0, "petitioners": 0})
@@ -81,7 +90,10 @@ def compute() -> dict:
         months[month]["petitioners"] += n
 
     def named(record: dict | None, fallback: str) -> dict:
-        return {"name_ko": (record or {}).get("name_ko") or fallback, "name_en": (record or {}).get("name_en") or fallback}
+        return {
+            "name_ko": (record or {}).get("name_ko") or fallback,
+            "name_en": (record or {}).get("name_en") or fallback,
+        }
 
     return {
         "totals": {
@@ -89,16 +101,27 @@ def compute() -> dict:
             "documents": sum(m["documents"] for m in months.values()),
             "petitioners": sum(m["petitioners"] for m in months.values()),
         },
-        "by_month": [{"month": key, **value, "won_saved": value["documents"] * WON_PER_DOCUMENT}
-                     for key, value in sorted(months.items())],
+        "by_month": [
+            {"month": key, **value, "won_saved": value["documents"] * WON_PER_DOCUMENT}
+            for key, value in sorted(months.items())
+        ],
         "by_type": sorted(
-            ({"slug": types.get(type_id, {}).get("slug", ""), **named(types.get(type_id), str(type_id)), **value,
-              "won_saved": value["documents"] * WON_PER_DOCUMENT} for type_id, value in by_type.items()),
+            (
+                {
+                    "slug": types.get(type_id, {}).get("slug", ""),
+                    **named(types.get(type_id), str(type_id)),
+                    **value,
+                    "won_saved": value["documents"] * WON_PER_DOCUMENT,
+                }
+                for type_id, value in by_type.items()
+            ),
             key=lambda row: (-row["documents"], -row["petitions"], row["name_ko"]),
         ),
         "by_agency": sorted(
-            ({"code": code, **named(agencies.get(code), code), "documents": n, "won_saved": n * WON_PER_DOCUMENT}
-             for code, n in by_agency.items()),
+            (
+                {"code": code, **named(agencies.get(code), code), "documents": n, "won_saved": n * WON_PER_DOCUMENT}
+                for code, n in by_agency.items()
+            ),
             key=lambda row: (-row["documents"], row["code"]),
         ),
         "processing": {
@@ -155,8 +178,9 @@ def _documents_by(filed) -> tuple[list[tuple], list[tuple]]:
     )
     where = [FetchRequest.State.FETCHED, Petition.Status.DRAFT]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {month}, p.petition_type_id, a.code, COUNT(*) {joined} GROUP BY 1, 2, 3",
-                       params + where)
+        cursor.execute(
+            f"SELECT {month}, p.petition_type_id, a.code, COUNT(*) {joined} GROUP BY 1, 2, 3", params + where
+        )
         documents = [tuple(row) for row in cursor.fetchall()]
         cursor.execute(f"SELECT {month}, COUNT(DISTINCT p.id) {joined} GROUP BY 1", params + where)
         petitioners = [tuple(row) for row in cursor.fetchall()]
@@ -169,14 +193,25 @@ def _documents_by_subqueries(filed) -> tuple[list[tuple], list[tuple]]:
 
     petition_of_case = filed.filter(receipt_no=OuterRef("case_ref")).order_by()
     documents = (
-        FetchRequest.objects.filter(state=FetchRequest.State.FETCHED).exclude(item__replaces_ko="")
-        .annotate(petition_type_id=Subquery(petition_of_case.values("petition_type_id")[:1]),
-                  month=Subquery(petition_of_case.annotate(m=TruncMonth("submitted_at")).values("m")[:1]))
-        .filter(petition_type_id__isnull=False)
-        .values_list("month", "petition_type_id", "item__agency__code").annotate(n=Count("id")).order_by()
-    )
-    replaced = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no"), state=FetchRequest.State.FETCHED) \
+        FetchRequest.objects.filter(state=FetchRequest.State.FETCHED)
         .exclude(item__replaces_ko="")
-    petitioners = (filed.filter(Exists(replaced)).annotate(month=TruncMonth("submitted_at")).values_list("month")
-                   .annotate(n=Count("id")).order_by())
+        .annotate(
+            petition_type_id=Subquery(petition_of_case.values("petition_type_id")[:1]),
+            month=Subquery(petition_of_case.annotate(m=TruncMonth("submitted_at")).values("m")[:1]),
+        )
+        .filter(petition_type_id__isnull=False)
+        .values_list("month", "petition_type_id", "item__agency__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    replaced = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no"), state=FetchRequest.State.FETCHED).exclude(
+        item__replaces_ko=""
+    )
+    petitioners = (
+        filed.filter(Exists(replaced))
+        .annotate(month=TruncMonth("submitted_at"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return ([(_month(m), t, a, n) for m, t, a, n in documents], [(_month(m), n) for m, n in petitioners])

@@ -26,8 +26,11 @@ urlpatterns = [
     path("my/petitions/", views.my_petitions, name="my_list"),
     path("my/petitions/<receipt:receipt_no>/", views.my_petition_detail, name="my_detail"),
     path("my/petitions/<receipt:receipt_no>/progress/", views.my_petition_progress, name="my_progress"),
-    path("my/petitions/<receipt:receipt_no>/fetches/<int:fetch_id>/upload/", views.my_petition_fetch_upload,
-         name="my_fetch_upload"),
+    path(
+        "my/petitions/<receipt:receipt_no>/fetches/<int:fetch_id>/upload/",
+        views.my_petition_fetch_upload,
+        name="my_fetch_upload",
+    ),
     path("my/petitions/<receipt:receipt_no>/withdraw/", views.my_petition_withdraw, name="my_withdraw"),
     path("my/petitions/<receipt:receipt_no>/supplement/", views.my_petition_supplement, name="my_supplement"),
     path("my/identity/", views.identity_start, name="identity"),

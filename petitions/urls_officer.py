@@ -17,6 +17,5 @@ urlpatterns = [
     path("petitions/<receipt:receipt_no>/approve/", views_officer.approve, name="approve"),
     path("petitions/<receipt:receipt_no>/reject/", views_officer.reject, name="reject"),
     path("petitions/<receipt:receipt_no>/supplement/", views_officer.supplement, name="supplement"),
-    path("petitions/<receipt:receipt_no>/attachments/<uuid:public_id>/", views_officer.attachment,
-         name="attachment"),
+    path("petitions/<receipt:receipt_no>/attachments/<uuid:public_id>/", views_officer.attachment, name="attachment"),
 ]

@@ -48,6 +48,7 @@ S = Petition.Status
 
 # --- Catalogue ----------------------------------------------------------------------------
 
+
 @require_GET
 def catalogue(request):
     category = request.GET.get("category", "")
@@ -56,43 +57,65 @@ def catalogue(request):
     query = request.GET.get("q", "").strip()[:100]
 
     def build() -> str:
-        return render_to_string("petitions/includes/catalogue_body.html", {
-            "categories": selectors.catalogue_categories(),
-            "petition_types": selectors.petition_types_for_catalogue(category=category, query=query),
-            "category": category,
-            "query": query,
-        })
+        return render_to_string(
+            "petitions/includes/catalogue_body.html",
+            {
+                "categories": selectors.catalogue_categories(),
+                "petition_types": selectors.petition_types_for_catalogue(category=category, query=query),
+                "category": category,
+                "query": query,
+            },
+        )
 
     body = catalogue_cache.cached("list", [get_language(), category, query], build)
-    return render(request, "petitions/catalogue.html", {
-        "catalogue_body": catalogue_cache.safe(body), "category": category, "query": query,
-    })
+    return render(
+        request,
+        "petitions/catalogue.html",
+        {
+            "catalogue_body": catalogue_cache.safe(body),
+            "category": category,
+            "query": query,
+        },
+    )
 
 
 @require_GET
 def petition_type_detail(request, slug):
     def build() -> dict:
         petition_type = selectors.petition_type_for_page(slug=slug)
-        return {"title": str(petition_type.name), "body": render_to_string("petitions/includes/type_detail_body.html", {
-            "petition_type": petition_type,
-            "form_fields": list(petition_type.form_fields.all()),
-            "required_rows": selectors.required_information_rows(petition_type),
-        })}
+        return {
+            "title": str(petition_type.name),
+            "body": render_to_string(
+                "petitions/includes/type_detail_body.html",
+                {
+                    "petition_type": petition_type,
+                    "form_fields": list(petition_type.form_fields.all()),
+                    "required_rows": selectors.required_information_rows(petition_type),
+                },
+            ),
+        }
 
     page = catalogue_cache.cached("type", [get_language(), slug], build)
-    return render(request, "petitions/type_detail.html", {
-        "page_title": page["title"], "type_body": catalogue_cache.safe(page["body"]),
-    })
+    return render(
+        request,
+        "petitions/type_detail.html",
+        {
+            "page_title": page["title"],
+            "type_body": catalogue_cache.safe(page["body"]),
+        },
+    )
 
 
 # --- Wizard -------------------------------------------------------------------------------
+
 
 def _type_snapshot(petition_type) -> dict:
     """``services.petition_type_snapshot`` of the type, kept with the catalogue's cached content
     (every change of a type, its fields or the information it needs starts a new version). A new
     copy for each call (parsed from its JSON): callers may change it."""
-    text = catalogue_cache.cached("snapshot", [petition_type.pk, petition_type.version],
-                                  lambda: json.dumps(petition_type_snapshot(petition_type)))
+    text = catalogue_cache.cached(
+        "snapshot", [petition_type.pk, petition_type.version], lambda: json.dumps(petition_type_snapshot(petition_type))
+    )
     return json.loads(text)
 
 
@@ -102,8 +125,11 @@ def _step_url(petition: Petition, step: str) -> str:
 
 def _wizard_titles() -> dict:
     return {
-        "notes": _("Before you start"), "applicant": _("Applicant"), "form": _("Details"),
-        "consent": _("Consent"), "review": _("Review and submit"),
+        "notes": _("Before you start"),
+        "applicant": _("Applicant"),
+        "form": _("Details"),
+        "consent": _("Consent"),
+        "review": _("Review and submit"),
     }
 
 
@@ -123,18 +149,31 @@ def _wizard_steps(petition_type, step: str, petition: Petition | None = None) ->
     steps = []
     for number, key in enumerate(keys, start=1):
         index = WIZARD_STEPS.index(key)
-        steps.append({
-            "key": key, "title": titles[key], "number": number,
-            "state": "active" if index == current else ("done" if index < current or index <= reached else ""),
-            "url": _step_url(petition, key) if petition and index <= reached and index != current else "",
-        })
-    return {"steps": steps, "step": step, "step_title": titles[step], "step_number": keys.index(step) + 1,
-            "step_count": len(keys)}
+        steps.append(
+            {
+                "key": key,
+                "title": titles[key],
+                "number": number,
+                "state": "active" if index == current else ("done" if index < current or index <= reached else ""),
+                "url": _step_url(petition, key) if petition and index <= reached and index != current else "",
+            }
+        )
+    return {
+        "steps": steps,
+        "step": step,
+        "step_title": titles[step],
+        "step_number": keys.index(step) + 1,
+        "step_count": len(keys),
+    }
 
 
 def _wizard_context(petition: Petition, step: str, **extra) -> dict:
-    return {"petition": petition, "petition_type": petition.petition_type,
-            **_wizard_steps(petition.petition_type, step, petition), **extra}
+    return {
+        "petition": petition,
+        "petition_type": petition.petition_type,
+        **_wizard_steps(petition.petition_type, step, petition),
+        **extra,
+    }
 
 
 def _consent_items(snapshot: dict) -> list[dict]:
@@ -143,17 +182,19 @@ def _consent_items(snapshot: dict) -> list[dict]:
     for mapping in snapshot["required_information"]:
         if not mapping["consent_required"]:
             continue
-        pick = (lambda ko, en: en if english and en else ko)  # noqa: E731
-        items.append({
-            **mapping,
-            "name": pick(mapping["item_name_ko"], mapping["item_name_en"]),
-            "replaces": pick(mapping["replaces_ko"], mapping["replaces_en"]) or pick(mapping["item_name_ko"],
-                                                                                     mapping["item_name_en"]),
-            "agency": pick(mapping["agency_name_ko"], mapping["agency_name_en"]),
-            "purpose": pick(mapping["purpose_ko"], mapping["purpose_en"]),
-            "legal_basis": pick(mapping["legal_basis"], mapping.get("legal_basis_en", "")),
-            "field_names": [pick(*mapping["field_labels"][key]) for key in mapping["fields"]],
-        })
+        pick = lambda ko, en: en if english and en else ko  # noqa: E731
+        items.append(
+            {
+                **mapping,
+                "name": pick(mapping["item_name_ko"], mapping["item_name_en"]),
+                "replaces": pick(mapping["replaces_ko"], mapping["replaces_en"])
+                or pick(mapping["item_name_ko"], mapping["item_name_en"]),
+                "agency": pick(mapping["agency_name_ko"], mapping["agency_name_en"]),
+                "purpose": pick(mapping["purpose_ko"], mapping["purpose_en"]),
+                "legal_basis": pick(mapping["legal_basis"], mapping.get("legal_basis_en", "")),
+                "field_names": [pick(*mapping["field_labels"][key]) for key in mapping["fields"]],
+            }
+        )
     return items
 
 
@@ -173,11 +214,16 @@ def wizard_start(request, slug):
             return redirect("petitions:type_detail", slug=slug)
         return redirect(_step_url(petition, "applicant"))
     drafts = [d for d in selectors.drafts_for_applicant(user=request.user) if d.petition_type_id == petition_type.pk]
-    return render(request, "petitions/wizard/start.html", {
-        "petition_type": petition_type, "drafts": drafts,
-        "required_rows": selectors.required_information_rows(petition_type),
-        **_wizard_steps(petition_type, "notes"),
-    })
+    return render(
+        request,
+        "petitions/wizard/start.html",
+        {
+            "petition_type": petition_type,
+            "drafts": drafts,
+            "required_rows": selectors.required_information_rows(petition_type),
+            **_wizard_steps(petition_type, "notes"),
+        },
+    )
 
 
 def _notes_step(request, petition):
@@ -185,10 +231,17 @@ def _notes_step(request, petition):
     page, and on to the applicant step (a new draft is started from the start page only)."""
     if request.method == "POST":
         return redirect(_step_url(petition, "applicant"))
-    return render(request, "petitions/wizard/start.html", _wizard_context(
-        petition, "notes", drafts=[], required_rows=selectors.required_information_rows(petition.petition_type),
-        next_url=_step_url(petition, "applicant"),
-    ))
+    return render(
+        request,
+        "petitions/wizard/start.html",
+        _wizard_context(
+            petition,
+            "notes",
+            drafts=[],
+            required_rows=selectors.required_information_rows(petition.petition_type),
+            next_url=_step_url(petition, "applicant"),
+        ),
+    )
 
 
 @citizen_required
@@ -205,8 +258,13 @@ def wizard_step(request, slug, public_id, step):
     reached = WIZARD_STEPS.index(petition.wizard_step) if petition.wizard_step in WIZARD_STEPS else 0
     if WIZARD_STEPS.index(step) > max(reached, 1):
         return redirect(_step_url(petition, WIZARD_STEPS[max(reached, 1)]))
-    handler = {"notes": _notes_step, "applicant": _applicant_step, "form": _form_step, "consent": _consent_step,
-               "review": _review_step}[step]
+    handler = {
+        "notes": _notes_step,
+        "applicant": _applicant_step,
+        "form": _form_step,
+        "consent": _consent_step,
+        "review": _review_step,
+    }[step]
     try:
         return handler(request, petition)
     except PetitionError as exc:
@@ -221,9 +279,16 @@ def _applicant_step(request, petition):
         services.petition_draft_update_applicant(petition=petition, next_step="form", **form.cleaned_data)
         return redirect(_step_url(petition, "form"))
     link = request.user.resident_link
-    return render(request, "petitions/wizard/applicant.html", _wizard_context(
-        petition, "applicant", form=form, link=link,
-    ))
+    return render(
+        request,
+        "petitions/wizard/applicant.html",
+        _wizard_context(
+            petition,
+            "applicant",
+            form=form,
+            link=link,
+        ),
+    )
 
 
 def _declaration_items(snapshot: dict) -> list[dict]:
@@ -235,21 +300,33 @@ def _declaration_items(snapshot: dict) -> list[dict]:
         if mapping.get("others_policy") != RequiredInformation.OthersPolicy.DECLARATION:
             continue
         spec = labels.get(mapping["subject_field_key"])
-        items.append({
-            "item_code": mapping["item_code"], "subject_field_key": mapping["subject_field_key"],
-            "subject_label": (spec_label(spec) if spec else mapping["subject_field_key"]),
-            "declaration": (mapping.get("declaration_en") if english else "") or mapping.get("declaration_ko", ""),
-        })
+        items.append(
+            {
+                "item_code": mapping["item_code"],
+                "subject_field_key": mapping["subject_field_key"],
+                "subject_label": (spec_label(spec) if spec else mapping["subject_field_key"]),
+                "declaration": (mapping.get("declaration_en") if english else "") or mapping.get("declaration_ko", ""),
+            }
+        )
     return items
 
 
 def _form_step(request, petition):
     snapshot = _type_snapshot(petition.petition_type)
-    form = AnswersForm(request.POST or None, request.FILES or None, specs=snapshot["fields"], existing=petition.data,
-                       declarations=_declaration_items(snapshot), declared=petition.declarations)
+    form = AnswersForm(
+        request.POST or None,
+        request.FILES or None,
+        specs=snapshot["fields"],
+        existing=petition.data,
+        declarations=_declaration_items(snapshot),
+        declared=petition.declarations,
+    )
     if request.method == "POST" and form.is_valid():
         services.petition_draft_update_answers(
-            petition=petition, answers=form.answers(), files=form.files_by_key(), next_step="consent",
+            petition=petition,
+            answers=form.answers(),
+            files=form.files_by_key(),
+            next_step="consent",
             declarations=form.declarations(),
         )
         next_step = "consent" if _consent_items(snapshot) else "review"
@@ -265,17 +342,22 @@ def _consent_step(request, petition):
     if not items:
         services.petition_draft_update_step(petition=petition, next_step="review")
         return redirect(_step_url(petition, "review"))
-    uploaded = set(petition.uploads.filter(purpose=PetitionUpload.Purpose.DECLINED_ITEM)
-                   .values_list("reference", flat=True))
-    form = ConsentForm(request.POST or None, request.FILES or None, items=items, existing=petition.consents,
-                       uploaded=uploaded)
+    uploaded = set(
+        petition.uploads.filter(purpose=PetitionUpload.Purpose.DECLINED_ITEM).values_list("reference", flat=True)
+    )
+    form = ConsentForm(
+        request.POST or None, request.FILES or None, items=items, existing=petition.consents, uploaded=uploaded
+    )
     if request.method == "POST" and form.is_valid():
-        consents = {item["item_code"]: form.cleaned_data[f"consent_{item['item_code']}"] == ConsentForm.AGREE
-                    for item in items}
-        files = {item["item_code"]: form.cleaned_data[f"upload_{item['item_code']}"]
-                 for item in items if form.cleaned_data.get(f"upload_{item['item_code']}")}
-        services.petition_draft_update_consents(petition=petition, consents=consents, files=files,
-                                                next_step="review")
+        consents = {
+            item["item_code"]: form.cleaned_data[f"consent_{item['item_code']}"] == ConsentForm.AGREE for item in items
+        }
+        files = {
+            item["item_code"]: form.cleaned_data[f"upload_{item['item_code']}"]
+            for item in items
+            if form.cleaned_data.get(f"upload_{item['item_code']}")
+        }
+        services.petition_draft_update_consents(petition=petition, consents=consents, files=files, next_step="review")
         return redirect(_step_url(petition, "review"))
     return render(request, "petitions/wizard/consent.html", _wizard_context(petition, "consent", form=form))
 
@@ -291,21 +373,38 @@ def _review_step(request, petition):
     form = SubmitForm(request.POST or None, initial={"submit_token": petition.submit_token})
     if request.method == "POST" and form.is_valid():
         filed = services.petition_submit(
-            petition=petition, actor=request.user, submit_token=form.cleaned_data["submit_token"],
+            petition=petition,
+            actor=request.user,
+            submit_token=form.cleaned_data["submit_token"],
         )
-        messages.success(request, _("Your petition has been filed. Receipt number %(receipt_no)s.")
-                         % {"receipt_no": filed.receipt_no})
+        messages.success(
+            request,
+            _("Your petition has been filed. Receipt number %(receipt_no)s.") % {"receipt_no": filed.receipt_no},
+        )
         return redirect("petitions:my_detail", receipt_no=filed.receipt_no)
     items = []
     for mapping in snapshot["required_information"]:
         consented = not mapping["consent_required"] or petition.consents.get(mapping["item_code"])
-        items.append({"name": mapping["item_name_en"] if _english() else mapping["item_name_ko"],
-                      "agency": mapping["agency_name_en"] if _english() else mapping["agency_name_ko"],
-                      "fetched": bool(consented)})
-    return render(request, "petitions/wizard/review.html", _wizard_context(
-        petition, "review", form=form, rows=_review_rows(snapshot["fields"], petition.data), items=items,
-        snapshot=snapshot, uploads=list(petition.uploads.all()),
-    ))
+        items.append(
+            {
+                "name": mapping["item_name_en"] if _english() else mapping["item_name_ko"],
+                "agency": mapping["agency_name_en"] if _english() else mapping["agency_name_ko"],
+                "fetched": bool(consented),
+            }
+        )
+    return render(
+        request,
+        "petitions/wizard/review.html",
+        _wizard_context(
+            petition,
+            "review",
+            form=form,
+            rows=_review_rows(snapshot["fields"], petition.data),
+            items=items,
+            snapshot=snapshot,
+            uploads=list(petition.uploads.all()),
+        ),
+    )
 
 
 @citizen_required
@@ -319,16 +418,21 @@ def wizard_discard(request, slug, public_id):
 
 # --- Tracking -----------------------------------------------------------------------------
 
+
 @citizen_required
 @require_GET
 def my_petitions(request):
     page = selectors.petitions_page_for_applicant(user=request.user, page_number=request.GET.get("page"))
-    return render(request, "my/petition_list.html", {
-        "page": page,
-        "petitions": page.object_list,
-        "petition_rows_html": _petition_rows_html(page.object_list),
-        "drafts": selectors.drafts_for_applicant(user=request.user) if page.number == 1 else [],
-    })
+    return render(
+        request,
+        "my/petition_list.html",
+        {
+            "page": page,
+            "petitions": page.object_list,
+            "petition_rows_html": _petition_rows_html(page.object_list),
+            "drafts": selectors.drafts_for_applicant(user=request.user) if page.number == 1 else [],
+        },
+    )
 
 
 _RECEIPT_PLACEHOLDER = "0000-0000000"
@@ -349,11 +453,12 @@ def _petition_rows_html(petitions: list[Petition]) -> str:
         rows.append(
             f'\n    <tr>\n      <td><a href="{detail_url.replace(_RECEIPT_PLACEHOLDER, no)}"'
             f' class="portal-target">{no}</a></td>'
-            f'\n      <td>{escape(petition.type_name)}</td>'
+            f"\n      <td>{escape(petition.type_name)}</td>"
             f'\n      <td><span class="krds-badge {STATUS_BADGES.get(petition.status, "bg-light-gray")}">'
-            f'{escape(status_label(petition.status))}</span></td>'
-            f'\n      <td>{due}</td>'
-            f'\n      <td>{escape(citizen_next_step(petition))}</td>\n    </tr>\n  ')
+            f"{escape(status_label(petition.status))}</span></td>"
+            f"\n      <td>{due}</td>"
+            f"\n      <td>{escape(citizen_next_step(petition))}</td>\n    </tr>\n  "
+        )
     return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)
 
 
@@ -362,17 +467,24 @@ def _detail_context(request, petition: Petition) -> dict:
     supplement = petition.open_supplements[0] if petition.open_supplements else None
     progress = selectors.petition_fetches(petition)
     # The uploads matter beside a failed or refused fetch only: no query when there is none.
-    uploaded = (selectors.items_uploaded_instead(petition)
-                if any(fetch.state in UPLOAD_INSTEAD_STATES for fetch in progress["fetches"]) else set())
-    return {
-        "petition": petition,
-        "uploaded_items": uploaded,
-        "progress": progress,
-        # Polled while information is still being collected; then nothing more changes by itself.
-        "live": progress["pending"] or petition.status in {S.SUBMITTED, S.COLLECTING},
-        "steps": selectors.progress_steps(petition),
-        "timeline": selectors.petition_timeline(petition),
-    } | ({"supplement": supplement} if supplement else {}) | {"snapshot": snapshot}
+    uploaded = (
+        selectors.items_uploaded_instead(petition)
+        if any(fetch.state in UPLOAD_INSTEAD_STATES for fetch in progress["fetches"])
+        else set()
+    )
+    return (
+        {
+            "petition": petition,
+            "uploaded_items": uploaded,
+            "progress": progress,
+            # Polled while information is still being collected; then nothing more changes by itself.
+            "live": progress["pending"] or petition.status in {S.SUBMITTED, S.COLLECTING},
+            "steps": selectors.progress_steps(petition),
+            "timeline": selectors.petition_timeline(petition),
+        }
+        | ({"supplement": supplement} if supplement else {})
+        | {"snapshot": snapshot}
+    )
 
 
 def _supplement_history(petition: Petition) -> list[dict]:
@@ -393,12 +505,14 @@ def _supplement_history(petition: Petition) -> list[dict]:
 def my_petition_detail(request, receipt_no):
     petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no, all_supplements=True)
     context = _detail_context(request, petition)
-    context.update({
-        "documents": selectors.petition_documents(petition),
-        "supplements": _supplement_history(petition),
-        "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),
-        "can_withdraw": petition.status not in {S.APPROVED, S.REJECTED, S.WITHDRAWN},
-    })
+    context.update(
+        {
+            "documents": selectors.petition_documents(petition),
+            "supplements": _supplement_history(petition),
+            "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),
+            "can_withdraw": petition.status not in {S.APPROVED, S.REJECTED, S.WITHDRAWN},
+        }
+    )
     return render(request, "my/petition_detail.html", context)
 
 
@@ -426,8 +540,12 @@ def my_petition_fetch_upload(request, receipt_no, fetch_id):
     form = FetchUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.petition_upload_instead_of_fetch(petition=petition, fetch_request=fetch_request,
-                                                      actor=request.user, uploaded_file=form.cleaned_data["document"])
+            services.petition_upload_instead_of_fetch(
+                petition=petition,
+                fetch_request=fetch_request,
+                actor=request.user,
+                uploaded_file=form.cleaned_data["document"],
+            )
         except PetitionError as exc:
             messages.error(request, exc.message)
         else:
@@ -462,31 +580,48 @@ def my_petition_supplement(request, receipt_no):
         messages.info(request, _("No supplement is requested for this petition."))
         return redirect("petitions:my_detail", receipt_no=receipt_no)
     specs = [spec for spec in petition.type_snapshot.get("fields", []) if spec["key"] in supplement.field_keys]
-    form = SupplementResponseForm(request.POST or None, request.FILES or None, specs=specs, existing=petition.data,
-                                  documents_requested=supplement.documents_requested)
+    form = SupplementResponseForm(
+        request.POST or None,
+        request.FILES or None,
+        specs=specs,
+        existing=petition.data,
+        documents_requested=supplement.documents_requested,
+    )
     if request.method == "POST" and form.is_valid():
         documents = [form.cleaned_data["documents"]] if form.cleaned_data.get("documents") else []
         try:
             services.supplement_respond(
-                supplement=supplement, actor=request.user, answers=form.answers(), files=form.files_by_key(),
-                documents=documents, note=form.cleaned_data["note"],
+                supplement=supplement,
+                actor=request.user,
+                answers=form.answers(),
+                files=form.files_by_key(),
+                documents=documents,
+                note=form.cleaned_data["note"],
             )
         except PetitionError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Your supplement has been sent to the official."))
             return redirect("petitions:my_detail", receipt_no=receipt_no)
-    return render(request, "my/petition_supplement.html", {
-        "petition": petition, "supplement": supplement, "form": form,
-    })
+    return render(
+        request,
+        "my/petition_supplement.html",
+        {
+            "petition": petition,
+            "supplement": supplement,
+            "form": form,
+        },
+    )
 
 
 # --- Identity -----------------------------------------------------------------------------
 
+
 def _safe_next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse("petitions:my_list")
 
@@ -501,7 +636,9 @@ def identity_start(request):
     if request.method == "POST" and form.is_valid():
         try:
             identity.identity_verification_start(
-                user=request.user, name=form.cleaned_data["name"], rrn=form.cleaned_data["rrn"],
+                user=request.user,
+                name=form.cleaned_data["name"],
+                rrn=form.cleaned_data["rrn"],
                 ip_address=get_client_ip_address(request),
             )
         except IdentityError as exc:
@@ -509,8 +646,7 @@ def identity_start(request):
             status = 429 if isinstance(exc, IdentityAttemptsExceeded) else 200
         else:
             return redirect(f"{reverse('petitions:identity_code')}?next={_safe_next(request)}")
-    return render(request, "my/identity.html", {"form": form, "link": link, "next": _safe_next(request)},
-                  status=status)
+    return render(request, "my/identity.html", {"form": form, "link": link, "next": _safe_next(request)}, status=status)
 
 
 @citizen_required
@@ -520,8 +656,9 @@ def identity_code(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            identity.identity_verification_confirm(user=request.user, code=form.cleaned_data["code"],
-                                                   ip_address=get_client_ip_address(request))
+            identity.identity_verification_confirm(
+                user=request.user, code=form.cleaned_data["code"], ip_address=get_client_ip_address(request)
+            )
         except IdentityError as exc:
             form.add_error("code", exc.message)
             status = 429 if isinstance(exc, IdentityAttemptsExceeded) else 200

@@ -43,35 +43,61 @@ S = Petition.Status
 
 # --- Forms ----------------------------------------------------------------------------------
 
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Receipt number or applicant name"), max_length=100, required=False)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    petition_type = forms.TypedChoiceField(label=gettext_lazy("Petition type"), required=False, coerce=int,
-                                           empty_value=None)
-    assignee = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False, choices=[
-        ("anyone", gettext_lazy("Anyone")), ("me", gettext_lazy("Me")), ("unassigned", gettext_lazy("Unassigned"))])
-    due = forms.ChoiceField(label=gettext_lazy("Due"), required=False, choices=[
-        ("", gettext_lazy("Any time")), ("today", gettext_lazy("Due today")), ("overdue", gettext_lazy("Overdue"))])
+    petition_type = forms.TypedChoiceField(
+        label=gettext_lazy("Petition type"), required=False, coerce=int, empty_value=None
+    )
+    assignee = forms.ChoiceField(
+        label=gettext_lazy("Assigned to"),
+        required=False,
+        choices=[
+            ("anyone", gettext_lazy("Anyone")),
+            ("me", gettext_lazy("Me")),
+            ("unassigned", gettext_lazy("Unassigned")),
+        ],
+    )
+    due = forms.ChoiceField(
+        label=gettext_lazy("Due"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any time")),
+            ("today", gettext_lazy("Due today")),
+            ("overdue", gettext_lazy("Overdue")),
+        ],
+    )
     fetch_problems = forms.BooleanField(label=gettext_lazy("Only petitions with fetch problems"), required=False)
-    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=[
-        ("due", gettext_lazy("Due date (soonest first)")), ("submitted", gettext_lazy("Filed (oldest first)")),
-        ("submitted_desc", gettext_lazy("Filed (newest first)"))])
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("due", gettext_lazy("Due date (soonest first)")),
+            ("submitted", gettext_lazy("Filed (oldest first)")),
+            ("submitted_desc", gettext_lazy("Filed (newest first)")),
+        ],
+    )
     page = forms.IntegerField(required=False, min_value=1, max_value=100000, widget=forms.HiddenInput)
 
     def __init__(self, *args, petition_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Open petitions")), ("all", _("All statuses"))] + [
-            (value, label) for value, label in S.choices if value != S.DRAFT]
-        self.fields["petition_type"].choices = [("", _("All types"))] + [
-            (str(pk), name) for pk, name in petition_types]
+            (value, label) for value, label in S.choices if value != S.DRAFT
+        ]
+        self.fields["petition_type"].choices = [("", _("All types"))] + [(str(pk), name) for pk, name in petition_types]
 
     def filters(self) -> selectors.QueueFilters:
         data = self.cleaned_data if self.is_valid() else {}
         return selectors.QueueFilters(
-            status=data.get("status") or "", petition_type=data.get("petition_type"),
-            assignee=data.get("assignee") or "anyone", due=data.get("due") or "",
-            fetch_problems=bool(data.get("fetch_problems")), q=data.get("q") or "",
-            sort=data.get("sort") or "due", page=data.get("page") or 1,
+            status=data.get("status") or "",
+            petition_type=data.get("petition_type"),
+            assignee=data.get("assignee") or "anyone",
+            due=data.get("due") or "",
+            fetch_problems=bool(data.get("fetch_problems")),
+            q=data.get("q") or "",
+            sort=data.get("sort") or "due",
+            page=data.get("page") or 1,
         )
 
 
@@ -81,16 +107,17 @@ class ReceiptNumbersField(forms.MultipleChoiceField):
 
 
 class BulkAssignForm(forms.Form):
-    petitions = ReceiptNumbersField(label=gettext_lazy("Petitions"), error_messages={
-        "required": gettext_lazy("Choose at least one petition.")})
+    petitions = ReceiptNumbersField(
+        label=gettext_lazy("Petitions"), error_messages={"required": gettext_lazy("Choose at least one petition.")}
+    )
     assignee = forms.ChoiceField(label=gettext_lazy("Assign to"))
 
     def __init__(self, *args, officials=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.officials = {str(u.pk): u for u in officials}
         self.fields["assignee"].choices = [("", _("Choose an official")), ("none", _("Nobody (unassign)"))] + [
-            (str(u.pk), f"{u.display_name} ({u.staff_number})" if u.staff_number else u.display_name)
-            for u in officials]
+            (str(u.pk), f"{u.display_name} ({u.staff_number})" if u.staff_number else u.display_name) for u in officials
+        ]
 
     def assignee_user(self) -> User | None:
         value = self.cleaned_data["assignee"]
@@ -98,35 +125,51 @@ class BulkAssignForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Internal note"), max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=gettext_lazy("Seen by officials of the office only."))
+    text = forms.CharField(
+        label=gettext_lazy("Internal note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Seen by officials of the office only."),
+    )
 
 
 class RevealForm(forms.Form):
     item = forms.SlugField(max_length=60, widget=forms.HiddenInput)
     field = forms.SlugField(max_length=60, widget=forms.HiddenInput)
-    reason = forms.CharField(label=gettext_lazy("Reason for revealing"), max_length=300, error_messages={
-        "required": gettext_lazy("Give the reason for revealing the masked value.")})
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for revealing"),
+        max_length=300,
+        error_messages={"required": gettext_lazy("Give the reason for revealing the masked value.")},
+    )
 
 
 class ApproveForm(forms.Form):
-    decision = forms.CharField(label=gettext_lazy("Decision (shown on the result notice)"), max_length=2000,
-                               required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    decision = forms.CharField(
+        label=gettext_lazy("Decision (shown on the result notice)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason for the rejection"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 3}), error_messages={
-                                 "required": gettext_lazy("Give the reason for the rejection; the citizen reads it "
-                                                          "in the notice.")})
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the rejection"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": gettext_lazy("Give the reason for the rejection; the citizen reads it in the notice.")
+        },
+    )
 
 
 class SupplementForm(forms.Form):
-    message = forms.CharField(label=gettext_lazy("What is needed and why"), max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
-    field_keys = forms.MultipleChoiceField(label=gettext_lazy("Answers to correct"), required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    message = forms.CharField(
+        label=gettext_lazy("What is needed and why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    field_keys = forms.MultipleChoiceField(
+        label=gettext_lazy("Answers to correct"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     documents_requested = forms.BooleanField(label=gettext_lazy("Ask for documents to upload"), required=False)
     due_date = forms.DateField(label=gettext_lazy("Answer by"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -134,7 +177,8 @@ class SupplementForm(forms.Form):
         kwargs.setdefault("initial", {"due_date": add_working_days(local_today(), 7)})
         super().__init__(*args, **kwargs)
         self.fields["field_keys"].choices = [
-            (spec["key"], spec_label(spec)) for spec in (petition.type_snapshot or {}).get("fields", [])]
+            (spec["key"], spec_label(spec)) for spec in (petition.type_snapshot or {}).get("fields", [])
+        ]
 
     def clean_due_date(self):
         value = self.cleaned_data["due_date"]
@@ -153,6 +197,7 @@ class SupplementForm(forms.Form):
 
 # --- The queue ------------------------------------------------------------------------------
 
+
 @official_required
 @require_GET
 def workspace(request):
@@ -167,21 +212,28 @@ def workspace(request):
     page = selectors.queue_page(user=request.user, office_ids=office_ids, filters=filters)
     query = request.GET.copy()
     query.pop("page", None)
-    assign_form = (BulkAssignForm(officials=selectors.assignable_officials(office_ids=supervised))
-                   if supervised else None)
-    return render(request, "officer/workspace.html", {
-        "memberships": memberships,
-        "form": form,
-        "filter_form_html": crispy_form_html(form),
-        "filters": filters,
-        "queue": page,
-        "queue_rows_html": _queue_rows_html(request, page.rows, picks=assign_form is not None,
-                                            supervised_office_ids=supervised),
-        "counts": selectors.queue_counts(office_ids=office_ids),
-        "assign_form": assign_form,
-        "supervised_office_ids": supervised,
-        "page_query": query.urlencode(),
-    }, status=status)
+    assign_form = (
+        BulkAssignForm(officials=selectors.assignable_officials(office_ids=supervised)) if supervised else None
+    )
+    return render(
+        request,
+        "officer/workspace.html",
+        {
+            "memberships": memberships,
+            "form": form,
+            "filter_form_html": crispy_form_html(form),
+            "filters": filters,
+            "queue": page,
+            "queue_rows_html": _queue_rows_html(
+                request, page.rows, picks=assign_form is not None, supervised_office_ids=supervised
+            ),
+            "counts": selectors.queue_counts(office_ids=office_ids),
+            "assign_form": assign_form,
+            "supervised_office_ids": supervised,
+            "page_query": query.urlencode(),
+        },
+        status=status,
+    )
 
 
 _RECEIPT_PLACEHOLDER = "0000-0000000"
@@ -196,12 +248,26 @@ def _queue_rows_html(request, rows: list[selectors.QueueRow], *, picks: bool, su
     if not rows:
         return ""
     t_receipt, t_petition, t_applicant, t_status, t_due, t_filed, t_information, t_assigned = (
-        escape(_(text)) for text in ("Receipt number", "Petition", "Applicant", "Status", "Due date", "Filed",
-                                     "Information", "Assigned to"))
-    overdue_flag = ('<span class="officer-flag officer-flag-overdue"><span aria-hidden="true">⚠</span> '
-                    f'{escape(_("Overdue"))}</span>')
-    today_flag = ('<span class="officer-flag officer-flag-today"><span aria-hidden="true">⏰</span> '
-                  f'{escape(_("Due today"))}</span>')
+        escape(_(text))
+        for text in (
+            "Receipt number",
+            "Petition",
+            "Applicant",
+            "Status",
+            "Due date",
+            "Filed",
+            "Information",
+            "Assigned to",
+        )
+    )
+    overdue_flag = (
+        '<span class="officer-flag officer-flag-overdue"><span aria-hidden="true">⚠</span> '
+        f"{escape(_('Overdue'))}</span>"
+    )
+    today_flag = (
+        '<span class="officer-flag officer-flag-today"><span aria-hidden="true">⏰</span> '
+        f"{escape(_('Due today'))}</span>"
+    )
     t_claim, t_complete = escape(_("Claim")), escape(_("Complete"))
     status_labels = {value: escape(label) for value, label in S.choices}
     # The addresses differ by the receipt number only (digits and a hyphen: nothing to quote).
@@ -218,8 +284,10 @@ def _queue_rows_html(request, rows: list[selectors.QueueRow], *, picks: bool, su
             out.append("<td>")
             if p.office_id in supervised_office_ids:
                 label = escape(_("Choose %(no)s") % {"no": no})
-                out.append(f'<input type="checkbox" name="petitions" value="{no}" form="bulk-assign" '
-                           f'class="officer-pick" id="pick-{no}" aria-label="{label}">')
+                out.append(
+                    f'<input type="checkbox" name="petitions" value="{no}" form="bulk-assign" '
+                    f'class="officer-pick" id="pick-{no}" aria-label="{label}">'
+                )
             out.append("</td>")
         applicant = (p.applicant_details or {}).get("name") if isinstance(p.applicant_details, dict) else None
         due = p.due_date.strftime("%Y-%m-%d") if p.due_date else ""
@@ -229,24 +297,29 @@ def _queue_rows_html(request, rows: list[selectors.QueueRow], *, picks: bool, su
             f'\n      <td data-label="{t_petition}">{escape(p.petition_type.name)}</td>'
             f'\n      <td data-label="{t_applicant}">{escape(applicant) if applicant else "—"}</td>'
             f'\n      <td data-label="{t_status}"><span class="krds-badge {STATUS_BADGES.get(p.status, "bg-light-gray")}">'
-            f'{status_labels.get(p.status, escape(p.status))}</span></td>'
+            f"{status_labels.get(p.status, escape(p.status))}</span></td>"
             f'\n      <td data-label="{t_due}">{due or "—"}'
-            f'\n        {overdue_flag if row.overdue else (today_flag if row.due_today else "")}</td>'
+            f"\n        {overdue_flag if row.overdue else (today_flag if row.due_today else '')}</td>"
             f'\n      <td data-label="{t_filed}">{filed}</td>'
-            f'\n      <td data-label="{t_information}">')
+            f'\n      <td data-label="{t_information}">'
+        )
         if row.fetch_problems:
             count = len(row.fetch_problems)
-            problems = "".join(f"<li>{escape(f.item.name)}: {escape(f.get_state_display())}</li>"
-                               for f in row.fetch_problems)
+            problems = "".join(
+                f"<li>{escape(f.item.name)}: {escape(f.get_state_display())}</li>" for f in row.fetch_problems
+            )
             # Outside the f-string, where makemessages (xgettext) can read it.
             problem_count = ngettext("%(n)s fetch problem", "%(n)s fetch problems", count) % {"n": count}
             out.append(
                 '<span class="officer-flag officer-flag-problem"><span aria-hidden="true">✖</span> '
-                f'{problem_count}</span>'
-                f'\n          <ul class="officer-problem-list">{problems}</ul>\n        ')
+                f"{problem_count}</span>"
+                f'\n          <ul class="officer-problem-list">{problems}</ul>\n        '
+            )
         elif row.fetch_pending:
-            out.append(ngettext("%(n)s item being fetched", "%(n)s items being fetched", row.fetch_pending)
-                       % {"n": row.fetch_pending})
+            out.append(
+                ngettext("%(n)s item being fetched", "%(n)s items being fetched", row.fetch_pending)
+                % {"n": row.fetch_pending}
+            )
         else:
             out.append(t_complete)
         out.append(f'</td>\n      <td data-label="{t_assigned}">')
@@ -257,7 +330,8 @@ def _queue_rows_html(request, rows: list[selectors.QueueRow], *, picks: bool, su
                 f'\n        <form method="post" action="{claim_url.replace(_RECEIPT_PLACEHOLDER, no)}" '
                 f'class="portal-inline-form">{csrf_input}<input type="hidden" name="next" value="queue">'
                 f'\n          <button type="submit" class="krds-btn small secondary">{t_claim}'
-                f'<span class="sr-only"> {no}</span></button></form>')
+                f'<span class="sr-only"> {no}</span></button></form>'
+            )
         out.append("</td>\n    </tr>\n  ")
     return mark_safe("".join(out))  # noqa: S308 (every value above is escaped)
 
@@ -292,6 +366,7 @@ def assign(request):
 
 # --- The review page ------------------------------------------------------------------------
 
+
 def _display(value) -> str:
     if value is None or value == "":
         return "—"
@@ -323,14 +398,23 @@ def _fetch_panels(request, petition: Petition, reveal: dict | None) -> list[dict
     for fetch in fetches:  # in the order the petition type lists its items
         mapping = mappings.get(fetch.item.code, {})
         labels = mapping.get("field_labels", {})
-        panel = {"fetch": fetch, "mapping": mapping, "fields": [], "revealed": None,
-                 "purpose": (mapping.get("purpose_en") if english else mapping.get("purpose_ko")) or ""}
+        panel = {
+            "fetch": fetch,
+            "mapping": mapping,
+            "fields": [],
+            "revealed": None,
+            "purpose": (mapping.get("purpose_en") if english else mapping.get("purpose_ko")) or "",
+        }
         if fetch.state == fetch.State.FETCHED:
             revealing = reveal if reveal and reveal["item"] == fetch.item.code else None
             try:
                 values = personal_data_read(
-                    fetch_request=fetch, actor=request.user, office=petition.office, purpose=fetch.purpose_code,
-                    ip_address=ip_address, reveal_fields=[revealing["field"]] if revealing else (),
+                    fetch_request=fetch,
+                    actor=request.user,
+                    office=petition.office,
+                    purpose=fetch.purpose_code,
+                    ip_address=ip_address,
+                    reveal_fields=[revealing["field"]] if revealing else (),
                     reason=revealing["reason"] if revealing else "",
                 )
             except (NotFetchedYet, PermissionDenied):
@@ -338,11 +422,15 @@ def _fetch_panels(request, petition: Petition, reveal: dict | None) -> list[dict
             if values is not None:
                 for key, value in values.items():
                     ko, en = (labels.get(key) or [key, key])[:2]
-                    panel["fields"].append({
-                        "key": key, "label": (en if english and en else ko), "value": _display(value),
-                        "unique_id": key in fetch.unique_id_keys,
-                        "revealed": bool(revealing and revealing["field"] == key),
-                    })
+                    panel["fields"].append(
+                        {
+                            "key": key,
+                            "label": (en if english and en else ko),
+                            "value": _display(value),
+                            "unique_id": key in fetch.unique_id_keys,
+                            "revealed": bool(revealing and revealing["field"] == key),
+                        }
+                    )
                 panel["revealed"] = revealing
         panels.append(panel)
     return panels
@@ -372,8 +460,10 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
     running = petition.status in selectors.CLOCK_RUNNING and petition.due_date is not None
     return {
         "petition": petition,
-        "rows": [(spec_label(spec), display_value(spec, petition.data.get(spec["key"])))
-                 for spec in snapshot.get("fields", [])],
+        "rows": [
+            (spec_label(spec), display_value(spec, petition.data.get(spec["key"])))
+            for spec in snapshot.get("fields", [])
+        ],
         "panels": _fetch_panels(request, petition, reveal),
         "attachments": attachments,
         "documents": [d for d in documents if d not in attachments],
@@ -490,8 +580,15 @@ def _decide(request, receipt_no, form_class, form_key, action):
 @official_required
 @require_POST
 def approve(request, receipt_no):
-    response = _decide(request, receipt_no, ApproveForm, "approve_form", lambda petition, data: (
-        services.petition_approve(petition=petition, actor=request.user, decision=data["decision"])))
+    response = _decide(
+        request,
+        receipt_no,
+        ApproveForm,
+        "approve_form",
+        lambda petition, data: services.petition_approve(
+            petition=petition, actor=request.user, decision=data["decision"]
+        ),
+    )
     if response is not None:
         return response
     messages.success(request, _("The petition is approved; the result notice is being issued."))
@@ -501,8 +598,13 @@ def approve(request, receipt_no):
 @official_required
 @require_POST
 def reject(request, receipt_no):
-    response = _decide(request, receipt_no, RejectForm, "reject_form", lambda petition, data: (
-        services.petition_reject(petition=petition, actor=request.user, reason=data["reason"])))
+    response = _decide(
+        request,
+        receipt_no,
+        RejectForm,
+        "reject_form",
+        lambda petition, data: services.petition_reject(petition=petition, actor=request.user, reason=data["reason"]),
+    )
     if response is not None:
         return response
     messages.success(request, _("The petition is rejected; the rejection notice is being issued."))
@@ -512,10 +614,20 @@ def reject(request, receipt_no):
 @official_required
 @require_POST
 def supplement(request, receipt_no):
-    response = _decide(request, receipt_no, SupplementForm, "supplement_form", lambda petition, data: (
-        services.petition_supplement_request(
-            petition=petition, actor=request.user, message=data["message"], field_keys=data["field_keys"],
-            documents_requested=data["documents_requested"], due_date=data["due_date"])))
+    response = _decide(
+        request,
+        receipt_no,
+        SupplementForm,
+        "supplement_form",
+        lambda petition, data: services.petition_supplement_request(
+            petition=petition,
+            actor=request.user,
+            message=data["message"],
+            field_keys=data["field_keys"],
+            documents_requested=data["documents_requested"],
+            due_date=data["due_date"],
+        ),
+    )
     if response is not None:
         return response
     messages.success(request, _("The supplement request has been sent; the processing clock is stopped."))
@@ -533,8 +645,11 @@ def attachment(request, receipt_no, public_id):
     from sharing.documents.services import document_open
 
     petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
-    document = EDocument.objects.filter(public_id=public_id, case_ref=petition.receipt_no,
-                                        kind=EDocument.Kind.ATTACHMENT).select_related("issuing_office").first()
+    document = (
+        EDocument.objects.filter(public_id=public_id, case_ref=petition.receipt_no, kind=EDocument.Kind.ATTACHMENT)
+        .select_related("issuing_office")
+        .first()
+    )
     if document is None:
         raise Http404
     handle = document_open(document=document, actor=request.user, ip_address=get_client_ip_address(request))
@@ -543,6 +658,7 @@ def attachment(request, receipt_no, public_id):
 
 # --- The supervisor view --------------------------------------------------------------------
 
+
 @official_required
 @require_GET
 def overview(request):
@@ -550,6 +666,10 @@ def overview(request):
     supervised = [m.office for m in memberships if m.role == m.Role.SUPERVISOR]
     if not supervised:
         raise Http404
-    return render(request, "officer/overview.html", {
-        "offices": [selectors.supervisor_overview(office=office) for office in supervised],
-    })
+    return render(
+        request,
+        "officer/overview.html",
+        {
+            "offices": [selectors.supervisor_overview(office=office) for office in supervised],
+        },
+    )

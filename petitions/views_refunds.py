@@ -29,8 +29,13 @@ def _claim_forms(data, claimable, claim_types):
         if petition_type is None:
             continue
         _bank_key, specs = refund_claims.claim_form_specs(petition_type)
-        forms.append({"row": row, "petition_type": petition_type,
-                      "form": AnswersForm(data, specs=specs, prefix=row.fetch.item.code) if specs else None})
+        forms.append(
+            {
+                "row": row,
+                "petition_type": petition_type,
+                "form": AnswersForm(data, specs=specs, prefix=row.fetch.item.code) if specs else None,
+            }
+        )
     return forms
 
 
@@ -50,23 +55,35 @@ def refund_apply(request, public_id):
         valid = bank_form.is_valid()
         valid = all([valid] + [entry["form"].is_valid() for entry in claim_forms if entry["form"]])
         if valid:
-            answers = {entry["row"].fetch.item.code: entry["form"].answers() if entry["form"] else {}
-                       for entry in claim_forms}
+            answers = {
+                entry["row"].fetch.item.code: entry["form"].answers() if entry["form"] else {} for entry in claim_forms
+            }
             try:
                 filed = refund_claims.refund_claims_file(
-                    inquiry=inquiry, applicant=request.user,
+                    inquiry=inquiry,
+                    applicant=request.user,
                     bank_account={"bank": bank_form.cleaned_data["bank"], "number": bank_form.cleaned_data["number"]},
                     answers_by_item=answers,
                 )
             except TrackerError as exc:
                 bank_form.add_error(None, exc.message)
             else:
-                messages.success(request, _("%(count)d refund claim(s) filed: %(receipts)s") % {
-                    "count": len(filed), "receipts": ", ".join(p.receipt_no for p in filed)})
+                messages.success(
+                    request,
+                    _("%(count)d refund claim(s) filed: %(receipts)s")
+                    % {"count": len(filed), "receipts": ", ".join(p.receipt_no for p in filed)},
+                )
                 return redirect("tracker:refund_inquiry", public_id=inquiry.public_id)
         status = 400
-    response = render(request, "tracker/refund_apply.html", {
-        **context, "bank_form": bank_form, "claim_forms": claim_forms,
-    }, status=status)
+    response = render(
+        request,
+        "tracker/refund_apply.html",
+        {
+            **context,
+            "bank_form": bank_form,
+            "claim_forms": claim_forms,
+        },
+        status=status,
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -35,31 +35,45 @@ def stats_page(request):
         "won_per_document": stats.WON_PER_DOCUMENT,
         "hours_per_petitioner": stats.HOURS_PER_PETITIONER,
         "processing": data["processing"],
-        "on_time_percent": (round(100 * data["processing"]["on_time"] / data["processing"]["decided"], 1)
-                            if data["processing"]["decided"] else None),
+        "on_time_percent": (
+            round(100 * data["processing"]["on_time"] / data["processing"]["decided"], 1)
+            if data["processing"]["decided"]
+            else None
+        ),
         "months": months,
         "by_type": by_type,
         "by_agency": by_agency,
         "month_chart": charts.column_chart(
-            chart_id="chart-months", title=_("Petitions filed and documents not brought, by month"),
-            description=_("Bars per month; the same figures are in the table below."), labels=labels,
-            series=[(_("Petitions filed"), "tracker-series-a", [row["petitions"] for row in months]),
-                    (_("Documents not brought"), "tracker-series-b", [row["documents"] for row in months])],
+            chart_id="chart-months",
+            title=_("Petitions filed and documents not brought, by month"),
+            description=_("Bars per month; the same figures are in the table below."),
+            labels=labels,
+            series=[
+                (_("Petitions filed"), "tracker-series-a", [row["petitions"] for row in months]),
+                (_("Documents not brought"), "tracker-series-b", [row["documents"] for row in months]),
+            ],
         ),
         "savings_chart": charts.line_chart(
-            chart_id="chart-savings", title=_("Social cost saved, cumulated (won)"),
+            chart_id="chart-savings",
+            title=_("Social cost saved, cumulated (won)"),
             description=_("A line rising month by month; the same figures are in the table below."),
-            labels=labels, values=list(accumulate(row["won_saved"] for row in months)), css="tracker-line",
+            labels=labels,
+            values=list(accumulate(row["won_saved"] for row in months)),
+            css="tracker-line",
         ),
         "type_chart": charts.bar_chart(
-            chart_id="chart-types", title=_("Documents not brought, by petition type"),
+            chart_id="chart-types",
+            title=_("Documents not brought, by petition type"),
             description=_("One bar per petition type; the same figures are in the table below."),
-            rows=[(row["name"], row["documents"]) for row in by_type[:15]], css="tracker-series-b",
+            rows=[(row["name"], row["documents"]) for row in by_type[:15]],
+            css="tracker-series-b",
         ),
         "agency_chart": charts.bar_chart(
-            chart_id="chart-agencies", title=_("Documents not brought, by owning agency"),
+            chart_id="chart-agencies",
+            title=_("Documents not brought, by owning agency"),
             description=_("One bar per agency; the same figures are in the table below."),
-            rows=[(row["name"], row["documents"]) for row in by_agency], css="tracker-series-c",
+            rows=[(row["name"], row["documents"]) for row in by_agency],
+            css="tracker-series-c",
         ),
     }
     return render(request, "stats/stats.html", context)

@@ -21,8 +21,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.COLLECTING: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
     S.UNDER_REVIEW: frozenset({S.COLLECTING, S.SUPPLEMENT_REQUESTED, S.APPROVED, S.REJECTED, S.WITHDRAWN}),
     S.SUPPLEMENT_REQUESTED: frozenset({S.SUPPLEMENT_SUBMITTED, S.REJECTED, S.WITHDRAWN}),
-    S.SUPPLEMENT_SUBMITTED: frozenset({S.UNDER_REVIEW, S.COLLECTING, S.SUPPLEMENT_REQUESTED, S.APPROVED, S.REJECTED,
-                                       S.WITHDRAWN}),
+    S.SUPPLEMENT_SUBMITTED: frozenset(
+        {S.UNDER_REVIEW, S.COLLECTING, S.SUPPLEMENT_REQUESTED, S.APPROVED, S.REJECTED, S.WITHDRAWN}
+    ),
     S.APPROVED: frozenset(),
     S.REJECTED: frozenset(),
     S.WITHDRAWN: frozenset(),
@@ -56,8 +57,9 @@ def on_transition(hook: Callable[[int, str], None]) -> Callable[[int, str], None
 
 
 @transaction.atomic
-def petition_transition(*, petition: Petition, to: str, actor=None, note: str = "", note_key: str = "",
-                        note_params: dict | None = None) -> Petition:
+def petition_transition(
+    *, petition: Petition, to: str, actor=None, note: str = "", note_key: str = "", note_params: dict | None = None
+) -> Petition:
     """Moves the petition to ``to``, or raises TransitionNotAllowed.
 
     ``note`` is what a person wrote; ``note_key`` (with ``note_params``) names a message of
@@ -93,8 +95,15 @@ def petition_transition(*, petition: Petition, to: str, actor=None, note: str = 
     locked.save(update_fields=update_fields)
     if note_key:
         note = korean(TIMELINE_NOTES, note_key, note_params or {})
-    TimelineEvent.objects.create(petition=locked, from_status=from_status, to_status=to, actor=actor, note=note,
-                                 note_key=note_key, note_params=note_params or {})
+    TimelineEvent.objects.create(
+        petition=locked,
+        from_status=from_status,
+        to_status=to,
+        actor=actor,
+        note=note,
+        note_key=note_key,
+        note_params=note_params or {},
+    )
 
     petition_id = locked.pk
     for hook in list(_after_commit_hooks):

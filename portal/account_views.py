@@ -115,7 +115,9 @@ def two_factor_verify(request):
         if device is not None:
             _second_factor_passed(request, device)
             return redirect(next_url)
-        form.add_error("otp_token", _("The code is not valid or has already been used. Wait for the next code and try again."))
+        form.add_error(
+            "otp_token", _("The code is not valid or has already been used. Wait for the next code and try again.")
+        )
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
 

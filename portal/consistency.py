@@ -110,9 +110,14 @@ def _groups_over_one(queryset, columns: list[str], limit: int) -> tuple[int, lis
     return count, examples
 
 
-def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool = False,
-                      stalled_after: timedelta = timedelta(minutes=10), since: datetime | None = None,
-                      examples: int = EXAMPLES) -> ConsistencyReport:
+def check_consistency(
+    *,
+    expected_receipts: list[str] | None = None,
+    idle: bool = False,
+    stalled_after: timedelta = timedelta(minutes=10),
+    since: datetime | None = None,
+    examples: int = EXAMPLES,
+) -> ConsistencyReport:
     """Inspects the database; ``idle`` says no work should remain (no worker busy, no load).
 
     ``since`` narrows to a run's window the checks that read the access log, the agencies'
@@ -136,8 +141,11 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
     S = Petition.Status
     by_status = _by(Petition.objects.all(), "status")
     filed = Petition.objects.exclude(status=S.DRAFT)
-    petitions = {"total": sum(by_status.values()), "by_status": by_status,
-                 "filed": sum(n for status, n in by_status.items() if status != S.DRAFT)}
+    petitions = {
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "filed": sum(n for status, n in by_status.items() if status != S.DRAFT),
+    }
 
     count, sample = _groups_over_one(Petition.objects.exclude(receipt_no__isnull=True), ["receipt_no"], examples)
     petitions["duplicate_receipt_no"] = count
@@ -145,35 +153,44 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
 
     count, sample = _groups_over_one(filed, ["submit_token"], examples)
     petitions["duplicate_submissions"] = count
-    add("petitions.duplicate_submission", count, "submissions (submit tokens) stored as more than one petition",
-        sample)
+    add("petitions.duplicate_submission", count, "submissions (submit tokens) stored as more than one petition", sample)
 
     missing_receipt = filed.filter(Q(receipt_no__isnull=True) | Q(receipt_no=""))
     count = missing_receipt.count()
     petitions["filed_without_receipt"] = count
-    add("petitions.filed_without_receipt", count, "filed petitions without a receipt number",
-        missing_receipt.values_list("public_id", flat=True)[:examples])
+    add(
+        "petitions.filed_without_receipt",
+        count,
+        "filed petitions without a receipt number",
+        missing_receipt.values_list("public_id", flat=True)[:examples],
+    )
 
     submitted_events = TimelineEvent.objects.filter(to_status=S.SUBMITTED)
     if since is not None:
         submitted_events = submitted_events.filter(created_at__gte=since)
-    twice = (submitted_events.order_by().values("petition_id").annotate(n=Count("pk")).filter(n__gt=1))
+    twice = submitted_events.order_by().values("petition_id").annotate(n=Count("pk")).filter(n__gt=1)
     count = twice.count()
     petitions["submitted_twice"] = count
-    add("petitions.submitted_twice", count, "petitions moved to \"submitted\" more than once",
-        Petition.objects.filter(pk__in=twice.values("petition_id")[:examples]).values_list("receipt_no", flat=True))
+    add(
+        "petitions.submitted_twice",
+        count,
+        'petitions moved to "submitted" more than once',
+        Petition.objects.filter(pk__in=twice.values("petition_id")[:examples]).values_list("receipt_no", flat=True),
+    )
 
-    pending_fetch = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no"),
-                                                state__in=FetchRequest.PENDING_STATES)
+    pending_fetch = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no"), state__in=FetchRequest.PENDING_STATES)
     collecting_settled = Petition.objects.filter(status=S.COLLECTING).filter(~Exists(pending_fetch))
     if since is not None:
         collecting_settled = collecting_settled.filter(submitted_at__gte=since)
     count = collecting_settled.count()
     petitions["collecting_with_no_pending_fetch"] = count
     if idle:
-        add("petitions.collecting_but_settled", count,
+        add(
+            "petitions.collecting_but_settled",
+            count,
             "petitions still collecting information while none of their fetches is pending",
-            collecting_settled.values_list("receipt_no", flat=True)[:examples])
+            collecting_settled.values_list("receipt_no", flat=True)[:examples],
+        )
 
     # --- Against the receipts a client filed ----------------------------------------------
     expected = None
@@ -182,29 +199,49 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
         found: dict[str, int] = {}
         drafts: list[str] = []
         for start in range(0, len(distinct), 5000):
-            chunk = distinct[start:start + 5000]
-            rows = (Petition.objects.filter(receipt_no__in=chunk).order_by().values("receipt_no")
-                    .annotate(n=Count("pk"), drafts=Count("pk", filter=Q(status=S.DRAFT))))
+            chunk = distinct[start : start + 5000]
+            rows = (
+                Petition.objects.filter(receipt_no__in=chunk)
+                .order_by()
+                .values("receipt_no")
+                .annotate(n=Count("pk"), drafts=Count("pk", filter=Q(status=S.DRAFT)))
+            )
             for row in rows:
                 found[row["receipt_no"]] = row["n"]
                 if row["drafts"]:
                     drafts.append(row["receipt_no"])
         missing = [r for r in distinct if r not in found]
         more_than_once = [r for r, n in found.items() if n > 1]
-        expected = {"lines": len(expected_receipts), "distinct": len(distinct), "present": len(found),
-                    "missing": len(missing), "more_than_once": len(more_than_once), "not_filed": len(drafts)}
-        add("expected.missing", len(missing), "receipt numbers the client was given that are not in the database",
-            missing)
-        add("expected.more_than_once", len(more_than_once), "receipt numbers the client was given stored twice",
-            more_than_once)
-        add("expected.not_filed", len(drafts), "receipt numbers the client was given on a petition not filed",
-            drafts)
+        expected = {
+            "lines": len(expected_receipts),
+            "distinct": len(distinct),
+            "present": len(found),
+            "missing": len(missing),
+            "more_than_once": len(more_than_once),
+            "not_filed": len(drafts),
+        }
+        add(
+            "expected.missing",
+            len(missing),
+            "receipt numbers the client was given that are not in the database",
+            missing,
+        )
+        add(
+            "expected.more_than_once",
+            len(more_than_once),
+            "receipt numbers the client was given stored twice",
+            more_than_once,
+        )
+        add("expected.not_filed", len(drafts), "receipt numbers the client was given on a petition not filed", drafts)
 
     # --- Fetches --------------------------------------------------------------------------
     FS = FetchRequest.State
     by_state = _by(FetchRequest.objects.all(), "state")
-    fetches = {"total": sum(by_state.values()), "by_state": by_state,
-               "pending": sum(by_state.get(str(s), 0) for s in FetchRequest.PENDING_STATES)}
+    fetches = {
+        "total": sum(by_state.values()),
+        "by_state": by_state,
+        "pending": sum(by_state.get(str(s), 0) for s in FetchRequest.PENDING_STATES),
+    }
 
     count, sample = _groups_over_one(FetchRequest.objects.all(), ["case_ref", "item_id"], examples)
     fetches["duplicate_case_item"] = count
@@ -212,9 +249,13 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
 
     # One entry per fetch: the one under the fetch's own subject (a fetch also writes one under each
     # person the record names, e.g. a vehicle's owner, with the same case, item and transaction).
-    fetched_log = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.FETCHED).filter(Exists(
-        FetchRequest.objects.filter(case_ref=OuterRef("case_ref"), item__code=OuterRef("item_code"),
-                                    subject_hash=OuterRef("subject_hash"))))
+    fetched_log = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.FETCHED).filter(
+        Exists(
+            FetchRequest.objects.filter(
+                case_ref=OuterRef("case_ref"), item__code=OuterRef("item_code"), subject_hash=OuterRef("subject_hash")
+            )
+        )
+    )
     if since is not None:
         fetched_log = fetched_log.filter(created_at__gte=since)
     fetches["fetched_log_entries"] = fetched_log.count()
@@ -230,55 +271,83 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
 
     count, sample = _groups_over_one(FetchedData.objects.all(), ["txn_id"], examples)
     fetches["answer_stored_twice"] = count
-    add("fetches.answer_stored_twice", count, "agency answers (transaction ids) stored for more than one fetch",
-        sample)
+    add("fetches.answer_stored_twice", count, "agency answers (transaction ids) stored for more than one fetch", sample)
 
     fetched = FetchRequest.objects.filter(state=FS.FETCHED)
     # Retention deletes the answer and blanks the subject; an answer missing otherwise is lost.
     no_data = fetched.filter(data__isnull=True).exclude(subject_encrypted="")
     count = no_data.count()
     fetches["fetched_without_data"] = count
-    add("fetches.fetched_without_data", count, "fetched items whose answer is not stored",
-        no_data.values_list("case_ref", "item__code")[:examples])
+    add(
+        "fetches.fetched_without_data",
+        count,
+        "fetched items whose answer is not stored",
+        no_data.values_list("case_ref", "item__code")[:examples],
+    )
     no_time = fetched.filter(fetched_at__isnull=True)
     count = no_time.count()
     fetches["fetched_without_time"] = count
-    add("fetches.fetched_without_time", count, "fetched items without the time they were fetched",
-        no_time.values_list("case_ref", "item__code")[:examples])
-    logged = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.FETCHED, case_ref=OuterRef("case_ref"),
-                                           item_code=OuterRef("item__code"))
+    add(
+        "fetches.fetched_without_time",
+        count,
+        "fetched items without the time they were fetched",
+        no_time.values_list("case_ref", "item__code")[:examples],
+    )
+    logged = AccessLogEntry.objects.filter(
+        action=AccessLogEntry.Action.FETCHED, case_ref=OuterRef("case_ref"), item_code=OuterRef("item__code")
+    )
     unlogged = fetched.filter(~Exists(logged))
     count = unlogged.count()
     fetches["fetched_without_log_entry"] = count
-    add("fetches.fetched_without_log_entry", count, "fetched items with no \"fetched\" entry in the access log",
-        unlogged.values_list("case_ref", "item__code")[:examples])
+    add(
+        "fetches.fetched_without_log_entry",
+        count,
+        'fetched items with no "fetched" entry in the access log',
+        unlogged.values_list("case_ref", "item__code")[:examples],
+    )
 
     # What the agency sent about someone other than the applicant is discarded, never stored.
     kept = FetchRequest.objects.filter(state=FS.NOT_APPLICANTS, data__isnull=False)
     count = kept.count()
     fetches["someone_elses_record_stored"] = count
-    add("fetches.someone_elses_record_stored", count, "answers about someone other than the applicant stored",
-        kept.values_list("case_ref", "item__code")[:examples])
+    add(
+        "fetches.someone_elses_record_stored",
+        count,
+        "answers about someone other than the applicant stored",
+        kept.values_list("case_ref", "item__code")[:examples],
+    )
 
     needs_reason = [FS.FAILED, FS.REFUSED, FS.AGENCY_UNAVAILABLE, FS.RETRYING, FS.NOT_APPLICANTS]
     no_reason = FetchRequest.objects.filter(state__in=needs_reason, error_code="")
     count = no_reason.count()
     fetches["without_reason"] = count
-    add("fetches.without_reason", count, "failed, refused or waiting fetches without a reason",
-        no_reason.values_list("case_ref", "item__code", "state")[:examples])
+    add(
+        "fetches.without_reason",
+        count,
+        "failed, refused or waiting fetches without a reason",
+        no_reason.values_list("case_ref", "item__code", "state")[:examples],
+    )
     fetches["failed_by_reason"] = _by(FetchRequest.objects.filter(state__in=[FS.FAILED, FS.REFUSED]), "error_code")
 
     pending = FetchRequest.objects.filter(state__in=FetchRequest.PENDING_STATES)
     stalled = pending.filter(updated_at__lt=now - stalled_after).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now - stalled_after))
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now - stalled_after)
+    )
     count = stalled.count()
     fetches["stalled"] = count
-    add("fetches.stalled", count,
+    add(
+        "fetches.stalled",
+        count,
         f"pending fetches due and untouched for more than {int(stalled_after.total_seconds())} s",
-        stalled.values_list("case_ref", "item__code", "state")[:examples])
+        stalled.values_list("case_ref", "item__code", "state")[:examples],
+    )
     if idle:
-        add("fetches.stuck_pending", fetches["pending"], "fetches still pending while the system is idle",
-            pending.order_by("updated_at").values_list("case_ref", "item__code", "state", "updated_at")[:examples])
+        add(
+            "fetches.stuck_pending",
+            fetches["pending"],
+            "fetches still pending while the system is idle",
+            pending.order_by("updated_at").values_list("case_ref", "item__code", "state", "updated_at")[:examples],
+        )
 
     # --- The sandbox agencies -------------------------------------------------------------
     agencies: dict = {"mounted": bool(_agency_reports)}
@@ -287,33 +356,55 @@ def check_consistency(*, expected_receipts: list[str] | None = None, idle: bool 
 
     # --- The access log -------------------------------------------------------------------
     chain = verify_chain()
-    access_log = {"entries": chain.checked if chain.ok else AccessLogEntry.objects.count(),
-                  "verified": chain.checked, "intact": chain.ok,
-                  "first_broken_sequence": chain.first_broken_sequence, "reason": chain.reason,
-                  "by_action": _by(AccessLogEntry.objects.all(), "action")}
+    access_log = {
+        "entries": chain.checked if chain.ok else AccessLogEntry.objects.count(),
+        "verified": chain.checked,
+        "intact": chain.ok,
+        "first_broken_sequence": chain.first_broken_sequence,
+        "reason": chain.reason,
+        "by_action": _by(AccessLogEntry.objects.all(), "action"),
+    }
     if not chain.ok:
-        add("access_log.broken", 1,
+        add(
+            "access_log.broken",
+            1,
             f"the access log chain is broken at entry #{chain.first_broken_sequence}: {chain.reason}",
-            [chain.first_broken_sequence])
+            [chain.first_broken_sequence],
+        )
 
     # --- Document requests ----------------------------------------------------------------
     documents = {"by_state": _by(DocumentRequest.objects.all(), "state")}
     documents["pending"] = documents["by_state"].get(DocumentRequest.State.PENDING, 0)
     failed_docs = DocumentRequest.objects.filter(state=DocumentRequest.State.FAILED, error_code="")
     count = failed_docs.count()
-    add("documents.failed_without_reason", count, "document requests failed without a reason",
-        failed_docs.values_list("case_ref", "kind")[:examples])
+    add(
+        "documents.failed_without_reason",
+        count,
+        "document requests failed without a reason",
+        failed_docs.values_list("case_ref", "kind")[:examples],
+    )
     if idle:
         stuck_docs = DocumentRequest.objects.filter(state=DocumentRequest.State.PENDING)
         if since is not None:
             stuck_docs = stuck_docs.filter(created_at__gte=since)
-        add("documents.stuck_pending", stuck_docs.count(), "document requests still pending while idle",
-            stuck_docs.order_by("created_at").values_list("case_ref", "kind")[:examples])
+        add(
+            "documents.stuck_pending",
+            stuck_docs.count(),
+            "document requests still pending while idle",
+            stuck_docs.order_by("created_at").values_list("case_ref", "kind")[:examples],
+        )
 
     return ConsistencyReport(
-        checked_at=now.isoformat(), idle=idle, since=since.isoformat() if since else None,
-        petitions=petitions, fetches=fetches, agencies=agencies, access_log=access_log, documents=documents,
-        expected=expected, violations=violations,
+        checked_at=now.isoformat(),
+        idle=idle,
+        since=since.isoformat() if since else None,
+        petitions=petitions,
+        fetches=fetches,
+        agencies=agencies,
+        access_log=access_log,
+        documents=documents,
+        expected=expected,
+        violations=violations,
     )
 
 
@@ -331,8 +422,10 @@ def render_text(report: ConsistencyReport) -> str:
     ]
     if report.expected is not None:
         e = report.expected
-        lines.append(f"Expected receipts: {e['distinct']} distinct ({e['lines']} lines): present {e['present']}, "
-                     f"missing {e['missing']}, more than once {e['more_than_once']}, not filed {e['not_filed']}")
+        lines.append(
+            f"Expected receipts: {e['distinct']} distinct ({e['lines']} lines): present {e['present']}, "
+            f"missing {e['missing']}, more than once {e['more_than_once']}, not filed {e['not_filed']}"
+        )
     reasons = ", ".join(f"{k} {v}" for k, v in f["failed_by_reason"].items()) or "none"
     lines += [
         f"Fetches: {f['total']} ({states}); pending {f['pending']}, stalled {f['stalled']}",
@@ -345,11 +438,14 @@ def render_text(report: ConsistencyReport) -> str:
     if report.agencies.get("mounted"):
         a = report.agencies
         answered = ", ".join(f"{k} {v}" for k, v in a["answered_by_agency"].items()) or "none"
-        lines.append(f"Sandbox agencies: transactions answered {answered}; answers not recorded by the portal "
-                     f"{a['answers_not_recorded']}")
-    lines.append(f"Access log: {log['verified']} entries verified, "
-                 + ("chain intact" if log["intact"] else
-                    f"BROKEN at #{log['first_broken_sequence']}: {log['reason']}"))
+        lines.append(
+            f"Sandbox agencies: transactions answered {answered}; answers not recorded by the portal "
+            f"{a['answers_not_recorded']}"
+        )
+    lines.append(
+        f"Access log: {log['verified']} entries verified, "
+        + ("chain intact" if log["intact"] else f"BROKEN at #{log['first_broken_sequence']}: {log['reason']}")
+    )
     docs = ", ".join(f"{k} {v}" for k, v in report.documents["by_state"].items()) or "none"
     lines.append(f"Document requests: {docs}")
     if report.ok:
@@ -357,6 +453,7 @@ def render_text(report: ConsistencyReport) -> str:
     else:
         lines.append(f"{len(report.violations)} violation(s):")
         for v in report.violations:
-            lines.append(f"  {v.check}: {v.count} {v.message}"
-                         + (f" (e.g. {'; '.join(v.examples)})" if v.examples else ""))
+            lines.append(
+                f"  {v.check}: {v.count} {v.message}" + (f" (e.g. {'; '.join(v.examples)})" if v.examples else "")
+            )
     return "\n".join(lines)

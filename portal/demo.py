@@ -15,20 +15,65 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 OFFICES = [
     # code, Korean name, English name, district code (행정표준코드 시군구), address, phone
-    ("jongno", "서울특별시 종로구청", "Jongno-gu Office, Seoul", "11110", "서울특별시 종로구 삼봉로 43", "02-2148-1114"),
+    (
+        "jongno",
+        "서울특별시 종로구청",
+        "Jongno-gu Office, Seoul",
+        "11110",
+        "서울특별시 종로구 삼봉로 43",
+        "02-2148-1114",
+    ),
     ("jung", "서울특별시 중구청", "Jung-gu Office, Seoul", "11140", "서울특별시 중구 창경궁로 17", "02-3396-4114"),
     ("mapo", "서울특별시 마포구청", "Mapo-gu Office, Seoul", "11440", "서울특별시 마포구 월드컵로 212", "02-3153-8114"),
-    ("gangnam", "서울특별시 강남구청", "Gangnam-gu Office, Seoul", "11680", "서울특별시 강남구 학동로 426", "02-3423-5114"),
-    ("haeundae", "부산광역시 해운대구청", "Haeundae-gu Office, Busan", "26350", "부산광역시 해운대구 중동2로 11", "051-749-4000"),
+    (
+        "gangnam",
+        "서울특별시 강남구청",
+        "Gangnam-gu Office, Seoul",
+        "11680",
+        "서울특별시 강남구 학동로 426",
+        "02-3423-5114",
+    ),
+    (
+        "haeundae",
+        "부산광역시 해운대구청",
+        "Haeundae-gu Office, Busan",
+        "26350",
+        "부산광역시 해운대구 중동2로 11",
+        "051-749-4000",
+    ),
 ]
 
 ACCOUNTS = [
     # username, role, name, e-mail, staff number, [(office, membership role)], TOTP
     ("citizen1", User.Role.CITIZEN, "김민원", "citizen1@example.org", "", [], False),
     ("citizen2", User.Role.CITIZEN, "이시민", "citizen2@example.org", "", [], False),
-    ("officer1", User.Role.OFFICIAL, "박담당", "officer1@jongno.example.go.kr", "JN-2041", [("jongno", OfficeMembership.Role.REVIEWER)], True),
-    ("supervisor1", User.Role.OFFICIAL, "최팀장", "supervisor1@jongno.example.go.kr", "JN-1007", [("jongno", OfficeMembership.Role.SUPERVISOR)], True),
-    ("officer2", User.Role.OFFICIAL, "정주무관", "officer2@gangnam.example.go.kr", "GN-3310", [("gangnam", OfficeMembership.Role.REVIEWER)], True),
+    (
+        "officer1",
+        User.Role.OFFICIAL,
+        "박담당",
+        "officer1@jongno.example.go.kr",
+        "JN-2041",
+        [("jongno", OfficeMembership.Role.REVIEWER)],
+        True,
+    ),
+    (
+        "supervisor1",
+        User.Role.OFFICIAL,
+        "최팀장",
+        "supervisor1@jongno.example.go.kr",
+        "JN-1007",
+        [("jongno", OfficeMembership.Role.SUPERVISOR)],
+        True,
+    ),
+    (
+        "officer2",
+        User.Role.OFFICIAL,
+        "정주무관",
+        "officer2@gangnam.example.go.kr",
+        "GN-3310",
+        [("gangnam", OfficeMembership.Role.REVIEWER)],
+        True,
+    ),
     ("admin", User.Role.ADMINISTRATOR, "관리자", "admin@example.go.kr", "AD-0001", [], True),
 ]
 
@@ -43,7 +88,13 @@ def seed(*, stdout=None, **options) -> None:
     for code, name_ko, name_en, district, address, phone in OFFICES:
         office, _ = Office.objects.get_or_create(
             code=code,
-            defaults={"name_ko": name_ko, "name_en": name_en, "district_code": district, "address": address, "phone": phone},
+            defaults={
+                "name_ko": name_ko,
+                "name_en": name_en,
+                "district_code": district,
+                "address": address,
+                "phone": phone,
+            },
         )
         offices[code] = office
 

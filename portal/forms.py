@@ -10,8 +10,7 @@ from .models import User
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _(
-            "The user ID or password is not correct. After several failed attempts the account "
-            "is locked for a while."
+            "The user ID or password is not correct. After several failed attempts the account is locked for a while."
         ),
         "inactive": _("This account is inactive."),
     }

@@ -33,7 +33,9 @@ class StaffSessionPolicyMiddleware:
             started = request.session.setdefault(STAFF_SESSION_STARTED_KEY, now)
             if now - started > settings.STAFF_SESSION_ABSOLUTE_SECONDS:
                 logout(request)
-                messages.info(request, _("Your session has ended after the maximum time for officials. Please log in again."))
+                messages.info(
+                    request, _("Your session has ended after the maximum time for officials. Please log in again.")
+                )
                 return redirect_to_login(request.get_full_path())
             # Sliding expiry: every request starts the idle clock again.
             request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)

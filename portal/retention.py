@@ -107,23 +107,41 @@ class RetentionReport:
 
 # --- who the data is about -----------------------------------------------------------------
 
+
 def _applicant_hashes(receipts) -> dict[str, str]:
     """Receipt number -> the applicant's subject hash (how their access log finds entries)."""
     from petitions.models import Petition
 
-    rows = (Petition.objects.filter(receipt_no__in=list(receipts))
-            .values_list("receipt_no", "applicant__resident_link__rrn_hash"))
+    rows = Petition.objects.filter(receipt_no__in=list(receipts)).values_list(
+        "receipt_no", "applicant__resident_link__rrn_hash"
+    )
     return {receipt: (rrn_hash or "") for receipt, rrn_hash in rows}
 
 
-def _log_deletion(report: RetentionReport, *, subject_hash: str, case_ref: str, office, item_code: str,
-                  fields, detail: str, also_about=()) -> None:
+def _log_deletion(
+    report: RetentionReport,
+    *,
+    subject_hash: str,
+    case_ref: str,
+    office,
+    item_code: str,
+    fields,
+    detail: str,
+    also_about=(),
+) -> None:
     """One entry under the subject and one under each other person the deleted data was about."""
     from sharing.audit import log_personal_data_access_many
 
     entries = log_personal_data_access_many(
-        action="deleted", subject_hashes=[subject_hash or "", *also_about], case_ref=case_ref, office=office,
-        actor=None, item_code=item_code, fields=list(fields or []), purpose=RETENTION_PURPOSE, detail=detail,
+        action="deleted",
+        subject_hashes=[subject_hash or "", *also_about],
+        case_ref=case_ref,
+        office=office,
+        actor=None,
+        item_code=item_code,
+        fields=list(fields or []),
+        purpose=RETENTION_PURPOSE,
+        detail=detail,
     )
     report.log_entries_written += len(entries)
 
@@ -137,13 +155,17 @@ def _closed_before(cutoff):
 
 # --- the steps ------------------------------------------------------------------------------
 
+
 def _purge_fetched_data(report: RetentionReport, *, now, days: int) -> None:
     from sharing.models import FetchedData, FetchRequest
 
     closed = _closed_before(now - timedelta(days=days)).values("receipt_no")
-    expired = (FetchRequest.objects.filter(case_ref__in=closed)
-               .filter(Q(data__isnull=False) | ~Q(subject_encrypted=""))
-               .select_related("item", "office").order_by("pk"))
+    expired = (
+        FetchRequest.objects.filter(case_ref__in=closed)
+        .filter(Q(data__isnull=False) | ~Q(subject_encrypted=""))
+        .select_related("item", "office")
+        .order_by("pk")
+    )
     if report.dry_run:
         report.fetched_data = expired.count()
         return
@@ -160,10 +182,16 @@ def _purge_fetched_data(report: RetentionReport, *, now, days: int) -> None:
                 data.delete()
             FetchRequest.objects.filter(pk=fetch.pk).update(subject_encrypted="")
             what = "the agency's answer and the subject identifier" if data is not None else "the subject identifier"
-            _log_deletion(report, subject_hash=fetch.subject_hash, case_ref=fetch.case_ref, office=fetch.office,
-                          item_code=fetch.item.code, fields=fields,
-                          also_about=list(data.person_hashes or []) if data is not None else [],
-                          detail=f"{what} deleted {days} days after the petition was closed")
+            _log_deletion(
+                report,
+                subject_hash=fetch.subject_hash,
+                case_ref=fetch.case_ref,
+                office=fetch.office,
+                item_code=fetch.item.code,
+                fields=fields,
+                also_about=list(data.person_hashes or []) if data is not None else [],
+                detail=f"{what} deleted {days} days after the petition was closed",
+            )
         report.fetched_data += 1
 
 
@@ -172,8 +200,11 @@ def _purge_attachments(report: RetentionReport, *, now, days: int) -> None:
     from sharing.documents.models import EDocument, Kind
 
     closed = _closed_before(now - timedelta(days=days))
-    expired = (EDocument.objects.filter(kind=Kind.ATTACHMENT, case_ref__in=closed.values("receipt_no"))
-               .select_related("issuing_office").order_by("pk"))
+    expired = (
+        EDocument.objects.filter(kind=Kind.ATTACHMENT, case_ref__in=closed.values("receipt_no"))
+        .select_related("issuing_office")
+        .order_by("pk")
+    )
     leftovers = PetitionUpload.objects.filter(petition__in=closed).exclude(draft_file="")
     if report.dry_run:
         report.attachments = expired.count() + leftovers.count()
@@ -183,11 +214,15 @@ def _purge_attachments(report: RetentionReport, *, now, days: int) -> None:
         try:
             with transaction.atomic():
                 document._delete_for_retention()
-                _log_deletion(report, subject_hash=document.subject_hash or hashes.get(document.case_ref, ""),
-                              case_ref=document.case_ref, office=document.issuing_office,
-                              item_code=f"edocument:{document.kind}", fields=[],
-                              detail=f"attachment {document.public_id} deleted {days} days after the petition was "
-                                     f"closed")
+                _log_deletion(
+                    report,
+                    subject_hash=document.subject_hash or hashes.get(document.case_ref, ""),
+                    case_ref=document.case_ref,
+                    office=document.issuing_office,
+                    item_code=f"edocument:{document.kind}",
+                    fields=[],
+                    detail=f"attachment {document.public_id} deleted {days} days after the petition was closed",
+                )
         except ProtectedError:
             continue  # a correction still refers to it; it goes with the correction
         report.attachments += 1
@@ -198,10 +233,15 @@ def _purge_attachments(report: RetentionReport, *, now, days: int) -> None:
             upload.draft_file.delete(save=False)
             PetitionUpload.objects.filter(pk=upload.pk).update(draft_file="")
             petition = upload.petition
-            _log_deletion(report, subject_hash=_applicant_hashes([petition.receipt_no]).get(petition.receipt_no, ""),
-                          case_ref=petition.receipt_no, office=petition.office, item_code="upload", fields=[],
-                          detail=f"uploaded file {name.rsplit('/', 1)[-1]} deleted {days} days after the petition "
-                                 f"was closed")
+            _log_deletion(
+                report,
+                subject_hash=_applicant_hashes([petition.receipt_no]).get(petition.receipt_no, ""),
+                case_ref=petition.receipt_no,
+                office=petition.office,
+                item_code="upload",
+                fields=[],
+                detail=f"uploaded file {name.rsplit('/', 1)[-1]} deleted {days} days after the petition was closed",
+            )
         report.attachments += 1
 
 
@@ -210,8 +250,11 @@ def _purge_drafts(report: RetentionReport, *, now, days: int) -> None:
     from petitions.models import IdentityChallenge, Petition
     from petitions.services import petition_draft_discard
 
-    stale = (Petition.objects.filter(status=Petition.Status.DRAFT, updated_at__lt=now - timedelta(days=days))
-             .select_related("applicant__resident_link").order_by("pk"))
+    stale = (
+        Petition.objects.filter(status=Petition.Status.DRAFT, updated_at__lt=now - timedelta(days=days))
+        .select_related("applicant__resident_link")
+        .order_by("pk")
+    )
     challenges = IdentityChallenge.objects.filter(expires_at__lt=now - IDENTITY_CHALLENGE_GRACE)
     if report.dry_run:
         report.drafts = stale.count()
@@ -222,9 +265,15 @@ def _purge_drafts(report: RetentionReport, *, now, days: int) -> None:
         try:
             with transaction.atomic():
                 petition_draft_discard(petition=draft)
-                _log_deletion(report, subject_hash=link.rrn_hash if link else "", case_ref="", office=None,
-                              item_code="draft", fields=sorted(draft.data or {}),
-                              detail=f"draft {draft.public_id} deleted after {days} days without change")
+                _log_deletion(
+                    report,
+                    subject_hash=link.rrn_hash if link else "",
+                    case_ref="",
+                    office=None,
+                    item_code="draft",
+                    fields=sorted(draft.data or {}),
+                    detail=f"draft {draft.public_id} deleted after {days} days without change",
+                )
         except (PetitionError, Petition.DoesNotExist):
             continue  # filed or discarded in the meantime
         report.drafts += 1
@@ -233,9 +282,15 @@ def _purge_drafts(report: RetentionReport, *, now, days: int) -> None:
             deleted, _by_model = IdentityChallenge.objects.filter(pk=challenge.pk).delete()
             if not deleted:
                 continue
-            _log_deletion(report, subject_hash=_challenge_subject_hash(challenge), case_ref="", office=None,
-                          item_code="identity_challenge", fields=["name", "rrn"],
-                          detail="expired identity check deleted")
+            _log_deletion(
+                report,
+                subject_hash=_challenge_subject_hash(challenge),
+                case_ref="",
+                office=None,
+                item_code="identity_challenge",
+                fields=["name", "rrn"],
+                detail="expired identity check deleted",
+            )
         report.identity_challenges += 1
 
 
@@ -254,8 +309,9 @@ def _purge_edocuments(report: RetentionReport, *, now, days: int) -> None:
     from sharing.documents.services import documents_retention_purge
 
     candidates = list(
-        EDocument.objects.filter(issued_at__lt=now - timedelta(days=days))
-        .values("pk", "public_id", "kind", "case_ref", "subject_hash", "issuing_office_id")
+        EDocument.objects.filter(issued_at__lt=now - timedelta(days=days)).values(
+            "pk", "public_id", "kind", "case_ref", "subject_hash", "issuing_office_id"
+        )
     )
     if report.dry_run:
         report.edocuments = len(candidates)
@@ -268,10 +324,15 @@ def _purge_edocuments(report: RetentionReport, *, now, days: int) -> None:
     offices = Office.objects.in_bulk({c["issuing_office_id"] for c in deleted})
     hashes = _applicant_hashes({c["case_ref"] for c in deleted})
     for document in deleted:
-        _log_deletion(report, subject_hash=document["subject_hash"] or hashes.get(document["case_ref"], ""),
-                      case_ref=document["case_ref"], office=offices.get(document["issuing_office_id"]),
-                      item_code=f"edocument:{document['kind']}", fields=[],
-                      detail=f"e-document {document['public_id']} deleted {days} days after issue")
+        _log_deletion(
+            report,
+            subject_hash=document["subject_hash"] or hashes.get(document["case_ref"], ""),
+            case_ref=document["case_ref"],
+            office=offices.get(document["issuing_office_id"]),
+            item_code=f"edocument:{document['kind']}",
+            fields=[],
+            detail=f"e-document {document['public_id']} deleted {days} days after issue",
+        )
     report.edocuments = len(deleted)
 
 
@@ -294,8 +355,14 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> Re
     _access_log_summary(report, now=now, days=periods.access_log_days)
     logger.info(
         "retention %s: fetched_data=%d attachments=%d drafts=%d identity_challenges=%d edocuments=%d "
-        "log_entries_written=%d", "dry run" if dry_run else "purge", report.fetched_data, report.attachments,
-        report.drafts, report.identity_challenges, report.edocuments, report.log_entries_written,
+        "log_entries_written=%d",
+        "dry run" if dry_run else "purge",
+        report.fetched_data,
+        report.attachments,
+        report.drafts,
+        report.identity_challenges,
+        report.edocuments,
+        report.log_entries_written,
     )
     return report
 

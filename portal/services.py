@@ -61,6 +61,9 @@ def backup_codes_regenerate(*, user: User) -> list[str]:
         user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
-    codes = ["".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10)) for _ in range(settings.OTP_STATIC_BACKUP_CODES)]
+    codes = [
+        "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10))
+        for _ in range(settings.OTP_STATIC_BACKUP_CODES)
+    ]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes

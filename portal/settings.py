@@ -89,9 +89,7 @@ def _encryption_keys() -> list[bytes]:
         except ValueError as exc:
             raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS[{index}] is not base64: {exc}") from exc
         if len(key) != 32:
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS[{index}] must decode to 32 bytes, not {len(key)}."
-            )
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS[{index}] must decode to 32 bytes, not {len(key)}.")
         keys.append(key)
     return keys
 
@@ -216,11 +214,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # immediate transactions take the write lock when they begin, so a transaction never has to
     # upgrade a read lock (SQLite refuses that at once with "database is locked", whatever the
     # timeout), and the timeout is how long a writer waits for the lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    })
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
         # SQLite creates the file but not its folder (var/ on a fresh clone).
@@ -493,9 +493,11 @@ CELERY_BEAT_SCHEDULE["tracker-purge"] = {
 # broker's visibility timeout. Each is safe to run twice.
 FETCH_STALLED_AFTER_SECONDS = env("FETCH_STALLED_AFTER_SECONDS", 120, cast=int)
 DOCUMENT_STALLED_AFTER_SECONDS = env("DOCUMENT_STALLED_AFTER_SECONDS", 300, cast=int)
-for _name, _task in (("recover-fetches", "sharing.tasks.fetch_requests_recover"),
-                     ("recover-documents", "sharing.documents.tasks.document_requests_recover"),
-                     ("resume-collecting-petitions", "petitions.tasks.petitions_resume_collecting")):
+for _name, _task in (
+    ("recover-fetches", "sharing.tasks.fetch_requests_recover"),
+    ("recover-documents", "sharing.documents.tasks.document_requests_recover"),
+    ("resume-collecting-petitions", "petitions.tasks.petitions_resume_collecting"),
+):
     CELERY_BEAT_SCHEDULE[_name] = {"task": _task, "schedule": 60.0, "options": {"queue": "default", "expires": 55}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
@@ -504,10 +506,27 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = ("krds",)
 CRISPY_TEMPLATE_PACK = "krds"
 CRISPY_CLASS_CONVERTERS = {
     name: "krds-input"
-    for name in ("textinput", "emailinput", "passwordinput", "numberinput", "dateinput", "urlinput",
-                 "textarea", "clearablefileinput", "fileinput", "telinput", "datetimeinput", "timeinput")
-} | {"select": "krds-form-select", "nullbooleanselect": "krds-form-select", "checkboxinput": "",
-     "radioselect": "", "checkboxselectmultiple": ""}
+    for name in (
+        "textinput",
+        "emailinput",
+        "passwordinput",
+        "numberinput",
+        "dateinput",
+        "urlinput",
+        "textarea",
+        "clearablefileinput",
+        "fileinput",
+        "telinput",
+        "datetimeinput",
+        "timeinput",
+    )
+} | {
+    "select": "krds-form-select",
+    "nullbooleanselect": "krds-form-select",
+    "checkboxinput": "",
+    "radioselect": "",
+    "checkboxselectmultiple": "",
+}
 
 # --- Logging: no personal data, ever. Messages carry ids and codes, not values. -------------
 LOGGING = {

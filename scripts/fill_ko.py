@@ -34,7 +34,9 @@ def main(mapping_path: str) -> None:
         filled += 1
     po.metadata["Language"] = "ko"
     po.save(PO_PATH)
-    print(f"filled {filled} entries; {len(po.untranslated_entries())} untranslated, {len(po.fuzzy_entries())} fuzzy left")
+    print(
+        f"filled {filled} entries; {len(po.untranslated_entries())} untranslated, {len(po.fuzzy_entries())} fuzzy left"
+    )
 
 
 if __name__ == "__main__":

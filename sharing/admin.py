@@ -16,8 +16,12 @@ from .providers import registry
 
 class AgencyForm(forms.ModelForm):
     provider = forms.ChoiceField(label=_("connection provider"), choices=registry.choices)
-    base_url = forms.URLField(label=_("base URL"), max_length=300, assume_scheme="https",
-                              help_text=Agency._meta.get_field("base_url").help_text)
+    base_url = forms.URLField(
+        label=_("base URL"),
+        max_length=300,
+        assume_scheme="https",
+        help_text=Agency._meta.get_field("base_url").help_text,
+    )
 
     class Meta:
         model = Agency
@@ -31,8 +35,7 @@ class AgencyForm(forms.ModelForm):
             try:
                 public_keyset(jwks)
             except Exception as exc:  # noqa: BLE001 (any import failure is a bad document)
-                raise forms.ValidationError(_("This is not a valid JWK set: %(error)s"),
-                                            params={"error": exc}) from exc
+                raise forms.ValidationError(_("This is not a valid JWK set: %(error)s"), params={"error": exc}) from exc
             if any("d" in key for key in jwks.get("keys", [])):
                 raise forms.ValidationError(_("Paste the agency's public keys only, never a private key."))
         return jwks
@@ -48,8 +51,18 @@ class AgencyAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("code", "name_ko", "name_en", "enabled")}),
         (_("Connection"), {"fields": ("provider", "base_url", "public_jwks", "timeout_seconds")}),
-        (_("Retries and circuit"), {"fields": ("max_attempts", "backoff_base_seconds", "backoff_cap_seconds",
-                                               "circuit_failure_threshold", "circuit_reset_seconds")}),
+        (
+            _("Retries and circuit"),
+            {
+                "fields": (
+                    "max_attempts",
+                    "backoff_base_seconds",
+                    "backoff_cap_seconds",
+                    "circuit_failure_threshold",
+                    "circuit_reset_seconds",
+                )
+            },
+        ),
     )
 
     @admin.display(description=_("circuit"))
@@ -62,14 +75,23 @@ class AgencyAdmin(admin.ModelAdmin):
             try:
                 registry[agency.provider].check_config(agency)
             except KeyError:
-                self.message_user(request, _("%(agency)s: no provider %(provider)s.") % {
-                    "agency": agency.code, "provider": agency.provider}, messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(agency)s: no provider %(provider)s.") % {"agency": agency.code, "provider": agency.provider},
+                    messages.ERROR,
+                )
             except provider_errors.ProviderConfigurationError as exc:
-                self.message_user(request, _("%(agency)s: %(problem)s") % {
-                    "agency": agency.code, "problem": exc.detail}, messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(agency)s: %(problem)s") % {"agency": agency.code, "problem": exc.detail},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, _("%(agency)s: the connection is configured and reachable.") % {
-                    "agency": agency.code}, messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(agency)s: the connection is configured and reachable.") % {"agency": agency.code},
+                    messages.SUCCESS,
+                )
 
     @admin.action(description=_("Close the circuit (let fetches through again)"))
     def close_circuit(self, request, queryset):
@@ -118,9 +140,27 @@ class FetchRequestAdmin(ReadOnlyAdmin):
     search_fields = ["case_ref"]
     list_select_related = ["item", "office"]
     exclude = ["subject_encrypted"]
-    readonly_fields = ["case_ref", "item", "office", "requested_by", "fields", "purpose_code", "subject_kind",
-                       "subject_hash", "applicant_hash", "others_basis", "state", "attempts", "next_attempt_at", "error_code", "error_detail",
-                       "txn_id", "fetched_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "case_ref",
+        "item",
+        "office",
+        "requested_by",
+        "fields",
+        "purpose_code",
+        "subject_kind",
+        "subject_hash",
+        "applicant_hash",
+        "others_basis",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "error_code",
+        "error_detail",
+        "txn_id",
+        "fetched_at",
+        "created_at",
+        "updated_at",
+    ]
 
 
 @admin.register(FetchedData)
@@ -135,14 +175,37 @@ class FetchedDataAdmin(ReadOnlyAdmin):
 
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ["sequence", "created_at", "action", "actor_label", "office", "case_ref", "item_code",
-                    "purpose", "ip_address"]
+    list_display = [
+        "sequence",
+        "created_at",
+        "action",
+        "actor_label",
+        "office",
+        "case_ref",
+        "item_code",
+        "purpose",
+        "ip_address",
+    ]
     list_filter = ["action", "office"]
     search_fields = ["case_ref", "subject_hash", "item_code"]
     list_select_related = ["office"]
-    readonly_fields = ["sequence", "created_at", "action", "actor", "actor_label", "office", "subject_hash",
-                       "case_ref", "item_code", "fields_display", "purpose", "ip_address", "detail",
-                       "previous_hash", "entry_hash"]
+    readonly_fields = [
+        "sequence",
+        "created_at",
+        "action",
+        "actor",
+        "actor_label",
+        "office",
+        "subject_hash",
+        "case_ref",
+        "item_code",
+        "fields_display",
+        "purpose",
+        "ip_address",
+        "detail",
+        "previous_hash",
+        "entry_hash",
+    ]
     exclude = ["fields"]
 
     @admin.display(description=_("fields"))

@@ -58,8 +58,10 @@ def _lock_chain() -> None:
 
 @functools.cache
 def _chain_end_statement(using: str = sql.DEFAULT_DB) -> str:
-    return (f"SELECT sequence, entry_hash FROM {sql.quoted(AccessLogEntry._meta.db_table, using)} "
-            "ORDER BY sequence DESC LIMIT 1")
+    return (
+        f"SELECT sequence, entry_hash FROM {sql.quoted(AccessLogEntry._meta.db_table, using)} "
+        "ORDER BY sequence DESC LIMIT 1"
+    )
 
 
 def _chain_end() -> tuple[int, str] | None:
@@ -74,17 +76,27 @@ def _actor_label(actor, office) -> str:
     return f"{name} ({staff})" if staff else name
 
 
-def log_personal_data_access(*, action, subject_hash, case_ref, office, actor, item_code, fields, purpose,
-                             ip_address=None, detail="") -> AccessLogEntry:
+def log_personal_data_access(
+    *, action, subject_hash, case_ref, office, actor, item_code, fields, purpose, ip_address=None, detail=""
+) -> AccessLogEntry:
     """Appends one entry. ``actor`` None means the system on behalf of ``office``."""
     return log_personal_data_access_many(
-        action=action, subject_hashes=[subject_hash], case_ref=case_ref, office=office, actor=actor,
-        item_code=item_code, fields=fields, purpose=purpose, ip_address=ip_address, detail=detail,
+        action=action,
+        subject_hashes=[subject_hash],
+        case_ref=case_ref,
+        office=office,
+        actor=actor,
+        item_code=item_code,
+        fields=fields,
+        purpose=purpose,
+        ip_address=ip_address,
+        detail=detail,
     )[0]
 
 
-def log_personal_data_access_many(*, action, subject_hashes, case_ref, office, actor, item_code, fields, purpose,
-                                  ip_address=None, detail="") -> list[AccessLogEntry]:
+def log_personal_data_access_many(
+    *, action, subject_hashes, case_ref, office, actor, item_code, fields, purpose, ip_address=None, detail=""
+) -> list[AccessLogEntry]:
     """Appends one entry per person an access reveals (``subject_hashes``, in order, each once), so
     that every one of them finds it in their own log; one lock and one read of the chain's end."""
     if action not in ACTIONS:
@@ -152,8 +164,9 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainVerification:
     checked = 0
     for entry in AccessLogEntry.objects.order_by("sequence").iterator(chunk_size=chunk_size):
         if entry.sequence != expected_sequence:
-            return ChainVerification(checked, entry.sequence,
-                                     f"entries {expected_sequence}..{entry.sequence - 1} are missing")
+            return ChainVerification(
+                checked, entry.sequence, f"entries {expected_sequence}..{entry.sequence - 1} are missing"
+            )
         if entry.previous_hash != previous_hash:
             return ChainVerification(checked, entry.sequence, "its link to the previous entry does not match")
         if entry_hash(entry) != entry.entry_hash:

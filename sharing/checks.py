@@ -13,11 +13,13 @@ def check_field_keys(app_configs, **kwargs):
     if len(set(keys)) != len(keys):
         problems.append(Error("FIELD_ENCRYPTION_KEYS lists the same key twice.", id="sharing.E001"))
     if not getattr(settings, "SUBJECT_HASH_KEY", ""):
-        problems.append(Warning(
-            "SUBJECT_HASH_KEY is not set: the keyed hash of subjects is derived from SECRET_KEY, so rotating "
-            "SECRET_KEY would detach the access log from the people it is about.",
-            id="sharing.W001",
-        ))
+        problems.append(
+            Warning(
+                "SUBJECT_HASH_KEY is not set: the keyed hash of subjects is derived from SECRET_KEY, so rotating "
+                "SECRET_KEY would detach the access log from the people it is about.",
+                id="sharing.W001",
+            )
+        )
     return problems
 
 

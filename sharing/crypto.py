@@ -54,7 +54,7 @@ def current_key_id() -> bytes:
 
 
 def token_key_id(token: bytes) -> bytes:
-    return token[1:1 + _KEY_ID_LENGTH]
+    return token[1 : 1 + _KEY_ID_LENGTH]
 
 
 def encrypt(plaintext: bytes) -> bytes:
@@ -68,7 +68,7 @@ def encrypt(plaintext: bytes) -> bytes:
 def decrypt(token: bytes) -> bytes:
     if len(token) < _HEADER_LENGTH + 16 or token[:1] != _VERSION:
         raise DecryptionError("Not an encrypted token of this portal.")
-    kid, nonce = token[1:1 + _KEY_ID_LENGTH], token[1 + _KEY_ID_LENGTH:_HEADER_LENGTH]
+    kid, nonce = token[1 : 1 + _KEY_ID_LENGTH], token[1 + _KEY_ID_LENGTH : _HEADER_LENGTH]
     for candidate_id, aead in _keys():
         if hmac.compare_digest(candidate_id, kid):
             try:
@@ -115,7 +115,7 @@ def subject_hash(value: str) -> str:
 
 
 def mask_rrn(value: str) -> str:
-    """"900101-1234567" -> "900101-1******": birth date and sex digit stay, the rest is hidden."""
+    """ "900101-1234567" -> "900101-1******": birth date and sex digit stay, the rest is hidden."""
     if not value:
         return value
     digits = normalise_subject(value)

@@ -21,7 +21,9 @@ def sandbox_base_url(agency_code: str, site_url: str | None = None) -> str:
 def seed(*, stdout=None, **options) -> None:
     purposes = {}
     for code, (name_ko, name_en) in catalogue.PURPOSES.items():
-        purposes[code], _ = Purpose.objects.update_or_create(code=code, defaults={"name_ko": name_ko, "name_en": name_en})
+        purposes[code], _ = Purpose.objects.update_or_create(
+            code=code, defaults={"name_ko": name_ko, "name_en": name_en}
+        )
 
     agencies = {}
     for code, name_ko, name_en in catalogue.AGENCIES:
@@ -54,11 +56,19 @@ def seed(*, stdout=None, **options) -> None:
         item.purposes.set([purposes[code] for code in spec["purposes"]])
         for order, field in enumerate(spec["fields"], start=1):
             ItemField.objects.update_or_create(
-                item=item, key=field["key"],
-                defaults={"label_ko": field["label_ko"], "label_en": field["label_en"], "type": field["type"],
-                          "sensitivity": field["sensitivity"], "order": order},
+                item=item,
+                key=field["key"],
+                defaults={
+                    "label_ko": field["label_ko"],
+                    "label_en": field["label_en"],
+                    "type": field["type"],
+                    "sensitivity": field["sensitivity"],
+                    "order": order,
+                },
             )
             field_count += 1
     if stdout:
-        stdout.write(f"  agencies: {len(agencies)}, items: {len(catalogue.ITEMS)}, fields: {field_count}, "
-                     f"purposes: {len(purposes)}")
+        stdout.write(
+            f"  agencies: {len(agencies)}, items: {len(catalogue.ITEMS)}, fields: {field_count}, "
+            f"purposes: {len(purposes)}"
+        )

@@ -65,9 +65,11 @@ MESSAGES = {
     "malformed_response": _("The agency's answer was not in the agreed format; nothing was stored."),
     "not_configured": _("The connection to this agency is not configured."),
     # The record is someone else's and the petition type allows only the applicant's own.
-    "not_applicants_record": _("The agency's record belongs to someone other than the applicant, and this petition "
-                               "allows only the applicant's own; what the agency sent was discarded without being "
-                               "stored or shown."),
+    "not_applicants_record": _(
+        "The agency's record belongs to someone other than the applicant, and this petition "
+        "allows only the applicant's own; what the agency sent was discarded without being "
+        "stored or shown."
+    ),
     # The portal could not prepare the request (e.g. the subject's identifier no key decrypts).
     "request_not_built": _("The portal could not prepare the request to the agency; nothing was asked."),
 }

@@ -32,15 +32,20 @@ class Agency(BilingualNameMixin, models.Model):
     name_ko = models.CharField(_("name (Korean)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120)
     base_url = models.URLField(
-        _("base URL"), max_length=300,
+        _("base URL"),
+        max_length=300,
         help_text=_("Items are requested at <base URL>items/<item code>/; end it with a slash."),
     )
     public_jwks = models.JSONField(
-        _("public keys (JWKS)"), default=dict, blank=True,
+        _("public keys (JWKS)"),
+        default=dict,
+        blank=True,
         help_text=_("The agency's signing keys as a JWK set; list the old and the new key during a rotation."),
     )
     provider = models.CharField(
-        _("connection provider"), max_length=60, default="standard-http",
+        _("connection provider"),
+        max_length=60,
+        default="standard-http",
         help_text=_("The protocol used to reach the agency (see the provider registry)."),
     )
     timeout_seconds = models.FloatField(_("timeout (seconds)"), default=5.0)
@@ -48,11 +53,13 @@ class Agency(BilingualNameMixin, models.Model):
     backoff_base_seconds = models.FloatField(_("back-off base (seconds)"), default=2.0)
     backoff_cap_seconds = models.FloatField(_("back-off cap (seconds)"), default=120.0)
     circuit_failure_threshold = models.PositiveSmallIntegerField(
-        _("failures that open the circuit"), default=5,
+        _("failures that open the circuit"),
+        default=5,
         help_text=_("Consecutive failed attempts after which fetches from this agency are held back."),
     )
     circuit_reset_seconds = models.PositiveIntegerField(
-        _("circuit open period (seconds)"), default=60,
+        _("circuit open period (seconds)"),
+        default=60,
         help_text=_("How long fetches are held back before one probe is let through."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -182,12 +189,20 @@ class FetchRequest(models.Model):
     PENDING_STATES = (State.WAITING, State.FETCHING, State.RETRYING, State.AGENCY_UNAVAILABLE)
 
     case_ref = models.CharField(_("case reference"), max_length=40, db_index=True)
-    item = models.ForeignKey(InformationItem, on_delete=models.PROTECT, related_name="fetch_requests",
-                             verbose_name=_("item"))
-    office = models.ForeignKey("portal.Office", on_delete=models.PROTECT, related_name="fetch_requests",
-                               verbose_name=_("requesting office"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("requested by"))
+    item = models.ForeignKey(
+        InformationItem, on_delete=models.PROTECT, related_name="fetch_requests", verbose_name=_("item")
+    )
+    office = models.ForeignKey(
+        "portal.Office", on_delete=models.PROTECT, related_name="fetch_requests", verbose_name=_("requesting office")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
     fields = models.JSONField(_("requested fields"), default=list)
     purpose_code = models.CharField(_("purpose code"), max_length=40)
     subject_kind = models.CharField(_("subject kind"), max_length=20, choices=SubjectKind.choices)
@@ -236,8 +251,9 @@ class FetchRequest(models.Model):
 class FetchedData(models.Model):
     """The answer of the agency to one fetch: only the requested fields, encrypted, with provenance."""
 
-    fetch_request = models.OneToOneField(FetchRequest, on_delete=models.CASCADE, related_name="data",
-                                         verbose_name=_("fetch request"))
+    fetch_request = models.OneToOneField(
+        FetchRequest, on_delete=models.CASCADE, related_name="data", verbose_name=_("fetch request")
+    )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency"))
     txn_id = models.CharField(_("transaction id"), max_length=64)
     fetched_at = models.DateTimeField(_("fetched at"))
@@ -281,11 +297,18 @@ class AccessLogEntry(models.Model):
     sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
     created_at = models.DateTimeField(_("at"), editable=False)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("who"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
     actor_label = models.CharField(_("who (as recorded)"), max_length=200, blank=True)
-    office = models.ForeignKey("portal.Office", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+", verbose_name=_("office"))
+    office = models.ForeignKey(
+        "portal.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("office")
+    )
     subject_hash = models.CharField(_("whose data (keyed hash)"), max_length=64, db_index=True)
     case_ref = models.CharField(_("case reference"), max_length=40, blank=True, db_index=True)
     item_code = models.CharField(_("item"), max_length=60, blank=True)

@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, circuit, crypto, sql
-from .errors import FetchedDataDeleted, FieldsNotInItem, NotFetchedYet, RetryNotAllowed, RevealReasonRequired, UnknownItem
+from .errors import (
+    FetchedDataDeleted,
+    FieldsNotInItem,
+    NotFetchedYet,
+    RetryNotAllowed,
+    RevealReasonRequired,
+    UnknownItem,
+)
 from .models import FetchedData, FetchRequest, InformationItem, ItemField, SubjectKind
 from .providers import ProviderRequest
 from .providers import errors as provider_errors
@@ -48,10 +55,18 @@ def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requ
 
     Idempotent: an item the case already has is returned as it is, not fetched again.
     """
-    catalogue = {item.code: item for item in InformationItem.objects.select_related("agency").prefetch_related(
-        "fields").filter(code__in=[spec.item_code for spec in items])}
-    existing = {fr.item.code: fr for fr in FetchRequest.objects.select_related("item__agency").filter(
-        case_ref=case_ref, item__code__in=list(catalogue))}
+    catalogue = {
+        item.code: item
+        for item in InformationItem.objects.select_related("agency")
+        .prefetch_related("fields")
+        .filter(code__in=[spec.item_code for spec in items])
+    }
+    existing = {
+        fr.item.code: fr
+        for fr in FetchRequest.objects.select_related("item__agency").filter(
+            case_ref=case_ref, item__code__in=list(catalogue)
+        )
+    }
     result = []
     for spec in items:
         item = catalogue.get(spec.item_code)
@@ -60,19 +75,29 @@ def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requ
         known = {field.key for field in item.fields.all()}
         unknown = [key for key in spec.fields if key not in known]
         if not spec.fields or unknown:
-            raise FieldsNotInItem(_("Item %(item)s has no field(s) %(fields)s.") % {
-                "item": item.code, "fields": ", ".join(unknown) or "-"})
+            raise FieldsNotInItem(
+                _("Item %(item)s has no field(s) %(fields)s.")
+                % {"item": item.code, "fields": ", ".join(unknown) or "-"}
+            )
         if spec.subject_kind != item.subject_kind:
-            raise FieldsNotInItem(_("Item %(item)s is about a %(kind)s.") % {
-                "item": item.code, "kind": item.get_subject_kind_display()})
+            raise FieldsNotInItem(
+                _("Item %(item)s is about a %(kind)s.") % {"item": item.code, "kind": item.get_subject_kind_display()}
+            )
         if item.code in existing:
             result.append(existing[item.code])
             continue
         fetch_request = FetchRequest.objects.create(
-            case_ref=case_ref, item=item, office=office, requested_by=requested_by,
-            fields=list(dict.fromkeys(spec.fields)), purpose_code=spec.purpose_code, subject_kind=spec.subject_kind,
-            subject_encrypted=crypto.encrypt_text(spec.subject_id), subject_hash=crypto.subject_hash(spec.subject_id),
-            applicant_hash=spec.applicant_hash, others_basis=(spec.others_basis or "")[:300],
+            case_ref=case_ref,
+            item=item,
+            office=office,
+            requested_by=requested_by,
+            fields=list(dict.fromkeys(spec.fields)),
+            purpose_code=spec.purpose_code,
+            subject_kind=spec.subject_kind,
+            subject_encrypted=crypto.encrypt_text(spec.subject_id),
+            subject_hash=crypto.subject_hash(spec.subject_id),
+            applicant_hash=spec.applicant_hash,
+            others_basis=(spec.others_basis or "")[:300],
         )
         existing[item.code] = fetch_request
         _enqueue(fetch_request)
@@ -85,7 +110,9 @@ def fetch_request_retry(*, fetch_request: FetchRequest, actor) -> FetchRequest:
     """An official fetches again, now, as the requester (also after a refusal or a finished fetch)."""
     if not actor.memberships.filter(office_id=fetch_request.office_id).exists():
         raise PermissionDenied
-    locked = FetchRequest.objects.select_for_update(of=("self",)).select_related("item__agency").get(pk=fetch_request.pk)
+    locked = (
+        FetchRequest.objects.select_for_update(of=("self",)).select_related("item__agency").get(pk=fetch_request.pk)
+    )
     if locked.state in {State.WAITING, State.FETCHING}:
         raise RetryNotAllowed(_("This item is being fetched already."))
     locked.state = State.WAITING
@@ -153,8 +180,11 @@ def _provider_request(fetch_request: FetchRequest) -> ProviderRequest:
 # The fetch with its item, agency, office and requester: the hot path of every fetch, compiled
 # once per process (the ORM's select_related costs 2 ms to compile each time).
 _in_hand = sql.PreparedRead(
-    lambda fetch_request_id: FetchRequest.objects.select_related("item__agency", "office", "requested_by")
-    .filter(pk=fetch_request_id).order_by(),
+    lambda fetch_request_id: (
+        FetchRequest.objects.select_related("item__agency", "office", "requested_by")
+        .filter(pk=fetch_request_id)
+        .order_by()
+    ),
     fetch_request_id=-7_000_001,
 )
 
@@ -190,8 +220,13 @@ def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
     if not permission.allowed:
         retry_at = now + timedelta(seconds=permission.retry_after + random.uniform(0, 1))
         return None, _hold(fetch_request, "circuit_open", retry_at)
-    changes = {"state": State.FETCHING, "attempts": fetch_request.attempts + 1, "txn_id": str(uuid.uuid4()),
-               "next_attempt_at": None, "updated_at": now}
+    changes = {
+        "state": State.FETCHING,
+        "attempts": fetch_request.attempts + 1,
+        "txn_id": str(uuid.uuid4()),
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
     if not _update_if_unchanged(fetch_request, changes):
         return None, "busy"
     # Whether a success must reset the agency's circuit (skipped while nothing was counted).
@@ -200,8 +235,11 @@ def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
 
 
 def _update_if_unchanged(fetch_request: FetchRequest, changes: dict) -> bool:
-    claimed = sql.update(FetchRequest, changes, {
-        "id": fetch_request.pk, "state": fetch_request.state, "updated_at": fetch_request.updated_at})
+    claimed = sql.update(
+        FetchRequest,
+        changes,
+        {"id": fetch_request.pk, "state": fetch_request.state, "updated_at": fetch_request.updated_at},
+    )
     if claimed:
         for name, value in changes.items():
             setattr(fetch_request, name, value)
@@ -210,8 +248,13 @@ def _update_if_unchanged(fetch_request: FetchRequest, changes: dict) -> bool:
 
 def _hold(fetch_request: FetchRequest, code: str, retry_at) -> str:
     """The agency may not be asked now: wait in "agency unavailable" and come back at ``retry_at``."""
-    changes = {"state": State.AGENCY_UNAVAILABLE, "error_code": code, "error_detail": "",
-               "next_attempt_at": retry_at, "updated_at": timezone.now()}
+    changes = {
+        "state": State.AGENCY_UNAVAILABLE,
+        "error_code": code,
+        "error_detail": "",
+        "next_attempt_at": retry_at,
+        "updated_at": timezone.now(),
+    }
     if not _update_if_unchanged(fetch_request, changes):
         return "busy"
     _enqueue(fetch_request, countdown=max(0.0, (retry_at - timezone.now()).total_seconds()))
@@ -236,8 +279,9 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
         request = _provider_request(fetch_request)
     except Exception as exc:  # noqa: BLE001 (e.g. a subject that no key decrypts: end the fetch, not "fetching" for ever)
         logger.error("fetch %s: the request could not be built (%s)", fetch_request.pk, type(exc).__name__)
-        error = provider_errors.ProviderError(f"the request could not be built: {type(exc).__name__}",
-                                              code="request_not_built")
+        error = provider_errors.ProviderError(
+            f"the request could not be built: {type(exc).__name__}", code="request_not_built"
+        )
         return _record(fetch_request, fetch_request.txn_id, None, error)
     started = time.monotonic()
     try:
@@ -302,8 +346,10 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
         if error.refusal:
             changes["state"] = State.REFUSED
         elif error.retryable and fetch_request.attempts < agency.max_attempts:
-            changes.update(state=State.RETRYING,
-                           next_attempt_at=now + timedelta(seconds=backoff_seconds(agency, fetch_request.attempts)))
+            changes.update(
+                state=State.RETRYING,
+                next_attempt_at=now + timedelta(seconds=backoff_seconds(agency, fetch_request.attempts)),
+            )
         else:
             changes["state"] = State.FAILED
     # Only the attempt that claimed the fetch records its outcome (an official's re-fetch may
@@ -318,7 +364,10 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
         if getattr(fetch_request, "circuit_troubled", True):
             circuit.record_success(agency)
         values = {
-            "agency": agency, "txn_id": response.txn_id, "fetched_at": now, "issued_at": response.issued_at,
+            "agency": agency,
+            "txn_id": response.txn_id,
+            "fetched_at": now,
+            "issued_at": response.issued_at,
             "fields": list(response.fields),
             "payload_encrypted": crypto.encrypt_text(json.dumps(response.fields, ensure_ascii=False)),
             "person_hashes": persons,
@@ -330,9 +379,14 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
             FetchedData.objects.update_or_create(fetch_request=fetch_request, defaults=values)
         # Under the subject (the plate, the parcel, the person) and under every person revealed.
         audit.log_personal_data_access_many(
-            action="fetched", subject_hashes=[fetch_request.subject_hash, *persons], case_ref=fetch_request.case_ref,
-            office=fetch_request.office, actor=fetch_request.requested_by, item_code=fetch_request.item.code,
-            fields=list(response.fields), purpose=fetch_request.purpose_code,
+            action="fetched",
+            subject_hashes=[fetch_request.subject_hash, *persons],
+            case_ref=fetch_request.case_ref,
+            office=fetch_request.office,
+            actor=fetch_request.requested_by,
+            item_code=fetch_request.item.code,
+            fields=list(response.fields),
+            purpose=fetch_request.purpose_code,
             detail=_fetched_detail(fetch_request, agency, response.txn_id, persons),
         )
     elif isinstance(error, NotApplicantsRecord):
@@ -342,16 +396,26 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
             if getattr(fetch_request, "circuit_troubled", True):
                 circuit.record_success(agency)  # it answered: the agency is healthy
             audit.log_personal_data_access_many(
-                action="discarded", subject_hashes=[fetch_request.subject_hash, *persons],
-                case_ref=fetch_request.case_ref, office=fetch_request.office, actor=fetch_request.requested_by,
-                item_code=fetch_request.item.code, fields=list(fetch_request.fields),
+                action="discarded",
+                subject_hashes=[fetch_request.subject_hash, *persons],
+                case_ref=fetch_request.case_ref,
+                office=fetch_request.office,
+                actor=fetch_request.requested_by,
+                item_code=fetch_request.item.code,
+                fields=list(fetch_request.fields),
                 purpose=fetch_request.purpose_code,
                 detail=f"{error.detail}: not the applicant's record; discarded unread, nothing stored",
             )
     else:
-        logger.warning("fetch %s (case %s, item %s, agency %s, attempt %s): %s",
-                       fetch_request.pk, fetch_request.case_ref, fetch_request.item.code, agency.code,
-                       fetch_request.attempts, error.code)
+        logger.warning(
+            "fetch %s (case %s, item %s, agency %s, attempt %s): %s",
+            fetch_request.pk,
+            fetch_request.case_ref,
+            fetch_request.item.code,
+            agency.code,
+            fetch_request.attempts,
+            error.code,
+        )
         if error.refusal:
             if getattr(fetch_request, "circuit_troubled", True):
                 circuit.record_success(agency)  # it answered: the agency is healthy
@@ -359,10 +423,17 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
             circuit.record_failure(agency)
         if fetch_request.state == State.RETRYING:
             _enqueue(fetch_request, countdown=(fetch_request.next_attempt_at - now).total_seconds())
-    attempt = None if latency_ms is None else {
-        "agency_code": agency.code, "item_code": fetch_request.item.code, "outcome": str(fetch_request.state),
-        "error_code": fetch_request.error_code, "latency_ms": latency_ms,
-    }
+    attempt = (
+        None
+        if latency_ms is None
+        else {
+            "agency_code": agency.code,
+            "item_code": fetch_request.item.code,
+            "outcome": str(fetch_request.state),
+            "error_code": fetch_request.error_code,
+            "latency_ms": latency_ms,
+        }
+    )
     case_ref = fetch_request.case_ref if not fetch_request.is_pending else None
     if attempt or case_ref:
         transaction.on_commit(lambda: _after_attempt(attempt, case_ref))
@@ -387,8 +458,10 @@ def _after_attempt(attempt: dict | None, settled_case_ref: str | None) -> None:
 @functools.cache
 def _pending_in_case_statement(using: str = sql.DEFAULT_DB) -> str:
     placeholders = ", ".join(["%s"] * len(FetchRequest.PENDING_STATES))
-    return (f"SELECT 1 FROM {sql.quoted(FetchRequest._meta.db_table, using)} "
-            f"WHERE case_ref = %s AND state IN ({placeholders}) LIMIT 1")
+    return (
+        f"SELECT 1 FROM {sql.quoted(FetchRequest._meta.db_table, using)} "
+        f"WHERE case_ref = %s AND state IN ({placeholders}) LIMIT 1"
+    )
 
 
 def _announce_if_settled(case_ref: str) -> None:
@@ -398,8 +471,16 @@ def _announce_if_settled(case_ref: str) -> None:
         case_fetches_settled.send(sender=FetchRequest, case_ref=case_ref)
 
 
-def personal_data_read(*, fetch_request: FetchRequest, actor, office, purpose: str, ip_address: str | None,
-                       reveal_fields=(), reason: str = "") -> dict:
+def personal_data_read(
+    *,
+    fetch_request: FetchRequest,
+    actor,
+    office,
+    purpose: str,
+    ip_address: str | None,
+    reveal_fields=(),
+    reason: str = "",
+) -> dict:
     """The fetched fields of one item, in the requested order; writes one access-log entry.
 
     Unique identifiers (RRNs) come masked unless named in ``reveal_fields`` with a ``reason``
@@ -414,8 +495,9 @@ def personal_data_read(*, fetch_request: FetchRequest, actor, office, purpose: s
         raise FetchedDataDeleted(_("This information was deleted after the retention period."))
     values = json.loads(crypto.decrypt_text(data.payload_encrypted))
     unique_ids = set(
-        ItemField.objects.filter(item_id=fetch_request.item_id, sensitivity=ItemField.Sensitivity.UNIQUE_ID)
-        .values_list("key", flat=True)
+        ItemField.objects.filter(
+            item_id=fetch_request.item_id, sensitivity=ItemField.Sensitivity.UNIQUE_ID
+        ).values_list("key", flat=True)
     )
     revealed = [key for key in reveal_fields if key in values and key in unique_ids]
     if revealed and not (reason or "").strip():
@@ -431,8 +513,13 @@ def personal_data_read(*, fetch_request: FetchRequest, actor, office, purpose: s
         audit.log_personal_data_access_many(
             action="revealed" if revealed else "viewed",
             subject_hashes=[fetch_request.subject_hash, *(data.person_hashes or [])],
-            case_ref=fetch_request.case_ref, office=office, actor=actor, item_code=fetch_request.item.code,
-            fields=list(data.fields), purpose=purpose, ip_address=ip_address,
+            case_ref=fetch_request.case_ref,
+            office=office,
+            actor=actor,
+            item_code=fetch_request.item.code,
+            fields=list(data.fields),
+            purpose=purpose,
+            ip_address=ip_address,
             detail=(f"revealed {', '.join(revealed)}: {reason.strip()}" if revealed else ""),
         )
     return result

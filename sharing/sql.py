@@ -82,8 +82,17 @@ def quoted(name: str, using: str = DEFAULT_DB) -> str:
 # Values the ORM's preparation hands to the driver unchanged, for the fields they are given to.
 _PASSED_AS_THEY_ARE = {
     str: ("CharField", "TextField", "SlugField"),
-    int: ("BigIntegerField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-          "PositiveBigIntegerField", "SmallIntegerField", "BigAutoField", "AutoField", "ForeignKey"),
+    int: (
+        "BigIntegerField",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+        "SmallIntegerField",
+        "BigAutoField",
+        "AutoField",
+        "ForeignKey",
+    ),
 }
 
 
@@ -200,10 +209,17 @@ class PreparedRead:
             slots[name] = (places[0], type(value))
         select, klass_info = compiler.select, compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        converters = tuple(compiler.get_converters([col for col, *_ in select[:compiler.col_count]]).items())
+        converters = tuple(compiler.get_converters([col for col, *_ in select[: compiler.col_count]]).items())
         plan = (
-            sql, tuple(params), slots, converters, klass_info["model"], start, end,
-            [col.target.attname for col, *_ in select[start:end]], get_related_populators(klass_info, select, using),
+            sql,
+            tuple(params),
+            slots,
+            converters,
+            klass_info["model"],
+            start,
+            end,
+            [col.target.attname for col, *_ in select[start:end]],
+            get_related_populators(klass_info, select, using),
         )
         with self._lock:
             self._plans.setdefault(using, plan)

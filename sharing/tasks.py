@@ -28,5 +28,6 @@ def fetch_requests_recover() -> int:
 
 def enqueue_fetch(fetch_request_id: int, agency_code: str, *, countdown: float = 0.0) -> None:
     """Queues one attempt on ``fetch.<agency>`` (called on commit by the services)."""
-    fetch_item.apply_async((fetch_request_id,), queue=fetch_queue_name(agency_code),
-                           countdown=countdown if countdown > 0 else None)
+    fetch_item.apply_async(
+        (fetch_request_id,), queue=fetch_queue_name(agency_code), countdown=countdown if countdown > 0 else None
+    )

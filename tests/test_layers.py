@@ -54,20 +54,22 @@ def test_the_import_walk_sees_local_and_relative_imports(tmp_path):
     package = tmp_path / "sharing" / "tracker"
     package.mkdir(parents=True)
     source = package / "example.py"
-    source.write_text("def f():\n    from petitions.models import Petition\n\nfrom ..sandbox import models\n"
-                      "import petitions.forms\n")
+    source.write_text(
+        "def f():\n    from petitions.models import Petition\n\nfrom ..sandbox import models\nimport petitions.forms\n"
+    )
     found = {(name, tuple(names)) for _line, name, names in _imports(source, tmp_path)}
-    assert found == {("petitions.models", ("Petition",)), ("sharing.sandbox", ("models",)),
-                     ("petitions.forms", ())}
+    assert found == {("petitions.models", ("Petition",)), ("sharing.sandbox", ("models",)), ("petitions.forms", ())}
 
 
 # --- sharing never imports petitions ----------------------------------------------------------
 
 # (module, what of petitions it may import): why.
 PETITIONS_PLUG_INS: dict[tuple[str, str], str] = {
-    ("sharing/sandbox/identity.py", "petitions.identity"):
-        "the sandbox's identity provider implements petitions' provider interface (named by "
-        "PETITIONS_IDENTITY_PROVIDER); it is the simulated agency's plug-in, not the sharing layer",
+    (
+        "sharing/sandbox/identity.py",
+        "petitions.identity",
+    ): "the sandbox's identity provider implements petitions' provider interface (named by "
+    "PETITIONS_IDENTITY_PROVIDER); it is the simulated agency's plug-in, not the sharing layer",
 }
 
 
@@ -101,8 +103,11 @@ def test_nothing_outside_the_sandbox_imports_it():
             relative = path.relative_to(ROOT).as_posix()
             if relative.startswith("sharing/sandbox/") or relative in SANDBOX_MOUNTS:
                 continue
-            offending += [f"{relative}:{line} imports {name}" for line, name, _names in _imports(path)
-                          if _is_within(name, "sharing.sandbox")]
+            offending += [
+                f"{relative}:{line} imports {name}"
+                for line, name, _names in _imports(path)
+                if _is_within(name, "sharing.sandbox")
+            ]
     assert offending == []
 
 
@@ -114,6 +119,7 @@ def test_the_sandbox_mounts_are_still_needed():
 
 
 # --- pages use sharing's public selectors -------------------------------------------------------
+
 
 def test_pages_import_no_private_name_of_sharing():
     offending = [
@@ -130,12 +136,19 @@ def test_pages_import_no_private_name_of_sharing():
 
 # --- the sandbox knows the portal by its published keys only ------------------------------------
 
+
 def test_the_sandbox_never_reads_the_portals_key_files():
     offending = []
     for path in _python_files("sharing/sandbox"):
         text = path.read_text(encoding="utf-8")
-        offending += [f"{path.relative_to(ROOT)}:{line} imports {name}" for line, name, names in _imports(path)
-                      if name == "sharing.keys" or (name == "sharing" and "keys" in names)]
-        offending += [f"{path.relative_to(ROOT)} names {setting}"
-                      for setting in ("PORTAL_SIGNING_KEY_FILES", "PORTAL_ENCRYPTION_KEY_FILES") if setting in text]
+        offending += [
+            f"{path.relative_to(ROOT)}:{line} imports {name}"
+            for line, name, names in _imports(path)
+            if name == "sharing.keys" or (name == "sharing" and "keys" in names)
+        ]
+        offending += [
+            f"{path.relative_to(ROOT)} names {setting}"
+            for setting in ("PORTAL_SIGNING_KEY_FILES", "PORTAL_ENCRYPTION_KEY_FILES")
+            if setting in text
+        ]
     assert offending == []

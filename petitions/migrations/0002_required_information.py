@@ -5,34 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('petitions', '0001_initial'),
-        ('sharing', '0002_access_log_guard'),
+        ("petitions", "0001_initial"),
+        ("sharing", "0002_access_log_guard"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RequiredInformation',
+            name="RequiredInformation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fields', models.JSONField(default=list, help_text="Keys of the item's fields this petition needs.", verbose_name='fields')),
-                ('purpose_code', models.CharField(max_length=40, verbose_name='purpose code')),
-                ('purpose_ko', models.CharField(max_length=200, verbose_name='purpose (Korean)')),
-                ('purpose_en', models.CharField(max_length=200, verbose_name='purpose (English)')),
-                ('legal_basis', models.CharField(max_length=300, verbose_name='legal basis')),
-                ('consent_required', models.BooleanField(default=False, verbose_name='consent required')),
-                ('subject_source', models.CharField(choices=[('applicant', 'The applicant'), ('form_field', 'The parcel, building or vehicle entered in a form field')], default='applicant', max_length=20, verbose_name='whose information')),
-                ('subject_field_key', models.CharField(blank=True, help_text='Key of the form field holding the parcel number, building id or plate.', max_length=40, verbose_name='form field with the subject')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sharing.informationitem', verbose_name='information item')),
-                ('petition_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='required_information', to='petitions.petitiontype', verbose_name='petition type')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "fields",
+                    models.JSONField(
+                        default=list, help_text="Keys of the item's fields this petition needs.", verbose_name="fields"
+                    ),
+                ),
+                ("purpose_code", models.CharField(max_length=40, verbose_name="purpose code")),
+                ("purpose_ko", models.CharField(max_length=200, verbose_name="purpose (Korean)")),
+                ("purpose_en", models.CharField(max_length=200, verbose_name="purpose (English)")),
+                ("legal_basis", models.CharField(max_length=300, verbose_name="legal basis")),
+                ("consent_required", models.BooleanField(default=False, verbose_name="consent required")),
+                (
+                    "subject_source",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "The applicant"),
+                            ("form_field", "The parcel, building or vehicle entered in a form field"),
+                        ],
+                        default="applicant",
+                        max_length=20,
+                        verbose_name="whose information",
+                    ),
+                ),
+                (
+                    "subject_field_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Key of the form field holding the parcel number, building id or plate.",
+                        max_length=40,
+                        verbose_name="form field with the subject",
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sharing.informationitem",
+                        verbose_name="information item",
+                    ),
+                ),
+                (
+                    "petition_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="required_information",
+                        to="petitions.petitiontype",
+                        verbose_name="petition type",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'required information',
-                'verbose_name_plural': 'required information',
-                'ordering': ['order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('petition_type', 'item'), name='petitions_required_item_unique')],
+                "verbose_name": "required information",
+                "verbose_name_plural": "required information",
+                "ordering": ["order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("petition_type", "item"), name="petitions_required_item_unique")
+                ],
             },
         ),
     ]

@@ -6,70 +6,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('petitions', '0002_required_information'),
-        ('portal', '0001_initial'),
+        ("petitions", "0002_required_information"),
+        ("portal", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InternalNote',
+            name="InternalNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('note', 'Note'), ('assignment', 'Assignment'), ('refetch', 'Information fetched again')], default='note', max_length=20, verbose_name='kind')),
-                ('text', models.TextField(verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='when')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("note", "Note"),
+                            ("assignment", "Assignment"),
+                            ("refetch", "Information fetched again"),
+                        ],
+                        default="note",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
             ],
             options={
-                'verbose_name': 'internal note',
-                'verbose_name_plural': 'internal notes',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "internal note",
+                "verbose_name_plural": "internal notes",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='petition',
-            name='assigned_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='assigned'),
+            model_name="petition",
+            name="assigned_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="assigned"),
         ),
         migrations.AddField(
-            model_name='petition',
-            name='assigned_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_petitions', to=settings.AUTH_USER_MODEL, verbose_name='assigned to'),
+            model_name="petition",
+            name="assigned_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assigned_petitions",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="assigned to",
+            ),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'collecting_information', 'under_review', 'supplement_requested', 'supplement_submitted'])), fields=['office', 'due_date', 'id'], name='petitions_queue_due'),
+            model_name="petition",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "submitted",
+                            "collecting_information",
+                            "under_review",
+                            "supplement_requested",
+                            "supplement_submitted",
+                        ],
+                    )
+                ),
+                fields=["office", "due_date", "id"],
+                name="petitions_queue_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'collecting_information', 'under_review', 'supplement_requested', 'supplement_submitted'])), fields=['office', 'submitted_at', 'id'], name='petitions_queue_submitted'),
+            model_name="petition",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "submitted",
+                            "collecting_information",
+                            "under_review",
+                            "supplement_requested",
+                            "supplement_submitted",
+                        ],
+                    )
+                ),
+                fields=["office", "submitted_at", "id"],
+                name="petitions_queue_submitted",
+            ),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'collecting_information', 'under_review', 'supplement_requested', 'supplement_submitted'])), fields=['office', 'status', 'due_date'], name='petitions_queue_status'),
+            model_name="petition",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "submitted",
+                            "collecting_information",
+                            "under_review",
+                            "supplement_requested",
+                            "supplement_submitted",
+                        ],
+                    )
+                ),
+                fields=["office", "status", "due_date"],
+                name="petitions_queue_status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(fields=['office', 'status', 'due_date'], name='petitions_office_status_due'),
+            model_name="petition",
+            index=models.Index(fields=["office", "status", "due_date"], name="petitions_office_status_due"),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'collecting_information', 'under_review', 'supplement_requested', 'supplement_submitted'])), fields=['assigned_to', 'due_date'], name='petitions_assignee_due'),
+            model_name="petition",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "submitted",
+                            "collecting_information",
+                            "under_review",
+                            "supplement_requested",
+                            "supplement_submitted",
+                        ],
+                    )
+                ),
+                fields=["assigned_to", "due_date"],
+                name="petitions_assignee_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(fields=['office', 'decided_at'], name='petitions_office_decided'),
+            model_name="petition",
+            index=models.Index(fields=["office", "decided_at"], name="petitions_office_decided"),
         ),
         migrations.AddField(
-            model_name='internalnote',
-            name='author',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by'),
+            model_name="internalnote",
+            name="author",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="by",
+            ),
         ),
         migrations.AddField(
-            model_name='internalnote',
-            name='petition',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='internal_notes', to='petitions.petition', verbose_name='petition'),
+            model_name="internalnote",
+            name="petition",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="internal_notes",
+                to="petitions.petition",
+                verbose_name="petition",
+            ),
         ),
     ]

@@ -6,53 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('petitions', '0003_officer_workspace'),
+        ("petitions", "0003_officer_workspace"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='identitychallenge',
-            name='subject_hash',
-            field=models.CharField(blank=True, max_length=64, verbose_name='resident registration number (keyed hash)'),
+            model_name="identitychallenge",
+            name="subject_hash",
+            field=models.CharField(blank=True, max_length=64, verbose_name="resident registration number (keyed hash)"),
         ),
         migrations.AlterField(
-            model_name='identitychallenge',
-            name='name',
-            field=models.CharField(blank=True, max_length=100, verbose_name='name'),
+            model_name="identitychallenge",
+            name="name",
+            field=models.CharField(blank=True, max_length=100, verbose_name="name"),
         ),
         migrations.CreateModel(
-            name='IdentityAttemptLock',
+            name="IdentityAttemptLock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('account', 'Account'), ('address', 'Client address'), ('subject', 'Subject')], max_length=10, verbose_name='scope')),
-                ('key', models.CharField(max_length=64, verbose_name='key')),
-                ('used_at', models.DateTimeField(verbose_name='last used')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("account", "Account"), ("address", "Client address"), ("subject", "Subject")],
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, verbose_name="key")),
+                ("used_at", models.DateTimeField(verbose_name="last used")),
             ],
             options={
-                'verbose_name': 'identity attempt lock',
-                'verbose_name_plural': 'identity attempt locks',
-                'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='identity_attempt_lock_unique')],
+                "verbose_name": "identity attempt lock",
+                "verbose_name_plural": "identity attempt locks",
+                "constraints": [models.UniqueConstraint(fields=("scope", "key"), name="identity_attempt_lock_unique")],
             },
         ),
         migrations.CreateModel(
-            name='IdentityAttempt',
+            name="IdentityAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('start', 'Name and resident registration number entered'), ('code', 'Code entered')], max_length=10, verbose_name='kind')),
-                ('outcome', models.CharField(choices=[('code_sent', 'Matched: code sent to the phone on record'), ('no_match', 'No matching resident: no code sent'), ('no_phone', 'Matched, but no phone on record: no code sent'), ('unavailable', 'Identity provider unavailable'), ('verified', 'Right code: identity confirmed'), ('wrong_code', 'Wrong code'), ('expired', 'No code waiting, or the code had expired'), ('already_linked', 'Right code, but the resident is linked to another account'), ('refused', 'Refused: too many attempts')], max_length=20, verbose_name='outcome')),
-                ('client_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='client address')),
-                ('subject_hash', models.CharField(blank=True, max_length=64, verbose_name='resident registration number (keyed hash)')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='when')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='account')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("start", "Name and resident registration number entered"), ("code", "Code entered")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("code_sent", "Matched: code sent to the phone on record"),
+                            ("no_match", "No matching resident: no code sent"),
+                            ("no_phone", "Matched, but no phone on record: no code sent"),
+                            ("unavailable", "Identity provider unavailable"),
+                            ("verified", "Right code: identity confirmed"),
+                            ("wrong_code", "Wrong code"),
+                            ("expired", "No code waiting, or the code had expired"),
+                            ("already_linked", "Right code, but the resident is linked to another account"),
+                            ("refused", "Refused: too many attempts"),
+                        ],
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("client_address", models.GenericIPAddressField(blank=True, null=True, verbose_name="client address")),
+                (
+                    "subject_hash",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="resident registration number (keyed hash)"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="when")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'identity confirmation attempt',
-                'verbose_name_plural': 'identity confirmation attempts',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', 'kind', 'created_at'], name='identity_attempt_user'), models.Index(fields=['client_address', 'kind', 'created_at'], name='identity_attempt_address'), models.Index(fields=['subject_hash', 'kind', 'created_at'], name='identity_attempt_subject')],
+                "verbose_name": "identity confirmation attempt",
+                "verbose_name_plural": "identity confirmation attempts",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["user", "kind", "created_at"], name="identity_attempt_user"),
+                    models.Index(fields=["client_address", "kind", "created_at"], name="identity_attempt_address"),
+                    models.Index(fields=["subject_hash", "kind", "created_at"], name="identity_attempt_subject"),
+                ],
             },
         ),
     ]

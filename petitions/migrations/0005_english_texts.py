@@ -11,10 +11,18 @@ TIMELINE_NOTES = {
 }
 INTERNAL_NOTES = {
     "claimed": ["%(name)s took this petition.", "%(name)s 님이 이 민원을 맡았습니다."],
-    "assigned": ["%(actor)s assigned this petition to %(name)s.", "%(actor)s 님이 이 민원을 %(name)s 님에게 배정했습니다."],
-    "released": ["%(actor)s released this petition; it is unassigned.", "%(actor)s 님이 이 민원의 배정을 해제했습니다."],
-    "refetch": ["%(name)s asked %(agency)s again for “%(item)s”.",
-                "%(name)s 님이 %(agency)s에 ‘%(item)s’을(를) 다시 요청했습니다."],
+    "assigned": [
+        "%(actor)s assigned this petition to %(name)s.",
+        "%(actor)s 님이 이 민원을 %(name)s 님에게 배정했습니다.",
+    ],
+    "released": [
+        "%(actor)s released this petition; it is unassigned.",
+        "%(actor)s 님이 이 민원의 배정을 해제했습니다.",
+    ],
+    "refetch": [
+        "%(name)s asked %(agency)s again for “%(item)s”.",
+        "%(name)s 님이 %(agency)s에 ‘%(item)s’을(를) 다시 요청했습니다.",
+    ],
 }
 
 
@@ -37,7 +45,8 @@ def notes_as_messages(apps, schema_editor):
 
     for key, texts in TIMELINE_NOTES.items():
         TimelineEvent.objects.filter(note__in=texts, note_key="").update(
-            note_key=key, note_params={}, note=_korean(TIMELINE_NOTES, key, {}))
+            note_key=key, note_params={}, note=_korean(TIMELINE_NOTES, key, {})
+        )
 
     names = {}
     for model in (Agency, InformationItem):
@@ -48,10 +57,13 @@ def notes_as_messages(apps, schema_editor):
         for key, pattern in patterns:
             match = pattern.match(note.text)
             if match:
-                params = {name: names.get(value, value) if name in ("agency", "item") else value
-                          for name, value in match.groupdict().items()}
+                params = {
+                    name: names.get(value, value) if name in ("agency", "item") else value
+                    for name, value in match.groupdict().items()
+                }
                 InternalNote.objects.filter(pk=note.pk).update(
-                    text_key=key, text_params=params, text=_korean(INTERNAL_NOTES, key, params))
+                    text_key=key, text_params=params, text=_korean(INTERNAL_NOTES, key, params)
+                )
                 break
 
 
@@ -67,8 +79,9 @@ def english_titles_and_bases(apps, schema_editor):
         if item is not None:
             PetitionUpload.objects.filter(pk=upload.pk).update(title_en=item.replaces_en or item.name_en)
     for upload in PetitionUpload.objects.filter(title_en="", purpose="form_field").select_related("petition"):
-        field = FormField.objects.filter(petition_type_id=upload.petition.petition_type_id, key=upload.reference,
-                                         label_ko=upload.title).first()
+        field = FormField.objects.filter(
+            petition_type_id=upload.petition.petition_type_id, key=upload.reference, label_ko=upload.title
+        ).first()
         if field is not None and field.label_en:
             PetitionUpload.objects.filter(pk=upload.pk).update(title_en=field.label_en)
 
@@ -78,52 +91,51 @@ def english_titles_and_bases(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('petitions', '0004_identity_attempts'),
-        ('sharing', '0004_english_texts'),
+        ("petitions", "0004_identity_attempts"),
+        ("sharing", "0004_english_texts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='internalnote',
-            name='text_key',
-            field=models.CharField(blank=True, max_length=40, verbose_name='message'),
+            model_name="internalnote",
+            name="text_key",
+            field=models.CharField(blank=True, max_length=40, verbose_name="message"),
         ),
         migrations.AddField(
-            model_name='internalnote',
-            name='text_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='message values'),
+            model_name="internalnote",
+            name="text_params",
+            field=models.JSONField(blank=True, default=dict, verbose_name="message values"),
         ),
         migrations.AddField(
-            model_name='petitionupload',
-            name='title_en',
-            field=models.CharField(blank=True, max_length=200, verbose_name='title (English)'),
+            model_name="petitionupload",
+            name="title_en",
+            field=models.CharField(blank=True, max_length=200, verbose_name="title (English)"),
         ),
         migrations.AddField(
-            model_name='requiredinformation',
-            name='legal_basis_en',
-            field=models.CharField(blank=True, max_length=300, verbose_name='legal basis (English)'),
+            model_name="requiredinformation",
+            name="legal_basis_en",
+            field=models.CharField(blank=True, max_length=300, verbose_name="legal basis (English)"),
         ),
         migrations.AddField(
-            model_name='timelineevent',
-            name='note_key',
-            field=models.CharField(blank=True, max_length=40, verbose_name='message'),
+            model_name="timelineevent",
+            name="note_key",
+            field=models.CharField(blank=True, max_length=40, verbose_name="message"),
         ),
         migrations.AddField(
-            model_name='timelineevent',
-            name='note_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='message values'),
+            model_name="timelineevent",
+            name="note_params",
+            field=models.JSONField(blank=True, default=dict, verbose_name="message values"),
         ),
         migrations.AlterField(
-            model_name='petitionupload',
-            name='title',
-            field=models.CharField(max_length=200, verbose_name='title (Korean)'),
+            model_name="petitionupload",
+            name="title",
+            field=models.CharField(max_length=200, verbose_name="title (Korean)"),
         ),
         migrations.AlterField(
-            model_name='requiredinformation',
-            name='legal_basis',
-            field=models.CharField(max_length=300, verbose_name='legal basis (Korean)'),
+            model_name="requiredinformation",
+            name="legal_basis",
+            field=models.CharField(max_length=300, verbose_name="legal basis (Korean)"),
         ),
         migrations.RunPython(notes_as_messages, migrations.RunPython.noop),
         migrations.RunPython(english_titles_and_bases, migrations.RunPython.noop),

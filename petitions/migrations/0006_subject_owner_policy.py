@@ -4,35 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('petitions', '0005_english_texts'),
+        ("petitions", "0005_english_texts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='petition',
-            name='declarations',
-            field=models.JSONField(blank=True, default=dict, verbose_name='declarations'),
+            model_name="petition",
+            name="declarations",
+            field=models.JSONField(blank=True, default=dict, verbose_name="declarations"),
         ),
         migrations.AddField(
-            model_name='requiredinformation',
-            name='declaration_en',
+            model_name="requiredinformation",
+            name="declaration_en",
             field=models.CharField(blank=True, max_length=300, verbose_name="applicant's declaration (English)"),
         ),
         migrations.AddField(
-            model_name='requiredinformation',
-            name='declaration_ko',
-            field=models.CharField(blank=True, help_text='What the applicant declares when the record is not theirs, e.g. that they rent the building and may report its use.', max_length=300, verbose_name="applicant's declaration (Korean)"),
+            model_name="requiredinformation",
+            name="declaration_ko",
+            field=models.CharField(
+                blank=True,
+                help_text="What the applicant declares when the record is not theirs, e.g. that they rent the building and may report its use.",
+                max_length=300,
+                verbose_name="applicant's declaration (Korean)",
+            ),
         ),
         migrations.AddField(
-            model_name='requiredinformation',
-            name='others_legal_basis',
-            field=models.CharField(blank=True, help_text="The law that lets this petition use another person's record, e.g. for a land transaction permit the seller's land register.", max_length=300, verbose_name="legal basis for someone else's record"),
+            model_name="requiredinformation",
+            name="others_legal_basis",
+            field=models.CharField(
+                blank=True,
+                help_text="The law that lets this petition use another person's record, e.g. for a land transaction permit the seller's land register.",
+                max_length=300,
+                verbose_name="legal basis for someone else's record",
+            ),
         ),
         migrations.AddField(
-            model_name='requiredinformation',
-            name='others_policy',
-            field=models.CharField(choices=[('own_only', "The applicant's own only"), ('legal_basis', "Others' too, on the stated legal basis"), ('declaration', "Others' too, with the applicant's declaration")], default='own_only', help_text="When the agency says the parcel, building or vehicle entered belongs to someone other than the applicant: discard what it sent (the applicant's own only), or use it on the legal basis below, or use it when the applicant declares their relationship (e.g. a tenant).", max_length=20, verbose_name="someone else's record"),
+            model_name="requiredinformation",
+            name="others_policy",
+            field=models.CharField(
+                choices=[
+                    ("own_only", "The applicant's own only"),
+                    ("legal_basis", "Others' too, on the stated legal basis"),
+                    ("declaration", "Others' too, with the applicant's declaration"),
+                ],
+                default="own_only",
+                help_text="When the agency says the parcel, building or vehicle entered belongs to someone other than the applicant: discard what it sent (the applicant's own only), or use it on the legal basis below, or use it when the applicant declares their relationship (e.g. a tenant).",
+                max_length=20,
+                verbose_name="someone else's record",
+            ),
         ),
     ]

@@ -55,16 +55,22 @@ def fetch_status_text(fetch) -> str:
     if state in ("retrying", "agency_unavailable"):
         if fetch.next_attempt_at:
             return _("%(agency)s did not answer yet; we try again at %(time)s") % {
-                "agency": agency, "time": _time(fetch.next_attempt_at)}
+                "agency": agency,
+                "time": _time(fetch.next_attempt_at),
+            }
         return _("%(agency)s did not answer yet; we try again shortly") % {"agency": agency}
     if state == "refused":
         return _("%(agency)s refused the request: %(reason)s") % {"agency": agency, "reason": fetch.error_message}
     if state == "not_applicants":
-        return _("According to %(agency)s, what you entered is registered to someone else, and this petition may "
-                 "use only your own. What it sent was discarded without being stored or shown to anyone. Check "
-                 "the number you entered, or upload the document yourself.") % {"agency": agency}
-    return _("Could not be received from %(agency)s: %(reason)s The official can fetch it again, or may ask you "
-             "to upload the document.") % {"agency": agency, "reason": fetch.error_message}
+        return _(
+            "According to %(agency)s, what you entered is registered to someone else, and this petition may "
+            "use only your own. What it sent was discarded without being stored or shown to anyone. Check "
+            "the number you entered, or upload the document yourself."
+        ) % {"agency": agency}
+    return _(
+        "Could not be received from %(agency)s: %(reason)s The official can fetch it again, or may ask you "
+        "to upload the document."
+    ) % {"agency": agency, "reason": fetch.error_message}
 
 
 @register.filter

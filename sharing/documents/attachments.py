@@ -32,11 +32,30 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_IMAGE_PIXELS = 60_000_000
 
 # Keys removed from any dictionary of a PDF, whatever their value.
-PDF_ACTIVE_KEYS = ("/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA", "/Collection",
-                   "/RichMediaContent")
+PDF_ACTIVE_KEYS = (
+    "/OpenAction",
+    "/AA",
+    "/JS",
+    "/JavaScript",
+    "/EmbeddedFiles",
+    "/EF",
+    "/XFA",
+    "/Collection",
+    "/RichMediaContent",
+)
 # Actions that run code, start programs, open other files or send data out.
-PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE",
-                      "/RichMediaExecute", "/Rendition", "/Movie", "/Sound"}
+PDF_ACTIVE_ACTIONS = {
+    "/JavaScript",
+    "/Launch",
+    "/SubmitForm",
+    "/ImportData",
+    "/GoToR",
+    "/GoToE",
+    "/RichMediaExecute",
+    "/Rendition",
+    "/Movie",
+    "/Sound",
+}
 # Annotations that carry files or media.
 PDF_ACTIVE_ANNOTATIONS = {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
 
@@ -141,9 +160,14 @@ def _without_active_content(reader) -> tuple[tuple[str, ...], bytes]:
         if "/Annots" in node:
             annotations = node["/Annots"].get_object()
             if isinstance(annotations, ArrayObject):
-                kept = [a for a in annotations
-                        if not (isinstance(a.get_object(), DictionaryObject)
-                                and a.get_object().get("/Subtype") in PDF_ACTIVE_ANNOTATIONS)]
+                kept = [
+                    a
+                    for a in annotations
+                    if not (
+                        isinstance(a.get_object(), DictionaryObject)
+                        and a.get_object().get("/Subtype") in PDF_ACTIVE_ANNOTATIONS
+                    )
+                ]
                 if len(kept) != len(annotations):
                     node[NameObject("/Annots")] = ArrayObject(kept)
                     removed.add("/Annots")

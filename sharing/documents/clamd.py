@@ -41,7 +41,9 @@ def _connect() -> socket.socket:
             sock.settimeout(timeout)
             sock.connect(path)
             return sock
-        return socket.create_connection((settings.CLAMD_HOST, int(getattr(settings, "CLAMD_PORT", 3310))), timeout=timeout)
+        return socket.create_connection(
+            (settings.CLAMD_HOST, int(getattr(settings, "CLAMD_PORT", 3310))), timeout=timeout
+        )
     except OSError as exc:
         raise ScannerUnavailable(f"cannot connect to clamd: {exc.__class__.__name__}") from exc
 

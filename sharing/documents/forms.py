@@ -9,7 +9,9 @@ class VerifyCodeForm(forms.Form):
     code = forms.CharField(
         label=pgettext_lazy("e-document", "Verification code"),
         max_length=40,
-        help_text=_("The 20 characters printed beside the QR code, e.g. 7KQ2-M9XD-4F8R-T1VC-HN3B. Hyphens and case do not matter."),
+        help_text=_(
+            "The 20 characters printed beside the QR code, e.g. 7KQ2-M9XD-4F8R-T1VC-HN3B. Hyphens and case do not matter."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
     )
 
@@ -26,6 +28,7 @@ class VerifyFileForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "compare_%s")
         super().__init__(*args, **kwargs)
+
     code = forms.CharField(widget=forms.HiddenInput, max_length=40)
     file = forms.FileField(
         label=_("The PDF you hold"),

@@ -72,7 +72,9 @@ class EDocument(models.Model):
     media_type = models.CharField(_("media type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
-    verification_code = models.CharField(pgettext_lazy("e-document", "verification code"), max_length=codes.LENGTH, unique=True)
+    verification_code = models.CharField(
+        pgettext_lazy("e-document", "verification code"), max_length=codes.LENGTH, unique=True
+    )
     seal = models.TextField(_("seal (detached JWS)"))
     seal_kid = models.CharField(_("sealing key id"), max_length=100)
     language = models.CharField(_("language"), max_length=8, default="ko")

@@ -33,7 +33,13 @@ _REGISTRY = jws.JWSRegistry(
 
 def seal_sign(*, sha256: str, verification_code: str) -> str:
     key = keys.signing_key()
-    header = {"alg": keys.SIGNING_ALG, "kid": key.kid, "typ": SEAL_TYPE, "vc": verification_code, "iat": int(time.time())}
+    header = {
+        "alg": keys.SIGNING_ALG,
+        "kid": key.kid,
+        "typ": SEAL_TYPE,
+        "vc": verification_code,
+        "iat": int(time.time()),
+    }
     token = jws.serialize_compact(header, sha256.encode("ascii"), key, registry=_REGISTRY)
     return jws.detach_content(token)
 
@@ -62,9 +68,7 @@ def _signing_keyset() -> KeySet:
 def seal_verify(*, seal: str, sha256: str) -> SealCheck:
     """Whether ``seal`` is the portal's signature over ``sha256`` (hex)."""
     try:
-        result = jws.deserialize_compact(
-            seal, _signing_keyset(), registry=_REGISTRY, payload=sha256.encode("ascii")
-        )
+        result = jws.deserialize_compact(seal, _signing_keyset(), registry=_REGISTRY, payload=sha256.encode("ascii"))
     except (JoseError, ValueError, TypeError, KeyError):
         return SealCheck(valid=False)
     header = result.protected

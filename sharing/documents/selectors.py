@@ -56,9 +56,7 @@ def user_may_access(user, *, owner_id: int, office_id: int) -> bool:
 
 def document_for_user(*, user, public_id) -> EDocument:
     """The document if ``user`` may download it; 404 for everyone else (it might not exist)."""
-    document = (
-        EDocument.objects.select_related("issuing_office", "owner").filter(public_id=public_id).first()
-    )
+    document = EDocument.objects.select_related("issuing_office", "owner").filter(public_id=public_id).first()
     if document is None or not user_may_access(user, owner_id=document.owner_id, office_id=document.issuing_office_id):
         raise Http404
     return document

@@ -169,8 +169,9 @@ def document_requests_requeue_stalled(*, stalled_after: timedelta) -> int:
     stalled = DocumentRequest.objects.filter(state=DocumentRequest.State.PENDING, updated_at__lt=now - stalled_after)
     count = 0
     for pk, updated_at in stalled.values_list("pk", "updated_at").iterator(chunk_size=500):
-        if DocumentRequest.objects.filter(pk=pk, state=DocumentRequest.State.PENDING,
-                                          updated_at=updated_at).update(updated_at=now):
+        if DocumentRequest.objects.filter(pk=pk, state=DocumentRequest.State.PENDING, updated_at=updated_at).update(
+            updated_at=now
+        ):
             _queue_render(pk)
             count += 1
     return count
@@ -233,9 +234,7 @@ def document_render(*, document_request_id: int) -> EDocument:
         )
     with transaction.atomic():
         request = (
-            DocumentRequest.objects.select_for_update(of=("self",))
-            .select_related(*related)
-            .get(pk=document_request_id)
+            DocumentRequest.objects.select_for_update(of=("self",)).select_related(*related).get(pk=document_request_id)
         )
         if request.document_id:
             return request.document
@@ -294,8 +293,9 @@ def _in(language: str, text) -> str:
 
 
 @transaction.atomic
-def attachment_store(*, uploaded_file, case_ref: str, owner, issuing_office, title: str,
-                     title_en: str = "") -> EDocument:
+def attachment_store(
+    *, uploaded_file, case_ref: str, owner, issuing_office, title: str, title_en: str = ""
+) -> EDocument:
     """Checks an upload by content (PDF/JPEG/PNG, size, virus scan) and stores it.
 
     Raises AttachmentRejected with a message for the citizen; nothing is stored then.

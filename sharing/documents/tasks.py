@@ -50,4 +50,5 @@ def document_requests_recover() -> int:
     from . import services
 
     return services.document_requests_requeue_stalled(
-        stalled_after=timedelta(seconds=settings.DOCUMENT_STALLED_AFTER_SECONDS))
+        stalled_after=timedelta(seconds=settings.DOCUMENT_STALLED_AFTER_SECONDS)
+    )

@@ -6,21 +6,26 @@ flushes with TRUNCATE, which row triggers do not see.
 
 from django.db import migrations
 
-PG_FORWARD = ["""
+PG_FORWARD = [
+    """
 CREATE OR REPLACE FUNCTION sharing_access_log_append_only() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION 'access log entries are append-only';
 END;
-$$ LANGUAGE plpgsql""", """
+$$ LANGUAGE plpgsql""",
+    """
 CREATE TRIGGER sharing_access_log_no_update BEFORE UPDATE OR DELETE ON sharing_accesslogentry
-    FOR EACH ROW EXECUTE FUNCTION sharing_access_log_append_only()"""]
+    FOR EACH ROW EXECUTE FUNCTION sharing_access_log_append_only()""",
+]
 PG_BACKWARD = [
     "DROP TRIGGER IF EXISTS sharing_access_log_no_update ON sharing_accesslogentry",
     "DROP FUNCTION IF EXISTS sharing_access_log_append_only()",
 ]
-SQLITE_FORWARD = ["""
+SQLITE_FORWARD = [
+    """
 CREATE TRIGGER sharing_access_log_no_update BEFORE UPDATE ON sharing_accesslogentry
-BEGIN SELECT RAISE(ABORT, 'access log entries are append-only'); END"""]
+BEGIN SELECT RAISE(ABORT, 'access log entries are append-only'); END"""
+]
 SQLITE_BACKWARD = ["DROP TRIGGER IF EXISTS sharing_access_log_no_update"]
 
 

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sharing', '0002_access_log_guard'),
+        ("sharing", "0002_access_log_guard"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accesslogentry',
-            name='action',
-            field=models.CharField(choices=[('fetched', 'Fetched from the agency'), ('viewed', 'Viewed'), ('revealed', 'Masked value revealed'), ('downloaded', 'Downloaded'), ('queried', 'Queried'), ('deleted', 'Deleted after the retention period')], max_length=20, verbose_name='action'),
+            model_name="accesslogentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("fetched", "Fetched from the agency"),
+                    ("viewed", "Viewed"),
+                    ("revealed", "Masked value revealed"),
+                    ("downloaded", "Downloaded"),
+                    ("queried", "Queried"),
+                    ("deleted", "Deleted after the retention period"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
     ]

@@ -16,21 +16,20 @@ def fill_english_legal_bases(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sharing', '0003_access_log_deleted_action'),
+        ("sharing", "0003_access_log_deleted_action"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='informationitem',
-            name='legal_basis_en',
-            field=models.CharField(blank=True, max_length=300, verbose_name='legal basis (English)'),
+            model_name="informationitem",
+            name="legal_basis_en",
+            field=models.CharField(blank=True, max_length=300, verbose_name="legal basis (English)"),
         ),
         migrations.AlterField(
-            model_name='informationitem',
-            name='legal_basis',
-            field=models.CharField(blank=True, max_length=300, verbose_name='legal basis (Korean)'),
+            model_name="informationitem",
+            name="legal_basis",
+            field=models.CharField(blank=True, max_length=300, verbose_name="legal basis (Korean)"),
         ),
         migrations.RunPython(fill_english_legal_bases, migrations.RunPython.noop),
     ]

@@ -4,35 +4,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sharing', '0004_english_texts'),
+        ("sharing", "0004_english_texts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fetcheddata',
-            name='person_hashes',
-            field=models.JSONField(default=list, editable=False, verbose_name='whose data (keyed hashes)'),
+            model_name="fetcheddata",
+            name="person_hashes",
+            field=models.JSONField(default=list, editable=False, verbose_name="whose data (keyed hashes)"),
         ),
         migrations.AddField(
-            model_name='fetchrequest',
-            name='applicant_hash',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='applicant (keyed hash)'),
+            model_name="fetchrequest",
+            name="applicant_hash",
+            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name="applicant (keyed hash)"),
         ),
         migrations.AddField(
-            model_name='fetchrequest',
-            name='others_basis',
+            model_name="fetchrequest",
+            name="others_basis",
             field=models.CharField(blank=True, max_length=300, verbose_name="basis for another person's record"),
         ),
         migrations.AlterField(
-            model_name='accesslogentry',
-            name='action',
-            field=models.CharField(choices=[('fetched', 'Fetched from the agency'), ('viewed', 'Viewed'), ('revealed', 'Masked value revealed'), ('downloaded', 'Downloaded'), ('queried', 'Queried'), ('discarded', "Fetched and discarded (not the applicant's)"), ('deleted', 'Deleted after the retention period')], max_length=20, verbose_name='action'),
+            model_name="accesslogentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("fetched", "Fetched from the agency"),
+                    ("viewed", "Viewed"),
+                    ("revealed", "Masked value revealed"),
+                    ("downloaded", "Downloaded"),
+                    ("queried", "Queried"),
+                    ("discarded", "Fetched and discarded (not the applicant's)"),
+                    ("deleted", "Deleted after the retention period"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
         migrations.AlterField(
-            model_name='fetchrequest',
-            name='state',
-            field=models.CharField(choices=[('waiting', 'Waiting'), ('fetching', 'Fetching'), ('fetched', 'Fetched'), ('retrying', 'Retrying'), ('agency_unavailable', 'Agency unavailable'), ('failed', 'Failed'), ('refused', 'Refused by the agency'), ('not_applicants', "Not the applicant's")], db_index=True, default='waiting', max_length=20, verbose_name='state'),
+            model_name="fetchrequest",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("waiting", "Waiting"),
+                    ("fetching", "Fetching"),
+                    ("fetched", "Fetched"),
+                    ("retrying", "Retrying"),
+                    ("agency_unavailable", "Agency unavailable"),
+                    ("failed", "Failed"),
+                    ("refused", "Refused by the agency"),
+                    ("not_applicants", "Not the applicant's"),
+                ],
+                db_index=True,
+                default="waiting",
+                max_length=20,
+                verbose_name="state",
+            ),
         ),
     ]

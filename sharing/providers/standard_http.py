@@ -39,6 +39,7 @@ MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 MAX_PERSONS = 100
 RRN_PATTERN = re.compile(r"\d{6}-\d{7}")
 
+
 def item_url(agency, item_code: str) -> str:
     base = agency.base_url if agency.base_url.endswith("/") else agency.base_url + "/"
     return f"{base}items/{item_code}/"
@@ -145,12 +146,17 @@ class StandardHttpProvider(BaseProvider):
         token = self.build_request_token(request)
         try:
             response = transport.request(
-                "POST", item_url(agency, request.item_code),
+                "POST",
+                item_url(agency, request.item_code),
                 body=token.encode("ascii"),
                 # Request-Timeout tells the agency how long the portal waits (informational).
-                headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE,
-                         "Request-Timeout": f"{agency.timeout_seconds:g}"},
-                timeout=agency.timeout_seconds, max_bytes=MAX_RESPONSE_BYTES,
+                headers={
+                    "Content-Type": CONTENT_TYPE,
+                    "Accept": CONTENT_TYPE,
+                    "Request-Timeout": f"{agency.timeout_seconds:g}",
+                },
+                timeout=agency.timeout_seconds,
+                max_bytes=MAX_RESPONSE_BYTES,
             )
         except transport.TransportTimeout as exc:
             raise errors.AgencyTimeout(f"no answer within {agency.timeout_seconds}s") from exc
@@ -187,7 +193,8 @@ class StandardHttpProvider(BaseProvider):
             raise errors.MalformedResponse("the answer is not a compact JWE")
         try:
             decrypted = jwe.decrypt_compact(
-                text, _decryption_keyset(),
+                text,
+                _decryption_keyset(),
                 algorithms=[keys.ENCRYPTION_ALG, keys.ENCRYPTION_ENC],
             )
         except (JoseError, ValueError, KeyError, TypeError) as exc:
@@ -231,9 +238,7 @@ class StandardHttpProvider(BaseProvider):
             raise errors.MalformedResponse("the answer names another subject")
         returned, asked = set(payload["fields"]), set(request.fields)
         if returned != asked:
-            raise errors.UnexpectedFields(
-                f"unasked: {sorted(returned - asked)}, missing: {sorted(asked - returned)}"
-            )
+            raise errors.UnexpectedFields(f"unasked: {sorted(returned - asked)}, missing: {sorted(asked - returned)}")
         issued_at = payload.get("issued_at")
         if issued_at is not None and not isinstance(issued_at, int | float):
             raise errors.MalformedResponse("issued_at is not a timestamp")
@@ -258,8 +263,11 @@ def _persons(payload: dict, request: ProviderRequest) -> tuple[str, ...]:
         if request.subject_kind != "person":
             raise errors.MalformedResponse("the answer does not say whose record it is (persons)")
         return ()
-    if (not isinstance(persons, list) or len(persons) > MAX_PERSONS
-            or not all(isinstance(rrn, str) and RRN_PATTERN.fullmatch(rrn) for rrn in persons)):
+    if (
+        not isinstance(persons, list)
+        or len(persons) > MAX_PERSONS
+        or not all(isinstance(rrn, str) and RRN_PATTERN.fullmatch(rrn) for rrn in persons)
+    ):
         raise errors.MalformedResponse("persons is not a list of resident registration numbers")
     if len(set(persons)) != len(persons):
         raise errors.MalformedResponse("persons names someone twice")

@@ -100,8 +100,15 @@ def _discard(key) -> None:
         connection.close()
 
 
-def request(method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
-            timeout: float, max_bytes: int) -> Answer:
+def request(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float,
+    max_bytes: int,
+) -> Answer:
     """Sends one request and reads the answer (at most ``max_bytes`` of it).
 
     Raises ``TransportTimeout`` or ``TransportError``; an answer with any status is returned.
@@ -119,13 +126,18 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: dict[s
         connection = _connection(parts.scheme, parts.hostname, port, timeout)
         connection.request(method, target, body=body, headers=sent_headers)
         response = connection.getresponse()
-        content = response.read(max_bytes + 1) if response.length is None or response.length > max_bytes \
-            else response.read()
+        content = (
+            response.read(max_bytes + 1) if response.length is None or response.length > max_bytes else response.read()
+        )
         truncated = len(content) > max_bytes
         if truncated or response.will_close or not response.isclosed():
             _discard(key)  # unread bytes left, or the agency closes: not reusable
-        return Answer(response.status, {name.lower(): value for name, value in response.getheaders()},
-                      content[:max_bytes] if truncated else content, truncated)
+        return Answer(
+            response.status,
+            {name.lower(): value for name, value in response.getheaders()},
+            content[:max_bytes] if truncated else content,
+            truncated,
+        )
     except (TimeoutError, socket.timeout) as exc:
         _discard(key)
         raise TransportTimeout(type(exc).__name__) from exc

@@ -12,15 +12,38 @@ from . import models, services
 
 @admin.register(models.SandboxAgency)
 class SandboxAgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_ko", "latency_ms", "jitter_ms", "error_rate", "timeout_rate", "tamper_signature",
-                    "malformed", "down", "updated_at"]
-    list_editable = ["latency_ms", "jitter_ms", "error_rate", "timeout_rate", "tamper_signature", "malformed",
-                     "down"]
+    list_display = [
+        "code",
+        "name_ko",
+        "latency_ms",
+        "jitter_ms",
+        "error_rate",
+        "timeout_rate",
+        "tamper_signature",
+        "malformed",
+        "down",
+        "updated_at",
+    ]
+    list_editable = ["latency_ms", "jitter_ms", "error_rate", "timeout_rate", "tamper_signature", "malformed", "down"]
     readonly_fields = ["code", "updated_at"]
     fieldsets = (
         (None, {"fields": ("code", "name_ko", "name_en")}),
-        (_("Faults"), {"fields": ("latency_ms", "jitter_ms", "error_rate", "timeout_rate", "timeout_ms",
-                                  "tamper_signature", "malformed", "down", "updated_at")}),
+        (
+            _("Faults"),
+            {
+                "fields": (
+                    "latency_ms",
+                    "jitter_ms",
+                    "error_rate",
+                    "timeout_rate",
+                    "timeout_ms",
+                    "tamper_signature",
+                    "malformed",
+                    "down",
+                    "updated_at",
+                )
+            },
+        ),
     )
     actions = ["reset_faults"]
 
@@ -83,8 +106,15 @@ class ParcelAdmin(ReadOnlyRegisterAdmin):
 
 @admin.register(models.Building)
 class BuildingAdmin(ReadOnlyRegisterAdmin):
-    list_display = ["management_number", "road_address", "main_use", "floors_above", "approval_date", "violation",
-                    "owner_name"]
+    list_display = [
+        "management_number",
+        "road_address",
+        "main_use",
+        "floors_above",
+        "approval_date",
+        "violation",
+        "owner_name",
+    ]
     search_fields = ["=management_number"]
 
 

@@ -25,5 +25,6 @@ def agencies_report(*, since, recorded_fetches, examples: int) -> dict:
         "answered_by_agency": {str(key): n for key, n in sorted(rows, key=lambda row: str(row[0]))},
         "answers_not_recorded": unrecorded.count(),
         "answers_not_recorded_examples": list(
-            unrecorded.order_by("seen_at").values_list("txn_id", flat=True)[:examples]),
+            unrecorded.order_by("seen_at").values_list("txn_id", flat=True)[:examples]
+        ),
     }

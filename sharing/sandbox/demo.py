@@ -22,10 +22,21 @@ from .models import AGENCY_NAMES, Grant, SandboxAgency
 # The demo citizens' registrations: the first residents of block 0 (resident #1 and #2).
 DEMO_OVERRIDES: tuple[registers.DemoOverride, ...] = (
     registers.DemoOverride(
-        name="김민원", rrn="900101-1234567", phone="010-1234-5678", sex="M", birth=date(1990, 1, 1),
-        district_code="11110", dong_suffix="10100", road="자하문로", kind=registers.DETACHED,
-        spouse=("박지현", date(1991, 5, 5)), children=(("김하늘", "F", date(2021, 4, 12)),),
-        owns_building=True, owns_vehicle=True, employer="(주)한빛전자", income=54_000_000,
+        name="김민원",
+        rrn="900101-1234567",
+        phone="010-1234-5678",
+        sex="M",
+        birth=date(1990, 1, 1),
+        district_code="11110",
+        dong_suffix="10100",
+        road="자하문로",
+        kind=registers.DETACHED,
+        spouse=("박지현", date(1991, 5, 5)),
+        children=(("김하늘", "F", date(2021, 4, 12)),),
+        owns_building=True,
+        owns_vehicle=True,
+        employer="(주)한빛전자",
+        income=54_000_000,
         refunds=(
             ("mois", "자동차세 연납 과오납 환급금", 48_750, date(2025, 1, 31)),
             ("nts", "종합소득세 환급금", 132_000, date(2025, 6, 30)),
@@ -36,9 +47,18 @@ DEMO_OVERRIDES: tuple[registers.DemoOverride, ...] = (
         move_in=date(2019, 3, 2),
     ),
     registers.DemoOverride(
-        name="이시민", rrn="920315-2345678", phone="010-2345-6789", sex="F", birth=date(1992, 3, 15),
-        district_code="11680", dong_suffix="10100", road="테헤란로", kind=registers.MULTIPLEX, unit="302호",
-        business=("역삼 비빔밥", "음식점업 / 한식", date(2024, 9, 2)), income=38_000_000,
+        name="이시민",
+        rrn="920315-2345678",
+        phone="010-2345-6789",
+        sex="F",
+        birth=date(1992, 3, 15),
+        district_code="11680",
+        dong_suffix="10100",
+        road="테헤란로",
+        kind=registers.MULTIPLEX,
+        unit="302호",
+        business=("역삼 비빔밥", "음식점업 / 한식", date(2024, 9, 2)),
+        income=38_000_000,
         refunds=(("nts", "부가가치세 환급금", 264_000, date(2025, 7, 25)),),
         move_in=date(2022, 8, 20),
     ),
@@ -52,19 +72,20 @@ def _demo_people() -> list[dict]:
     the first counters of each register.
     """
     people = []
-    for index, (username, override) in enumerate(zip(("citizen1", "citizen2"), DEMO_OVERRIDES, strict=True),
-                                                  start=1):
+    for index, (username, override) in enumerate(zip(("citizen1", "citizen2"), DEMO_OVERRIDES, strict=True), start=1):
         dong_code = district(override.district_code).dong_code(override.dong_suffix)
-        people.append({
-            "username": username,
-            "name": override.name,
-            "rrn": override.rrn,
-            "phone": override.phone,
-            "district_code": override.district_code,
-            "building_id": registers.building_number(override.district_code, index),
-            "pnu": registers.parcel_number(dong_code, False, index),
-            "plate": registers.plate_number(1) if override.owns_vehicle else None,
-        })
+        people.append(
+            {
+                "username": username,
+                "name": override.name,
+                "rrn": override.rrn,
+                "phone": override.phone,
+                "district_code": override.district_code,
+                "building_id": registers.building_number(override.district_code, index),
+                "pnu": registers.parcel_number(dong_code, False, index),
+                "plate": registers.plate_number(1) if override.owns_vehicle else None,
+            }
+        )
     return people
 
 
@@ -92,13 +113,15 @@ def agencies_and_grants_seed() -> tuple[int, int]:
         offices = list(demo_catalogue.GRANTED_OFFICES)
         for office in offices:
             _, created = Grant.objects.get_or_create(
-                office_code=office, item_code=item["code"],
+                office_code=office,
+                item_code=item["code"],
                 defaults={"agency": agencies[item["agency"]], "fields": fields, "purposes": list(item["purposes"])},
             )
             created_grants += created
         if item["code"] in refund_items:
             _, created = Grant.objects.get_or_create(
-                office_code=demo_catalogue.PORTAL_OFFICE_CODE, item_code=item["code"],
+                office_code=demo_catalogue.PORTAL_OFFICE_CODE,
+                item_code=item["code"],
                 defaults={"agency": agencies[item["agency"]], "fields": fields, "purposes": ["P-REFUND-INQUIRY"]},
             )
             created_grants += created

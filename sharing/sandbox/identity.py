@@ -28,14 +28,15 @@ def sandbox_register_lookup(rrn: str) -> ResidentRecord | None:
         raise IdentityError(_("Identity confirmation is not available. Call the help desk at 110."))
     from .models import Resident  # not at import: the class is importable without the sandbox
 
-    resident = (
-        Resident.objects.filter(rrn=rrn).select_related("household__building__parcel").first()
-    )
+    resident = Resident.objects.filter(rrn=rrn).select_related("household__building__parcel").first()
     if resident is None:
         return None
     household = resident.household
     return ResidentRecord(
-        name=resident.name, rrn=resident.rrn, phone=resident.phone, address=household.address(),
+        name=resident.name,
+        rrn=resident.rrn,
+        phone=resident.phone,
+        address=household.address(),
         district_code=household.building.parcel.district_code,
     )
 
@@ -59,9 +60,16 @@ class SandboxIdentityProvider(OneTimeCodeProvider):
         from .demo import DEMO_PEOPLE
 
         return [
-            (person["username"], sandbox_register_lookup(person["rrn"]) or ResidentRecord(
-                name=person["name"], rrn=person["rrn"], phone=person["phone"], address="",
-                district_code=person["district_code"],
-            ))
+            (
+                person["username"],
+                sandbox_register_lookup(person["rrn"])
+                or ResidentRecord(
+                    name=person["name"],
+                    rrn=person["rrn"],
+                    phone=person["phone"],
+                    address="",
+                    district_code=person["district_code"],
+                ),
+            )
             for person in DEMO_PEOPLE
         ]

@@ -22,12 +22,23 @@ DEFAULT_SEED = 20_261_127
 CHUNK_BLOCKS = 20  # 10,000 residents per transaction
 
 MODELS = {
-    "parcel": models.Parcel, "mortgage": models.Mortgage, "building": models.Building,
-    "household": models.Household, "resident": models.Resident, "addresshistory": models.AddressHistory,
-    "familyrelation": models.FamilyRelation, "vehicle": models.Vehicle, "taxrecord": models.TaxRecord,
-    "refund": models.Refund, "healthinsurance": models.HealthInsurance, "militaryrecord": models.MilitaryRecord,
-    "business": models.Business, "incomerecord": models.IncomeRecord,
+    "parcel": models.Parcel,
+    "mortgage": models.Mortgage,
+    "building": models.Building,
+    "household": models.Household,
+    "resident": models.Resident,
+    "addresshistory": models.AddressHistory,
+    "familyrelation": models.FamilyRelation,
+    "vehicle": models.Vehicle,
+    "taxrecord": models.TaxRecord,
+    "refund": models.Refund,
+    "healthinsurance": models.HealthInsurance,
+    "militaryrecord": models.MilitaryRecord,
+    "business": models.Business,
+    "incomerecord": models.IncomeRecord,
 }
+
+
 class SeedMismatch(ValueError):
     """The registers hold blocks generated from another seed."""
 
@@ -56,8 +67,14 @@ def blocks_for(residents: int) -> int:
     return blocks
 
 
-def registers_load(*, residents: int, seed: int = DEFAULT_SEED, demo: tuple[DemoOverride, ...] = (),
-                   stdout=None, chunk_blocks: int = CHUNK_BLOCKS) -> int:
+def registers_load(
+    *,
+    residents: int,
+    seed: int = DEFAULT_SEED,
+    demo: tuple[DemoOverride, ...] = (),
+    stdout=None,
+    chunk_blocks: int = CHUNK_BLOCKS,
+) -> int:
     """Loads blocks until the registers hold at least ``residents`` residents; returns residents added."""
     wanted = blocks_for(residents)
     loaded = dict(models.RegisterBlock.objects.values_list("number", "seed"))
@@ -73,7 +90,7 @@ def registers_load(*, residents: int, seed: int = DEFAULT_SEED, demo: tuple[Demo
     progress = _Progress(stdout, total=len(missing) * BLOCK_SIZE)
     writer = _copy_chunk if connection.vendor == "postgresql" else _bulk_create_chunk
     json_columns = _json_columns()
-    chunks = [missing[start:start + chunk_blocks] for start in range(0, len(missing), chunk_blocks)]
+    chunks = [missing[start : start + chunk_blocks] for start in range(0, len(missing), chunk_blocks)]
     added = 0
     # Generating the next chunk (Python) overlaps with the database taking in this one.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-generate") as pool:
@@ -85,8 +102,10 @@ def registers_load(*, residents: int, seed: int = DEFAULT_SEED, demo: tuple[Demo
             with transaction.atomic():
                 writer(blocks, json_columns)
                 models.RegisterBlock.objects.bulk_create(
-                    [models.RegisterBlock(number=block.number, seed=seed, residents=block.residents)
-                     for block in blocks]
+                    [
+                        models.RegisterBlock(number=block.number, seed=seed, residents=block.residents)
+                        for block in blocks
+                    ]
                 )
             added += sum(block.residents for block in blocks)
             progress.update(added)

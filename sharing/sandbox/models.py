@@ -33,23 +33,33 @@ class SandboxAgency(models.Model):
     name_ko = models.CharField(_("name (Korean)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120)
     latency_ms = models.PositiveIntegerField(
-        _("added latency (ms)"), default=0, validators=[MaxValueValidator(60_000)],
+        _("added latency (ms)"),
+        default=0,
+        validators=[MaxValueValidator(60_000)],
         help_text=_("Fixed delay before every answer."),
     )
     jitter_ms = models.PositiveIntegerField(
-        _("random latency (ms)"), default=0, validators=[MaxValueValidator(60_000)],
+        _("random latency (ms)"),
+        default=0,
+        validators=[MaxValueValidator(60_000)],
         help_text=_("Up to this much more delay, drawn per transaction."),
     )
     error_rate = models.FloatField(
-        _("error rate"), default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        _("error rate"),
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text=_("Share of requests answered with 503 unavailable (0 to 1)."),
     )
     timeout_rate = models.FloatField(
-        _("timeout rate"), default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        _("timeout rate"),
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text=_("Share of requests that get no answer within the client's timeout (0 to 1)."),
     )
     timeout_ms = models.PositiveIntegerField(
-        _("timeout hold (ms)"), default=0, validators=[MaxValueValidator(600_000)],
+        _("timeout hold (ms)"),
+        default=0,
+        validators=[MaxValueValidator(600_000)],
         help_text=_(
             "How long a timed-out request is held before a late 504. 0: the client's timeout (the "
             "Request-Timeout header, else the portal's timeout for the agency, else "
@@ -57,15 +67,18 @@ class SandboxAgency(models.Model):
         ),
     )
     tamper_signature = models.BooleanField(
-        _("tamper the signature"), default=False,
+        _("tamper the signature"),
+        default=False,
         help_text=_("Answers carry a signature that does not verify."),
     )
     malformed = models.BooleanField(
-        _("malformed body"), default=False,
+        _("malformed body"),
+        default=False,
         help_text=_("Answers are signed and encrypted, but the signed payload is not the protocol's JSON."),
     )
     down = models.BooleanField(
-        _("down"), default=False,
+        _("down"),
+        default=False,
         help_text=_("The connection is closed without an answer."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -79,8 +92,14 @@ class SandboxAgency(models.Model):
         return f"{self.code} ({self.name_ko})"
 
     FAULT_FIELDS = (
-        "latency_ms", "jitter_ms", "error_rate", "timeout_rate", "timeout_ms",
-        "tamper_signature", "malformed", "down",
+        "latency_ms",
+        "jitter_ms",
+        "error_rate",
+        "timeout_rate",
+        "timeout_ms",
+        "tamper_signature",
+        "malformed",
+        "down",
     )
 
     @property
@@ -91,8 +110,7 @@ class SandboxAgency(models.Model):
 class Grant(models.Model):
     """What a using office may ask this agency: which fields of which item, for which purposes."""
 
-    agency = models.ForeignKey(SandboxAgency, on_delete=models.CASCADE, related_name="grants",
-                               verbose_name=_("agency"))
+    agency = models.ForeignKey(SandboxAgency, on_delete=models.CASCADE, related_name="grants", verbose_name=_("agency"))
     office_code = models.SlugField(_("using office code"), max_length=40)
     item_code = models.SlugField(_("item code"), max_length=60)
     fields = models.JSONField(_("allowed fields"), default=list)
@@ -156,8 +174,15 @@ class Parcel(models.Model):
     official_land_price = models.PositiveIntegerField(_("official land price (KRW/m²)"))
     zoning = models.CharField(_("zoning"), max_length=40)
     districts = models.JSONField(_("districts and zones"), default=list)
-    owner = models.ForeignKey("Resident", on_delete=models.PROTECT, null=True, blank=True, db_index=False,
-                              related_name="parcels", verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        "Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="parcels",
+        verbose_name=_("owner"),
+    )
     owner_name = models.CharField(_("owner name"), max_length=100)
     ownership_share = models.CharField(_("share"), max_length=20)
 
@@ -188,8 +213,9 @@ class Building(models.Model):
 
     id = models.BigIntegerField(primary_key=True)
     management_number = models.CharField(_("building id"), max_length=20, unique=True)
-    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="buildings", db_index=False,
-                               verbose_name=_("parcel"))
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.PROTECT, related_name="buildings", db_index=False, verbose_name=_("parcel")
+    )
     road_address = models.CharField(_("road address"), max_length=200)
     main_use = models.CharField(_("main use"), max_length=40)
     floors_above = models.PositiveSmallIntegerField(_("floors above ground"))
@@ -197,8 +223,15 @@ class Building(models.Model):
     total_floor_area_m2 = models.PositiveIntegerField(_("total floor area (m²)"))
     approval_date = models.DateField(_("use approval date"))
     violation = models.BooleanField(_("violating building"), default=False)
-    owner = models.ForeignKey("Resident", on_delete=models.PROTECT, null=True, blank=True, db_index=False,
-                              related_name="buildings", verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        "Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="buildings",
+        verbose_name=_("owner"),
+    )
     owner_name = models.CharField(_("owner name"), max_length=100)
 
     class Meta:
@@ -251,7 +284,9 @@ class Resident(models.Model):
 class AddressHistory(models.Model):
     id = models.BigIntegerField(primary_key=True)
     resident = models.ForeignKey(Resident, db_constraint=False, on_delete=models.CASCADE, related_name="addresses")
-    building = models.ForeignKey(Building, db_constraint=False, on_delete=models.PROTECT, related_name="+", db_index=False)
+    building = models.ForeignKey(
+        Building, db_constraint=False, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     moved_in = models.DateField(_("moved in"))
     moved_out = models.DateField(_("moved out"), null=True)
@@ -271,7 +306,9 @@ class FamilyRelation(models.Model):
 
     id = models.BigIntegerField(primary_key=True)
     resident = models.ForeignKey(Resident, db_constraint=False, on_delete=models.CASCADE, related_name="relations")
-    relative = models.ForeignKey(Resident, db_constraint=False, on_delete=models.CASCADE, related_name="+", db_index=False)
+    relative = models.ForeignKey(
+        Resident, db_constraint=False, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
 
     class Meta:
@@ -285,8 +322,12 @@ class Vehicle(models.Model):
     plate = models.CharField(_("registration plate"), max_length=12, unique=True)
     model_name = models.CharField(_("model"), max_length=60)
     model_year = models.PositiveSmallIntegerField(_("model year"))
-    owner = models.ForeignKey(Resident, db_constraint=False, on_delete=models.PROTECT, related_name="vehicles", db_index=False)
-    registered_building = models.ForeignKey(Building, db_constraint=False, on_delete=models.PROTECT, related_name="+", db_index=False)
+    owner = models.ForeignKey(
+        Resident, db_constraint=False, on_delete=models.PROTECT, related_name="vehicles", db_index=False
+    )
+    registered_building = models.ForeignKey(
+        Building, db_constraint=False, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     registered_on = models.DateField(_("registered on"))
 
     class Meta:
@@ -386,7 +427,9 @@ class Business(models.Model):
 class IncomeRecord(models.Model):
     id = models.BigIntegerField(primary_key=True)
     # The unique (resident, tax_year) constraint's index serves look-ups by resident.
-    resident = models.ForeignKey(Resident, db_constraint=False, on_delete=models.CASCADE, related_name="incomes", db_index=False)
+    resident = models.ForeignKey(
+        Resident, db_constraint=False, on_delete=models.CASCADE, related_name="incomes", db_index=False
+    )
     tax_year = models.PositiveSmallIntegerField(_("tax year"))
     total_income = models.BigIntegerField(_("income (KRW)"))
     income_types = models.JSONField(_("kinds of income"), default=list)

@@ -16,13 +16,17 @@ ITEM_CODES = [item["code"] for item in demo_catalogue.ITEMS]
 def _error(description: str, codes: list[str], example_code: str, example_message: str) -> dict:
     return {
         "description": description,
-        "content": {"application/json": {
-            "schema": {"allOf": [
-                {"$ref": "#/components/schemas/Error"},
-                {"properties": {"error": {"enum": codes}}},
-            ]},
-            "example": {"error": example_code, "message": example_message},
-        }},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Error"},
+                        {"properties": {"error": {"enum": codes}}},
+                    ]
+                },
+                "example": {"error": example_code, "message": example_message},
+            }
+        },
     }
 
 
@@ -53,55 +57,100 @@ def _document() -> dict:
             "/agencies/{agency}/items/{item}/": {
                 "parameters": [
                     {"$ref": "#/components/parameters/Agency"},
-                    {"name": "item", "in": "path", "required": True, "description": "Code of the information item.",
-                     "schema": {"type": "string", "enum": ITEM_CODES}},
+                    {
+                        "name": "item",
+                        "in": "path",
+                        "required": True,
+                        "description": "Code of the information item.",
+                        "schema": {"type": "string", "enum": ITEM_CODES},
+                    },
                 ],
                 "post": {
                     "operationId": "shareItem",
                     "summary": "Ask the agency for fields of one item about one subject",
-                    "parameters": [{
-                        "name": "Request-Timeout", "in": "header", "required": False,
-                        "description": "The client's timeout in seconds (used only by the sandbox's timeout fault).",
-                        "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
-                    }],
+                    "parameters": [
+                        {
+                            "name": "Request-Timeout",
+                            "in": "header",
+                            "required": False,
+                            "description": "The client's timeout in seconds (used only by the sandbox's timeout fault).",
+                            "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+                        }
+                    ],
                     "requestBody": {
                         "required": True,
                         "description": f"A compact JWS over a ShareRequest, at most {MAX_BODY_BYTES} bytes.",
-                        "content": {"application/jose": {
-                            "schema": {"$ref": "#/components/schemas/CompactJWS"},
-                            "x-signed-payload": {"$ref": "#/components/schemas/ShareRequest"},
-                        }},
+                        "content": {
+                            "application/jose": {
+                                "schema": {"$ref": "#/components/schemas/CompactJWS"},
+                                "x-signed-payload": {"$ref": "#/components/schemas/ShareRequest"},
+                            }
+                        },
                     },
                     "responses": {
                         "200": {
                             "description": "The requested fields, signed by the agency and encrypted to the portal.",
-                            "content": {"application/jose": {
-                                "schema": {"$ref": "#/components/schemas/CompactJWE"},
-                                "x-signed-payload": {"$ref": "#/components/schemas/ShareResponse"},
-                            }},
+                            "content": {
+                                "application/jose": {
+                                    "schema": {"$ref": "#/components/schemas/CompactJWE"},
+                                    "x-signed-payload": {"$ref": "#/components/schemas/ShareResponse"},
+                                }
+                            },
                         },
-                        "400": _error("Not a JWS, bad JSON, missing or invalid members.", ["malformed_request"],
-                                      "malformed_request", "Missing members: fields."),
-                        "401": _error("The signature does not verify, or the timestamp is stale.",
-                                      ["bad_signature", "stale_timestamp"], "stale_timestamp",
-                                      "The timestamp is more than 300 seconds from the agency's clock."),
-                        "403": _error("The office may not ask these fields of this item for this purpose.",
-                                      ["not_granted"], "not_granted",
-                                      "The fields rrn of the item 'resident_abstract' are not granted to the "
-                                      "office 'jongno'."),
-                        "404": _error("Unknown agency, item not owned by the agency, or no such subject.",
-                                      ["unknown_agency", "unknown_item", "subject_not_found"], "subject_not_found",
-                                      "The register of 'resident_abstract' holds no such subject."),
-                        "405": _error("Only POST is allowed.", ["method_not_allowed"], "method_not_allowed",
-                                      "Use POST with a compact JWS body."),
-                        "409": _error("The txn_id was seen before.", ["replayed_txn"], "replayed_txn",
-                                      "This txn_id has been used before."),
-                        "413": _error("The body is too large.", ["malformed_request"], "malformed_request",
-                                      f"The body is larger than {MAX_BODY_BYTES} bytes."),
-                        "503": _error("The agency is unavailable (down for maintenance, or a simulated failure).",
-                                      ["unavailable"], "unavailable", "The agency failed to answer."),
-                        "504": _error("Sandbox timeout fault: answered only after the client's timeout.",
-                                      ["timeout"], "timeout", "The agency did not answer in time (simulated)."),
+                        "400": _error(
+                            "Not a JWS, bad JSON, missing or invalid members.",
+                            ["malformed_request"],
+                            "malformed_request",
+                            "Missing members: fields.",
+                        ),
+                        "401": _error(
+                            "The signature does not verify, or the timestamp is stale.",
+                            ["bad_signature", "stale_timestamp"],
+                            "stale_timestamp",
+                            "The timestamp is more than 300 seconds from the agency's clock.",
+                        ),
+                        "403": _error(
+                            "The office may not ask these fields of this item for this purpose.",
+                            ["not_granted"],
+                            "not_granted",
+                            "The fields rrn of the item 'resident_abstract' are not granted to the office 'jongno'.",
+                        ),
+                        "404": _error(
+                            "Unknown agency, item not owned by the agency, or no such subject.",
+                            ["unknown_agency", "unknown_item", "subject_not_found"],
+                            "subject_not_found",
+                            "The register of 'resident_abstract' holds no such subject.",
+                        ),
+                        "405": _error(
+                            "Only POST is allowed.",
+                            ["method_not_allowed"],
+                            "method_not_allowed",
+                            "Use POST with a compact JWS body.",
+                        ),
+                        "409": _error(
+                            "The txn_id was seen before.",
+                            ["replayed_txn"],
+                            "replayed_txn",
+                            "This txn_id has been used before.",
+                        ),
+                        "413": _error(
+                            "The body is too large.",
+                            ["malformed_request"],
+                            "malformed_request",
+                            f"The body is larger than {MAX_BODY_BYTES} bytes.",
+                        ),
+                        "503": _error(
+                            "The agency is unavailable (down for maintenance, or a simulated failure).",
+                            ["unavailable"],
+                            "unavailable",
+                            "The agency failed to answer.",
+                        ),
+                        "504": _error(
+                            "Sandbox timeout fault: answered only after the client's timeout.",
+                            ["timeout"],
+                            "timeout",
+                            "The agency did not answer in time (simulated).",
+                        ),
                     },
                 },
             },
@@ -111,17 +160,32 @@ def _document() -> dict:
                     "operationId": "agencyDescription",
                     "summary": "What the agency serves (the portal's connection check)",
                     "responses": {
-                        "200": {"description": "The agency, its items and where its keys are.", "content": {
-                            "application/json": {"schema": {
-                                "type": "object", "required": ["agency", "protocol", "items", "jwks"],
-                                "properties": {"agency": {"type": "string"}, "protocol": {"type": "string"},
-                                               "items": {"type": "array", "items": {"type": "string"}},
-                                               "jwks": {"type": "string", "format": "uri"}},
-                            }}}},
-                        "404": _error("Unknown agency.", ["unknown_agency"], "unknown_agency",
-                                      "There is no sandbox agency 'x'."),
-                        "503": _error("The agency is down (on servers that cannot close the connection).",
-                                      ["unavailable"], "unavailable", "The agency is down for maintenance."),
+                        "200": {
+                            "description": "The agency, its items and where its keys are.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["agency", "protocol", "items", "jwks"],
+                                        "properties": {
+                                            "agency": {"type": "string"},
+                                            "protocol": {"type": "string"},
+                                            "items": {"type": "array", "items": {"type": "string"}},
+                                            "jwks": {"type": "string", "format": "uri"},
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "404": _error(
+                            "Unknown agency.", ["unknown_agency"], "unknown_agency", "There is no sandbox agency 'x'."
+                        ),
+                        "503": _error(
+                            "The agency is down (on servers that cannot close the connection).",
+                            ["unavailable"],
+                            "unavailable",
+                            "The agency is down for maintenance.",
+                        ),
                     },
                 },
             },
@@ -131,37 +195,58 @@ def _document() -> dict:
                     "operationId": "agencyKeys",
                     "summary": "The agency's public signing keys",
                     "responses": {
-                        "200": {"description": "A JWK set.", "content": {
-                            "application/jwk-set+json": {"schema": {"$ref": "#/components/schemas/JWKS"}}}},
-                        "404": _error("Unknown agency.", ["unknown_agency"], "unknown_agency",
-                                      "There is no sandbox agency 'x'."),
+                        "200": {
+                            "description": "A JWK set.",
+                            "content": {"application/jwk-set+json": {"schema": {"$ref": "#/components/schemas/JWKS"}}},
+                        },
+                        "404": _error(
+                            "Unknown agency.", ["unknown_agency"], "unknown_agency", "There is no sandbox agency 'x'."
+                        ),
                     },
                 },
             },
         },
         "components": {
             "parameters": {
-                "Agency": {"name": "agency", "in": "path", "required": True, "description": "Code of the agency.",
-                           "schema": {"type": "string", "enum": list(AGENCY_CODES)}},
+                "Agency": {
+                    "name": "agency",
+                    "in": "path",
+                    "required": True,
+                    "description": "Code of the agency.",
+                    "schema": {"type": "string", "enum": list(AGENCY_CODES)},
+                },
             },
             "schemas": {
-                "CompactJWS": {"type": "string", "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
-                               "description": "header.payload.signature, base64url without padding."},
-                "CompactJWE": {"type": "string",
-                               "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"
-                                          r"\.[A-Za-z0-9_-]+$",
-                               "description": "header.encrypted_key.iv.ciphertext.tag (ECDH-ES: empty key)."},
+                "CompactJWS": {
+                    "type": "string",
+                    "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+                    "description": "header.payload.signature, base64url without padding.",
+                },
+                "CompactJWE": {
+                    "type": "string",
+                    "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"
+                    r"\.[A-Za-z0-9_-]+$",
+                    "description": "header.encrypted_key.iv.ciphertext.tag (ECDH-ES: empty key).",
+                },
                 "Subject": {
-                    "type": "object", "required": ["kind", "id"], "additionalProperties": False,
+                    "type": "object",
+                    "required": ["kind", "id"],
+                    "additionalProperties": False,
                     "properties": {
                         "kind": {"type": "string", "enum": list(SUBJECT_KINDS)},
-                        "id": {"type": "string", "maxLength": 64, "description": (
-                            "person: RRN with hyphen; parcel: 19-digit PNU; building: management number; "
-                            "vehicle: registration plate.")},
+                        "id": {
+                            "type": "string",
+                            "maxLength": 64,
+                            "description": (
+                                "person: RRN with hyphen; parcel: 19-digit PNU; building: management number; "
+                                "vehicle: registration plate."
+                            ),
+                        },
                     },
                 },
                 "Requester": {
-                    "type": "object", "required": ["kind", "id"],
+                    "type": "object",
+                    "required": ["kind", "id"],
                     "properties": {
                         "kind": {"type": "string", "enum": ["official", "system"]},
                         "id": {"type": ["string", "null"], "description": "Staff number; null for the system."},
@@ -169,16 +254,25 @@ def _document() -> dict:
                 },
                 "ShareRequest": {
                     "type": "object",
-                    "required": ["v", "txn_id", "timestamp", "item", "subject", "fields", "purpose", "case_ref",
-                                 "office", "requester"],
+                    "required": [
+                        "v",
+                        "txn_id",
+                        "timestamp",
+                        "item",
+                        "subject",
+                        "fields",
+                        "purpose",
+                        "case_ref",
+                        "office",
+                        "requester",
+                    ],
                     "properties": {
                         "v": {"const": 1},
                         "txn_id": {"type": "string", "format": "uuid"},
                         "timestamp": {"type": "number", "description": "Seconds since the epoch."},
                         "item": {"type": "string", "enum": ITEM_CODES},
                         "subject": {"$ref": "#/components/schemas/Subject"},
-                        "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                                   "uniqueItems": True},
+                        "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
                         "purpose": {"type": "string", "enum": sorted(demo_catalogue.PURPOSES)},
                         "case_ref": {"type": "string", "examples": ["2026-0000123"]},
                         "office": {"type": "string", "examples": ["jongno"]},
@@ -193,32 +287,51 @@ def _document() -> dict:
                         "txn_id": {"type": "string", "format": "uuid"},
                         "item": {"type": "string"},
                         "subject": {"$ref": "#/components/schemas/Subject"},
-                        "fields": {"type": "object", "description": "Exactly the requested keys; a value may be null.",
-                                   "additionalProperties": True},
+                        "fields": {
+                            "type": "object",
+                            "description": "Exactly the requested keys; a value may be null.",
+                            "additionalProperties": True,
+                        },
                         "issued_at": {"type": "integer"},
                         "agency": {"type": "string", "enum": list(AGENCY_CODES)},
                         "persons": {
-                            "type": "array", "maxItems": 100, "uniqueItems": True,
+                            "type": "array",
+                            "maxItems": 100,
+                            "uniqueItems": True,
                             "items": {"type": "string", "pattern": r"^\d{6}-\d{7}$"},
                             "description": "Whose the record is: the resident registration numbers of the persons "
-                                           "whose personal data the record holds (a vehicle's, a parcel's or a "
-                                           "building's owners), whether or not their fields were asked for; empty "
-                                           "when it holds nobody's. Required when the subject is not a person.",
+                            "whose personal data the record holds (a vehicle's, a parcel's or a "
+                            "building's owners), whether or not their fields were asked for; empty "
+                            "when it holds nobody's. Required when the subject is not a person.",
                         },
                     },
                 },
                 "Error": {
-                    "type": "object", "required": ["error", "message"],
+                    "type": "object",
+                    "required": ["error", "message"],
                     "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
                 },
                 "JWKS": {
-                    "type": "object", "required": ["keys"],
-                    "properties": {"keys": {"type": "array", "items": {
-                        "type": "object", "required": ["kty", "crv", "x", "y", "kid"],
-                        "properties": {"kty": {"const": "EC"}, "crv": {"const": "P-256"}, "x": {"type": "string"},
-                                       "y": {"type": "string"}, "kid": {"type": "string"},
-                                       "use": {"const": "sig"}, "alg": {"const": "ES256"}},
-                    }}},
+                    "type": "object",
+                    "required": ["keys"],
+                    "properties": {
+                        "keys": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["kty", "crv", "x", "y", "kid"],
+                                "properties": {
+                                    "kty": {"const": "EC"},
+                                    "crv": {"const": "P-256"},
+                                    "x": {"type": "string"},
+                                    "y": {"type": "string"},
+                                    "kid": {"type": "string"},
+                                    "use": {"const": "sig"},
+                                    "alg": {"const": "ES256"},
+                                },
+                            },
+                        }
+                    },
                 },
             },
         },

@@ -125,8 +125,7 @@ def read_request(body: bytes, *, now: float) -> ShareRequest:
     try:
         signed = jws.deserialize_compact(text, key, algorithms=["ES256"])
     except JoseError:
-        raise ProtocolError(401, "bad_signature", "The signature does not verify against the portal's key.") \
-            from None
+        raise ProtocolError(401, "bad_signature", "The signature does not verify against the portal's key.") from None
     except (ValueError, binascii.Error):
         raise malformed("The JWS could not be decoded.") from None
     try:
@@ -136,7 +135,8 @@ def read_request(body: bytes, *, now: float) -> ShareRequest:
     request = _validate_payload(payload)
     if abs(now - request.timestamp) > MAX_CLOCK_SKEW_SECONDS:
         raise ProtocolError(
-            401, "stale_timestamp",
+            401,
+            "stale_timestamp",
             f"The timestamp is more than {MAX_CLOCK_SKEW_SECONDS} seconds from the agency's clock.",
         )
     return request
@@ -154,8 +154,7 @@ def _string(payload: dict, name: str, *, pattern: re.Pattern | None = None, max_
 def _validate_payload(payload) -> ShareRequest:
     if not isinstance(payload, dict):
         raise malformed("The payload must be a JSON object.")
-    required = {"v", "txn_id", "timestamp", "item", "subject", "fields", "purpose", "case_ref", "office",
-                "requester"}
+    required = {"v", "txn_id", "timestamp", "item", "subject", "fields", "purpose", "case_ref", "office", "requester"}
     missing = sorted(required - payload.keys())
     if missing:
         raise malformed(f"Missing members: {', '.join(missing)}.")
@@ -177,8 +176,12 @@ def _validate_payload(payload) -> ShareRequest:
     if not SUBJECT_ID_PATTERNS[subject["kind"]].fullmatch(subject_id):
         raise malformed(f"The subject id is not a valid {subject['kind']} identifier.")
     fields = payload["fields"]
-    if (not isinstance(fields, list) or not fields or len(fields) > 50
-            or not all(isinstance(name, str) and _FIELD.fullmatch(name) for name in fields)):
+    if (
+        not isinstance(fields, list)
+        or not fields
+        or len(fields) > 50
+        or not all(isinstance(name, str) and _FIELD.fullmatch(name) for name in fields)
+    ):
         raise malformed("The member 'fields' must be a non-empty list of field keys.")
     if len(set(fields)) != len(fields):
         raise malformed("The member 'fields' lists a field twice.")
@@ -194,15 +197,31 @@ def _validate_payload(payload) -> ShareRequest:
     elif requester_id is not None:
         raise malformed("A 'system' requester has id null.")
     return ShareRequest(
-        txn_id=txn_id, timestamp=float(timestamp), item=item, subject_kind=subject["kind"], subject_id=subject_id,
-        fields=tuple(fields), purpose=purpose, case_ref=case_ref, office=office,
-        requester_kind=requester["kind"], requester_id=requester_id,
+        txn_id=txn_id,
+        timestamp=float(timestamp),
+        item=item,
+        subject_kind=subject["kind"],
+        subject_id=subject_id,
+        fields=tuple(fields),
+        purpose=purpose,
+        case_ref=case_ref,
+        office=office,
+        requester_kind=requester["kind"],
+        requester_id=requester_id,
     )
 
 
-def build_response(*, request: ShareRequest, agency_code: str, signing_key: ECKey, fields: dict, now: float,
-                   persons: list[str] | None = None, tamper_signature: bool = False,
-                   malformed_payload: bool = False) -> str:
+def build_response(
+    *,
+    request: ShareRequest,
+    agency_code: str,
+    signing_key: ECKey,
+    fields: dict,
+    now: float,
+    persons: list[str] | None = None,
+    tamper_signature: bool = False,
+    malformed_payload: bool = False,
+) -> str:
     """The answer: a JWS signed by the agency, encrypted (JWE ECDH-ES/A256GCM) to the portal's key.
 
     ``persons``: whose the record is (the RRNs of the persons whose personal data it holds), sent
@@ -227,14 +246,18 @@ def build_response(*, request: ShareRequest, agency_code: str, signing_key: ECKe
     if malformed_payload:
         payload_bytes = payload_bytes[: len(payload_bytes) // 2]  # cut in the middle: not JSON any more
     signed = jws.serialize_compact(
-        {"alg": "ES256", "kid": signing_key.kid, "typ": RESPONSE_TYPE}, payload_bytes, signing_key,
+        {"alg": "ES256", "kid": signing_key.kid, "typ": RESPONSE_TYPE},
+        payload_bytes,
+        signing_key,
         algorithms=["ES256"],
     )
     if tamper_signature:
         signed = _tamper(signed)
     encryption_key = portal_encryption_key()
     return jwe.encrypt_compact(
-        {"alg": "ECDH-ES", "enc": "A256GCM", "kid": encryption_key.kid}, signed, encryption_key,
+        {"alg": "ECDH-ES", "enc": "A256GCM", "kid": encryption_key.kid},
+        signed,
+        encryption_key,
         algorithms=["ECDH-ES", "A256GCM"],
     )
 

@@ -30,49 +30,247 @@ REFERENCE_ORDINAL = REFERENCE_DATE.toordinal()
 
 # Columns of every table, in the order the generator writes rows (model attnames).
 TABLES: dict[str, tuple[str, ...]] = {
-    "parcel": ("id", "pnu", "district_code", "lot_address", "land_category", "area_m2",
-               "official_land_price", "zoning", "districts", "owner_id", "owner_name", "ownership_share"),
+    "parcel": (
+        "id",
+        "pnu",
+        "district_code",
+        "lot_address",
+        "land_category",
+        "area_m2",
+        "official_land_price",
+        "zoning",
+        "districts",
+        "owner_id",
+        "owner_name",
+        "ownership_share",
+    ),
     "mortgage": ("id", "parcel_id", "creditor", "max_amount", "registered_on"),
-    "building": ("id", "management_number", "parcel_id", "road_address", "main_use", "floors_above",
-                 "floors_below", "total_floor_area_m2", "approval_date", "violation", "owner_id", "owner_name"),
+    "building": (
+        "id",
+        "management_number",
+        "parcel_id",
+        "road_address",
+        "main_use",
+        "floors_above",
+        "floors_below",
+        "total_floor_area_m2",
+        "approval_date",
+        "violation",
+        "owner_id",
+        "owner_name",
+    ),
     "household": ("id", "building_id", "unit", "head_id"),
-    "resident": ("id", "rrn", "name", "birth_date", "sex", "phone", "household_id", "relation_to_head",
-                 "move_in_date", "synthetic"),
+    "resident": (
+        "id",
+        "rrn",
+        "name",
+        "birth_date",
+        "sex",
+        "phone",
+        "household_id",
+        "relation_to_head",
+        "move_in_date",
+        "synthetic",
+    ),
     "addresshistory": ("id", "resident_id", "building_id", "unit", "moved_in", "moved_out"),
     "familyrelation": ("id", "resident_id", "relative_id", "relation"),
     "vehicle": ("id", "plate", "model_name", "model_year", "owner_id", "registered_building_id", "registered_on"),
     "taxrecord": ("id", "resident_id", "authority", "tax_name", "tax_year", "assessed", "paid", "due_date"),
     "refund": ("id", "resident_id", "agency", "description", "amount", "occurred_on", "claim_deadline"),
     "healthinsurance": ("id", "resident_id", "insured_type", "acquired_on", "lost_on", "employer_name"),
-    "militaryrecord": ("id", "resident_id", "service_status", "branch", "enlisted_on", "discharged_on",
-                       "discharge_type"),
+    "militaryrecord": (
+        "id",
+        "resident_id",
+        "service_status",
+        "branch",
+        "enlisted_on",
+        "discharged_on",
+        "discharge_type",
+    ),
     "business": ("id", "resident_id", "business_number", "trade_name", "business_type", "opened_on", "status"),
     "incomerecord": ("id", "resident_id", "tax_year", "total_income", "income_types"),
 }
 # Insertion order (references are checked at commit, but this keeps the stream readable).
 TABLE_ORDER = tuple(TABLES)
 
-SURNAMES = ("김",) * 21 + ("이",) * 14 + ("박",) * 8 + ("최",) * 5 + ("정",) * 4 + (
-    "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권", "황", "안", "송", "류", "전", "홍", "고", "문",
-    "양", "손", "배", "백", "허", "유", "남", "심", "노", "하", "곽", "성")
-GIVEN_M = ("민준", "서준", "도윤", "예준", "시우", "하준", "주원", "지호", "준우", "현우", "건우", "우진",
-           "성민", "정훈", "영수", "상철", "동현", "재현", "승현", "태호", "영호", "민수", "진우", "병철")
-GIVEN_F = ("서연", "서윤", "지우", "서현", "민서", "하은", "하윤", "윤서", "지민", "채원", "수빈", "지은",
-           "미경", "영희", "정숙", "은영", "혜진", "수진", "민지", "유진", "경희", "순자", "지현", "소영")
-EMPLOYERS = ("(주)한빛전자", "대한물산(주)", "서울교통공사", "(주)푸른소프트", "국민은행", "한국전력공사",
-             "(주)새솔건설", "미래의료재단", "(주)바른식품", "한강물류(주)", "(주)누리텔레콤", "동해해운(주)",
-             "○○초등학교", "(주)다온디자인", "삼정회계법인")
+SURNAMES = (
+    ("김",) * 21
+    + ("이",) * 14
+    + ("박",) * 8
+    + ("최",) * 5
+    + ("정",) * 4
+    + (
+        "강",
+        "조",
+        "윤",
+        "장",
+        "임",
+        "한",
+        "오",
+        "서",
+        "신",
+        "권",
+        "황",
+        "안",
+        "송",
+        "류",
+        "전",
+        "홍",
+        "고",
+        "문",
+        "양",
+        "손",
+        "배",
+        "백",
+        "허",
+        "유",
+        "남",
+        "심",
+        "노",
+        "하",
+        "곽",
+        "성",
+    )
+)
+GIVEN_M = (
+    "민준",
+    "서준",
+    "도윤",
+    "예준",
+    "시우",
+    "하준",
+    "주원",
+    "지호",
+    "준우",
+    "현우",
+    "건우",
+    "우진",
+    "성민",
+    "정훈",
+    "영수",
+    "상철",
+    "동현",
+    "재현",
+    "승현",
+    "태호",
+    "영호",
+    "민수",
+    "진우",
+    "병철",
+)
+GIVEN_F = (
+    "서연",
+    "서윤",
+    "지우",
+    "서현",
+    "민서",
+    "하은",
+    "하윤",
+    "윤서",
+    "지민",
+    "채원",
+    "수빈",
+    "지은",
+    "미경",
+    "영희",
+    "정숙",
+    "은영",
+    "혜진",
+    "수진",
+    "민지",
+    "유진",
+    "경희",
+    "순자",
+    "지현",
+    "소영",
+)
+EMPLOYERS = (
+    "(주)한빛전자",
+    "대한물산(주)",
+    "서울교통공사",
+    "(주)푸른소프트",
+    "국민은행",
+    "한국전력공사",
+    "(주)새솔건설",
+    "미래의료재단",
+    "(주)바른식품",
+    "한강물류(주)",
+    "(주)누리텔레콤",
+    "동해해운(주)",
+    "○○초등학교",
+    "(주)다온디자인",
+    "삼정회계법인",
+)
 BANKS = ("국민은행", "신한은행", "우리은행", "하나은행", "농협은행", "기업은행", "새마을금고")
-VEHICLE_MODELS = ("현대 아반떼", "현대 쏘나타", "현대 그랜저", "기아 K5", "기아 쏘렌토", "기아 카니발",
-                  "제네시스 G80", "현대 투싼", "기아 레이", "쉐보레 스파크", "르노 QM6", "KG모빌리티 토레스",
-                  "현대 아이오닉 5", "기아 EV6", "테슬라 모델 Y", "BMW 520i", "벤츠 E300", "현대 포터2")
-PLATE_HANGUL = ("가", "나", "다", "라", "마", "거", "너", "더", "러", "머", "버", "서", "어", "저", "고", "노",
-                "도", "로", "모", "보", "소", "오", "조", "구", "누", "두", "루", "무", "부", "수", "우", "주",
-                "하", "허", "호")
-TRADE_SUFFIXES = (("식당", "음식점업 / 한식"), ("칼국수", "음식점업 / 한식"), ("카페", "음식점업 / 커피전문점"),
-                  ("상회", "도매 및 소매업 / 잡화"), ("부동산", "부동산업 / 중개"), ("세탁소", "서비스업 / 세탁"),
-                  ("미용실", "서비스업 / 미용"), ("편의점", "도매 및 소매업 / 편의점"),
-                  ("디자인", "전문서비스업 / 디자인"), ("수학학원", "교육서비스업 / 학원"))
+VEHICLE_MODELS = (
+    "현대 아반떼",
+    "현대 쏘나타",
+    "현대 그랜저",
+    "기아 K5",
+    "기아 쏘렌토",
+    "기아 카니발",
+    "제네시스 G80",
+    "현대 투싼",
+    "기아 레이",
+    "쉐보레 스파크",
+    "르노 QM6",
+    "KG모빌리티 토레스",
+    "현대 아이오닉 5",
+    "기아 EV6",
+    "테슬라 모델 Y",
+    "BMW 520i",
+    "벤츠 E300",
+    "현대 포터2",
+)
+PLATE_HANGUL = (
+    "가",
+    "나",
+    "다",
+    "라",
+    "마",
+    "거",
+    "너",
+    "더",
+    "러",
+    "머",
+    "버",
+    "서",
+    "어",
+    "저",
+    "고",
+    "노",
+    "도",
+    "로",
+    "모",
+    "보",
+    "소",
+    "오",
+    "조",
+    "구",
+    "누",
+    "두",
+    "루",
+    "무",
+    "부",
+    "수",
+    "우",
+    "주",
+    "하",
+    "허",
+    "호",
+)
+TRADE_SUFFIXES = (
+    ("식당", "음식점업 / 한식"),
+    ("칼국수", "음식점업 / 한식"),
+    ("카페", "음식점업 / 커피전문점"),
+    ("상회", "도매 및 소매업 / 잡화"),
+    ("부동산", "부동산업 / 중개"),
+    ("세탁소", "서비스업 / 세탁"),
+    ("미용실", "서비스업 / 미용"),
+    ("편의점", "도매 및 소매업 / 편의점"),
+    ("디자인", "전문서비스업 / 디자인"),
+    ("수학학원", "교육서비스업 / 학원"),
+)
 LOCAL_REFUNDS = ("자동차세 연납 과오납 환급금", "재산세 이중납부 환급금", "지방소득세 환급금", "주민세 과오납 환급금")
 NATIONAL_REFUNDS = ("종합소득세 환급금", "근로장려금 미수령액", "부가가치세 환급금", "연말정산 환급금")
 NHIS_REFUNDS = ("건강보험료 과오납 환급금", "본인부담상한액 초과금", "장기요양보험료 환급금")
@@ -268,8 +466,17 @@ class _BlockGenerator:
         return DISTRICTS[-1]
 
     # -- land and buildings -------------------------------------------------------------
-    def new_parcel(self, dist: District, *, zoning: str, category: str = "대", area: int | None = None,
-                   owner: _Person | None = None, dong_suffix: str | None = None, owner_name: str = "") -> int:
+    def new_parcel(
+        self,
+        dist: District,
+        *,
+        zoning: str,
+        category: str = "대",
+        area: int | None = None,
+        owner: _Person | None = None,
+        dong_suffix: str | None = None,
+        owner_name: str = "",
+    ) -> int:
         r = self.rng.random
         parcel_id = self.next_id("parcel")
         if dong_suffix is None:
@@ -286,21 +493,44 @@ class _BlockGenerator:
         zone_districts = list(ZONING_DISTRICTS.get(zoning, ()))
         if dist.code[:2] in CAPITAL_REGION:
             zone_districts.append("과밀억제권역(수도권정비계획법)")
-        self.rows["parcel"].append((
-            parcel_id, pnu, dist.code, f"{dist.sido} {dist.sigungu} {dong_name} {lot_label(pnu)}", category, area,
-            price, zoning, zone_districts,
-            owner.id if owner else None, owner.name if owner else owner_name, "1/1" if owner else "구분소유",
-        ))
+        self.rows["parcel"].append(
+            (
+                parcel_id,
+                pnu,
+                dist.code,
+                f"{dist.sido} {dist.sigungu} {dong_name} {lot_label(pnu)}",
+                category,
+                area,
+                price,
+                zoning,
+                zone_districts,
+                owner.id if owner else None,
+                owner.name if owner else owner_name,
+                "1/1" if owner else "구분소유",
+            )
+        )
         if r() < 0.3:
-            self.rows["mortgage"].append((
-                self.next_id("mortgage"), parcel_id, BANKS[int(r() * len(BANKS))],
-                int(50 + r() * 950) * 1_000_000, self.day(date(2005, 1, 1), REFERENCE_DATE),
-            ))
+            self.rows["mortgage"].append(
+                (
+                    self.next_id("mortgage"),
+                    parcel_id,
+                    BANKS[int(r() * len(BANKS))],
+                    int(50 + r() * 950) * 1_000_000,
+                    self.day(date(2005, 1, 1), REFERENCE_DATE),
+                )
+            )
         return parcel_id
 
-    def new_building(self, dist: District, kind: tuple, *, owner: _Person | None,
-                     dong_suffix: str | None = None, road: str | None = None,
-                     approved_before: date = date(2024, 12, 31)) -> list:
+    def new_building(
+        self,
+        dist: District,
+        kind: tuple,
+        *,
+        owner: _Person | None,
+        dong_suffix: str | None = None,
+        road: str | None = None,
+        approved_before: date = date(2024, 12, 31),
+    ) -> list:
         r = self.rng.random
         main_use, zoning, shared, (low, high), per_floor = kind
         floors = low + int(r() * (high - low + 1))
@@ -308,19 +538,35 @@ class _BlockGenerator:
             area = int(floors * per_floor * (85 + r() * 40))
         else:
             area = int(floors * (80 + r() * 200))
-        parcel_id = self.new_parcel(dist, zoning=zoning, area=max(area * 2 // floors, 90), owner=owner,
-                                    dong_suffix=dong_suffix, owner_name="" if owner else "구분소유자 공유")
+        parcel_id = self.new_parcel(
+            dist,
+            zoning=zoning,
+            area=max(area * 2 // floors, 90),
+            owner=owner,
+            dong_suffix=dong_suffix,
+            owner_name="" if owner else "구분소유자 공유",
+        )
         building_id = self.next_id("building")
         counter = self.global_counter("building")
         road = road or dist.roads[int(r() * len(dist.roads))]
         approval = self.day(date(1975, 1, 1), approved_before)
         self.approvals[building_id] = approval
-        self.rows["building"].append((
-            building_id, building_number(dist.code, counter), parcel_id,
-            f"{dist.sido} {dist.sigungu} {road} {1 + (counter * 37) % 297}", main_use, floors,
-            1 if floors > 2 else int(r() * 2), area,
-            approval, r() < 0.04, owner.id if owner else None, owner.name if owner else "구분소유 (공동주택)",
-        ))
+        self.rows["building"].append(
+            (
+                building_id,
+                building_number(dist.code, counter),
+                parcel_id,
+                f"{dist.sido} {dist.sigungu} {road} {1 + (counter * 37) % 297}",
+                main_use,
+                floors,
+                1 if floors > 2 else int(r() * 2),
+                area,
+                approval,
+                r() < 0.04,
+                owner.id if owner else None,
+                owner.name if owner else "구분소유 (공동주택)",
+            )
+        )
         if owner is not None:
             self.building_owners.add(owner.id)
         entry = [building_id, kind, floors * per_floor if shared else 1, floors]
@@ -339,8 +585,9 @@ class _BlockGenerator:
         return f"{floor + 1}{index + 1:02d}호"
 
     # -- people -------------------------------------------------------------------------
-    def new_resident_row(self, person: _Person, household_id: int, move_in: date, rrn: str | None = None,
-                         phone: str | None = None) -> None:
+    def new_resident_row(
+        self, person: _Person, household_id: int, move_in: date, rrn: str | None = None, phone: str | None = None
+    ) -> None:
         index = self.number * BLOCK_SIZE + self.residents_total
         self.residents_total += 1
         if rrn is None:
@@ -350,10 +597,20 @@ class _BlockGenerator:
         age = (REFERENCE_DATE - person.birth).days // 365
         if phone is None:
             phone = phone_for(index) if age >= 14 else ""
-        self.rows["resident"].append((
-            person.id, rrn, person.name, person.birth, person.sex, phone, household_id,
-            person.relation_to_head, max(move_in, person.birth), True,
-        ))
+        self.rows["resident"].append(
+            (
+                person.id,
+                rrn,
+                person.name,
+                person.birth,
+                person.sex,
+                phone,
+                household_id,
+                person.relation_to_head,
+                max(move_in, person.birth),
+                True,
+            )
+        )
 
     def family(self, a: _Person, b: _Person, relation_of_b_to_a: str) -> None:
         self.rows["familyrelation"].append((self.next_id("familyrelation"), a.id, b.id, relation_of_b_to_a))
@@ -412,16 +669,26 @@ class _BlockGenerator:
                 if child_birth >= REFERENCE_DATE:
                     continue
                 sex = "M" if r() < 0.51 else "F"
-                child = _Person(self.next_id("resident"), self.name(sex, father.name[0] if father else None),
-                                child_birth, sex, "자녀")
+                child = _Person(
+                    self.next_id("resident"),
+                    self.name(sex, father.name[0] if father else None),
+                    child_birth,
+                    sex,
+                    "자녀",
+                )
                 children.append(child)
                 members.append(child)
         self.place_household(dist, head, spouse, children, members)
         self.heads.append(head)
         if r() < 0.05:  # farmland or forest elsewhere
             category = ("전", "답", "임야")[int(r() * 3)]
-            self.new_parcel(self.pick_district(), zoning="자연녹지지역" if r() < 0.5 else "계획관리지역",
-                            category=category, area=int(300 + r() * 4700), owner=head)
+            self.new_parcel(
+                self.pick_district(),
+                zoning="자연녹지지역" if r() < 0.5 else "계획관리지역",
+                category=category,
+                area=int(300 + r() * 4700),
+                owner=head,
+            )
         # An elderly couple elsewhere who are the head's parents.
         if head_age < 55 and self.residents_total + 2 <= BLOCK_SIZE and r() < 0.3:
             self.parents_of(head)
@@ -434,17 +701,27 @@ class _BlockGenerator:
             return
         father = _Person(self.next_id("resident"), self.name("M", child.name[0]), father_birth, "M", "본인")
         mother = _Person(self.next_id("resident"), self.name("F"), mother_birth, "F", "배우자")
-        self.place_household(self.pick_district(), father, mother, [], [father, mother],
-                             kind=DETACHED if r() < 0.5 else None)
+        self.place_household(
+            self.pick_district(), father, mother, [], [father, mother], kind=DETACHED if r() < 0.5 else None
+        )
         self.heads.append(father)
         for parent, relation in ((father, "father"), (mother, "mother")):
             self.family(child, parent, relation)
             self.family(parent, child, "child")
 
-    def place_household(self, dist: District, head: _Person, spouse: _Person | None, children: list[_Person],
-                        members: list[_Person], kind: tuple | None = None, *,
-                        place: tuple[int, str] | None = None, move_in: date | None = None,
-                        demo: DemoOverride | None = None) -> int:
+    def place_household(
+        self,
+        dist: District,
+        head: _Person,
+        spouse: _Person | None,
+        children: list[_Person],
+        members: list[_Person],
+        kind: tuple | None = None,
+        *,
+        place: tuple[int, str] | None = None,
+        move_in: date | None = None,
+        demo: DemoOverride | None = None,
+    ) -> int:
         r = self.rng.random
         building_id, unit = place or self.household_place(dist, head, kind)
         household_id = self.next_id("household")
@@ -488,14 +765,24 @@ class _BlockGenerator:
         business = demo.business if demo is not None else None
         if demo is None and adult and 28 <= age <= 68 and r() < 0.06:
             suffix, kind = TRADE_SUFFIXES[int(r() * len(TRADE_SUFFIXES))]
-            business = (person.name[1:] + " " + suffix, kind, self.day(person.birth + timedelta(days=25 * 365),
-                                                                       REFERENCE_DATE))
+            business = (
+                person.name[1:] + " " + suffix,
+                kind,
+                self.day(person.birth + timedelta(days=25 * 365), REFERENCE_DATE),
+            )
         if business:
             status = "계속사업자" if demo is not None or r() < 0.9 else ("휴업자" if r() < 0.4 else "폐업자")
-            rows["business"].append((
-                self.next_id("business"), person.id, business_number_for(self.global_counter("business")),
-                business[0], business[1], business[2], status,
-            ))
+            rows["business"].append(
+                (
+                    self.next_id("business"),
+                    person.id,
+                    business_number_for(self.global_counter("business")),
+                    business[0],
+                    business[1],
+                    business[2],
+                    status,
+                )
+            )
         if person.employed or business or (adult and age >= 65):
             if demo is not None and demo.income:
                 income, kinds = demo.income, ["근로소득"]
@@ -508,65 +795,84 @@ class _BlockGenerator:
             if person.employed or business:
                 tax = income * 6 // 100 // 1000 * 1000
                 paid = tax if r() > 0.03 else int(tax * r()) // 1000 * 1000
-                rows["taxrecord"].append((self.next_id("taxrecord"), person.id, "national", "종합소득세", 2025,
-                                          tax, paid, date(2026, 5, 31)))
+                rows["taxrecord"].append(
+                    (self.next_id("taxrecord"), person.id, "national", "종합소득세", 2025, tax, paid, date(2026, 5, 31))
+                )
         # Local taxes: resident tax for heads; property and vehicle taxes come with ownership below.
         if person is head and adult:
             paid = 10_000 if r() > 0.04 else 0
-            rows["taxrecord"].append((self.next_id("taxrecord"), person.id, "local", "주민세(개인분)", 2025,
-                                      10_000, paid, date(2025, 8, 31)))
+            rows["taxrecord"].append(
+                (self.next_id("taxrecord"), person.id, "local", "주민세(개인분)", 2025, 10_000, paid, date(2025, 8, 31))
+            )
         if person.id in self.building_owners:
             assessed = int(150 + r() * 2500) * 1000
             paid = assessed if (demo is not None or r() > 0.05) else 0
-            rows["taxrecord"].append((self.next_id("taxrecord"), person.id, "local", "재산세", 2025,
-                                      assessed, paid, date(2025, 9, 30)))
+            rows["taxrecord"].append(
+                (self.next_id("taxrecord"), person.id, "local", "재산세", 2025, assessed, paid, date(2025, 9, 30))
+            )
         # Vehicles.
-        owns_vehicle = demo.owns_vehicle if demo is not None else adult and (
-            r() < (0.5 if person is head else 0.15))
+        owns_vehicle = demo.owns_vehicle if demo is not None else adult and (r() < (0.5 if person is head else 0.15))
         if owns_vehicle:
             vehicle_id = self.next_id("vehicle")
             model_year = 2008 + int(r() * 19)
-            rows["vehicle"].append((
-                vehicle_id, plate_number(self.global_counter("vehicle")),
-                VEHICLE_MODELS[int(r() * len(VEHICLE_MODELS))], model_year, person.id, building_id,
-                self.day(date(model_year, 1, 1), min(date(model_year + 1, 12, 31), REFERENCE_DATE)),
-            ))
+            rows["vehicle"].append(
+                (
+                    vehicle_id,
+                    plate_number(self.global_counter("vehicle")),
+                    VEHICLE_MODELS[int(r() * len(VEHICLE_MODELS))],
+                    model_year,
+                    person.id,
+                    building_id,
+                    self.day(date(model_year, 1, 1), min(date(model_year + 1, 12, 31), REFERENCE_DATE)),
+                )
+            )
             assessed = int(100 + r() * 600) * 1000
             paid = assessed if (demo is not None or r() > 0.05) else 0
-            rows["taxrecord"].append((self.next_id("taxrecord"), person.id, "local", "자동차세", 2025,
-                                      assessed, paid, date(2025, 12, 31)))
+            rows["taxrecord"].append(
+                (self.next_id("taxrecord"), person.id, "local", "자동차세", 2025, assessed, paid, date(2025, 12, 31))
+            )
         # Refunds waiting to be claimed.
         if demo is not None:
             for agency, description, amount, occurred in demo.refunds:
                 self.refund(person, agency, description, amount, occurred)
         elif adult:
-            for agency, chance, kinds in (("mois", 0.06, LOCAL_REFUNDS), ("nts", 0.05, NATIONAL_REFUNDS),
-                                          ("nhis", 0.07, NHIS_REFUNDS), ("nps", 0.03, NPS_REFUNDS)):
+            for agency, chance, kinds in (
+                ("mois", 0.06, LOCAL_REFUNDS),
+                ("nts", 0.05, NATIONAL_REFUNDS),
+                ("nhis", 0.07, NHIS_REFUNDS),
+                ("nps", 0.03, NPS_REFUNDS),
+            ):
                 if r() < chance:
-                    self.refund(person, agency, kinds[int(r() * len(kinds))], int(1 + r() * 400) * 1000 + 270,
-                                self.day(date(2023, 7, 1), REFERENCE_DATE - timedelta(days=30)))
+                    self.refund(
+                        person,
+                        agency,
+                        kinds[int(r() * len(kinds))],
+                        int(1 + r() * 400) * 1000 + 270,
+                        self.day(date(2023, 7, 1), REFERENCE_DATE - timedelta(days=30)),
+                    )
         # Health insurance: employees, the self-employed and dependents.
         if person.employed:
             insured, employer = "직장가입자", person.employer
             since = self.day(max(person.birth + timedelta(days=22 * 365), date(2000, 1, 1)), REFERENCE_DATE)
         elif person is head or business:
-            insured, employer, since = "지역가입자", "", max(person.birth + timedelta(days=20 * 365),
-                                                            date(1989, 7, 1))
+            insured, employer, since = "지역가입자", "", max(person.birth + timedelta(days=20 * 365), date(1989, 7, 1))
         else:
             insured, employer, since = "피부양자", "", max(person.birth, date(1989, 7, 1))
         lost = None
         if demo is None and insured == "직장가입자" and r() < 0.03:
             lost = self.day(since, REFERENCE_DATE)
-        rows["healthinsurance"].append((self.next_id("healthinsurance"), person.id, insured,
-                                        min(since, REFERENCE_DATE), lost, employer))
+        rows["healthinsurance"].append(
+            (self.next_id("healthinsurance"), person.id, insured, min(since, REFERENCE_DATE), lost, employer)
+        )
         # Military service record (men of 19 and over).
         if person.sex == "M" and age >= 19:
             if demo is not None and demo.military:
                 status, branch, enlisted, discharged, kind = demo.military
             else:
                 status, branch, enlisted, discharged, kind = self.military(person.birth, age)
-            rows["militaryrecord"].append((self.next_id("militaryrecord"), person.id, status, branch, enlisted,
-                                           discharged, kind))
+            rows["militaryrecord"].append(
+                (self.next_id("militaryrecord"), person.id, status, branch, enlisted, discharged, kind)
+            )
 
     def military(self, birth: date, age: int) -> tuple:
         r = self.rng.random
@@ -579,8 +885,11 @@ class _BlockGenerator:
             enlisted = birth + timedelta(days=int((20 + r() * 3) * 365))
             return "보충역(사회복무요원) 소집해제", "", enlisted, enlisted + timedelta(days=640), "소집해제"
         branch_draw = r()
-        branch, months = ("육군", 18) if branch_draw < 0.7 else (("공군", 21) if branch_draw < 0.85 else (
-            ("해군", 20) if branch_draw < 0.95 else ("해병대", 18)))
+        branch, months = (
+            ("육군", 18)
+            if branch_draw < 0.7
+            else (("공군", 21) if branch_draw < 0.85 else (("해군", 20) if branch_draw < 0.95 else ("해병대", 18)))
+        )
         if age > 50:
             months += 8
         enlisted = birth + timedelta(days=int((20 + r() * 3) * 365))
@@ -592,14 +901,18 @@ class _BlockGenerator:
     def refund(self, person: _Person, agency: str, description: str, amount: int, occurred: date) -> None:
         years = 3 if agency == "nhis" else 5
         deadline = date(occurred.year + years, occurred.month, min(occurred.day, 28))
-        self.rows["refund"].append((self.next_id("refund"), person.id, agency, description, amount, occurred,
-                                    deadline))
+        self.rows["refund"].append((self.next_id("refund"), person.id, agency, description, amount, occurred, deadline))
 
     def demo_household(self, demo: DemoOverride, head: _Person) -> None:
         dist = district(demo.district_code)
-        entry = self.new_building(dist, demo.kind, owner=head if demo.owns_building else None,
-                                  dong_suffix=demo.dong_suffix, road=demo.road,
-                                  approved_before=demo.move_in - timedelta(days=365))
+        entry = self.new_building(
+            dist,
+            demo.kind,
+            owner=head if demo.owns_building else None,
+            dong_suffix=demo.dong_suffix,
+            road=demo.road,
+            approved_before=demo.move_in - timedelta(days=365),
+        )
         unit = ""
         if demo.kind[2]:
             unit = demo.unit or self.unit_for(entry)
@@ -616,8 +929,9 @@ class _BlockGenerator:
             child = _Person(self.next_id("resident"), child_name, birth, sex, "자녀")
             children.append(child)
             members.append(child)
-        self.place_household(dist, head, spouse, children, members, place=(entry[0], unit),
-                             move_in=demo.move_in, demo=demo)
+        self.place_household(
+            dist, head, spouse, children, members, place=(entry[0], unit), move_in=demo.move_in, demo=demo
+        )
         self.heads.append(head)
 
     def address_histories(self) -> None:
@@ -644,10 +958,12 @@ class _BlockGenerator:
                 earlier.append((building_id, unit, moved_in, cursor))
                 cursor = moved_in
             for building_id, unit, moved_in, moved_out in reversed(earlier):
-                rows["addresshistory"].append((self.next_id("addresshistory"), resident_id, building_id, unit,
-                                               moved_in, moved_out))
-            rows["addresshistory"].append((self.next_id("addresshistory"), resident_id, household[1],
-                                           household[2], move_in, None))
+                rows["addresshistory"].append(
+                    (self.next_id("addresshistory"), resident_id, building_id, unit, moved_in, moved_out)
+                )
+            rows["addresshistory"].append(
+                (self.next_id("addresshistory"), resident_id, household[1], household[2], move_in, None)
+            )
 
 
 _TOTAL_WEIGHT = sum(d.weight for d in DISTRICTS)

@@ -75,8 +75,11 @@ def _table(model) -> str:
 
 def _concrete_columns(model, *, leave_out: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Column names in the model's field order (``Model.from_db`` takes the values in that order)."""
-    return tuple(field.column for field in model._meta.concrete_fields
-                 if field.column == field.attname and field.attname not in leave_out)
+    return tuple(
+        field.column
+        for field in model._meta.concrete_fields
+        if field.column == field.attname and field.attname not in leave_out
+    )
 
 
 # Every column but ``updated_at``, which stays deferred: nothing that answers a request reads it.
@@ -133,8 +136,10 @@ def resident_copy(rrn: str) -> dict | None:
     if row is None:
         return None
     name, rrn, relation_to_head, move_in_date, household_id, road_address, unit, head_name = row
-    members = _rows(f"SELECT name, relation_to_head, birth_date FROM {_RESIDENT} WHERE household_id = %s ORDER BY id",
-                    [household_id])
+    members = _rows(
+        f"SELECT name, relation_to_head, birth_date FROM {_RESIDENT} WHERE household_id = %s ORDER BY id",
+        [household_id],
+    )
     return {
         "name": name,
         "rrn": rrn,
@@ -187,8 +192,10 @@ def _tax_certificate(rrn: str, authority: str) -> dict | None:
     if resident is None:
         return None
     resident_id, name, rrn = resident
-    taxes = _rows(f"SELECT assessed, paid FROM {_table(TaxRecord)} WHERE resident_id = %s AND authority = %s",
-                  [resident_id, str(authority)])
+    taxes = _rows(
+        f"SELECT assessed, paid FROM {_table(TaxRecord)} WHERE resident_id = %s AND authority = %s",
+        [resident_id, str(authority)],
+    )
     arrears = sum(max(assessed - paid, 0) for assessed, paid in taxes)
     return {"name": name, "rrn": rrn, "has_arrears": arrears > 0, "arrears_amount": arrears}
 
@@ -208,8 +215,12 @@ def _refunds(rrn: str, agency: str) -> dict | None:
         "refund_count": len(refunds),
         "refund_total": sum(amount for _description, amount, _occurred, _deadline in refunds),
         "refunds": [
-            {"description": description, "amount": amount, "occurred_on": _date(occurred_on),
-             "claim_deadline": _date(claim_deadline)}
+            {
+                "description": description,
+                "amount": amount,
+                "occurred_on": _date(occurred_on),
+                "claim_deadline": _date(claim_deadline),
+            }
             for description, amount, occurred_on, claim_deadline in refunds
         ],
     }
@@ -248,8 +259,10 @@ def _parcel(pnu: str, columns: str) -> tuple | None:
 
 def _owned_parcel(pnu: str, columns: str) -> tuple | None:
     """The parcel's columns (``p.``) and, last, its owner's RRN (None when it has no single owner)."""
-    return _row(f"SELECT {columns}, o.rrn FROM {_PARCEL} p LEFT OUTER JOIN {_RESIDENT} o ON o.id = p.owner_id"
-                f" WHERE p.pnu = %s", [pnu])
+    return _row(
+        f"SELECT {columns}, o.rrn FROM {_PARCEL} p LEFT OUTER JOIN {_RESIDENT} o ON o.id = p.owner_id WHERE p.pnu = %s",
+        [pnu],
+    )
 
 
 def _persons(*rrns) -> list[str]:
@@ -261,8 +274,10 @@ def real_estate_register(pnu: str) -> dict | None:
     if parcel is None:
         return None
     parcel_id, pnu, lot_address, owner_name, ownership_share, owner_rrn = parcel
-    mortgages = _rows(f"SELECT creditor, max_amount, registered_on FROM {_table(Mortgage)} WHERE parcel_id = %s"
-                      f" ORDER BY id", [parcel_id])
+    mortgages = _rows(
+        f"SELECT creditor, max_amount, registered_on FROM {_table(Mortgage)} WHERE parcel_id = %s ORDER BY id",
+        [parcel_id],
+    )
     return {
         "pnu": pnu,
         "address": lot_address,
@@ -277,8 +292,7 @@ def real_estate_register(pnu: str) -> dict | None:
 
 
 def land_register(pnu: str) -> dict | None:
-    parcel = _owned_parcel(pnu, "p.pnu, p.lot_address, p.land_category, p.area_m2, p.owner_name,"
-                                " p.official_land_price")
+    parcel = _owned_parcel(pnu, "p.pnu, p.lot_address, p.land_category, p.area_m2, p.owner_name, p.official_land_price")
     if parcel is None:
         return None
     pnu, lot_address, land_category, area_m2, owner_name, official_land_price, owner_rrn = parcel
@@ -316,8 +330,18 @@ def building_ledger(management_number: str) -> dict | None:
     )
     if building is None:
         return None
-    (management_number, road_address, main_use, floors_above, floors_below, total_floor_area_m2, approval_date,
-     violation, owner_name, owner_rrn) = building
+    (
+        management_number,
+        road_address,
+        main_use,
+        floors_above,
+        floors_below,
+        total_floor_area_m2,
+        approval_date,
+        violation,
+        owner_name,
+        owner_rrn,
+    ) = building
     return {
         "building_id": management_number,
         "address": road_address,

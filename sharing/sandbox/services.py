@@ -59,25 +59,35 @@ def _remember_transaction(*, txn_id: str, agency_code: str, now: float) -> None:
 def _check_grant(request: protocol.ShareRequest, item: dict) -> None:
     grant = selectors.grant_get(office_code=request.office, item_code=request.item)
     if grant is None:
-        raise ProtocolError(403, "not_granted",
-                            f"The office {request.office!r} holds no grant for the item {request.item!r}.")
+        raise ProtocolError(
+            403, "not_granted", f"The office {request.office!r} holds no grant for the item {request.item!r}."
+        )
     if request.purpose not in grant.purposes:
         raise ProtocolError(
-            403, "not_granted",
+            403,
+            "not_granted",
             f"The purpose {request.purpose!r} is not granted to the office {request.office!r} "
             f"for the item {request.item!r}.",
         )
     refused = [name for name in request.fields if name not in grant.fields]
     if refused:
         raise ProtocolError(
-            403, "not_granted",
+            403,
+            "not_granted",
             f"The fields {', '.join(refused)} of the item {request.item!r} are not granted to the office "
             f"{request.office!r}.",
         )
 
 
-def share_request_answer(*, agency: SandboxAgency, item_code: str, body: bytes, now: float,
-                         tamper_signature: bool = False, malformed_payload: bool = False) -> AgencyAnswer:
+def share_request_answer(
+    *,
+    agency: SandboxAgency,
+    item_code: str,
+    body: bytes,
+    now: float,
+    tamper_signature: bool = False,
+    malformed_payload: bool = False,
+) -> AgencyAnswer:
     """Checks a request of the standard connection and answers it; raises ProtocolError to refuse.
 
     Order of the checks: the item is this agency's (404), the JWS and its signature (400/401),
@@ -101,8 +111,14 @@ def share_request_answer(*, agency: SandboxAgency, item_code: str, body: bytes, 
         raise ProtocolError(404, "subject_not_found", f"The register of {item_code!r} holds no such subject.")
     fields = {name: record.get(name) for name in request.fields}
     token = protocol.build_response(
-        request=request, agency_code=agency.code, signing_key=agency_signing_key(agency.code), fields=fields,
-        now=now, persons=persons, tamper_signature=tamper_signature, malformed_payload=malformed_payload,
+        request=request,
+        agency_code=agency.code,
+        signing_key=agency_signing_key(agency.code),
+        fields=fields,
+        now=now,
+        persons=persons,
+        tamper_signature=tamper_signature,
+        malformed_payload=malformed_payload,
     )
     return AgencyAnswer(token=token, field_names=tuple(fields))
 
@@ -126,4 +142,3 @@ def agency_faults_reset(*, agency: SandboxAgency) -> SandboxAgency:
     """Back to a healthy agency: no added latency, no errors, no tampering."""
     defaults = {name: SandboxAgency._meta.get_field(name).get_default() for name in SandboxAgency.FAULT_FIELDS}
     return agency_faults_update(agency=agency, **defaults)
-

@@ -58,8 +58,12 @@ def item_endpoint(request: HttpRequest, agency_code: str, item_code: str) -> Htt
         return _error(503, "unavailable", "The agency failed to answer (simulated fault).")
     try:
         answer = services.share_request_answer(
-            agency=agency, item_code=item_code, body=body, now=time.time(),
-            tamper_signature=plan.tamper_signature, malformed_payload=plan.malformed,
+            agency=agency,
+            item_code=item_code,
+            body=body,
+            now=time.time(),
+            tamper_signature=plan.tamper_signature,
+            malformed_payload=plan.malformed,
         )
     except ProtocolError as refusal:
         logger.info("sandbox agency %s refused a request: %s", agency.code, refusal.error)
@@ -81,10 +85,15 @@ def agency_root(request: HttpRequest, agency_code: str) -> HttpResponse:
         return _error(503, "unavailable", "The agency is down for maintenance.")
     faults.sleep(plan.delay_seconds)
     items = sorted(code for code, item in selectors.ITEMS.items() if item["agency"] == agency.code)
-    return JsonResponse({
-        "agency": agency.code, "protocol": "standard-connection/1", "items": items,
-        "jwks": request.build_absolute_uri(reverse("sandbox:jwks", args=[agency.code])),
-    }, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {
+            "agency": agency.code,
+            "protocol": "standard-connection/1",
+            "items": items,
+            "jwks": request.build_absolute_uri(reverse("sandbox:jwks", args=[agency.code])),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @never_cache

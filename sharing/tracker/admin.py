@@ -55,4 +55,3 @@ class ExchangeAdmin(ReadOnlyAdmin):
     list_display = ["finished_at", "agency_code", "item_code", "outcome", "error_code", "latency_ms"]
     list_filter = ["agency_code", "outcome"]
     date_hierarchy = "finished_at"
-

@@ -39,12 +39,18 @@ def _frame(chart_id: str, title: str, description: str, width: int, height: int,
         '<svg class="tracker-chart" id="{id}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title"'
         ' aria-describedby="{id}-desc" preserveAspectRatio="xMinYMin meet" focusable="false">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg></figure>',
-        id=chart_id, w=width, h=height, title=title, desc=description, body=body,
+        id=chart_id,
+        w=width,
+        h=height,
+        title=title,
+        desc=description,
+        body=body,
     )
 
 
-def column_chart(*, chart_id: str, title: str, description: str, labels: list[str],
-                 series: list[tuple[str, str, list[float]]]) -> SafeString:
+def column_chart(
+    *, chart_id: str, title: str, description: str, labels: list[str], series: list[tuple[str, str, list[float]]]
+) -> SafeString:
     """Grouped vertical bars: one group per label, one bar per series (name, css class, values)."""
     width, height = 720, 300
     left, right, top, bottom = 64, 16, 16, 56
@@ -54,9 +60,19 @@ def column_chart(*, chart_id: str, title: str, description: str, labels: list[st
     for step in range(5):
         value = peak * step / 4
         y = top + plot_h - plot_h * step / 4
-        parts.append(format_html('<line class="tracker-chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                                 '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="end">{}</text>',
-                                 left, width - right, _n(y), _n(y), left - 6, _n(y + 4), _fmt(value)))
+        parts.append(
+            format_html(
+                '<line class="tracker-chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="end">{}</text>',
+                left,
+                width - right,
+                _n(y),
+                _n(y),
+                left - 6,
+                _n(y + 4),
+                _fmt(value),
+            )
+        )
     groups = max(len(labels), 1)
     group_w = plot_w / groups
     bar_w = min(48.0, max(2.0, (group_w * 0.8) / max(len(series), 1)))
@@ -65,17 +81,42 @@ def column_chart(*, chart_id: str, title: str, description: str, labels: list[st
         for s_index, (name, css, values) in enumerate(series):
             value = values[index] if index < len(values) else 0
             bar_h = plot_h * (value / peak)
-            parts.append(format_html(
-                '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{} {}: {}</title></rect>',
-                css, _n(x0 + bar_w * s_index), _n(top + plot_h - bar_h), _n(bar_w), _n(bar_h), label, name, _fmt(value)))
+            parts.append(
+                format_html(
+                    '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{} {}: {}</title></rect>',
+                    css,
+                    _n(x0 + bar_w * s_index),
+                    _n(top + plot_h - bar_h),
+                    _n(bar_w),
+                    _n(bar_h),
+                    label,
+                    name,
+                    _fmt(value),
+                )
+            )
         if groups <= 12 or index % max(1, groups // 12) == 0:
-            parts.append(format_html('<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="middle">{}</text>',
-                                     _n(x0 + group_w * 0.4), height - bottom + 18, label))
+            parts.append(
+                format_html(
+                    '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    _n(x0 + group_w * 0.4),
+                    height - bottom + 18,
+                    label,
+                )
+            )
     legend_x = left
     for name, css, _values in series:
-        parts.append(format_html('<rect class="{}" x="{}" y="{}" width="12" height="12"/>'
-                                 '<text class="tracker-chart-legend" x="{}" y="{}">{}</text>',
-                                 css, legend_x, height - 20, legend_x + 16, height - 10, name))
+        parts.append(
+            format_html(
+                '<rect class="{}" x="{}" y="{}" width="12" height="12"/>'
+                '<text class="tracker-chart-legend" x="{}" y="{}">{}</text>',
+                css,
+                legend_x,
+                height - 20,
+                legend_x + 16,
+                height - 10,
+                name,
+            )
+        )
         legend_x += 16 + 12 * len(name) + 24
     return _frame(chart_id, title, description, width, height, mark_safe("".join(parts)))  # noqa: S308 (escaped parts)
 
@@ -91,17 +132,32 @@ def bar_chart(*, chart_id: str, title: str, description: str, rows: list[tuple[s
     for index, (label, value) in enumerate(rows):
         y = top + row_h * index
         bar_w = plot_w * (value / peak)
-        parts.append(format_html(
-            '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="end">{}</text>'
-            '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>'
-            '<text class="tracker-chart-value" x="{}" y="{}">{}</text>',
-            left - 8, _n(y + row_h * 0.65), label[:24], css, left, _n(y + 4), _n(bar_w), row_h - 8, label, _fmt(value),
-            _n(left + bar_w + 6), _n(y + row_h * 0.65), _fmt(value)))
+        parts.append(
+            format_html(
+                '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="end">{}</text>'
+                '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>'
+                '<text class="tracker-chart-value" x="{}" y="{}">{}</text>',
+                left - 8,
+                _n(y + row_h * 0.65),
+                label[:24],
+                css,
+                left,
+                _n(y + 4),
+                _n(bar_w),
+                row_h - 8,
+                label,
+                _fmt(value),
+                _n(left + bar_w + 6),
+                _n(y + row_h * 0.65),
+                _fmt(value),
+            )
+        )
     return _frame(chart_id, title, description, width, height, mark_safe("".join(parts)))  # noqa: S308
 
 
-def line_chart(*, chart_id: str, title: str, description: str, labels: list[str], values: list[float],
-               css: str) -> SafeString:
+def line_chart(
+    *, chart_id: str, title: str, description: str, labels: list[str], values: list[float], css: str
+) -> SafeString:
     """One line with a dot per label (e.g. the social cost saved, cumulated by month)."""
     width, height = 720, 260
     left, right, top, bottom = 96, 16, 16, 40
@@ -111,9 +167,19 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: list[str]
     for step in range(5):
         value = peak * step / 4
         y = top + plot_h - plot_h * step / 4
-        parts.append(format_html('<line class="tracker-chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                                 '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="end">{}</text>',
-                                 left, width - right, _n(y), _n(y), left - 6, _n(y + 4), _fmt(value)))
+        parts.append(
+            format_html(
+                '<line class="tracker-chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="end">{}</text>',
+                left,
+                width - right,
+                _n(y),
+                _n(y),
+                left - 6,
+                _n(y + 4),
+                _fmt(value),
+            )
+        )
     count = len(values)
     points = []
     for index, value in enumerate(values):
@@ -121,12 +187,26 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: list[str]
         y = top + plot_h - plot_h * (value / peak)
         points.append((x, y, labels[index], value))
     if points:
-        parts.append(format_html('<polyline class="{}" fill="none" points="{}"/>', css,
-                                 " ".join(f"{x:.1f},{y:.1f}" for x, y, _l, _v in points)))
-        parts.append(format_html_join("", '<circle class="{}" cx="{}" cy="{}" r="4"><title>{}: {}</title></circle>',
-                                      ((f"{css}-dot", _n(x), _n(y), label, _fmt(value)) for x, y, label, value in points)))
+        parts.append(
+            format_html(
+                '<polyline class="{}" fill="none" points="{}"/>',
+                css,
+                " ".join(f"{x:.1f},{y:.1f}" for x, y, _l, _v in points),
+            )
+        )
+        parts.append(
+            format_html_join(
+                "",
+                '<circle class="{}" cx="{}" cy="{}" r="4"><title>{}: {}</title></circle>',
+                ((f"{css}-dot", _n(x), _n(y), label, _fmt(value)) for x, y, label, value in points),
+            )
+        )
         step = max(1, count // 12)
-        parts.append(format_html_join("", '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="middle">{}</text>',
-                                      ((_n(x), height - bottom + 18, label) for i, (x, _y, label, _v) in enumerate(points)
-                                       if i % step == 0)))
+        parts.append(
+            format_html_join(
+                "",
+                '<text class="tracker-chart-axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+                ((_n(x), height - bottom + 18, label) for i, (x, _y, label, _v) in enumerate(points) if i % step == 0),
+            )
+        )
     return _frame(chart_id, title, description, width, height, mark_safe("".join(parts)))  # noqa: S308

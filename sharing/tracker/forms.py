@@ -36,13 +36,18 @@ class AccessFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return AccessFilters()
         data = self.cleaned_data
-        return AccessFilters(date_from=data.get("date_from"), date_to=data.get("date_to"),
-                             agency=data.get("agency") or "", case_ref=data.get("case_ref") or "")
+        return AccessFilters(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            agency=data.get("agency") or "",
+            case_ref=data.get("case_ref") or "",
+        )
 
 
 class ConcernForm(forms.Form):
     message = forms.CharField(
-        label=_("What concerns you about this access?"), max_length=2000,
+        label=_("What concerns you about this access?"),
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The privacy officer of the office answers you here and by e-mail."),
         error_messages={"required": _("Write what concerns you about this access.")},
@@ -51,6 +56,8 @@ class ConcernForm(forms.Form):
 
 class InquiryAnswerForm(forms.Form):
     answer = forms.CharField(
-        label=_("Answer to the citizen"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6}),
+        label=_("Answer to the citizen"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Write the answer to the citizen.")},
     )

@@ -24,8 +24,10 @@ from sharing.documents.models import Kind
 EDOCUMENT_PREFIX = "edocument:"
 
 PORTAL_ITEMS = {
-    **{f"{EDOCUMENT_PREFIX}{kind.value}": format_lazy("{} ({})", kind.label, pgettext_lazy("access log", "e-document"))
-       for kind in Kind},
+    **{
+        f"{EDOCUMENT_PREFIX}{kind.value}": format_lazy("{} ({})", kind.label, pgettext_lazy("access log", "e-document"))
+        for kind in Kind
+    },
     "upload": _("A file you uploaded"),
     "draft": _("A draft petition of yours"),
     "identity_challenge": _("A check of your identity"),

@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 class PrivacyOfficer(models.Model):
     """An official who answers citizens' concerns about accesses by their office (개인정보 보호책임자)."""
 
-    office = models.ForeignKey("portal.Office", on_delete=models.CASCADE, related_name="privacy_officers",
-                               verbose_name=_("office"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_offices",
-                             verbose_name=_("official"))
+    office = models.ForeignKey(
+        "portal.Office", on_delete=models.CASCADE, related_name="privacy_officers", verbose_name=_("office")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_offices", verbose_name=_("official")
+    )
     created_at = models.DateTimeField(_("appointed"), auto_now_add=True)
 
     class Meta:
@@ -45,17 +47,26 @@ class PrivacyInquiry(models.Model):
         ANSWERED = "answered", _("Answered")
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="privacy_inquiries",
-                                verbose_name=_("citizen"))
-    entry = models.ForeignKey("sharing.AccessLogEntry", on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("access-log entry"))
-    office = models.ForeignKey("portal.Office", on_delete=models.PROTECT, related_name="privacy_inquiries",
-                               verbose_name=_("office"))
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="privacy_inquiries", verbose_name=_("citizen")
+    )
+    entry = models.ForeignKey(
+        "sharing.AccessLogEntry", on_delete=models.PROTECT, related_name="+", verbose_name=_("access-log entry")
+    )
+    office = models.ForeignKey(
+        "portal.Office", on_delete=models.PROTECT, related_name="privacy_inquiries", verbose_name=_("office")
+    )
     message = models.TextField(_("concern"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
     answer = models.TextField(_("answer"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("answered by"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answer_seen_at = models.DateTimeField(_("answer read by the citizen"), null=True, blank=True)
     created_at = models.DateTimeField(_("asked"), auto_now_add=True)
@@ -78,8 +89,9 @@ class RefundInquiry(models.Model):
     """One "find my un-refunded money" request: one fetch per refund-holding agency."""
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refund_inquiries",
-                                verbose_name=_("citizen"))
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refund_inquiries", verbose_name=_("citizen")
+    )
     case_ref = models.CharField(_("case reference"), max_length=40, unique=True)
     created_at = models.DateTimeField(_("asked"), auto_now_add=True)
 
@@ -95,10 +107,12 @@ class RefundInquiry(models.Model):
 class RefundAnswer(models.Model):
     """What one agency answered, read once through ``personal_data_read`` and kept encrypted."""
 
-    inquiry = models.ForeignKey(RefundInquiry, on_delete=models.CASCADE, related_name="answers",
-                                verbose_name=_("refund inquiry"))
-    fetch_request = models.OneToOneField("sharing.FetchRequest", on_delete=models.PROTECT, related_name="+",
-                                         verbose_name=_("fetch request"))
+    inquiry = models.ForeignKey(
+        RefundInquiry, on_delete=models.CASCADE, related_name="answers", verbose_name=_("refund inquiry")
+    )
+    fetch_request = models.OneToOneField(
+        "sharing.FetchRequest", on_delete=models.PROTECT, related_name="+", verbose_name=_("fetch request")
+    )
     payload_encrypted = models.TextField(_("answer (encrypted)"), editable=False)
     read_at = models.DateTimeField(_("read"), auto_now_add=True)
 
@@ -110,11 +124,13 @@ class RefundAnswer(models.Model):
 class RefundClaim(models.Model):
     """A refund-claim petition filed from an inquiry: one per agency that holds money."""
 
-    inquiry = models.ForeignKey(RefundInquiry, on_delete=models.PROTECT, related_name="claims",
-                                verbose_name=_("refund inquiry"))
+    inquiry = models.ForeignKey(
+        RefundInquiry, on_delete=models.PROTECT, related_name="claims", verbose_name=_("refund inquiry")
+    )
     item_code = models.CharField(_("item"), max_length=60)
-    petition = models.OneToOneField("petitions.Petition", on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("petition"))
+    petition = models.OneToOneField(
+        "petitions.Petition", on_delete=models.PROTECT, related_name="+", verbose_name=_("petition")
+    )
     created_at = models.DateTimeField(_("filed"), auto_now_add=True)
 
     class Meta:

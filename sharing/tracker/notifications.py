@@ -40,8 +40,10 @@ def privacy_inquiry_notify_send(*, inquiry_id: int, event: str) -> int:
     if event == "answered":
         recipients = [inquiry.citizen]
     else:
-        recipients = [officer.user for officer in PrivacyOfficer.objects.filter(office_id=inquiry.office_id)
-                      .select_related("user")]
+        recipients = [
+            officer.user
+            for officer in PrivacyOfficer.objects.filter(office_id=inquiry.office_id).select_related("user")
+        ]
     sent = sum(_send(user, f"inquiry_{event}", context) for user in recipients)
     logger.info("privacy inquiry %s: %s e-mail(s) sent for %s", inquiry_id, sent, event)
     return sent

@@ -81,11 +81,20 @@ def _window(since) -> dict[str, WindowFigures]:
     refused = Count("id", filter=Q(outcome=Exchange.Outcome.REFUSED))
     result: dict[str, WindowFigures] = {}
     if connection.vendor == "postgresql":
-        for row in exchanges.values("agency_code").annotate(
-                requests=counts, errors=errors, refused=refused,
-                p50=PercentileCont("latency_ms", 0.5), p95=PercentileCont("latency_ms", 0.95)).order_by():
-            result[row["agency_code"]] = WindowFigures(row["requests"], row["errors"], row["refused"], row["p50"],
-                                                       row["p95"])
+        for row in (
+            exchanges.values("agency_code")
+            .annotate(
+                requests=counts,
+                errors=errors,
+                refused=refused,
+                p50=PercentileCont("latency_ms", 0.5),
+                p95=PercentileCont("latency_ms", 0.95),
+            )
+            .order_by()
+        ):
+            result[row["agency_code"]] = WindowFigures(
+                row["requests"], row["errors"], row["refused"], row["p50"], row["p95"]
+            )
         return result
     latencies: dict[str, list[int]] = defaultdict(list)
     figures: dict[str, WindowFigures] = defaultdict(WindowFigures)
@@ -105,15 +114,23 @@ def agency_health(*, now=None) -> list[AgencyHealth]:
     """One row per agency; four queries whatever the traffic (agencies, pending, two windows)."""
     now = now or timezone.now()
     agencies = list(Agency.objects.order_by("code"))
-    pending = dict(FetchRequest.objects.filter(state__in=FetchRequest.PENDING_STATES)
-                   .values_list("item__agency__code").annotate(n=Count("id")).values_list("item__agency__code", "n"))
+    pending = dict(
+        FetchRequest.objects.filter(state__in=FetchRequest.PENDING_STATES)
+        .values_list("item__agency__code")
+        .annotate(n=Count("id"))
+        .values_list("item__agency__code", "n")
+    )
     windows = {name: _window(now - span) for name, span in WINDOWS}
     rows = []
     for agency in agencies:
-        rows.append(AgencyHealth(
-            agency=agency, circuit=circuit.state(agency), pending=pending.get(agency.code, 0),
-            windows={name: figures.get(agency.code, WindowFigures()) for name, figures in windows.items()},
-        ))
+        rows.append(
+            AgencyHealth(
+                agency=agency,
+                circuit=circuit.state(agency),
+                pending=pending.get(agency.code, 0),
+                windows={name: figures.get(agency.code, WindowFigures()) for name, figures in windows.items()},
+            )
+        )
     order = {"failing": 0, "degraded": 1, "ok": 2}
     rows.sort(key=lambda row: (order[row.status], row.agency.code))
     return rows

@@ -25,8 +25,13 @@ def record_exchange(sender, *, agency_code, item_code, outcome, error_code, late
     if recorded is None:
         return
     # One per fetch attempt: a hand-written INSERT (sharing.sql), not the ORM's compiled one.
-    sql.insert(Exchange(
-        agency_code=agency_code[:40], item_code=item_code[:60], outcome=recorded,
-        error_code=error_code[:40] if recorded != "ok" else "", latency_ms=max(0, int(latency_ms)),
-        finished_at=timezone.now(),
-    ))
+    sql.insert(
+        Exchange(
+            agency_code=agency_code[:40],
+            item_code=item_code[:60],
+            outcome=recorded,
+            error_code=error_code[:40] if recorded != "ok" else "",
+            latency_ms=max(0, int(latency_ms)),
+            finished_at=timezone.now(),
+        )
+    )

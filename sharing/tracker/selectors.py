@@ -27,6 +27,7 @@ REFUND_INQUIRY_PURPOSE = "P-REFUND-INQUIRY"
 
 # --- Who viewed my information --------------------------------------------------------------
 
+
 def citizen_subject_hash(user) -> str | None:
     """The keyed hash of the citizen's RRN, once their identity is linked; None before."""
     if not (user.is_authenticated and user.is_citizen):
@@ -54,8 +55,9 @@ def access_log_entries(*, subject_hash: str, filters: AccessFilters) -> QuerySet
     if filters.date_to:
         entries = entries.filter(created_at__lt=_local_start(filters.date_to + datetime.timedelta(days=1)))
     if filters.agency:
-        entries = entries.filter(item_code__in=InformationItem.objects.filter(agency__code=filters.agency)
-                                 .values("code"))
+        entries = entries.filter(
+            item_code__in=InformationItem.objects.filter(agency__code=filters.agency).values("code")
+        )
     if filters.case_ref:
         entries = entries.filter(case_ref=filters.case_ref)
     return entries.select_related("office").order_by("-sequence")
@@ -111,22 +113,28 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
     rows = []
     for entry in entries:
         item = items.get(entry.item_code)
-        rows.append(AccessRow(
-            entry=entry,
-            item_name=access_labels.item_name(entry.item_code, items),
-            agency_name=item.agency.name if item else "",
-            field_labels=access_labels.field_labels(entry.item_code, entry.fields, labels),
-            purpose=access_labels.purpose_name(entry.purpose, purposes),
-            petition_receipt_no=entry.case_ref if entry.case_ref in own_petitions else "",
-        ))
+        rows.append(
+            AccessRow(
+                entry=entry,
+                item_name=access_labels.item_name(entry.item_code, items),
+                agency_name=item.agency.name if item else "",
+                field_labels=access_labels.field_labels(entry.item_code, entry.fields, labels),
+                purpose=access_labels.purpose_name(entry.purpose, purposes),
+                petition_receipt_no=entry.case_ref if entry.case_ref in own_petitions else "",
+            )
+        )
     page.object_list = rows
     return page, rows
 
 
 def access_log_case_refs(*, subject_hash: str) -> list[str]:
     """The cases the citizen's log mentions, for the petition filter (newest first)."""
-    refs = (AccessLogEntry.objects.filter(subject_hash=subject_hash).exclude(case_ref="")
-            .values_list("case_ref", flat=True).distinct())
+    refs = (
+        AccessLogEntry.objects.filter(subject_hash=subject_hash)
+        .exclude(case_ref="")
+        .values_list("case_ref", flat=True)
+        .distinct()
+    )
     return sorted(set(refs), reverse=True)
 
 
@@ -138,8 +146,7 @@ def access_entry_for_citizen(*, subject_hash: str | None, sequence: int) -> Acce
     """An entry about this citizen, or 404 (also for another person's entry)."""
     if not subject_hash:
         raise Http404
-    entry = (AccessLogEntry.objects.filter(subject_hash=subject_hash, sequence=sequence)
-             .select_related("office").first())
+    entry = AccessLogEntry.objects.filter(subject_hash=subject_hash, sequence=sequence).select_related("office").first()
     if entry is None:
         raise Http404
     return entry
@@ -147,14 +154,19 @@ def access_entry_for_citizen(*, subject_hash: str | None, sequence: int) -> Acce
 
 # --- Privacy inquiries ----------------------------------------------------------------------
 
+
 def inquiries_for_citizen(*, user) -> list[PrivacyInquiry]:
-    return list(PrivacyInquiry.objects.filter(citizen=user).select_related("office", "entry", "answered_by")
-                .order_by("-created_at", "-id"))
+    return list(
+        PrivacyInquiry.objects.filter(citizen=user)
+        .select_related("office", "entry", "answered_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def unread_answers_count(*, user) -> int:
-    return PrivacyInquiry.objects.filter(citizen=user, status=PrivacyInquiry.Status.ANSWERED,
-                                         answer_seen_at__isnull=True).count()
+    return PrivacyInquiry.objects.filter(
+        citizen=user, status=PrivacyInquiry.Status.ANSWERED, answer_seen_at__isnull=True
+    ).count()
 
 
 def privacy_office_ids(*, user) -> list[int]:
@@ -166,14 +178,18 @@ def privacy_office_ids(*, user) -> list[int]:
 def inquiries_for_privacy_officer(*, user) -> list[PrivacyInquiry]:
     office_ids = privacy_office_ids(user=user)
     return list(
-        PrivacyInquiry.objects.filter(office_id__in=office_ids).select_related("office", "citizen", "entry")
+        PrivacyInquiry.objects.filter(office_id__in=office_ids)
+        .select_related("office", "citizen", "entry")
         .order_by("status", "-created_at", "-id")[:500]
     )
 
 
 def inquiry_for_privacy_officer(*, user, public_id) -> PrivacyInquiry:
-    inquiry = (PrivacyInquiry.objects.filter(public_id=public_id, office_id__in=privacy_office_ids(user=user))
-               .select_related("office", "citizen", "entry", "entry__office", "answered_by").first())
+    inquiry = (
+        PrivacyInquiry.objects.filter(public_id=public_id, office_id__in=privacy_office_ids(user=user))
+        .select_related("office", "citizen", "entry", "entry__office", "answered_by")
+        .first()
+    )
     if inquiry is None:
         raise Http404
     return inquiry
@@ -181,8 +197,9 @@ def inquiry_for_privacy_officer(*, user, public_id) -> PrivacyInquiry:
 
 def entry_description(entry: AccessLogEntry) -> dict:
     """Names for one entry (item, agency, fields, purpose) in the active language."""
-    item = (InformationItem.objects.filter(code=entry.item_code).select_related("agency")
-            .prefetch_related("fields").first())
+    item = (
+        InformationItem.objects.filter(code=entry.item_code).select_related("agency").prefetch_related("fields").first()
+    )
     labels = {(item.code, field.key): field.label for field in item.fields.all()} if item else {}
     purpose = Purpose.objects.filter(code=entry.purpose).first()
     return {
@@ -195,11 +212,15 @@ def entry_description(entry: AccessLogEntry) -> dict:
 
 # --- Un-refunded money ----------------------------------------------------------------------
 
+
 def refund_items() -> list[InformationItem]:
     """Every item an agency answers a citizen's own refund inquiry with (data: the admin adds more)."""
     return list(
         InformationItem.objects.filter(purposes__code=REFUND_INQUIRY_PURPOSE, agency__enabled=True)
-        .select_related("agency").prefetch_related("fields").order_by("agency__code", "code").distinct()
+        .select_related("agency")
+        .prefetch_related("fields")
+        .order_by("agency__code", "code")
+        .distinct()
     )
 
 
@@ -268,8 +289,13 @@ class RefundSummary:
 
 def refund_summary(*, inquiry: RefundInquiry) -> RefundSummary:
     """The inquiry's fetches with the answers read so far (two queries)."""
-    fetches = list(FetchRequest.objects.filter(case_ref=inquiry.case_ref).select_related("item__agency")
-                   .order_by("item__agency__code", "item__code"))
-    answers = {answer.fetch_request_id: json.loads(crypto.decrypt_text(answer.payload_encrypted))
-               for answer in inquiry.answers.all()}
+    fetches = list(
+        FetchRequest.objects.filter(case_ref=inquiry.case_ref)
+        .select_related("item__agency")
+        .order_by("item__agency__code", "item__code")
+    )
+    answers = {
+        answer.fetch_request_id: json.loads(crypto.decrypt_text(answer.payload_encrypted))
+        for answer in inquiry.answers.all()
+    }
     return RefundSummary(rows=[RefundRow(fetch=fetch, answer=answers.get(fetch.pk)) for fetch in fetches])

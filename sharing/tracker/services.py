@@ -42,12 +42,14 @@ def _notify_on_commit(inquiry_id: int, event: str) -> None:
 def portal_office() -> Office:
     """The using office of requests a citizen makes for themself (the portal)."""
     office, _created = Office.objects.get_or_create(
-        code=PORTAL_OFFICE_CODE, defaults={"name_ko": "민원 포털", "name_en": "Civil Petition Portal"},
+        code=PORTAL_OFFICE_CODE,
+        defaults={"name_ko": "민원 포털", "name_en": "Civil Petition Portal"},
     )
     return office
 
 
 # --- Privacy inquiries ----------------------------------------------------------------------
+
 
 @transaction.atomic
 def privacy_inquiry_create(*, citizen, entry: AccessLogEntry, message: str) -> PrivacyInquiry:
@@ -58,8 +60,9 @@ def privacy_inquiry_create(*, citizen, entry: AccessLogEntry, message: str) -> P
     if not message:
         raise TrackerError(_("Write what concerns you about this access."))
     office = entry.office or portal_office()
-    inquiry = PrivacyInquiry.objects.create(citizen=citizen, entry=entry, office=office,
-                                            message=message[:MAX_MESSAGE_LENGTH])
+    inquiry = PrivacyInquiry.objects.create(
+        citizen=citizen, entry=entry, office=office, message=message[:MAX_MESSAGE_LENGTH]
+    )
     _notify_on_commit(inquiry.pk, "asked")
     logger.info("privacy inquiry %s opened office=%s entry=%s", inquiry.pk, office.code, entry.sequence)
     return inquiry
@@ -88,11 +91,13 @@ def privacy_inquiry_answer(*, inquiry: PrivacyInquiry, officer, answer: str) -> 
 
 @transaction.atomic
 def privacy_answers_mark_seen(*, citizen) -> int:
-    return PrivacyInquiry.objects.filter(citizen=citizen, status=PrivacyInquiry.Status.ANSWERED,
-                                         answer_seen_at__isnull=True).update(answer_seen_at=timezone.now())
+    return PrivacyInquiry.objects.filter(
+        citizen=citizen, status=PrivacyInquiry.Status.ANSWERED, answer_seen_at__isnull=True
+    ).update(answer_seen_at=timezone.now())
 
 
 # --- Un-refunded money ----------------------------------------------------------------------
+
 
 def _refund_case_ref(inquiry: RefundInquiry) -> str:
     return f"RF-{inquiry.created_at:%Y}-{inquiry.pk:07d}"
@@ -111,8 +116,10 @@ def refund_inquiry_start(*, citizen) -> RefundInquiry:
     if link is None:
         raise TrackerError(_("Confirm your identity once before you look for refunds."))
     latest = selectors.refund_inquiry_latest(user=citizen)
-    if latest is not None and FetchRequest.objects.filter(
-            case_ref=latest.case_ref, state__in=FetchRequest.PENDING_STATES).exists():
+    if (
+        latest is not None
+        and FetchRequest.objects.filter(case_ref=latest.case_ref, state__in=FetchRequest.PENDING_STATES).exists()
+    ):
         return latest
     items = selectors.refund_items()
     if not items:
@@ -123,10 +130,19 @@ def refund_inquiry_start(*, citizen) -> RefundInquiry:
     inquiry.save(update_fields=["case_ref"])
     rrn = crypto.decrypt_text(link.rrn_encrypted)
     fetch_requests_create(
-        case_ref=inquiry.case_ref, office=portal_office(), requested_by=None,
-        items=[FetchSpec(item_code=item.code, fields=[field.key for field in item.fields.all()],
-                         purpose_code=selectors.REFUND_INQUIRY_PURPOSE, subject_kind=item.subject_kind,
-                         subject_id=rrn) for item in items],
+        case_ref=inquiry.case_ref,
+        office=portal_office(),
+        requested_by=None,
+        items=[
+            FetchSpec(
+                item_code=item.code,
+                fields=[field.key for field in item.fields.all()],
+                purpose_code=selectors.REFUND_INQUIRY_PURPOSE,
+                subject_kind=item.subject_kind,
+                subject_id=rrn,
+            )
+            for item in items
+        ],
     )
     logger.info("refund inquiry %s started agencies=%s", inquiry.case_ref, len(items))
     return inquiry
@@ -137,20 +153,29 @@ def refund_answers_collect(*, inquiry: RefundInquiry, actor, ip_address: str | N
     from sharing.services import personal_data_read
 
     read = set(inquiry.answers.values_list("fetch_request_id", flat=True))
-    fresh = list(FetchRequest.objects.filter(case_ref=inquiry.case_ref, state=FetchRequest.State.FETCHED)
-                 .exclude(pk__in=read).select_related("item__agency", "office"))
+    fresh = list(
+        FetchRequest.objects.filter(case_ref=inquiry.case_ref, state=FetchRequest.State.FETCHED)
+        .exclude(pk__in=read)
+        .select_related("item__agency", "office")
+    )
     collected = 0
     for fetch in fresh:
         with transaction.atomic():
             try:
-                values = personal_data_read(fetch_request=fetch, actor=actor, office=fetch.office,
-                                            purpose=selectors.REFUND_INQUIRY_PURPOSE, ip_address=ip_address)
+                values = personal_data_read(
+                    fetch_request=fetch,
+                    actor=actor,
+                    office=fetch.office,
+                    purpose=selectors.REFUND_INQUIRY_PURPOSE,
+                    ip_address=ip_address,
+                )
             except SharingError:
                 continue  # deleted after the retention period: the page says so
             try:
                 with transaction.atomic():
                     RefundAnswer.objects.create(
-                        inquiry=inquiry, fetch_request=fetch,
+                        inquiry=inquiry,
+                        fetch_request=fetch,
                         payload_encrypted=crypto.encrypt_text(json.dumps(values, ensure_ascii=False)),
                     )
             except IntegrityError:
@@ -160,6 +185,7 @@ def refund_answers_collect(*, inquiry: RefundInquiry, actor, ip_address: str | N
 
 
 # --- Retention ------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def tracker_purge(*, now=None) -> dict[str, int]:

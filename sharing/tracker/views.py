@@ -33,12 +33,19 @@ def _private(response):
 
 
 def _identity_needed(request, template: str):
-    return _private(render(request, template, {
-        "identity_url": f"{reverse('petitions:identity')}?next={request.path}",
-    }))
+    return _private(
+        render(
+            request,
+            template,
+            {
+                "identity_url": f"{reverse('petitions:identity')}?next={request.path}",
+            },
+        )
+    )
 
 
 # --- Who viewed my information --------------------------------------------------------------
+
 
 @citizen_required
 @require_GET
@@ -53,14 +60,25 @@ def data_access(request):
         case_refs=selectors.access_log_case_refs(subject_hash=subject_hash),
     )
     status = 400 if form.is_bound and not form.is_valid() else 200
-    page, rows = selectors.access_log_page(user=request.user, subject_hash=subject_hash, filters=form.filters(),
-                                           page_number=request.GET.get("page"))
+    page, rows = selectors.access_log_page(
+        user=request.user, subject_hash=subject_hash, filters=form.filters(), page_number=request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return _private(render(request, "tracker/data_access.html", {
-        "form": form, "page": page, "rows": rows, "page_query": query.urlencode(),
-        "unread_answers": selectors.unread_answers_count(user=request.user),
-    }, status=status))
+    return _private(
+        render(
+            request,
+            "tracker/data_access.html",
+            {
+                "form": form,
+                "page": page,
+                "rows": rows,
+                "page_query": query.urlencode(),
+                "unread_answers": selectors.unread_answers_count(user=request.user),
+            },
+            status=status,
+        )
+    )
 
 
 @citizen_required
@@ -74,17 +92,25 @@ def concern(request, sequence: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.privacy_inquiry_create(citizen=request.user, entry=entry,
-                                                message=form.cleaned_data["message"])
+                services.privacy_inquiry_create(citizen=request.user, entry=entry, message=form.cleaned_data["message"])
             except TrackerError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Your question has been sent to the office's privacy officer."))
                 return redirect("tracker:my_inquiries")
         status = 400
-    return _private(render(request, "tracker/concern.html", {
-        "entry": entry, "description": selectors.entry_description(entry), "form": form,
-    }, status=status))
+    return _private(
+        render(
+            request,
+            "tracker/concern.html",
+            {
+                "entry": entry,
+                "description": selectors.entry_description(entry),
+                "form": form,
+            },
+            status=status,
+        )
+    )
 
 
 @citizen_required
@@ -99,14 +125,21 @@ def my_inquiries(request):
 
 # --- Privacy officers -----------------------------------------------------------------------
 
+
 @official_required
 @require_GET
 @never_cache
 def privacy_inquiries(request):
-    return _private(render(request, "tracker/privacy_inquiries.html", {
-        "is_privacy_officer": bool(selectors.privacy_office_ids(user=request.user)),
-        "inquiries": selectors.inquiries_for_privacy_officer(user=request.user),
-    }))
+    return _private(
+        render(
+            request,
+            "tracker/privacy_inquiries.html",
+            {
+                "is_privacy_officer": bool(selectors.privacy_office_ids(user=request.user)),
+                "inquiries": selectors.inquiries_for_privacy_officer(user=request.user),
+            },
+        )
+    )
 
 
 @official_required
@@ -119,20 +152,31 @@ def privacy_inquiry(request, public_id):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.privacy_inquiry_answer(inquiry=inquiry, officer=request.user,
-                                                answer=form.cleaned_data["answer"])
+                services.privacy_inquiry_answer(
+                    inquiry=inquiry, officer=request.user, answer=form.cleaned_data["answer"]
+                )
             except TrackerError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Your answer has been sent to the citizen."))
                 return redirect("tracker:privacy_inquiries")
         status = 400
-    return _private(render(request, "tracker/privacy_inquiry.html", {
-        "inquiry": inquiry, "description": selectors.entry_description(inquiry.entry), "form": form,
-    }, status=status))
+    return _private(
+        render(
+            request,
+            "tracker/privacy_inquiry.html",
+            {
+                "inquiry": inquiry,
+                "description": selectors.entry_description(inquiry.entry),
+                "form": form,
+            },
+            status=status,
+        )
+    )
 
 
 # --- Un-refunded money ----------------------------------------------------------------------
+
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
@@ -147,22 +191,31 @@ def refunds(request):
             messages.error(request, exc.message)
             return redirect("tracker:refunds")
         return redirect("tracker:refund_inquiry", public_id=inquiry.public_id)
-    return _private(render(request, "tracker/refunds.html", {
-        "latest": selectors.refund_inquiry_latest(user=request.user),
-        "items": selectors.refund_items(),
-    }))
+    return _private(
+        render(
+            request,
+            "tracker/refunds.html",
+            {
+                "latest": selectors.refund_inquiry_latest(user=request.user),
+                "items": selectors.refund_items(),
+            },
+        )
+    )
 
 
 def refund_context(request, inquiry) -> dict:
     """The inquiry page's context (answers read once as they come in); the claim page
     (petitions.views_refunds) starts from it too."""
-    services.refund_answers_collect(inquiry=inquiry, actor=request.user,
-                                    ip_address=get_client_ip_address(request))
+    services.refund_answers_collect(inquiry=inquiry, actor=request.user, ip_address=get_client_ip_address(request))
     summary = selectors.refund_summary(inquiry=inquiry)
     claims = list(inquiry.claims.select_related("petition").order_by("id"))
     claimed = {claim.item_code for claim in claims}
-    return {"inquiry": inquiry, "summary": summary, "claims": claims,
-            "claimable": [row for row in summary.with_money if row.fetch.item.code not in claimed]}
+    return {
+        "inquiry": inquiry,
+        "summary": summary,
+        "claims": claims,
+        "claimable": [row for row in summary.with_money if row.fetch.item.code not in claimed],
+    }
 
 
 @citizen_required
@@ -179,8 +232,11 @@ def _refund_answers_etag(request, public_id):
     fetches = FetchRequest.objects.filter(case_ref=OuterRef("case_ref")).order_by().values("case_ref")
     version = (
         RefundInquiry.objects.filter(citizen_id=request.user.pk, public_id=public_id)
-        .annotate(fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]),
-                  answers_read=Count("answers", distinct=True), last_claim=Max("claims__pk"))
+        .annotate(
+            fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]),
+            answers_read=Count("answers", distinct=True),
+            last_claim=Max("claims__pk"),
+        )
         .values_list("fetches_changed", "answers_read", "last_claim")
         .first()
     )
@@ -194,5 +250,4 @@ def refund_answers(request, public_id):
     """The live part of the inquiry page, polled with htmx until every agency has answered."""
     inquiry = selectors.refund_inquiry_for_citizen(user=request.user, public_id=public_id)
     context = refund_context(request, inquiry)
-    return render_fragment(request, "tracker/includes/refund_answers.html", context,
-                           live=context["summary"].pending)
+    return render_fragment(request, "tracker/includes/refund_answers.html", context, live=context["summary"].pending)

@@ -17,6 +17,8 @@ def operations(request):
     if not (user.is_authenticated and (user.is_administrator or user.is_superuser)):
         raise Http404
     rows = ops.agency_health()
-    response = render(request, "stats/operations.html", {"rows": rows, "windows": [name for name, _span in ops.WINDOWS]})
+    response = render(
+        request, "stats/operations.html", {"rows": rows, "windows": [name for name, _span in ops.WINDOWS]}
+    )
     response["Cache-Control"] = "private, no-store"
     return response

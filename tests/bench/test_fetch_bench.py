@@ -114,22 +114,26 @@ def _service_env() -> dict:
     """The worker and the agencies run as deployed: production settings (DEBUG off), with this
     process's secrets and key files, so that they read and sign what this process wrote."""
     env = os.environ.copy()
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DEBUG": "0",
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
-        "SECRET_KEY": settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEYS": ",".join(base64.urlsafe_b64encode(key).decode() for key in settings.FIELD_ENCRYPTION_KEYS),
-        "PORTAL_SIGNING_KEY_FILES": ",".join(str(path) for path in settings.PORTAL_SIGNING_KEY_FILES),
-        "PORTAL_ENCRYPTION_KEY_FILES": ",".join(str(path) for path in settings.PORTAL_ENCRYPTION_KEY_FILES),
-        "SANDBOX_AGENCIES_ENABLED": "1",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CACHE_URL": WORKER_CACHE_URL,
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DEBUG": "0",
+            "PORTAL_VAR_DIR": str(settings.VAR_DIR),
+            "SECRET_KEY": settings.SECRET_KEY,
+            "FIELD_ENCRYPTION_KEYS": ",".join(
+                base64.urlsafe_b64encode(key).decode() for key in settings.FIELD_ENCRYPTION_KEYS
+            ),
+            "PORTAL_SIGNING_KEY_FILES": ",".join(str(path) for path in settings.PORTAL_SIGNING_KEY_FILES),
+            "PORTAL_ENCRYPTION_KEY_FILES": ",".join(str(path) for path in settings.PORTAL_ENCRYPTION_KEY_FILES),
+            "SANDBOX_AGENCIES_ENABLED": "1",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": BROKER_URL,
+            "CACHE_URL": WORKER_CACHE_URL,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     for name in ("SUBJECT_HASH_KEY", "SANDBOX_KEY_SEED"):
         if getattr(settings, name, ""):
             env[name] = getattr(settings, name)
@@ -162,13 +166,31 @@ def sandbox_server(sandbox_agencies, tmp_path):
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "sharing.sandbox.service_wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--worker-class", "gthread", "--workers", str(SANDBOX_WORKERS), "--threads", "8",
-             "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "sharing.sandbox.service_wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                str(SANDBOX_WORKERS),
+                "--threads",
+                "8",
+                "--log-level",
+                "warning",
+            ],
             # The agencies learn the portal's keys from its JWKS, served by this process's live server.
-            env=_service_env() | {"DJANGO_SETTINGS_MODULE": "sharing.sandbox.service_settings",
-                                  "SANDBOX_PORTAL_JWKS_URL": f"{sandbox_agencies.url}/sharing/jwks.json"},
-            stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
+            env=_service_env()
+            | {
+                "DJANGO_SETTINGS_MODULE": "sharing.sandbox.service_settings",
+                "SANDBOX_PORTAL_JWKS_URL": f"{sandbox_agencies.url}/sharing/jwks.json",
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -196,10 +218,29 @@ def worker(celery_to_redis, sandbox_server, tmp_path):
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", f"--pool={WORKER_POOL}",
-             f"--concurrency={WORKER_CONCURRENCY}", "-Q", queues, f"--loglevel={os.environ.get('BENCH_WORKER_LOGLEVEL', 'WARNING')}", "--without-gossip", *os.environ.get("BENCH_WORKER_EXTRA", "").split(),
-             "--without-mingle", "--without-heartbeat", "-n", f"fetch-bench-{os.getpid()}@%h"],
-            env=_service_env(), stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                f"--pool={WORKER_POOL}",
+                f"--concurrency={WORKER_CONCURRENCY}",
+                "-Q",
+                queues,
+                f"--loglevel={os.environ.get('BENCH_WORKER_LOGLEVEL', 'WARNING')}",
+                "--without-gossip",
+                *os.environ.get("BENCH_WORKER_EXTRA", "").split(),
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"fetch-bench-{os.getpid()}@%h",
+            ],
+            env=_service_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR,
         )
     try:
         yield process
@@ -212,10 +253,14 @@ def _person(sandbox) -> str:
 
 
 def _create_case(case_ref: str, office, rrn: str, items=CASE_ITEMS) -> None:
-    services.fetch_requests_create(case_ref=case_ref, office=office, items=[
-        FetchSpec(item_code=item_code, fields=fields, purpose_code=PURPOSE, subject_kind="person", subject_id=rrn)
-        for _agency, item_code, fields, _latency in items
-    ])
+    services.fetch_requests_create(
+        case_ref=case_ref,
+        office=office,
+        items=[
+            FetchSpec(item_code=item_code, fields=fields, purpose_code=PURPOSE, subject_kind="person", subject_id=rrn)
+            for _agency, item_code, fields, _latency in items
+        ],
+    )
 
 
 def _wait_settled(case_refs: list[str], *, deadline_seconds: float, poll: float) -> float:
@@ -229,8 +274,11 @@ def _wait_settled(case_refs: list[str], *, deadline_seconds: float, poll: float)
 
 
 def _assert_all_fetched(case_refs: list[str]) -> None:
-    failures = list(FetchRequest.objects.filter(case_ref__in=case_refs).exclude(
-        state=FetchRequest.State.FETCHED).values_list("item__code", "state", "error_code", "error_detail")[:5])
+    failures = list(
+        FetchRequest.objects.filter(case_ref__in=case_refs)
+        .exclude(state=FetchRequest.State.FETCHED)
+        .values_list("item__code", "state", "error_code", "error_detail")[:5]
+    )
     assert not failures, failures
 
 
@@ -275,8 +323,12 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
     from django.db import transaction
 
     database = connection.settings_dict["NAME"]
-    cpu_before = (cpu_seconds(worker_process.pid, with_children=True), cpu_seconds(sandbox_pid, with_children=True),
-                  postgres_cpu_seconds(database) if connection.vendor == "postgresql" else 0.0, machine_cpu_seconds())
+    cpu_before = (
+        cpu_seconds(worker_process.pid, with_children=True),
+        cpu_seconds(sandbox_pid, with_children=True),
+        postgres_cpu_seconds(database) if connection.vendor == "postgresql" else 0.0,
+        machine_cpu_seconds(),
+    )
     started = time.perf_counter()
     with transaction.atomic():  # enqueued together on commit
         for case_ref in cases:
@@ -292,21 +344,30 @@ def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandb
     sustained = (fetches - 1) / max(1e-6, (window["last"] - window["first"]).total_seconds())
     worker_cpu = (cpu_seconds(worker_process.pid, with_children=True) - cpu_before[0]) / fetches
     sandbox_cpu = (cpu_seconds(sandbox_pid, with_children=True) - cpu_before[1]) / fetches
-    postgres_cpu = ((postgres_cpu_seconds(database) - cpu_before[2]) / fetches
-                    if connection.vendor == "postgresql" else 0.0)
+    postgres_cpu = (
+        (postgres_cpu_seconds(database) - cpu_before[2]) / fetches if connection.vendor == "postgresql" else 0.0
+    )
     busy = (machine_cpu_seconds() - cpu_before[3]) / ((finished - started) * (os.cpu_count() or 1))
 
     print()
-    print(f"fetch bench ({connection.vendor}, broker {BROKER_URL}, one worker ({WORKER_POOL} pool) with "
-          f"concurrency {WORKER_CONCURRENCY}; sandbox on gunicorn {SANDBOX_WORKERS}x8 threads; {os.cpu_count()} CPUs, "
-          f"load {os.getloadavg()[0]:.1f})")
+    print(
+        f"fetch bench ({connection.vendor}, broker {BROKER_URL}, one worker ({WORKER_POOL} pool) with "
+        f"concurrency {WORKER_CONCURRENCY}; sandbox on gunicorn {SANDBOX_WORKERS}x8 threads; {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.1f})"
+    )
     print(f"  case of 4 items from 4 agencies at 50/100/200/400 ms, {LATENCY_ROUNDS} rounds, enqueue -> all fetched:")
-    print(f"    median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-          f"min {min(durations) * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms")
+    print(
+        f"    median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+        f"min {min(durations) * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms"
+    )
     print(f"    median / slowest latency (400 ms) = {ratio:.2f} (target <= 1.3)")
-    print(f"  {fetches} fetches at 0 ms: enqueue -> all fetched {finished - started:.2f} s = {per_second:.0f} fetches/s; "
-          f"sustained (first to last fetched) {sustained:.0f} fetches/s (target >= 100/s)")
-    print(f"  CPU per fetch: portal worker {worker_cpu * 1000:.1f} ms, sandbox agencies {sandbox_cpu * 1000:.1f} ms, "
-          f"PostgreSQL {postgres_cpu * 1000:.1f} ms (this database's backends); the machine's CPUs were "
-          f"{busy:.0%} busy from enqueue to all fetched")
+    print(
+        f"  {fetches} fetches at 0 ms: enqueue -> all fetched {finished - started:.2f} s = {per_second:.0f} fetches/s; "
+        f"sustained (first to last fetched) {sustained:.0f} fetches/s (target >= 100/s)"
+    )
+    print(
+        f"  CPU per fetch: portal worker {worker_cpu * 1000:.1f} ms, sandbox agencies {sandbox_cpu * 1000:.1f} ms, "
+        f"PostgreSQL {postgres_cpu * 1000:.1f} ms (this database's backends); the machine's CPUs were "
+        f"{busy:.0%} busy from enqueue to all fetched"
+    )
     assert ratio < 2.0, "fetches of one case do not run in parallel"

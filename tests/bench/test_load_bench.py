@@ -73,54 +73,75 @@ def _measure(stack: Stack, scenario: str, *, users: int = USERS, rate: float = 0
     label = label or scenario
     extra = {"LOAD_RATE": str(rate)} if rate else {}
     if WARMUP_SECONDS:
-        run_locust(stack, seconds=WARMUP_SECONDS, users=users, scenario=scenario, label=f"{label}-warmup",
-                   extra_env=extra)
+        run_locust(
+            stack, seconds=WARMUP_SECONDS, users=users, scenario=scenario, label=f"{label}-warmup", extra_env=extra
+        )
     before = stack.cpu_seconds()
     result = run_locust(stack, seconds=SECONDS, users=users, scenario=scenario, label=label, extra_env=extra)
     after = stack.cpu_seconds()
     data = result.as_dict()
-    data["cpu_share"] = _cpu_share(before, after, result.locust_cpu_seconds, result.wall_seconds,
-                                   result.total.get("requests", 0))
+    data["cpu_share"] = _cpu_share(
+        before, after, result.locust_cpu_seconds, result.wall_seconds, result.total.get("requests", 0)
+    )
     data["load_average"] = os.getloadavg()
     data["rate_target"] = rate or None
     return data
 
 
 def _table(paced: dict, mix: dict, trivial: dict, ratio: float) -> str:
-    lines = [f"Mix paced at {paced['rate_target']:.0f} requests/s ({paced['users']} users, {paced['seconds']} s, "
-             f"load average {paced['load_average'][0]:.1f}):", "",
-             "| page | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"Mix paced at {paced['rate_target']:.0f} requests/s ({paced['users']} users, {paced['seconds']} s, "
+        f"load average {paced['load_average'][0]:.1f}):",
+        "",
+        "| page | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for name, row in sorted(paced["rows"].items(), key=lambda item: -item[1]["requests"]):
-        lines.append(f"| `{name}` | {row['requests']} | {row['failures']} | {row['rps']:.1f} | {row['p50']:.0f} "
-                     f"| {row['p95']:.0f} | {row['p99']:.0f} |")
+        lines.append(
+            f"| `{name}` | {row['requests']} | {row['failures']} | {row['rps']:.1f} | {row['p50']:.0f} "
+            f"| {row['p95']:.0f} | {row['p99']:.0f} |"
+        )
     total = paced["total"]
-    lines.append(f"| **all pages** | {total['requests']} | {total['failures']} | {total['rps']:.1f} | "
-                 f"{total['p50']:.0f} | {total['p95']:.0f} | {total['p99']:.0f} |")
-    lines += ["", f"What the stack sustains ({mix['users']} users, each sending its next request when the last "
-              f"is answered, {mix['seconds']} s each):", "",
-              "| run | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines.append(
+        f"| **all pages** | {total['requests']} | {total['failures']} | {total['rps']:.1f} | "
+        f"{total['p50']:.0f} | {total['p95']:.0f} | {total['p99']:.0f} |"
+    )
+    lines += [
+        "",
+        f"What the stack sustains ({mix['users']} users, each sending its next request when the last "
+        f"is answered, {mix['seconds']} s each):",
+        "",
+        "| run | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for label, data in (("**mix, all pages**", mix), ("**trivial view `/healthz`**", trivial)):
         total = data["total"]
-        lines.append(f"| {label} | {total['requests']} | {total['failures']} | {total['rps']:.1f} | "
-                     f"{total['p50']:.0f} | {total['p95']:.0f} | {total['p99']:.0f} |")
+        lines.append(
+            f"| {label} | {total['requests']} | {total['failures']} | {total['rps']:.1f} | "
+            f"{total['p50']:.0f} | {total['p95']:.0f} | {total['p99']:.0f} |"
+        )
     cpu = mix["cpu_share"]
-    lines += ["", f"Ratio of the mix to the trivial view: {ratio:.2f} (target >= {TARGET_RATIO}). "
-              f"{mix['users']} users, {mix['seconds']} s each, load average {mix['load_average'][0]:.1f}. "
-              f"CPU during the mix (share of {os.cpu_count()} cores): machine {cpu['machine_busy']:.0%}, "
-              f"gunicorn {cpu['gunicorn']:.0%}, worker {cpu['worker']:.0%}, PostgreSQL {cpu['postgres']:.0%}, "
-              f"locust {cpu['locust']:.0%}.",
-              "",
-              "CPU per request (ms): " + "; ".join(
-                  f"{label}: gunicorn {d['cpu_share']['cpu_ms_per_request']['gunicorn']:.1f}, "
-                  f"worker {d['cpu_share']['cpu_ms_per_request']['worker']:.1f}, "
-                  f"PostgreSQL {d['cpu_share']['cpu_ms_per_request']['postgres']:.1f}, "
-                  f"locust {d['cpu_share']['cpu_ms_per_request']['locust']:.1f}"
-                  for label, d in (("mix", mix), ("/healthz", trivial))) + ". "
-              f"Requests/s the stack's CPU cost allows on {os.cpu_count()} otherwise idle cores: mix "
-              f"{mix['cpu_share']['cpu_bound_rps']}, /healthz {trivial['cpu_share']['cpu_bound_rps']} (ratio "
-              f"{(mix['cpu_share']['cpu_bound_rps'] or 0) / (trivial['cpu_share']['cpu_bound_rps'] or 1):.2f})."]
+    lines += [
+        "",
+        f"Ratio of the mix to the trivial view: {ratio:.2f} (target >= {TARGET_RATIO}). "
+        f"{mix['users']} users, {mix['seconds']} s each, load average {mix['load_average'][0]:.1f}. "
+        f"CPU during the mix (share of {os.cpu_count()} cores): machine {cpu['machine_busy']:.0%}, "
+        f"gunicorn {cpu['gunicorn']:.0%}, worker {cpu['worker']:.0%}, PostgreSQL {cpu['postgres']:.0%}, "
+        f"locust {cpu['locust']:.0%}.",
+        "",
+        "CPU per request (ms): "
+        + "; ".join(
+            f"{label}: gunicorn {d['cpu_share']['cpu_ms_per_request']['gunicorn']:.1f}, "
+            f"worker {d['cpu_share']['cpu_ms_per_request']['worker']:.1f}, "
+            f"PostgreSQL {d['cpu_share']['cpu_ms_per_request']['postgres']:.1f}, "
+            f"locust {d['cpu_share']['cpu_ms_per_request']['locust']:.1f}"
+            for label, d in (("mix", mix), ("/healthz", trivial))
+        )
+        + ". "
+        f"Requests/s the stack's CPU cost allows on {os.cpu_count()} otherwise idle cores: mix "
+        f"{mix['cpu_share']['cpu_bound_rps']}, /healthz {trivial['cpu_share']['cpu_bound_rps']} (ratio "
+        f"{(mix['cpu_share']['cpu_bound_rps'] or 0) / (trivial['cpu_share']['cpu_bound_rps'] or 1):.2f}).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -145,16 +166,24 @@ def test_load_mix_against_a_trivial_view():
     filed = sum(1 for _ in (workdir / "filed.jsonl").open()) if (workdir / "filed.jsonl").exists() else 0
     result = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(), "residents": RESIDENTS, "petitions": PETITIONS,
+        "cpus": os.cpu_count(),
+        "residents": RESIDENTS,
+        "petitions": PETITIONS,
         "web": {"workers": stack.web_workers, "threads": stack.web_threads},
-        "paced": paced, "mix": mix, "trivial": trivial, "ratio": ratio, "petitions_filed": filed,
+        "paced": paced,
+        "mix": mix,
+        "trivial": trivial,
+        "ratio": ratio,
+        "petitions_filed": filed,
         "targets": {"rps": TARGET_RPS, "p95_ms": TARGET_P95_MS, "ratio": TARGET_RATIO, "errors": 0},
     }
     total = paced["total"]
     errors = paced["total"]["failures"] + mix["total"]["failures"] + trivial["total"]["failures"]
     met = {
-        "rps": total["rps"] >= TARGET_RPS, "p95": total["p95"] < TARGET_P95_MS,
-        "errors": errors == 0, "ratio": ratio >= TARGET_RATIO,
+        "rps": total["rps"] >= TARGET_RPS,
+        "p95": total["p95"] < TARGET_P95_MS,
+        "errors": errors == 0,
+        "ratio": ratio >= TARGET_RATIO,
     }
     result["met"] = met
     table = _table(paced, mix, trivial, ratio)
@@ -163,12 +192,14 @@ def test_load_mix_against_a_trivial_view():
 
     print()
     print(table)
-    print(f"mix paced at {RATE:.0f}/s: {total['rps']:.1f} requests/s sustained (target >= {TARGET_RPS}) "
-          f"{'met' if met['rps'] else 'NOT MET'}; "
-          f"p95 {total['p95']:.0f} ms (target < {TARGET_P95_MS}) {'met' if met['p95'] else 'NOT MET'}; "
-          f"errors {errors} {'met' if met['errors'] else 'NOT MET'}; "
-          f"ratio to /healthz {ratio:.2f} (target >= {TARGET_RATIO}) {'met' if met['ratio'] else 'NOT MET'}; "
-          f"{filed} petitions filed")
+    print(
+        f"mix paced at {RATE:.0f}/s: {total['rps']:.1f} requests/s sustained (target >= {TARGET_RPS}) "
+        f"{'met' if met['rps'] else 'NOT MET'}; "
+        f"p95 {total['p95']:.0f} ms (target < {TARGET_P95_MS}) {'met' if met['p95'] else 'NOT MET'}; "
+        f"errors {errors} {'met' if met['errors'] else 'NOT MET'}; "
+        f"ratio to /healthz {ratio:.2f} (target >= {TARGET_RATIO}) {'met' if met['ratio'] else 'NOT MET'}; "
+        f"{filed} petitions filed"
+    )
     for failure in (paced["failures"] + mix["failures"] + trivial["failures"])[:10]:
         print(f"  failure: {failure}")
     print(f"results: {OUT_DIR / 'load.json'}, {OUT_DIR / 'load.md'}")

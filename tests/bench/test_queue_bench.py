@@ -119,10 +119,18 @@ def test_queue_page_at_a_thousand_and_a_million_petitions():
     OfficeMembership.objects.filter(user=official).update(role=OfficeMembership.Role.REVIEWER)
     petition_type = PetitionTypeFactory(handling_office=office)
     applicants = [CitizenFactory().pk for _ in range(50)]
-    items = [InformationItemFactory(code="bench_resident"), InformationItemFactory(code="bench_land",
-                                                                                  subject_kind="parcel")]
-    generator = Generator(offices=offices, official_office=office, petition_type=petition_type,
-                          applicants=applicants, officials=[official.pk] + [c.pk for c in colleagues], items=items)
+    items = [
+        InformationItemFactory(code="bench_resident"),
+        InformationItemFactory(code="bench_land", subject_kind="parcel"),
+    ]
+    generator = Generator(
+        offices=offices,
+        official_office=office,
+        petition_type=petition_type,
+        applicants=applicants,
+        officials=[official.pk] + [c.pk for c in colleagues],
+        items=items,
+    )
     client = login_verified(Client(), official)
 
     from petitions.officer_selectors import queue_counts_changed
@@ -158,12 +166,16 @@ def test_queue_page_at_a_thousand_and_a_million_petitions():
     again, again_counted = _measure(client), _measure(client, counts_of=office.pk)
 
     def line(label, m):
-        print(f"    {label}: median {m['median']:7.1f} ms, p95 {m['p95']:7.1f} ms "
-              f"(of which SQL: median {m['sql_median']:5.1f} ms), {m['queries']} queries per page")
+        print(
+            f"    {label}: median {m['median']:7.1f} ms, p95 {m['p95']:7.1f} ms "
+            f"(of which SQL: median {m['sql_median']:5.1f} ms), {m['queries']} queries per page"
+        )
 
     for title, (one, two, three) in (
-        ("counts from the cache (every view after the first since a petition of the office changed)",
-         (small, large, again)),
+        (
+            "counts from the cache (every view after the first since a petition of the office changed)",
+            (small, large, again),
+        ),
         ("counts read again (the first view after a change)", (small_counted, large_counted, again_counted)),
     ):
         print(f"  {title}:")
@@ -172,7 +184,9 @@ def test_queue_page_at_a_thousand_and_a_million_petitions():
         line(f"{SMALL:>9,} petitions again", three)
         median_small = (one["median"] + three["median"]) / 2
         p95_small = (one["p95"] + three["p95"]) / 2
-        print(f"    ratio large/small: median {two['median'] / median_small:.2f}, "
-              f"p95 {two['p95'] / p95_small:.2f} (target ≤ 1.5); "
-              f"SQL time ratio {two['sql_median'] / ((one['sql_median'] + three['sql_median']) / 2):.2f}")
+        print(
+            f"    ratio large/small: median {two['median'] / median_small:.2f}, "
+            f"p95 {two['p95'] / p95_small:.2f} (target ≤ 1.5); "
+            f"SQL time ratio {two['sql_median'] / ((one['sql_median'] + three['sql_median']) / 2):.2f}"
+        )
         assert one["queries"] == two["queries"] == three["queries"]

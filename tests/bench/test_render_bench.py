@@ -116,7 +116,12 @@ def test_worker_memory_does_not_keep_growing():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(root)}
     completed = subprocess.run(
         [sys.executable, "-m", "tests.bench.render_worker", str(WORKER_RECEIPTS)],
-        cwd=root, env=env, capture_output=True, text=True, timeout=1800, check=False,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     samples = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]

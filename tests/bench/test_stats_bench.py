@@ -38,18 +38,33 @@ def _load(start: int, count: int, *, types, applicant, office, items, subject) -
             submitted = base + datetime.timedelta(hours=(number * 17) % (24 * 730))
             receipt_no = f"{2024 + number // 9_000_000}-{number % 9_000_000 + 1:07d}"
             decided = number % 3 != 0
-            petitions.append(Petition(
-                petition_type=types[number % len(types)], applicant=applicant, office=office,
-                status=Petition.Status.APPROVED if decided else Petition.Status.UNDER_REVIEW, receipt_no=receipt_no,
-                submitted_at=submitted, due_date=(submitted + datetime.timedelta(days=7)).date(),
-                decided_at=submitted + datetime.timedelta(days=number % 11) if decided else None,
-            ))
+            petitions.append(
+                Petition(
+                    petition_type=types[number % len(types)],
+                    applicant=applicant,
+                    office=office,
+                    status=Petition.Status.APPROVED if decided else Petition.Status.UNDER_REVIEW,
+                    receipt_no=receipt_no,
+                    submitted_at=submitted,
+                    due_date=(submitted + datetime.timedelta(days=7)).date(),
+                    decided_at=submitted + datetime.timedelta(days=number % 11) if decided else None,
+                )
+            )
             for item in (items[number % len(items)], items[(number + 3) % len(items)]):
-                fetches.append(FetchRequest(
-                    case_ref=receipt_no, item=item, office=office, fields=["name"], purpose_code="P-PENSION",
-                    subject_kind="person", subject_encrypted=subject[0], subject_hash=subject[1],
-                    state=FetchRequest.State.FETCHED, fetched_at=submitted,
-                ))
+                fetches.append(
+                    FetchRequest(
+                        case_ref=receipt_no,
+                        item=item,
+                        office=office,
+                        fields=["name"],
+                        purpose_code="P-PENSION",
+                        subject_kind="person",
+                        subject_encrypted=subject[0],
+                        subject_hash=subject[1],
+                        state=FetchRequest.State.FETCHED,
+                        fetched_at=submitted,
+                    )
+                )
         Petition.objects.bulk_create(petitions)
         FetchRequest.objects.bulk_create(fetches)
 

@@ -26,8 +26,18 @@ def minimal_pdf(text: str = "test") -> bytes:
     return buffer.getvalue()
 
 
-def issued_document(*, owner, office, kind=Kind.RECEIPT, case_ref="2026-0000123", content=None, supersedes=None,
-                    title="민원 접수증", issued_at=None, subject_hash="a" * 64):
+def issued_document(
+    *,
+    owner,
+    office,
+    kind=Kind.RECEIPT,
+    case_ref="2026-0000123",
+    content=None,
+    supersedes=None,
+    title="민원 접수증",
+    issued_at=None,
+    subject_hash="a" * 64,
+):
     """An EDocument stored as the services store one (file, hash, code, seal)."""
     return services._document_store(
         content=content if content is not None else minimal_pdf(f"document {next(_counter)}"),
@@ -91,30 +101,57 @@ def pdf_with_active_content(text: str = "Floor plan of the shop") -> bytes:
 
     writer = PdfWriter()
     page = writer.add_blank_page(width=300, height=200)
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {NameObject("/F1"): writer._add_object(font)})})
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
     stream = StreamObject()
     stream.set_data(f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode())
     page[NameObject("/Contents")] = writer._add_object(stream)
 
     def js(code):
-        return DictionaryObject({NameObject("/Type"): NameObject("/Action"), NameObject("/S"): NameObject("/JavaScript"),
-                                 NameObject("/JS"): TextStringObject(code)})
+        return DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Action"),
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject(code),
+            }
+        )
 
     writer._root_object[NameObject("/OpenAction")] = writer._add_object(js("app.alert('opened');"))
     writer.add_attachment("payload.exe", b"MZ\x90\x00 not really a program")
     names = writer._root_object["/Names"].get_object()
-    names[NameObject("/JavaScript")] = DictionaryObject({NameObject("/Names"): ArrayObject(
-        [TextStringObject("startup"), writer._add_object(js("app.alert('document level');"))])})
+    names[NameObject("/JavaScript")] = DictionaryObject(
+        {
+            NameObject("/Names"): ArrayObject(
+                [TextStringObject("startup"), writer._add_object(js("app.alert('document level');"))]
+            )
+        }
+    )
     page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): js("app.alert('page open');")})
     rect = ArrayObject([FloatObject(10), FloatObject(10), FloatObject(100), FloatObject(40)])
     launch = DictionaryObject({NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("cmd.exe")})
-    link = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
-                             NameObject("/Rect"): rect, NameObject("/A"): launch})
-    clip = DictionaryObject({NameObject("/Type"): NameObject("/Annot"),
-                             NameObject("/Subtype"): NameObject("/FileAttachment"), NameObject("/Rect"): rect})
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): rect,
+            NameObject("/A"): launch,
+        }
+    )
+    clip = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): rect,
+        }
+    )
     page[NameObject("/Annots")] = ArrayObject([writer._add_object(link), writer._add_object(clip)])
     buffer = io.BytesIO()
     writer.write(buffer)

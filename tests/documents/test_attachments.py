@@ -40,7 +40,10 @@ def test_refusals_are_in_korean_by_default(citizen, office):
 def _store(citizen, office, name, content, content_type="application/pdf"):
     return attachment_store(
         uploaded_file=SimpleUploadedFile(name, content, content_type=content_type),
-        case_ref="2026-0000123", owner=citizen, issuing_office=office, title="건축물 평면도",
+        case_ref="2026-0000123",
+        owner=citizen,
+        issuing_office=office,
+        title="건축물 평면도",
     )
 
 
@@ -67,8 +70,18 @@ def test_a_pdf_is_stored_as_it_came(citizen, office):
     assert document.file.name.endswith(".pdf")
 
 
-ACTIVE_MARKERS = (b"/OpenAction", b"/JavaScript", b"/JS", b"/AA", b"/Launch", b"/EmbeddedFile", b"/FileAttachment",
-                  b"alert", b"payload", b"MZ\x90")
+ACTIVE_MARKERS = (
+    b"/OpenAction",
+    b"/JavaScript",
+    b"/JS",
+    b"/AA",
+    b"/Launch",
+    b"/EmbeddedFile",
+    b"/FileAttachment",
+    b"alert",
+    b"payload",
+    b"MZ\x90",
+)
 
 
 def _active_names(pdf: bytes) -> set[str]:
@@ -85,9 +98,14 @@ def _active_names(pdf: bytes) -> set[str]:
         seen.add(id(node))
         values = list(node) if isinstance(node, ArrayObject) else list(node.values())
         if isinstance(node, DictionaryObject):
-            found |= {key for key in node if key in ("/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF")}
-            found |= {str(node[key]) for key in ("/S", "/Subtype") if key in node
-                      and node[key] in ("/JavaScript", "/Launch", "/FileAttachment")}
+            found |= {
+                key for key in node if key in ("/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF")
+            }
+            found |= {
+                str(node[key])
+                for key in ("/S", "/Subtype")
+                if key in node and node[key] in ("/JavaScript", "/Launch", "/FileAttachment")
+            }
         pending.extend(values)
     return found
 
@@ -96,8 +114,16 @@ def test_a_pdf_with_active_content_is_stored_without_it_and_keeps_its_pages(citi
     from pypdf import PdfReader
 
     crafted = pdf_with_active_content("Floor plan of the shop")
-    assert _active_names(crafted) == {"/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF",
-                                      "/Launch", "/FileAttachment"}
+    assert _active_names(crafted) == {
+        "/OpenAction",
+        "/AA",
+        "/JS",
+        "/JavaScript",
+        "/EmbeddedFiles",
+        "/EF",
+        "/Launch",
+        "/FileAttachment",
+    }
     assert all(marker in crafted for marker in ACTIVE_MARKERS)
     document = _store(citizen, office, "plan.pdf", crafted)
     stored = document.file.read()
@@ -113,8 +139,9 @@ def test_the_upload_fields_say_what_happens_to_active_content():
 
     for form in (FetchUploadForm(), SupplementResponseForm(specs=[], documents_requested=True)):
         upload = [field for field in form.fields.values() if field.__class__.__name__ == "DocumentUploadField"]
-        assert upload and all("Scripts, automatic actions and embedded files are removed" in str(f.help_text)
-                              for f in upload)
+        assert upload and all(
+            "Scripts, automatic actions and embedded files are removed" in str(f.help_text) for f in upload
+        )
 
 
 def test_a_jpeg_is_re_encoded_without_its_metadata(citizen, office):
@@ -144,7 +171,11 @@ def _pnginfo(key, value):
 
 
 def test_an_executable_renamed_pdf_is_refused_and_nothing_is_stored(citizen, office, settings):
-    executable = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200 + b"This program cannot be run in DOS mode."
+    executable = (
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"
+        + b"\x00" * 200
+        + b"This program cannot be run in DOS mode."
+    )
     with pytest.raises(AttachmentRejected) as refused:
         _store(citizen, office, "certificate.pdf", executable)
     assert "PDF, JPEG and PNG" in str(refused.value.message)
@@ -186,6 +217,7 @@ def test_damaged_or_disguised_files_are_refused(citizen, office, name, content):
 
 
 # --- ClamAV hook, against a fake clamd speaking INSTREAM -----------------------------------
+
 
 class FakeClamd:
     """A clamd stand-in on a Unix socket: answers FOUND when the stream holds the EICAR marker."""

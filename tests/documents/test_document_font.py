@@ -65,10 +65,19 @@ def _receipt_fonts(name):
 
     code = codes.generate()
     doc = {
-        "title": "민원 접수증", "kind": "receipt", "kind_label": "접수증", "subject": "접수증 — 2026-0000001",
-        "case_ref": "2026-0000001", "office_name": "종로구청", "language": "ko", "issued_at": timezone.now(),
-        "issued_at_iso": timezone.now().isoformat(), "code": code, "code_display": codes.display(code),
-        "verify_url": verify_url(code), "qr": rendering.qr_data_uri(verify_url(code)),
+        "title": "민원 접수증",
+        "kind": "receipt",
+        "kind_label": "접수증",
+        "subject": "접수증 — 2026-0000001",
+        "case_ref": "2026-0000001",
+        "office_name": "종로구청",
+        "language": "ko",
+        "issued_at": timezone.now(),
+        "issued_at_iso": timezone.now().isoformat(),
+        "code": code,
+        "code_display": codes.display(code),
+        "verify_url": verify_url(code),
+        "qr": rendering.qr_data_uri(verify_url(code)),
     }
     context = {"petition_type": "건축물 용도변경 신고", "applicant": {"name": name}, "doc": doc}
     pdf = rendering.render_pdf(template_name="documents/receipt.html", context=context, language="ko")

@@ -13,7 +13,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_a_second_poll_is_304_then_the_ready_document_stops_the_polling(
-        citizen, office, citizen_client, django_assert_max_num_queries):
+    citizen, office, citizen_client, django_assert_max_num_queries
+):
     from sharing.documents.tasks import render_document
 
     request = receipt_request(owner=citizen, office=office)  # not rendered yet (on_commit not run)
@@ -35,7 +36,8 @@ def test_a_second_poll_is_304_then_the_ready_document_stops_the_polling(
 
 
 def test_the_etag_varies_by_language_and_user_and_is_no_key_for_others(
-        citizen, office, citizen_client, official, other_official):
+    citizen, office, citizen_client, official, other_official
+):
     request = receipt_request(owner=citizen, office=office)
     url = reverse("documents:request_status", args=[request.public_id])
     korean = citizen_client.get(url, HTTP_ACCEPT_LANGUAGE="ko")["ETag"]

@@ -13,8 +13,9 @@ from .factories import receipt_request
 pytestmark = pytest.mark.django_db
 
 
-def test_a_render_left_pending_is_queued_again_and_issued_once(citizen, office, settings,
-                                                              django_capture_on_commit_callbacks):
+def test_a_render_left_pending_is_queued_again_and_issued_once(
+    citizen, office, settings, django_capture_on_commit_callbacks
+):
     settings.DOCUMENT_STALLED_AFTER_SECONDS = 300
     lost = receipt_request(owner=citizen, office=office)  # its task never ran (on_commit not run)
     recent = receipt_request(owner=citizen, office=office, key="recent-receipt")
@@ -29,8 +30,9 @@ def test_a_render_left_pending_is_queued_again_and_issued_once(citizen, office, 
     assert EDocument.objects.count() == 1
 
 
-def test_a_render_queued_again_is_left_alone_while_its_task_waits(citizen, office, settings,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_render_queued_again_is_left_alone_while_its_task_waits(
+    citizen, office, settings, django_capture_on_commit_callbacks
+):
     settings.DOCUMENT_STALLED_AFTER_SECONDS = 300
     request = receipt_request(owner=citizen, office=office)
     DocumentRequest.objects.filter(pk=request.pk).update(updated_at=timezone.now() - timedelta(minutes=6))

@@ -33,7 +33,9 @@ def _fonts(reader):
     return names
 
 
-def test_receipt_text_has_the_korean_title_the_receipt_data_and_the_code(citizen, office, django_capture_on_commit_callbacks):
+def test_receipt_text_has_the_korean_title_the_receipt_data_and_the_code(
+    citizen, office, django_capture_on_commit_callbacks
+):
     document = _issued_receipt(citizen, office, django_capture_on_commit_callbacks)
     with document.file.open("rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
@@ -107,20 +109,31 @@ def test_english_recipient_gets_an_english_document(citizen, office, django_capt
                 "petition_type": "건축물 용도변경 신고",
                 "applicant": {"name": "김민원"},
                 "answers": [{"label": "Current use", "value": "Shop"}, {"label": "New use", "value": "Office"}],
-                "fetched_items": [{"name": "건축물대장", "agency": "국토교통부", "fields": ["Use", "Floor area"], "consent": True}],
+                "fetched_items": [
+                    {"name": "건축물대장", "agency": "국토교통부", "fields": ["Use", "Floor area"], "consent": True}
+                ],
             },
             ["Shop", "Office", "건축물대장", "Floor area"],
         ),
         (
             "documents/supplement_notice.html",
             "supplement_notice",
-            {"applicant": {"name": "김민원"}, "due_date": "2026-12-10", "reason": "The floor plan is missing.", "items": ["Floor plan"]},
+            {
+                "applicant": {"name": "김민원"},
+                "due_date": "2026-12-10",
+                "reason": "The floor plan is missing.",
+                "items": ["Floor plan"],
+            },
             ["The floor plan is missing.", "Floor plan"],
         ),
         (
             "documents/result_notice.html",
             "result_notice",
-            {"applicant": {"name": "김민원"}, "outcome": "rejected", "reasons": "The building is not in a permitted zone."},
+            {
+                "applicant": {"name": "김민원"},
+                "outcome": "rejected",
+                "reasons": "The building is not in a permitted zone.",
+            },
             ["The building is not in a permitted zone."],
         ),
         (
@@ -131,13 +144,22 @@ def test_english_recipient_gets_an_english_document(citizen, office, django_capt
         ),
     ],
 )
-def test_every_document_template_renders(citizen, office, django_capture_on_commit_callbacks, template_name, kind, context, expected):
+def test_every_document_template_renders(
+    citizen, office, django_capture_on_commit_callbacks, template_name, kind, context, expected
+):
     from sharing.documents.services import document_request
 
     with django_capture_on_commit_callbacks(execute=True):
         request = document_request(
-            kind=kind, case_ref="2026-0000777", owner=citizen, issuing_office=office, template_name=template_name,
-            context=context, language="en", title="Document", idempotency_key=f"{kind}:{context.get('outcome', '')}",
+            kind=kind,
+            case_ref="2026-0000777",
+            owner=citizen,
+            issuing_office=office,
+            template_name=template_name,
+            context=context,
+            language="en",
+            title="Document",
+            idempotency_key=f"{kind}:{context.get('outcome', '')}",
         )
     request.refresh_from_db()
     with request.document.file.open("rb") as handle:

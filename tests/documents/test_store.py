@@ -68,9 +68,19 @@ def test_the_database_refuses_an_update_that_bypasses_the_orm(document):
 def test_a_storage_name_is_never_reused(document, citizen, office):
     with pytest.raises(IntegrityError), transaction.atomic():
         EDocument.objects.create(
-            kind="receipt", title="x", case_ref="2026-0000123", owner=citizen, issuing_office=office,
-            file=document.file.name, media_type="application/pdf", size=1, sha256="0" * 64,
-            verification_code=codes.generate(), seal="x..y", seal_kid="k", idempotency_key="other",
+            kind="receipt",
+            title="x",
+            case_ref="2026-0000123",
+            owner=citizen,
+            issuing_office=office,
+            file=document.file.name,
+            media_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+            verification_code=codes.generate(),
+            seal="x..y",
+            seal_kid="k",
+            idempotency_key="other",
         )
     second = issued_document(owner=citizen, office=office)
     assert second.file.name != document.file.name
@@ -119,6 +129,7 @@ def test_an_owner_with_documents_cannot_be_deleted(document, citizen):
 
 
 # --- the admin: read-only ------------------------------------------------------------------
+
 
 def test_admin_lists_and_shows_documents_read_only(admin_client_verified, document):
     changelist = admin_client_verified.get(reverse("admin:documents_edocument_changelist"))

@@ -27,6 +27,7 @@ def _download(client, document):
 
 # --- downloads -----------------------------------------------------------------------------
 
+
 def test_the_download_name_has_the_receipt_number_once_in_rfc_5987_form(citizen_client, citizen, office):
     from urllib.parse import unquote
 
@@ -38,8 +39,9 @@ def test_the_download_name_has_the_receipt_number_once_in_rfc_5987_form(citizen_
     assert unquote(encoded) == "접수증 2026-0000006.pdf"
     assert all(ch.isascii() and not ch.isspace() for ch in encoded)
     # A title without the receipt number gets it once; an upload's own extension is not doubled.
-    upload = issued_document(owner=citizen, office=office, kind=Kind.ATTACHMENT, case_ref="2026-0000006",
-                             title="평면도.pdf")
+    upload = issued_document(
+        owner=citizen, office=office, kind=Kind.ATTACHMENT, case_ref="2026-0000006", title="평면도.pdf"
+    )
     assert upload.download_filename == "평면도 2026-0000006.pdf"
     assert upload.ascii_download_filename == "attachment-2026-0000006.pdf"
 
@@ -99,15 +101,24 @@ def test_documents_without_personal_data_are_not_logged(citizen_client, citizen,
     from sharing.documents import services
 
     document = services._document_store(
-        content=b"%PDF-1.4\n%%EOF", media_type="application/pdf", extension="pdf", kind="result_notice",
-        title="공고", case_ref="2026-0000999", owner=citizen, issuing_office=office, language="ko",
-        idempotency_key="public-notice", contains_personal_data=False,
+        content=b"%PDF-1.4\n%%EOF",
+        media_type="application/pdf",
+        extension="pdf",
+        kind="result_notice",
+        title="공고",
+        case_ref="2026-0000999",
+        owner=citizen,
+        issuing_office=office,
+        language="ko",
+        idempotency_key="public-notice",
+        contains_personal_data=False,
     )
     assert _download(citizen_client, document).status_code == 200
     assert not AccessLogEntry.objects.exists()
 
 
 # --- the fragment that offers a document ---------------------------------------------------
+
 
 def test_fragment_polls_while_preparing_then_becomes_a_link(citizen, office, citizen_client):
     from sharing.documents.tasks import render_document
@@ -148,6 +159,7 @@ def test_documents_for_case_lists_issued_and_pending_in_constant_queries(citizen
 
 
 # --- /verify/ --------------------------------------------------------------------------------
+
 
 def _verify(client, code, **extra):
     return client.get(reverse("documents:verify"), {"code": code}, **extra)
@@ -262,7 +274,10 @@ def test_an_oversized_comparison_file_is_refused_with_a_message(document, settin
     settings.ATTACHMENT_MAX_BYTES = 10
     response = Client().post(
         reverse("documents:verify"),
-        {"code": document.display_code, "file": SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 100, "application/pdf")},
+        {
+            "code": document.display_code,
+            "file": SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 100, "application/pdf"),
+        },
     )
     assert response.status_code == 400
     assert "comparison" not in response.context

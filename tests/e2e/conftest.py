@@ -106,7 +106,9 @@ def assert_accessible(page) -> None:
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in violations
     ]
-    assert not violations, f"axe found serious or critical violations on {page.url}:\n{json.dumps(summary, indent=2, ensure_ascii=False)}"
+    assert not violations, (
+        f"axe found serious or critical violations on {page.url}:\n{json.dumps(summary, indent=2, ensure_ascii=False)}"
+    )
 
 
 @pytest.fixture
@@ -132,8 +134,9 @@ def real_worker(live_server, transactional_db, monkeypatch):
     from portal.celery import app
 
     db = connection.settings_dict
-    database_url = (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                    f"{db['PORT'] or 5432}/{db['NAME']}")
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
     env = os.environ.copy() | {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DATABASE_URL": database_url,
@@ -145,9 +148,26 @@ def real_worker(live_server, transactional_db, monkeypatch):
     }
     queues = ",".join(settings.PORTAL_WORKER_QUEUES())
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=threads", "--concurrency=6",
-         "--loglevel=WARNING", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=threads",
+            "--concurrency=6",
+            "--loglevel=WARNING",
+            "-Q",
+            queues,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     # The site (live server, in this process) now queues tasks to the broker instead of running them.
     monkeypatch.setattr(app.conf, "task_always_eager", False)

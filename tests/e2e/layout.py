@@ -59,8 +59,11 @@ def horizontal_overflow(page) -> dict | None:
 def axe_findings(page, impacts=("moderate", "serious", "critical")) -> list[dict]:
     page.add_script_tag(path=str(AXE_SCRIPT))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"] if v.get("impact") in impacts]
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v.get("impact") in impacts
+    ]
 
 
 NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
@@ -76,8 +79,11 @@ def tab_stops(page, limit: int = 150) -> list[dict]:
     for _ in range(limit):
         page.keyboard.press("Tab")
         handle = page.evaluate_handle("document.activeElement")
-        key = page.evaluate("(el) => { if (!el.dataset.tabProbe) el.dataset.tabProbe = String(Math.random()); "
-                            "return el === document.body ? null : el.dataset.tabProbe; }", handle)
+        key = page.evaluate(
+            "(el) => { if (!el.dataset.tabProbe) el.dataset.tabProbe = String(Math.random()); "
+            "return el === document.body ? null : el.dataset.tabProbe; }",
+            handle,
+        )
         if key is None or key in seen:
             break
         seen.add(key)
@@ -98,7 +104,9 @@ def layout_problems(page, *, check_axe: bool = True) -> list[str]:
     for stop in tab_stops(page):
         what = stop["describe"]
         if stop["clipped"] or stop["visibleWidth"] < 8 or stop["visibleHeight"] < 8:
-            problems.append(f"a tab stop without a visible box ({stop['visibleWidth']:.0f}x{stop['visibleHeight']:.0f}): {what}")
+            problems.append(
+                f"a tab stop without a visible box ({stop['visibleWidth']:.0f}x{stop['visibleHeight']:.0f}): {what}"
+            )
         if not (stop["outline"] or stop["shadow"] or stop["changed"]):
             problems.append(f"a tab stop without a visible focus: {what}")
         if stop["tag"] == "A" and not stop["inlineInText"] and stop["height"] < 24:

@@ -18,7 +18,6 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 
-
 @pytest.fixture
 def journey_data(sandbox_agencies):
     from petitions.demo import petition_types_seed
@@ -29,8 +28,9 @@ def journey_data(sandbox_agencies):
     return sandbox_agencies
 
 
-def test_a_new_citizen_files_a_building_use_change_on_a_phone(journey_data, real_worker, phone_page, axe_check,
-                                                               live_server, monkeypatch):
+def test_a_new_citizen_files_a_building_use_change_on_a_phone(
+    journey_data, real_worker, phone_page, axe_check, live_server, monkeypatch
+):
     from sharing.sandbox.identity import SandboxIdentityProvider
     from petitions.models import Petition
 

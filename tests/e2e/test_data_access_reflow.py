@@ -28,8 +28,11 @@ def signed_in_citizen(live_server, transactional_db):
     _every_kind_of_entry(office, OfficialFactory(username="narrow-official"))
     client = Client()
     client.force_login(citizen, backend="django.contrib.auth.backends.ModelBackend")
-    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-            "url": live_server.url}
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
 
 
 @pytest.mark.parametrize("width", [320, 390, 640])

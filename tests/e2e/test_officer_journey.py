@@ -134,8 +134,7 @@ def test_officer_reviews_requests_a_supplement_and_approves(filed, page, phone_p
 
     # The citizen downloads the result notice.
     citizen.goto(f"{live_server.url}/my/petitions/{receipt_no}/")
-    link = citizen.locator("a.documents-download", has_text=receipt_no).filter(
-        has_text=re.compile("결과|Result")).first
+    link = citizen.locator("a.documents-download", has_text=receipt_no).filter(has_text=re.compile("결과|Result")).first
     link.wait_for(timeout=60_000)
     with citizen.expect_download() as download_info:
         link.click()

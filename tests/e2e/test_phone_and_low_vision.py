@@ -39,9 +39,16 @@ def _world(office, citizen):
     petition_types_seed()
     petition = file_building_use_change(citizen)
     audit.log_personal_data_access(
-        action="fetched", subject_hash=crypto.subject_hash(CITIZEN1.rrn), case_ref=petition.receipt_no,
-        office=office, actor=None, item_code="resident_abstract", fields=["name", "address"], purpose="P-BLDG-USE",
-        detail="")
+        action="fetched",
+        subject_hash=crypto.subject_hash(CITIZEN1.rrn),
+        case_ref=petition.receipt_no,
+        office=office,
+        actor=None,
+        item_code="resident_abstract",
+        fields=["name", "address"],
+        purpose="P-BLDG-USE",
+        detail="",
+    )
     return {"citizen": citizen, "petition": petition}
 
 
@@ -105,8 +112,15 @@ def test_the_citizens_pages_reflow_and_show_every_tab_stop(citizen_world, chromi
     context.close()
 
     context, page = _signed_in(chromium, live_server, citizen_world["citizen"], viewport)
-    for path in ["/", "/petitions/", "/petitions/passport-issuance/", "/my/petitions/",
-                 f"/my/petitions/{petition.receipt_no}/", "/my/identity/", "/stats/"]:
+    for path in [
+        "/",
+        "/petitions/",
+        "/petitions/passport-issuance/",
+        "/my/petitions/",
+        f"/my/petitions/{petition.receipt_no}/",
+        "/my/identity/",
+        "/stats/",
+    ]:
         page.goto(live_server.url + path)
         _check(page, problems, path)
 
@@ -236,10 +250,12 @@ def test_only_the_current_page_is_marked_in_the_menu_under_forced_colours(light_
 
 
 def _mark_colour(page, input_id: str) -> str:
-    return page.evaluate("""(id) => { const l = document.querySelector(`label[for="${id}"]`);
+    return page.evaluate(
+        """(id) => { const l = document.querySelector(`label[for="${id}"]`);
         const a = getComputedStyle(l, '::after'), b = getComputedStyle(l, '::before');
         return [a.backgroundColor, a.maskImage || a.webkitMaskImage, b.backgroundColor, b.borderTopColor].join(' ');}""",
-                         input_id)
+        input_id,
+    )
 
 
 def _label_pixels(page, input_id: str) -> bytes:
@@ -250,12 +266,15 @@ def test_radios_and_checkboxes_show_their_state_and_focus_under_forced_colours(l
     from petitions import services
     from petitions.models import PetitionType
 
-    draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug="passport-issuance"),
-                                          applicant=light_world["citizen"])
-    services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.org",
-                                             address="서울특별시 종로구 자하문로 10")
-    services.petition_draft_update_answers(petition=draft, answers={
-        "passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"})
+    draft = services.petition_draft_start(
+        petition_type=PetitionType.objects.get(slug="passport-issuance"), applicant=light_world["citizen"]
+    )
+    services.petition_draft_update_applicant(
+        petition=draft, phone="010-1234-5678", email="a@example.org", address="서울특별시 종로구 자하문로 10"
+    )
+    services.petition_draft_update_answers(
+        petition=draft, answers={"passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"}
+    )
     context, page = _signed_in(chromium, live_server, light_world["citizen"], VIEWPORTS["phone-390"])
     page.emulate_media(forced_colors="active")
     assert page.evaluate("matchMedia('(forced-colors: active)').matches")

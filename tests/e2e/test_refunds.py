@@ -36,9 +36,16 @@ def refund_data(sandbox_agencies):
     tracker_seed()
     refund_claim_types_seed()
     person = sandbox_agencies.people[0]
-    resident_link_set(user=User.objects.get(username="citizen1"), record=ResidentRecord(
-        name=person["name"], rrn=person["rrn"], phone=person["phone"], address="서울특별시 종로구 자하문로 10",
-        district_code=person["district_code"]))
+    resident_link_set(
+        user=User.objects.get(username="citizen1"),
+        record=ResidentRecord(
+            name=person["name"],
+            rrn=person["rrn"],
+            phone=person["phone"],
+            address="서울특별시 종로구 자하문로 10",
+            district_code=person["district_code"],
+        ),
+    )
     # One agency answers slowly, so that the answers visibly arrive one after the other.
     sandbox_agencies.set_faults("nps", latency_ms=2500)
     return sandbox_agencies
@@ -54,8 +61,9 @@ def _wait_for(condition, *, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_the_citizen_finds_refunds_at_four_agencies_and_claims_them_all(refund_data, real_worker, page, axe_check,
-                                                                         live_server):
+def test_the_citizen_finds_refunds_at_four_agencies_and_claims_them_all(
+    refund_data, real_worker, page, axe_check, live_server
+):
     from petitions.models import Petition
     from portal.demo import DEMO_PASSWORD
     from sharing.models import AccessLogEntry
@@ -105,8 +113,11 @@ def test_the_citizen_finds_refunds_at_four_agencies_and_claims_them_all(refund_d
     assert len(claims) == 4
     receipt_nos = [claim.petition.receipt_no for claim in claims]
     # Each claim follows the normal flow: the worker fetches its information, it goes to review.
-    _wait_for(lambda: Petition.objects.filter(receipt_no__in=receipt_nos, status=Petition.Status.UNDER_REVIEW)
-              .count() == 4, timeout=120, what="the four claims to reach review")
+    _wait_for(
+        lambda: Petition.objects.filter(receipt_no__in=receipt_nos, status=Petition.Status.UNDER_REVIEW).count() == 4,
+        timeout=120,
+        what="the four claims to reach review",
+    )
     page.goto(live_server.url + "/my/petitions/")
     for receipt_no in receipt_nos:
         assert receipt_no in page.content()
@@ -114,12 +125,16 @@ def test_the_citizen_finds_refunds_at_four_agencies_and_claims_them_all(refund_d
     # Every query to an agency is on "who viewed my information".
     page.goto(live_server.url + f"/my/data-access/?case_ref={inquiry.case_ref}")
     axe_check(page)
-    assert page.locator(".tracker-table tbody tr").count() == AccessLogEntry.objects.filter(
-        case_ref=inquiry.case_ref).count() == 8
+    assert (
+        page.locator(".tracker-table tbody tr").count()
+        == AccessLogEntry.objects.filter(case_ref=inquiry.case_ref).count()
+        == 8
+    )
     assert page.js_errors == []
 
 
 # --- The other tracker pages in a browser (no worker needed) ---------------------------------
+
 
 def _log_in(page, live_server, username: str, next_url: str) -> None:
     from portal.demo import DEMO_PASSWORD
@@ -142,8 +157,7 @@ def _second_factor(page) -> None:
     page.wait_for_load_state()
 
 
-def test_a_concern_about_an_access_is_answered_and_stats_and_operations_are_accessible(page, axe_check,
-                                                                                       live_server):
+def test_a_concern_about_an_access_is_answered_and_stats_and_operations_are_accessible(page, axe_check, live_server):
     from petitions.identity import ResidentRecord, resident_link_set
     from portal.demo import seed as portal_seed
     from portal.models import Office, User
@@ -156,16 +170,32 @@ def test_a_concern_about_an_access_is_answered_and_stats_and_operations_are_acce
     catalogue_seed()
     privacy_officers_seed()
     rrn = "900101-1234567"
-    resident_link_set(user=User.objects.get(username="citizen1"), record=ResidentRecord(
-        name="김민원", rrn=rrn, phone="010-1234-5678", address="서울특별시 종로구 자하문로 10", district_code="11110"))
+    resident_link_set(
+        user=User.objects.get(username="citizen1"),
+        record=ResidentRecord(
+            name="김민원",
+            rrn=rrn,
+            phone="010-1234-5678",
+            address="서울특별시 종로구 자하문로 10",
+            district_code="11110",
+        ),
+    )
     jongno = Office.objects.get(code="jongno")
     officer = User.objects.get(username="officer1")
     for action, actor in (("fetched", None), ("viewed", officer), ("revealed", officer)):
-        audit.log_personal_data_access(action=action, subject_hash=crypto.subject_hash(rrn), case_ref="2026-0000001",
-                                       office=jongno, actor=actor, item_code="vehicle_registration",
-                                       fields=["owner_name", "owner_rrn"], purpose="P-PARKING")
-    Exchange.objects.create(agency_code="mois", item_code="resident_abstract", outcome="ok", latency_ms=140,
-                            finished_at=timezone.now())
+        audit.log_personal_data_access(
+            action=action,
+            subject_hash=crypto.subject_hash(rrn),
+            case_ref="2026-0000001",
+            office=jongno,
+            actor=actor,
+            item_code="vehicle_registration",
+            fields=["owner_name", "owner_rrn"],
+            purpose="P-PARKING",
+        )
+    Exchange.objects.create(
+        agency_code="mois", item_code="resident_abstract", outcome="ok", latency_ms=140, finished_at=timezone.now()
+    )
 
     # The citizen reads the log and reports a concern about the reveal.
     _log_in(page, live_server, "citizen1", "/my/data-access/")

@@ -78,8 +78,9 @@ def test_an_unknown_receipt_number_is_404_too(official_client, petition, index):
 def test_the_queue_shows_only_the_offices_petitions(official_client, petition, other_office, citizen):
     from tests.officer.factories import OfficerPetitionFactory
 
-    elsewhere = OfficerPetitionFactory(applicant=citizen, petition_type__slug="elsewhere",
-                                       petition_type__handling_office=other_office)
+    elsewhere = OfficerPetitionFactory(
+        applicant=citizen, petition_type__slug="elsewhere", petition_type__handling_office=other_office
+    )
     content = official_client.get("/officer/").content.decode()
     assert petition.receipt_no in content
     assert elsewhere.receipt_no not in content

@@ -25,8 +25,13 @@ def _url(petition, action):
 
 
 def _supplement_data(**overrides):
-    return {"message": "건축물 현황 사진을 올려 주세요.", "field_keys": ["floor_area"], "documents_requested": "on",
-            "due_date": add_working_days(local_today(), 5).isoformat(), **overrides}
+    return {
+        "message": "건축물 현황 사진을 올려 주세요.",
+        "field_keys": ["floor_area"],
+        "documents_requested": "on",
+        "due_date": add_working_days(local_today(), 5).isoformat(),
+        **overrides,
+    }
 
 
 @pytest.fixture
@@ -36,11 +41,15 @@ def colleague(office):
 
 # --- Who decides ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("action,data", [
-    ("approve", {"decision": "승인합니다."}),
-    ("reject", {"reason": "요건 미충족"}),
-    ("supplement", None),
-])
+
+@pytest.mark.parametrize(
+    "action,data",
+    [
+        ("approve", {"decision": "승인합니다."}),
+        ("reject", {"reason": "요건 미충족"}),
+        ("supplement", None),
+    ],
+)
 def test_an_official_who_is_not_assigned_cannot_decide(official_client, petition, colleague, action, data):
     petition.assigned_to = colleague
     petition.save(update_fields=["assigned_to"])
@@ -80,16 +89,19 @@ def test_a_supervisor_of_the_office_decides_any_petition(supervisor, petition, c
 
 
 def test_a_supervisor_of_another_office_gets_404(petition, other_office):
-    boss = MembershipFactory(office=other_office, user=OfficialFactory(username="boss-b"),
-                             role=OfficeMembership.Role.SUPERVISOR).user
+    boss = MembershipFactory(
+        office=other_office, user=OfficialFactory(username="boss-b"), role=OfficeMembership.Role.SUPERVISOR
+    ).user
     client = login_verified(Client(), boss)
     assert client.post(_url(petition, "approve"), {}).status_code == 404
 
 
 # --- Approve and reject ------------------------------------------------------------------------
 
+
 def test_approve_goes_through_the_state_machine_issues_the_result_notice_and_notifies(
-        official_client, official, assigned_petition, queued_renders, django_capture_on_commit_callbacks):
+    official_client, official, assigned_petition, queued_renders, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = official_client.post(_url(assigned_petition, "approve"), {"decision": "용도변경을 수리합니다."})
     assert response.status_code == 302
@@ -119,8 +131,9 @@ def test_reject_needs_a_reason(official_client, assigned_petition):
     assert Petition.objects.get(pk=assigned_petition.pk).status == S.UNDER_REVIEW
 
 
-def test_reject_issues_the_rejection_notice_with_the_reason(official_client, assigned_petition,
-                                                            django_capture_on_commit_callbacks):
+def test_reject_issues_the_rejection_notice_with_the_reason(
+    official_client, assigned_petition, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         official_client.post(_url(assigned_petition, "reject"), {"reason": "위반건축물로 표시되어 있습니다."})
     petition = Petition.objects.get(pk=assigned_petition.pk)
@@ -142,8 +155,10 @@ def test_a_decided_petition_cannot_be_decided_again(official_client, assigned_pe
 
 # --- Supplements -------------------------------------------------------------------------------
 
+
 def test_supplement_request_stops_the_clock_issues_a_notice_and_notifies(
-        official_client, official, assigned_petition, django_capture_on_commit_callbacks):
+    official_client, official, assigned_petition, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = official_client.post(_url(assigned_petition, "supplement"), _supplement_data())
     assert response.status_code == 302
@@ -159,13 +174,16 @@ def test_supplement_request_stops_the_clock_issues_a_notice_and_notifies(
     assert len(mail.outbox) == 1
 
 
-@pytest.mark.parametrize("data,message", [
-    (_supplement_data(message=""), None),
-    (_supplement_data(field_keys=[], documents_requested=""), None),
-    (_supplement_data(due_date=local_today().isoformat()), None),
-    (_supplement_data(due_date="not a date"), None),
-    (_supplement_data(field_keys=["no_such_field"]), None),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (_supplement_data(message=""), None),
+        (_supplement_data(field_keys=[], documents_requested=""), None),
+        (_supplement_data(due_date=local_today().isoformat()), None),
+        (_supplement_data(due_date="not a date"), None),
+        (_supplement_data(field_keys=["no_such_field"]), None),
+    ],
+)
 def test_a_bad_supplement_request_is_refused_with_a_message(official_client, assigned_petition, data, message):
     response = official_client.post(_url(assigned_petition, "supplement"), data)
     assert response.status_code == 400
@@ -181,8 +199,9 @@ def test_the_due_date_moves_by_the_working_days_the_clock_stood_still(official_c
     stopped_since = local_today() - datetime.timedelta(days=14)
     Petition.objects.filter(pk=petition.pk).update(suspended_since=stopped_since)
     supplement = SupplementRequest.objects.get(petition=petition)
-    citizen_services.supplement_respond(supplement=supplement, actor=petition.applicant, answers={"floor_area": 130},
-                                        note="면적을 고쳤습니다.")
+    citizen_services.supplement_respond(
+        supplement=supplement, actor=petition.applicant, answers={"floor_area": 130}, note="면적을 고쳤습니다."
+    )
     petition.refresh_from_db()
     stopped = working_days_between(stopped_since, local_today())
     assert stopped >= 8

@@ -30,24 +30,28 @@ def _receipts(response) -> list[str]:
 
 
 def _make(office, citizen, n, **kwargs):
-    return [OfficerPetitionFactory(applicant=citizen, petition_type__handling_office=office, **kwargs)
-            for _ in range(n)]
+    return [
+        OfficerPetitionFactory(applicant=citizen, petition_type__handling_office=office, **kwargs) for _ in range(n)
+    ]
 
 
 def test_default_sort_is_by_due_date_and_only_open_petitions(official_client, office, citizen):
     today = local_today()
-    late = OfficerPetitionFactory(applicant=citizen, petition_type__handling_office=office,
-                                  due_date=today + datetime.timedelta(days=9))
-    soon = OfficerPetitionFactory(applicant=citizen, petition_type__handling_office=office,
-                                  due_date=today + datetime.timedelta(days=1))
+    late = OfficerPetitionFactory(
+        applicant=citizen, petition_type__handling_office=office, due_date=today + datetime.timedelta(days=9)
+    )
+    soon = OfficerPetitionFactory(
+        applicant=citizen, petition_type__handling_office=office, due_date=today + datetime.timedelta(days=1)
+    )
     OfficerPetitionFactory(applicant=citizen, petition_type__handling_office=office, status=S.APPROVED)
     assert _receipts(_queue(official_client)) == [soon.receipt_no, late.receipt_no]
 
 
 def test_sort_by_filing_date(official_client, office, citizen):
     first, second = _make(office, citizen, 2)
-    Petition.objects.filter(pk=first.pk).update(submitted_at=timezone.now() - datetime.timedelta(days=3),
-                                                due_date=local_today() + datetime.timedelta(days=8))
+    Petition.objects.filter(pk=first.pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(days=3), due_date=local_today() + datetime.timedelta(days=8)
+    )
     assert _receipts(_queue(official_client, sort="submitted")) == [first.receipt_no, second.receipt_no]
     assert _receipts(_queue(official_client, sort="submitted_desc")) == [second.receipt_no, first.receipt_no]
 
@@ -73,8 +77,9 @@ def test_overdue_and_due_today_are_filtered_and_marked_with_words(official_clien
     today = local_today()
     overdue = _make(office, citizen, 1, due_date=today - datetime.timedelta(days=2))[0]
     due_today = _make(office, citizen, 1, due_date=today)[0]
-    paused = _make(office, citizen, 1, due_date=today - datetime.timedelta(days=2),
-                   status=S.SUPPLEMENT_REQUESTED)[0]  # the clock is stopped: not overdue
+    paused = _make(office, citizen, 1, due_date=today - datetime.timedelta(days=2), status=S.SUPPLEMENT_REQUESTED)[
+        0
+    ]  # the clock is stopped: not overdue
     _make(office, citizen, 1)
     assert _receipts(_queue(official_client, due="overdue")) == [overdue.receipt_no]
     assert _receipts(_queue(official_client, due="today")) == [due_today.receipt_no]
@@ -163,6 +168,7 @@ def test_the_queue_reads_a_constant_number_of_queries(office, citizen, items, ro
 
 # --- Claim and bulk assignment -----------------------------------------------------------------
 
+
 def test_claim_from_the_queue(official_client, official, petition):
     response = official_client.post(f"/officer/petitions/{petition.receipt_no}/claim/", {"next": "queue"})
     assert response.status_code == 302 and response["Location"] == "/officer/"
@@ -178,41 +184,51 @@ def supervisor_client(supervisor):
 
 def test_a_supervisor_assigns_many_petitions_at_once(supervisor_client, supervisor, official, office, citizen):
     petitions = _make(office, citizen, 3)
-    response = supervisor_client.post("/officer/assign/", {
-        "petitions": [p.receipt_no for p in petitions], "assignee": str(official.pk), "next": "/officer/"})
+    response = supervisor_client.post(
+        "/officer/assign/",
+        {"petitions": [p.receipt_no for p in petitions], "assignee": str(official.pk), "next": "/officer/"},
+    )
     assert response.status_code == 302
     assert set(Petition.objects.filter(pk__in=[p.pk for p in petitions]).values_list("assigned_to", flat=True)) == {
-        official.pk}
+        official.pk
+    }
     assert InternalNote.objects.filter(kind="assignment", author=supervisor).count() == 3
 
 
 def test_a_supervisor_reassigns_and_releases(supervisor_client, official, office, citizen):
     colleague = MembershipFactory(office=office, user=OfficialFactory()).user
     petitions = _make(office, citizen, 2, assigned_to=official)
-    supervisor_client.post("/officer/assign/", {"petitions": [p.receipt_no for p in petitions],
-                                                "assignee": str(colleague.pk)})
+    supervisor_client.post(
+        "/officer/assign/", {"petitions": [p.receipt_no for p in petitions], "assignee": str(colleague.pk)}
+    )
     assert set(Petition.objects.filter(pk__in=[p.pk for p in petitions]).values_list("assigned_to", flat=True)) == {
-        colleague.pk}
+        colleague.pk
+    }
     supervisor_client.post("/officer/assign/", {"petitions": [petitions[0].receipt_no], "assignee": "none"})
     assert Petition.objects.get(pk=petitions[0].pk).assigned_to_id is None
 
 
 def test_bulk_assignment_with_a_petition_of_another_office_changes_nothing(
-        supervisor_client, official, office, other_office, citizen):
+    supervisor_client, official, office, other_office, citizen
+):
     mine = _make(office, citizen, 1)[0]
-    theirs = OfficerPetitionFactory(applicant=citizen, petition_type__slug="x",
-                                    petition_type__handling_office=other_office)
-    response = supervisor_client.post("/officer/assign/", {"petitions": [mine.receipt_no, theirs.receipt_no],
-                                                           "assignee": str(official.pk)})
+    theirs = OfficerPetitionFactory(
+        applicant=citizen, petition_type__slug="x", petition_type__handling_office=other_office
+    )
+    response = supervisor_client.post(
+        "/officer/assign/", {"petitions": [mine.receipt_no, theirs.receipt_no], "assignee": str(official.pk)}
+    )
     assert response.status_code == 404
     assert Petition.objects.get(pk=mine.pk).assigned_to_id is None
 
 
-def test_bulk_assignment_to_an_official_of_another_office_is_refused(supervisor_client, other_official, office,
-                                                                     citizen):
+def test_bulk_assignment_to_an_official_of_another_office_is_refused(
+    supervisor_client, other_official, office, citizen
+):
     petition = _make(office, citizen, 1)[0]
-    response = supervisor_client.post("/officer/assign/", {"petitions": [petition.receipt_no],
-                                                           "assignee": str(other_official.pk)}, follow=True)
+    response = supervisor_client.post(
+        "/officer/assign/", {"petitions": [petition.receipt_no], "assignee": str(other_official.pk)}, follow=True
+    )
     assert response.status_code == 200
     assert Petition.objects.get(pk=petition.pk).assigned_to_id is None
     assert "form-hint-invalid" not in response.content.decode()
@@ -236,14 +252,14 @@ def test_supervisors_see_the_bulk_form(supervisor_client, petition):
 
 # --- The supervisor view -----------------------------------------------------------------------
 
+
 def test_supervisor_overview(supervisor_client, official, office, citizen, django_assert_max_num_queries):
     today = local_today()
     now = timezone.now()
     _make(office, citizen, 2, assigned_to=official)
     _make(office, citizen, 1, due_date=today - datetime.timedelta(days=1))
     for hours in (24, 48, 96):
-        _make(office, citizen, 1, status=S.APPROVED, submitted_at=now - datetime.timedelta(hours=hours),
-              decided_at=now)
+        _make(office, citizen, 1, status=S.APPROVED, submitted_at=now - datetime.timedelta(hours=hours), decided_at=now)
     with django_assert_max_num_queries(14):
         response = supervisor_client.get("/officer/overview/")
     assert response.status_code == 200

@@ -51,7 +51,8 @@ def test_opening_the_review_page_logs_one_entry_per_item_shown(official_client, 
 
 def test_an_item_not_fetched_is_not_logged_and_shows_why(official_client, petition, items):
     FetchRequest.objects.filter(case_ref=petition.receipt_no, item=items["land"]).update(
-        state="failed", error_code="timeout")
+        state="failed", error_code="timeout"
+    )
     before = AccessLogEntry.objects.count()
     content = official_client.get(_url(petition)).content.decode()
     assert AccessLogEntry.objects.count() == before + 1
@@ -60,8 +61,9 @@ def test_an_item_not_fetched_is_not_logged_and_shows_why(official_client, petiti
 
 
 def test_reveal_shows_the_value_once_and_logs_the_reason(official_client, official, petition):
-    response = official_client.post(_url(petition, "reveal/"), {
-        "item": "resident_abstract", "field": "rrn", "reason": "동명이인 여부 확인"})
+    response = official_client.post(
+        _url(petition, "reveal/"), {"item": "resident_abstract", "field": "rrn", "reason": "동명이인 여부 확인"}
+    )
     assert response.status_code == 200
     assert RRN in response.content.decode()
     entry = AccessLogEntry.objects.filter(action="revealed").get()
@@ -72,8 +74,9 @@ def test_reveal_shows_the_value_once_and_logs_the_reason(official_client, offici
 
 
 def test_reveal_without_a_reason_is_refused(official_client, petition):
-    response = official_client.post(_url(petition, "reveal/"), {"item": "resident_abstract", "field": "rrn",
-                                                                 "reason": "  "})
+    response = official_client.post(
+        _url(petition, "reveal/"), {"item": "resident_abstract", "field": "rrn", "reason": "  "}
+    )
     assert response.status_code == 400
     content = response.content.decode()
     assert RRN not in content
@@ -81,17 +84,20 @@ def test_reveal_without_a_reason_is_refused(official_client, petition):
 
 
 def test_only_unique_identifiers_can_be_revealed(official_client, petition):
-    response = official_client.post(_url(petition, "reveal/"), {"item": "land_register", "field": "pnu",
-                                                                 "reason": "확인"})
+    response = official_client.post(
+        _url(petition, "reveal/"), {"item": "land_register", "field": "pnu", "reason": "확인"}
+    )
     assert response.status_code == 400
-    response = official_client.post(_url(petition, "reveal/"), {"item": "no_such_item", "field": "rrn",
-                                                                 "reason": "확인"})
+    response = official_client.post(
+        _url(petition, "reveal/"), {"item": "no_such_item", "field": "rrn", "reason": "확인"}
+    )
     assert response.status_code == 400
     assert not AccessLogEntry.objects.filter(action="revealed").exists()
 
 
-def test_refetch_queues_the_item_again_and_is_recorded(official_client, official, petition, items, queued_fetches,
-                                                       django_capture_on_commit_callbacks):
+def test_refetch_queues_the_item_again_and_is_recorded(
+    official_client, official, petition, items, queued_fetches, django_capture_on_commit_callbacks
+):
     fetch = FetchRequest.objects.get(case_ref=petition.receipt_no, item=items["land"])
     FetchRequest.objects.filter(pk=fetch.pk).update(state="failed", error_code="timeout")
     with django_capture_on_commit_callbacks(execute=True):
@@ -104,8 +110,7 @@ def test_refetch_queues_the_item_again_and_is_recorded(official_client, official
     assert note.author_id == official.pk and "토지대장" in note.text
 
 
-def test_refetch_of_an_item_being_fetched_is_refused_with_a_message(official_client, petition, items,
-                                                                   queued_fetches):
+def test_refetch_of_an_item_being_fetched_is_refused_with_a_message(official_client, petition, items, queued_fetches):
     FetchRequest.objects.filter(case_ref=petition.receipt_no, item=items["land"]).update(state="fetching")
     response = official_client.post(_url(petition, "refetch/land_register/"), follow=True)
     assert queued_fetches == []
@@ -148,7 +153,10 @@ def test_attachments_are_shown_inline_and_logged(official_client, official, peti
 
     document = attachment_store(
         uploaded_file=SimpleUploadedFile("plan.png", _png(), content_type="image/png"),
-        case_ref=petition.receipt_no, owner=petition.applicant, issuing_office=petition.office, title="평면도",
+        case_ref=petition.receipt_no,
+        owner=petition.applicant,
+        issuing_office=petition.office,
+        title="평면도",
     )
     content = official_client.get(_url(petition)).content.decode()
     inline_url = _url(petition, f"attachments/{document.public_id}/")
@@ -157,8 +165,7 @@ def test_attachments_are_shown_inline_and_logged(official_client, official, peti
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("inline")
     assert response["Content-Type"] == "image/png"
-    assert AccessLogEntry.objects.filter(action="downloaded", actor=official,
-                                         detail=str(document.public_id)).exists()
+    assert AccessLogEntry.objects.filter(action="downloaded", actor=official, detail=str(document.public_id)).exists()
 
 
 def test_a_pdf_attachment_is_downloaded_in_a_sandbox_never_shown_inline(official_client, official, petition):
@@ -168,7 +175,10 @@ def test_a_pdf_attachment_is_downloaded_in_a_sandbox_never_shown_inline(official
 
     document = attachment_store(
         uploaded_file=SimpleUploadedFile("plan.pdf", pdf_with_active_content(), content_type="application/pdf"),
-        case_ref=petition.receipt_no, owner=petition.applicant, issuing_office=petition.office, title="평면도",
+        case_ref=petition.receipt_no,
+        owner=petition.applicant,
+        issuing_office=petition.office,
+        title="평면도",
     )
     content = official_client.get(_url(petition)).content.decode()
     url = _url(petition, f"attachments/{document.public_id}/")
@@ -190,7 +200,10 @@ def test_an_image_attachment_is_inline_but_sandboxed(official_client, petition):
 
     document = attachment_store(
         uploaded_file=SimpleUploadedFile("plan.png", _png(), content_type="image/png"),
-        case_ref=petition.receipt_no, owner=petition.applicant, issuing_office=petition.office, title="평면도",
+        case_ref=petition.receipt_no,
+        owner=petition.applicant,
+        issuing_office=petition.office,
+        title="평면도",
     )
     response = official_client.get(_url(petition, f"attachments/{document.public_id}/"))
     assert response["Content-Disposition"].startswith("inline;")

@@ -8,10 +8,20 @@ from petitions.identity import ResidentRecord, resident_link_set
 from sharing.demo import seed as catalogue_seed
 from tests.factories import OfficeFactory
 
-CITIZEN1 = ResidentRecord(name="김민원", rrn="900101-1234567", phone="010-1234-5678",
-                          address="서울특별시 종로구 자하문로 10", district_code="11110")
-CITIZEN2 = ResidentRecord(name="이시민", rrn="920315-2345678", phone="010-2345-6789",
-                          address="서울특별시 강남구 테헤란로 20 302호", district_code="11680")
+CITIZEN1 = ResidentRecord(
+    name="김민원",
+    rrn="900101-1234567",
+    phone="010-1234-5678",
+    address="서울특별시 종로구 자하문로 10",
+    district_code="11110",
+)
+CITIZEN2 = ResidentRecord(
+    name="이시민",
+    rrn="920315-2345678",
+    phone="010-2345-6789",
+    address="서울특별시 강남구 테헤란로 20 302호",
+    district_code="11680",
+)
 BUILDING_ID = "11110-100000001"
 PNU = "1111010100109410000"
 
@@ -30,8 +40,10 @@ def pdf_bytes() -> bytes:
 def queued_fetches(monkeypatch):
     """Fetches are recorded instead of sent to the agencies."""
     calls = []
-    monkeypatch.setattr("sharing.tasks.enqueue_fetch",
-                        lambda fetch_request_id, agency_code, *, countdown=0.0: calls.append(fetch_request_id))
+    monkeypatch.setattr(
+        "sharing.tasks.enqueue_fetch",
+        lambda fetch_request_id, agency_code, *, countdown=0.0: calls.append(fetch_request_id),
+    )
     return calls
 
 

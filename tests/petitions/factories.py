@@ -47,6 +47,11 @@ class PetitionFactory(factory.django.DjangoModelFactory):
     office = factory.SelfAttribute("petition_type.handling_office")
     type_version = 1
     type_snapshot = factory.LazyAttribute(
-        lambda o: {"name_ko": o.petition_type.name_ko, "name_en": o.petition_type.name_en, "fields": [],
-                   "required_information": [], "version": 1}
+        lambda o: {
+            "name_ko": o.petition_type.name_ko,
+            "name_en": o.petition_type.name_en,
+            "fields": [],
+            "required_information": [],
+            "version": 1,
+        }
     )

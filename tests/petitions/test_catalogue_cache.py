@@ -81,8 +81,7 @@ def test_the_language_is_part_of_the_entry(demo_types, client):
     assert "Passport issuance" in english and "여권 발급 신청" not in english
 
 
-def test_every_cache_of_catalogue_content_is_kept_per_language(demo_types, linked_citizen, linked_client,
-                                                                 official):
+def test_every_cache_of_catalogue_content_is_kept_per_language(demo_types, linked_citizen, linked_client, official):
     """Korean, English, Korean again on each page whose catalogue content is cached (the type
     page, the wizard's snapshot of the type, the officer queue's type filter and its rendered
     form): a cached Korean entry is never shown to an English reader, nor the reverse."""
@@ -91,17 +90,30 @@ def test_every_cache_of_catalogue_content_is_kept_per_language(demo_types, linke
     from petitions import services
     from tests.conftest import login_verified
 
-    draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug="basic-pension"),
-                                          applicant=linked_citizen)
+    draft = services.petition_draft_start(
+        petition_type=PetitionType.objects.get(slug="basic-pension"), applicant=linked_citizen
+    )
     services.petition_draft_update_step(petition=draft, next_step="review")
     officer = login_verified(Client(), official)
     pages = [
-        (linked_client, reverse("petitions:type_detail", args=["basic-pension"]), "기초연금법 제11조",
-         "Basic Pension Act, Article 11"),
-        (linked_client, reverse("petitions:wizard_step", args=["basic-pension", draft.public_id, "consent"]),
-         "기초연금법 제11조", "Basic Pension Act, Article 11"),
-        (linked_client, reverse("petitions:wizard_step", args=["basic-pension", draft.public_id, "review"]),
-         "국민건강보험공단", "National Health Insurance Service"),
+        (
+            linked_client,
+            reverse("petitions:type_detail", args=["basic-pension"]),
+            "기초연금법 제11조",
+            "Basic Pension Act, Article 11",
+        ),
+        (
+            linked_client,
+            reverse("petitions:wizard_step", args=["basic-pension", draft.public_id, "consent"]),
+            "기초연금법 제11조",
+            "Basic Pension Act, Article 11",
+        ),
+        (
+            linked_client,
+            reverse("petitions:wizard_step", args=["basic-pension", draft.public_id, "review"]),
+            "국민건강보험공단",
+            "National Health Insurance Service",
+        ),
         (officer, reverse("officer:workspace"), "기초연금 신청", "Basic pension application"),
     ]
     for language in ("ko", "en", "ko", "en"):

@@ -16,18 +16,39 @@ def _answers(person: dict) -> dict[str, dict]:
     account = {"bank": "kb", "number": "123-456-789012"}
     return {
         "resident-parking-permit": {"plate": person["plate"], "zone": "A", "period": "3"},
-        "building-use-change": {"building_id": person["building_id"], "pnu": person["pnu"],
-                                "new_use": "neighbourhood_1", "floor_area": 85, "reason": "소매점으로 변경"},
-        "land-transaction-permit": {"pnu": person["pnu"], "price": 500_000_000, "counterparty": "박토지",
-                                    "purpose": "home"},
-        "restaurant-business-report": {"trade_name": "자하문 국수", "building_id": person["building_id"],
-                                       "floor_area": 80, "hygiene_training_date": "2026-11-02",
-                                       "opening_date": "2026-12-01"},
-        "basic-pension": {"pension_account": account, "marital_status": "married", "spouse_receives": "no",
-                          "property_pnu": person["pnu"]},
+        "building-use-change": {
+            "building_id": person["building_id"],
+            "pnu": person["pnu"],
+            "new_use": "neighbourhood_1",
+            "floor_area": 85,
+            "reason": "소매점으로 변경",
+        },
+        "land-transaction-permit": {
+            "pnu": person["pnu"],
+            "price": 500_000_000,
+            "counterparty": "박토지",
+            "purpose": "home",
+        },
+        "restaurant-business-report": {
+            "trade_name": "자하문 국수",
+            "building_id": person["building_id"],
+            "floor_area": 80,
+            "hygiene_training_date": "2026-11-02",
+            "opening_date": "2026-12-01",
+        },
+        "basic-pension": {
+            "pension_account": account,
+            "marital_status": "married",
+            "spouse_receives": "no",
+            "property_pnu": person["pnu"],
+        },
         "passport-issuance": {"passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"},
-        "moving-in-report": {"new_address": "서울특별시 종로구 자하문로 40", "move_date": "2026-11-20",
-                             "household_action": "new", "members": 2},
+        "moving-in-report": {
+            "new_address": "서울특별시 종로구 자하문로 40",
+            "move_date": "2026-11-20",
+            "household_action": "new",
+            "members": 2,
+        },
         "local-tax-refund": {"refund_account": account, "tax_item": "vehicle", "reason": ""},
     }
 
@@ -55,7 +76,8 @@ def test_citizen1_files_every_demo_type_and_everything_is_fetched(sandbox_agenci
         fetches = list(FetchRequest.objects.filter(case_ref=filed.receipt_no))
         assert len(fetches) == petition_type.required_information.count(), slug
         assert {(f.item.code, f.state, f.error_code) for f in fetches} == {
-            (f.item.code, "fetched", "") for f in fetches}, slug
+            (f.item.code, "fetched", "") for f in fetches
+        }, slug
         filed.refresh_from_db()
         assert filed.status == S.UNDER_REVIEW, slug
         assert filed.office.code == "jongno", slug

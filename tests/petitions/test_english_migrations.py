@@ -22,15 +22,22 @@ documents_0003 = importlib.import_module("sharing.documents.migrations.0003_engl
 
 def test_notes_written_as_text_become_messages_in_the_readers_language(demo_types, office, official):
     petition = OfficerPetitionFactory(petition_type__handling_office=office)
-    collected_en = TimelineEvent.objects.create(petition=petition, to_status="under_review",
-                                                note="All information has been collected.")
-    collected_ko = TimelineEvent.objects.create(petition=petition, to_status="under_review",
-                                                note="필요한 정보를 모두 받았습니다.")
+    collected_en = TimelineEvent.objects.create(
+        petition=petition, to_status="under_review", note="All information has been collected."
+    )
+    collected_ko = TimelineEvent.objects.create(
+        petition=petition, to_status="under_review", note="필요한 정보를 모두 받았습니다."
+    )
     written = TimelineEvent.objects.create(petition=petition, to_status="rejected", note="서류가 맞지 않습니다.")
-    refetch = InternalNote.objects.create(petition=petition, author=official, kind="refetch",
-                                          text="박담당 님이 행정안전부에 ‘주민등록표 초본’을(를) 다시 요청했습니다.")
-    assigned = InternalNote.objects.create(petition=petition, author=official, kind="assignment",
-                                           text="Choi assigned this petition to Park.")
+    refetch = InternalNote.objects.create(
+        petition=petition,
+        author=official,
+        kind="refetch",
+        text="박담당 님이 행정안전부에 ‘주민등록표 초본’을(를) 다시 요청했습니다.",
+    )
+    assigned = InternalNote.objects.create(
+        petition=petition, author=official, kind="assignment", text="Choi assigned this petition to Park."
+    )
 
     petitions_0005.notes_as_messages(apps, None)
 
@@ -44,7 +51,10 @@ def test_notes_written_as_text_become_messages_in_the_readers_language(demo_type
     refetch.refresh_from_db()
     assert refetch.text_key == "refetch"
     with override("en"):
-        assert refetch.text_shown == "박담당 asked Ministry of the Interior and Safety again for “Resident registration abstract”."
+        assert (
+            refetch.text_shown
+            == "박담당 asked Ministry of the Interior and Safety again for “Resident registration abstract”."
+        )
     with override("ko"):
         assert refetch.text_shown == "박담당 님이 행정안전부에 ‘주민등록표 초본’을(를) 다시 요청했습니다."
     assigned.refresh_from_db()
@@ -58,11 +68,19 @@ def test_titles_and_legal_bases_get_their_english(demo_types, office):
     InformationItem.objects.filter(pk=item.pk).update(legal_basis_en="")
     RequiredInformation.objects.filter(item=item).update(legal_basis_en="")
     petition = OfficerPetitionFactory(petition_type__handling_office=office)
-    upload = PetitionUpload.objects.create(petition=petition, purpose="declined_item", reference="resident_abstract",
-                                           title="주민등록표 초본")
+    upload = PetitionUpload.objects.create(
+        petition=petition, purpose="declined_item", reference="resident_abstract", title="주민등록표 초본"
+    )
     request = DocumentRequest.objects.create(
-        kind="receipt", title="Receipt 2026-0000042", case_ref="2026-0000042", owner=petition.applicant,
-        issuing_office=office, template_name="documents/receipt.html", language="en", idempotency_key="old-receipt")
+        kind="receipt",
+        title="Receipt 2026-0000042",
+        case_ref="2026-0000042",
+        owner=petition.applicant,
+        issuing_office=office,
+        template_name="documents/receipt.html",
+        language="en",
+        idempotency_key="old-receipt",
+    )
 
     sharing_0004.fill_english_legal_bases(apps, None)
     petitions_0005.english_titles_and_bases(apps, None)
@@ -85,8 +103,10 @@ def test_documents_issued_before_keep_their_row_and_read_in_the_readers_language
         assert legacy_title("floor-plan.pdf", case_ref="2026-0000007") == "floor-plan.pdf"
     with override("ko"):
         assert document.display_title == "처리결과 통지서 2026-0000007"
-    assert EDocument(title="접수증 2026-0000007", title_en="", case_ref="2026-0000007").title_in("en") == \
-        "접수증 2026-0000007"  # no English title: Korean
+    assert (
+        EDocument(title="접수증 2026-0000007", title_en="", case_ref="2026-0000007").title_in("en")
+        == "접수증 2026-0000007"
+    )  # no English title: Korean
 
 
 def test_issued_documents_stay_immutable_below_the_orm_after_the_title_column(office, citizen, settings, tmp_path):

@@ -59,7 +59,7 @@ def assert_no_hangul(response, where: str) -> None:
     assert response.status_code == 200, where
     text = readable_text(response.content.decode())
     found = sorted({match.group(0) for match in HANGUL.finditer(text)})
-    context = [text[max(0, m.start() - 60):m.end() + 60].strip() for m in HANGUL.finditer(text)][:5]
+    context = [text[max(0, m.start() - 60) : m.end() + 60].strip() for m in HANGUL.finditer(text)][:5]
     assert not found, f"{where}: Korean in the English page: {found}\n" + "\n---\n".join(context)
 
 
@@ -82,9 +82,16 @@ def settle(petition: Petition) -> None:
         fetch.txn_id = str(uuid.uuid4())
         fetch.subject_encrypted = crypto.encrypt_text("900101-1234567")
         fetch.save()
-        FetchedData.objects.update_or_create(fetch_request=fetch, defaults={
-            "agency": fetch.item.agency, "txn_id": fetch.txn_id, "fetched_at": fetch.fetched_at,
-            "fields": list(values), "payload_encrypted": crypto.encrypt_text(json.dumps(values))})
+        FetchedData.objects.update_or_create(
+            fetch_request=fetch,
+            defaults={
+                "agency": fetch.item.agency,
+                "txn_id": fetch.txn_id,
+                "fetched_at": fetch.fetched_at,
+                "fields": list(values),
+                "payload_encrypted": crypto.encrypt_text(json.dumps(values)),
+            },
+        )
     services.petition_fetches_settled(case_ref=petition.receipt_no)
 
 
@@ -110,8 +117,9 @@ def decided(demo_types, people, settings, tmp_path):
     citizen, official = people["citizen"], people["official"]
     petition_type = PetitionType.objects.get(slug="building-use-change")
     draft = services.petition_draft_start(petition_type=petition_type, applicant=citizen)
-    services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.org",
-                                             address=CITIZEN1.address)
+    services.petition_draft_update_applicant(
+        petition=draft, phone="010-1234-5678", email="a@example.org", address=CITIZEN1.address
+    )
     services.petition_draft_update_answers(petition=draft, answers=ENGLISH_ANSWERS)
     draft.refresh_from_db()
     petition = services.petition_submit(petition=draft, actor=citizen, submit_token=draft.submit_token)
@@ -122,14 +130,21 @@ def decided(demo_types, people, settings, tmp_path):
     settle(petition)
     petition.refresh_from_db()
     officer_services.petition_supplement_request(
-        petition=petition, actor=official, message="Please check the floor area and the new use.",
-        field_keys=["floor_area", "new_use"], documents_requested=True,
-        due_date=timezone.localdate() + timezone.timedelta(days=10))
+        petition=petition,
+        actor=official,
+        message="Please check the floor area and the new use.",
+        field_keys=["floor_area", "new_use"],
+        documents_requested=True,
+        due_date=timezone.localdate() + timezone.timedelta(days=10),
+    )
     supplement = petition.supplements.get()
     services.supplement_respond(
-        supplement=supplement, actor=citizen, answers={"floor_area": 130, "new_use": "neighbourhood_2"},
+        supplement=supplement,
+        actor=citizen,
+        answers={"floor_area": 130, "new_use": "neighbourhood_2"},
         documents=[SimpleUploadedFile("floor-plan.pdf", pdf_bytes(), content_type="application/pdf")],
-        note="Corrected.")
+        note="Corrected.",
+    )
     petition.refresh_from_db()
     officer_services.petition_approve(petition=petition, actor=official, decision="Approved as reported.")
     render_documents()
@@ -158,18 +173,21 @@ def test_every_wizard_step_reads_in_english(demo_types, people, linked_client):
         slug = spec["slug"]
         assert_no_hangul(linked_client.get(reverse("petitions:wizard_start", args=[slug])), f"{slug} start")
         draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug=slug), applicant=citizen)
-        services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.org",
-                                                 address=CITIZEN1.address)
+        services.petition_draft_update_applicant(
+            petition=draft, phone="010-1234-5678", email="a@example.org", address=CITIZEN1.address
+        )
         services.petition_draft_update_step(petition=draft, next_step="review")
         for step in ("applicant", "form", "consent", "review"):
-            response = linked_client.get(reverse("petitions:wizard_step", args=[slug, draft.public_id, step]),
-                                         follow=True)
+            response = linked_client.get(
+                reverse("petitions:wizard_step", args=[slug, draft.public_id, step]), follow=True
+            )
             assert_no_hangul(response, f"{slug} {step}")
 
 
 def test_consent_step_shows_the_legal_basis_in_the_readers_language(demo_types, people, linked_client):
-    draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug="basic-pension"),
-                                          applicant=people["citizen"])
+    draft = services.petition_draft_start(
+        petition_type=PetitionType.objects.get(slug="basic-pension"), applicant=people["citizen"]
+    )
     services.petition_draft_update_step(petition=draft, next_step="review")
     url = reverse("petitions:wizard_step", args=["basic-pension", draft.public_id, "consent"])
     assert "Basic Pension Act, Article 11" in english(linked_client).get(url).content.decode()
@@ -251,9 +269,17 @@ def test_a_document_for_an_english_reader_has_its_english_title_in_the_pdf(offic
 
     settings.MEDIA_ROOT = tmp_path / "media"
     request = document_request(
-        kind="receipt", case_ref="2026-0000099", owner=citizen, issuing_office=office,
-        template_name="documents/receipt.html", context={}, language="en", title="접수증 2026-0000099",
-        title_en="Receipt 2026-0000099", idempotency_key="test-english-receipt")
+        kind="receipt",
+        case_ref="2026-0000099",
+        owner=citizen,
+        issuing_office=office,
+        template_name="documents/receipt.html",
+        context={},
+        language="en",
+        title="접수증 2026-0000099",
+        title_en="Receipt 2026-0000099",
+        idempotency_key="test-english-receipt",
+    )
     document = document_render(document_request_id=request.pk)
     with document.file.open("rb") as handle:
         reader = PdfReader(handle)
@@ -273,10 +299,12 @@ def test_officer_review_with_its_decision_forms_reads_in_english(demo_types, peo
     """Before the decision: the fetched panels, the supplement form's list of answers and the
     other decision forms."""
     citizen = people["citizen"]
-    draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug="building-use-change"),
-                                          applicant=citizen)
-    services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.org",
-                                             address=CITIZEN1.address)
+    draft = services.petition_draft_start(
+        petition_type=PetitionType.objects.get(slug="building-use-change"), applicant=citizen
+    )
+    services.petition_draft_update_applicant(
+        petition=draft, phone="010-1234-5678", email="a@example.org", address=CITIZEN1.address
+    )
     services.petition_draft_update_answers(petition=draft, answers=ENGLISH_ANSWERS)
     draft.refresh_from_db()
     petition = services.petition_submit(petition=draft, actor=citizen, submit_token=draft.submit_token)
@@ -290,12 +318,20 @@ def test_officer_review_with_its_decision_forms_reads_in_english(demo_types, peo
     assert "Current use, area, violations and owner" in body  # a purpose of the petition type
 
     officer_services.petition_supplement_request(
-        petition=petition, actor=official, message="Please check the area.", field_keys=["floor_area", "new_use"],
-        documents_requested=True, due_date=timezone.localdate() + timezone.timedelta(days=10))
+        petition=petition,
+        actor=official,
+        message="Please check the area.",
+        field_keys=["floor_area", "new_use"],
+        documents_requested=True,
+        due_date=timezone.localdate() + timezone.timedelta(days=10),
+    )
     english(linked_client)
-    assert_no_hangul(linked_client.get(reverse("petitions:my_supplement", args=[petition.receipt_no])),
-                     "the citizen's supplement page")
-    assert_no_hangul(linked_client.get(reverse("petitions:my_detail", args=[petition.receipt_no])),
-                     "my petition with a supplement requested")
-    assert_no_hangul(linked_client.get(reverse("petitions:my_withdraw", args=[petition.receipt_no])),
-                     "withdrawal")
+    assert_no_hangul(
+        linked_client.get(reverse("petitions:my_supplement", args=[petition.receipt_no])),
+        "the citizen's supplement page",
+    )
+    assert_no_hangul(
+        linked_client.get(reverse("petitions:my_detail", args=[petition.receipt_no])),
+        "my petition with a supplement requested",
+    )
+    assert_no_hangul(linked_client.get(reverse("petitions:my_withdraw", args=[petition.receipt_no])), "withdrawal")

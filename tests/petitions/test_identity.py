@@ -35,7 +35,7 @@ def provider(outbox):
 
 def test_verification_links_the_account_with_the_rrn_encrypted(citizen, provider, outbox):
     identity.identity_verification_start(user=citizen, name="김 민원", rrn=CITIZEN1.rrn, provider=provider)
-    (phone, code), = outbox.codes
+    ((phone, code),) = outbox.codes
     assert phone == CITIZEN1.phone
     link = identity.identity_verification_confirm(user=citizen, code=code, provider=provider)
     assert link.rrn_masked == "900101-1******"
@@ -58,7 +58,7 @@ def test_wrong_name_or_unknown_rrn_sends_no_code_and_says_nothing(citizen, provi
 
 def test_wrong_codes_count_and_lock_the_challenge(citizen, provider, outbox):
     identity.identity_verification_start(user=citizen, name="김민원", rrn=CITIZEN1.rrn, provider=provider)
-    (_phone, code), = outbox.codes
+    ((_phone, code),) = outbox.codes
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(identity.MAX_ATTEMPTS):
         with pytest.raises(IdentityError):
@@ -89,8 +89,9 @@ def test_identity_pages_keep_the_rrn_out_of_urls(citizen_client, citizen, monkey
     monkeypatch.setattr(SandboxIdentityProvider, "_print_code", staticmethod(outbox))
     identity.get_provider.cache_clear()
     target = reverse("petitions:wizard_start", args=["x"])
-    response = citizen_client.post(reverse("petitions:identity") + f"?next={target}",
-                                   {"name": "김민원", "rrn": "9001011234567", "next": target})
+    response = citizen_client.post(
+        reverse("petitions:identity") + f"?next={target}", {"name": "김민원", "rrn": "9001011234567", "next": target}
+    )
     assert response.status_code == 302
     assert "900101" not in response["Location"]
     page = citizen_client.get(response["Location"]).content.decode()

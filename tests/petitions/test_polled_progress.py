@@ -15,7 +15,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_a_second_poll_is_304_with_no_body_and_a_change_is_200(
-        demo_types, linked_citizen, linked_client, django_assert_max_num_queries):
+    demo_types, linked_citizen, linked_client, django_assert_max_num_queries
+):
     petition = file_building_use_change(linked_citizen)
     url = reverse("petitions:my_progress", args=[petition.receipt_no])
     first = linked_client.get(url, **HTMX)
@@ -31,8 +32,9 @@ def test_a_second_poll_is_304_with_no_body_and_a_change_is_200(
 
     # One fetch completes: the fragment is new.
     fetch = FetchRequest.objects.filter(case_ref=petition.receipt_no).order_by("pk").first()
-    FetchRequest.objects.filter(pk=fetch.pk).update(state="fetched", fetched_at=timezone.now(),
-                                                    updated_at=timezone.now())
+    FetchRequest.objects.filter(pk=fetch.pk).update(
+        state="fetched", fetched_at=timezone.now(), updated_at=timezone.now()
+    )
     changed = linked_client.get(url, HTTP_IF_NONE_MATCH=etag, **HTMX)
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert "수집한 정보: 3건 중 1건" in changed.content.decode()
@@ -53,8 +55,9 @@ def test_when_nothing_more_can_change_htmx_is_told_to_stop_polling(demo_types, l
     assert linked_client.get(url).status_code == 200
 
 
-def test_the_etag_varies_by_language_and_is_not_another_users(demo_types, linked_citizen, linked_client,
-                                                               linked_other_citizen):
+def test_the_etag_varies_by_language_and_is_not_another_users(
+    demo_types, linked_citizen, linked_client, linked_other_citizen
+):
     petition = file_building_use_change(linked_citizen)
     url = reverse("petitions:my_progress", args=[petition.receipt_no])
     korean = linked_client.get(url, HTTP_ACCEPT_LANGUAGE="ko", **HTMX)
@@ -76,8 +79,9 @@ def test_an_upload_instead_of_a_fetch_is_a_new_version(demo_types, linked_citize
 
     petition = file_building_use_change(linked_citizen)
     failed = FetchRequest.objects.get(case_ref=petition.receipt_no, item__code="building_ledger")
-    FetchRequest.objects.filter(pk=failed.pk).update(state="failed", error_code="subject_not_found",
-                                                     updated_at=timezone.now())
+    FetchRequest.objects.filter(pk=failed.pk).update(
+        state="failed", error_code="subject_not_found", updated_at=timezone.now()
+    )
     url = reverse("petitions:my_progress", args=[petition.receipt_no])
     before = linked_client.get(url, **HTMX)
     upload = reverse("petitions:my_fetch_upload", args=[petition.receipt_no, failed.pk])

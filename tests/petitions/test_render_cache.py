@@ -69,10 +69,15 @@ class _Labelled(forms.Form):
         self.fields["name"].widget.attrs.update(attrs or {})
 
 
-@pytest.mark.parametrize("change", [
-    {"label": "Full name"}, {"help_text": "As on your ID card"}, {"attrs": {"placeholder": "Hong Gildong"}},
-    {"attrs": {"maxlength": "20"}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"label": "Full name"},
+        {"help_text": "As on your ID card"},
+        {"attrs": {"placeholder": "Hong Gildong"}},
+        {"attrs": {"maxlength": "20"}},
+    ],
+)
 def test_an_edit_of_a_label_help_text_or_widget_attribute_shows_at_once(change):
     assert str(render_cache.crispy_form_html(_Labelled())) == str(as_crispy_form(_Labelled()))
     edited = str(render_cache.crispy_form_html(_Labelled(**change)))

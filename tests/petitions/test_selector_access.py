@@ -51,8 +51,16 @@ def test_a_fetch_is_found_in_its_own_case_only_with_its_item_in_one_query(citize
 def test_the_access_log_of_a_subject_reads_its_offices_in_one_query(office, django_assert_num_queries):
     mine, theirs = crypto.subject_hash("900101-1234567"), crypto.subject_hash("850505-2345678")
     for subject in (mine, theirs, mine):
-        audit.log_personal_data_access(action="viewed", subject_hash=subject, case_ref="2026-0000001",
-                                       office=office, actor=None, item_code="x", fields=["name"], purpose="P")
+        audit.log_personal_data_access(
+            action="viewed",
+            subject_hash=subject,
+            case_ref="2026-0000001",
+            office=office,
+            actor=None,
+            item_code="x",
+            fields=["name"],
+            purpose="P",
+        )
     with django_assert_num_queries(1):
         entries = list(sharing_selectors.access_log_for_subject(mine))
         assert [e.sequence for e in entries] == [3, 1]
@@ -60,6 +68,7 @@ def test_the_access_log_of_a_subject_reads_its_offices_in_one_query(office, djan
 
 
 # --- The official's side -----------------------------------------------------------------------------
+
 
 def test_a_supervisor_supervises_their_own_office_only(office, other_office):
     from petitions.officer_selectors import is_supervisor

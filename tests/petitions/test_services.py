@@ -18,8 +18,9 @@ S = Petition.Status
 pytestmark = pytest.mark.django_db
 
 
-def test_submit_files_the_petition_in_one_go(demo_types, linked_citizen, queued_fetches, queued_renders,
-                                             django_capture_on_commit_callbacks):
+def test_submit_files_the_petition_in_one_go(
+    demo_types, linked_citizen, queued_fetches, queued_renders, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         petition = file_building_use_change(linked_citizen)
     petition.refresh_from_db()
@@ -29,13 +30,22 @@ def test_submit_files_the_petition_in_one_go(demo_types, linked_citizen, queued_
     assert petition.status == S.COLLECTING
     assert petition.due_date > petition.submitted_at.date()
     assert [(e.from_status, e.to_status) for e in petition.timeline.all()] == [
-        (S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.COLLECTING)]
+        (S.DRAFT, S.SUBMITTED),
+        (S.SUBMITTED, S.COLLECTING),
+    ]
     fetches = {f.item.code: f for f in FetchRequest.objects.filter(case_ref=petition.receipt_no)}
     assert set(fetches) == {"resident_abstract", "building_ledger", "land_use_plan"}
     assert fetches["building_ledger"].subject_hash == subject_hash(BUILDING_ID)
     assert fetches["resident_abstract"].subject_hash == subject_hash("900101-1234567")
-    assert fetches["building_ledger"].fields == ["building_id", "address", "main_use", "floors_above",
-                                                  "total_floor_area_m2", "violation", "owner_name"]
+    assert fetches["building_ledger"].fields == [
+        "building_id",
+        "address",
+        "main_use",
+        "floors_above",
+        "total_floor_area_m2",
+        "violation",
+        "owner_name",
+    ]
     assert sorted(queued_fetches) == sorted(f.pk for f in fetches.values())
     receipt = DocumentRequest.objects.get(case_ref=petition.receipt_no, kind="receipt")
     assert receipt.context["fetched_items"][0]["name"]
@@ -75,7 +85,9 @@ def test_submit_with_a_stale_token_is_refused(demo_types, linked_citizen):
     petition_type = PetitionType.objects.get(slug="moving-in-report")
     draft = services.petition_draft_start(petition_type=petition_type, applicant=linked_citizen)
     with pytest.raises(PetitionError):
-        services.petition_submit(petition=draft, actor=linked_citizen, submit_token="00000000-0000-0000-0000-000000000000")
+        services.petition_submit(
+            petition=draft, actor=linked_citizen, submit_token="00000000-0000-0000-0000-000000000000"
+        )
 
 
 def test_submit_refuses_missing_answers(demo_types, linked_citizen):
@@ -115,10 +127,15 @@ def test_editing_a_type_never_changes_a_filed_petition(demo_types, linked_citize
 def _pension_draft(user, *, consents, files=None):
     petition_type = PetitionType.objects.get(slug="basic-pension")
     draft = services.petition_draft_start(petition_type=petition_type, applicant=user)
-    services.petition_draft_update_answers(petition=draft, answers={
-        "pension_account": {"bank": "kb", "number": "123-456-789012"}, "marital_status": "married",
-        "spouse_receives": "no", "property_pnu": "1111010100109410000",
-    })
+    services.petition_draft_update_answers(
+        petition=draft,
+        answers={
+            "pension_account": {"bank": "kb", "number": "123-456-789012"},
+            "marital_status": "married",
+            "spouse_receives": "no",
+            "property_pnu": "1111010100109410000",
+        },
+    )
     services.petition_draft_update_consents(petition=draft, consents=consents, files=files or {})
     draft.refresh_from_db()
     return draft
@@ -126,10 +143,16 @@ def _pension_draft(user, *, consents, files=None):
 
 def test_declined_consent_turns_the_item_into_an_upload(demo_types, linked_citizen):
     upload = SimpleUploadedFile("income.pdf", pdf_bytes(), content_type="application/pdf")
-    draft = _pension_draft(linked_citizen, consents={
-        "family_relation": True, "income_certificate": False, "health_insurance_eligibility": True,
-        "land_register": True,
-    }, files={"income_certificate": upload})
+    draft = _pension_draft(
+        linked_citizen,
+        consents={
+            "family_relation": True,
+            "income_certificate": False,
+            "health_insurance_eligibility": True,
+            "land_register": True,
+        },
+        files={"income_certificate": upload},
+    )
     petition = services.petition_submit(petition=draft, actor=linked_citizen, submit_token=draft.submit_token)
 
     fetched = set(FetchRequest.objects.filter(case_ref=petition.receipt_no).values_list("item__code", flat=True))
@@ -141,10 +164,15 @@ def test_declined_consent_turns_the_item_into_an_upload(demo_types, linked_citiz
 
 
 def test_declined_consent_without_an_upload_cannot_be_filed(demo_types, linked_citizen):
-    draft = _pension_draft(linked_citizen, consents={
-        "family_relation": True, "income_certificate": False, "health_insurance_eligibility": True,
-        "land_register": True,
-    })
+    draft = _pension_draft(
+        linked_citizen,
+        consents={
+            "family_relation": True,
+            "income_certificate": False,
+            "health_insurance_eligibility": True,
+            "land_register": True,
+        },
+    )
     with pytest.raises(PetitionError):
         services.petition_submit(petition=draft, actor=linked_citizen, submit_token=draft.submit_token)
 
@@ -162,19 +190,29 @@ def test_settled_fetches_move_the_petition_to_review(demo_types, linked_citizen)
     assert petition.status == S.UNDER_REVIEW
 
 
-def test_supplement_round_trip_keeps_both_versions(demo_types, linked_citizen, official,
-                                                   django_capture_on_commit_callbacks):
+def test_supplement_round_trip_keeps_both_versions(
+    demo_types, linked_citizen, official, django_capture_on_commit_callbacks
+):
     petition = file_building_use_change(linked_citizen)
     petition_transition(petition=petition, to=S.UNDER_REVIEW)
     with django_capture_on_commit_callbacks(execute=True):
-        supplement = services.supplement_request(petition=petition, actor=official, message="면적을 확인해 주세요.",
-                                                 field_keys=["floor_area"], documents_requested=True)
+        supplement = services.supplement_request(
+            petition=petition,
+            actor=official,
+            message="면적을 확인해 주세요.",
+            field_keys=["floor_area"],
+            documents_requested=True,
+        )
     assert len(mail.outbox) == 1
     assert "면적을 확인해 주세요." in mail.outbox[0].body
     document = SimpleUploadedFile("plan.pdf", pdf_bytes(), content_type="application/pdf")
-    services.supplement_respond(supplement=supplement, actor=linked_citizen,
-                                answers={"floor_area": 95, "reason": "not asked for"}, documents=[document],
-                                note="정정합니다.")
+    services.supplement_respond(
+        supplement=supplement,
+        actor=linked_citizen,
+        answers={"floor_area": 95, "reason": "not asked for"},
+        documents=[document],
+        note="정정합니다.",
+    )
     supplement.refresh_from_db()
     petition.refresh_from_db()
     assert supplement.previous_values == {"floor_area": 120}
@@ -206,8 +244,12 @@ def test_withdrawal_before_and_after_a_decision(demo_types, linked_citizen):
 def test_district_routing_falls_back_to_the_fixed_office(demo_types, citizen):
     from petitions.identity import ResidentRecord, resident_link_set
 
-    resident_link_set(user=citizen, record=ResidentRecord(name="박부산", rrn="800101-1000000", phone="010-1",
-                                                          address="부산", district_code="26350"))
+    resident_link_set(
+        user=citizen,
+        record=ResidentRecord(
+            name="박부산", rrn="800101-1000000", phone="010-1", address="부산", district_code="26350"
+        ),
+    )
     petition = file_building_use_change(citizen)
     assert petition.office == PetitionType.objects.get(slug="building-use-change").handling_office
 

@@ -38,8 +38,9 @@ def world(sandbox_agencies):
 def _owner_account(resident) -> User:
     """An account linked to the resident who owns the vehicle or the building."""
     owner = CitizenFactory(username=f"owner-{resident.pk}")
-    resident_link_set(user=owner, record=ResidentRecord(name=resident.name, rrn=resident.rrn, phone="",
-                                                        address="", district_code=""))
+    resident_link_set(
+        user=owner, record=ResidentRecord(name=resident.name, rrn=resident.rrn, phone="", address="", district_code="")
+    )
     return owner
 
 
@@ -52,8 +53,13 @@ def _someone_elses_vehicle(person):
 def _someone_elses_building(person):
     from sharing.sandbox.models import Building
 
-    return (Building.objects.exclude(management_number=person["building_id"]).exclude(owner=None)
-            .select_related("owner").order_by("pk").first())
+    return (
+        Building.objects.exclude(management_number=person["building_id"])
+        .exclude(owner=None)
+        .select_related("owner")
+        .order_by("pk")
+        .first()
+    )
 
 
 def _file(slug: str, answers: dict, *, declarations=None) -> Petition:
@@ -71,8 +77,13 @@ def _parking(plate: str) -> dict:
 
 
 def _restaurant(building_id: str) -> dict:
-    return {"trade_name": "자하문 국수", "building_id": building_id, "floor_area": 80,
-            "hygiene_training_date": "2026-11-02", "opening_date": "2026-12-01"}
+    return {
+        "trade_name": "자하문 국수",
+        "building_id": building_id,
+        "floor_area": 80,
+        "hygiene_training_date": "2026-11-02",
+        "opening_date": "2026-12-01",
+    }
 
 
 def _fetch(filed: Petition, item_code: str) -> FetchRequest:
@@ -85,16 +96,16 @@ def _officer() -> Client:
 
 def _citizen(username: str = "citizen1", user=None) -> Client:
     client = Client()
-    client.force_login(user or User.objects.get(username=username),
-                       backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user or User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend")
     return client
 
 
 def _owners_log(owner: User, case_ref: str) -> list[tuple[str, str]]:
     response = _citizen(user=owner).get(reverse("tracker:data_access"))
     assert response.status_code == 200
-    return [(row.entry.action, row.entry.item_code) for row in response.context["rows"]
-            if row.entry.case_ref == case_ref]
+    return [
+        (row.entry.action, row.entry.item_code) for row in response.context["rows"] if row.entry.case_ref == case_ref
+    ]
 
 
 def test_another_residents_plate_is_discarded_and_the_citizen_is_told_why(world):
@@ -119,8 +130,10 @@ def test_another_residents_plate_is_discarded_and_the_citizen_is_told_why(world)
 
     from tests.petitions.conftest import pdf_bytes
 
-    upload = _citizen().post(reverse("petitions:my_fetch_upload", args=[filed.receipt_no, fetch.pk]),
-                             {"document": SimpleUploadedFile("car.pdf", pdf_bytes(), "application/pdf")})
+    upload = _citizen().post(
+        reverse("petitions:my_fetch_upload", args=[filed.receipt_no, fetch.pk]),
+        {"document": SimpleUploadedFile("car.pdf", pdf_bytes(), "application/pdf")},
+    )
     assert upload.status_code == 302
     assert filed.uploads.filter(reference="vehicle_registration").exists()
 
@@ -134,7 +147,8 @@ def test_another_residents_plate_is_discarded_and_the_citizen_is_told_why(world)
 
 def test_with_a_policy_that_allows_it_the_data_is_kept_and_the_owner_sees_the_fetch_and_the_view(world):
     RequiredInformation.objects.filter(petition_type__slug=PARKING, item__code="vehicle_registration").update(
-        others_policy=RequiredInformation.OthersPolicy.LEGAL_BASIS, others_legal_basis="시험용 법적 근거 제1조")
+        others_policy=RequiredInformation.OthersPolicy.LEGAL_BASIS, others_legal_basis="시험용 법적 근거 제1조"
+    )
     vehicle = _someone_elses_vehicle(world)
     owner = _owner_account(vehicle.owner)
     filed = _file(PARKING, _parking(vehicle.plate))
@@ -145,15 +159,19 @@ def test_with_a_policy_that_allows_it_the_data_is_kept_and_the_owner_sees_the_fe
     review = _officer().get(reverse("officer:review", args=[filed.receipt_no]))
     assert review.status_code == 200 and vehicle.owner.name in review.content.decode()
 
-    assert _owners_log(owner, filed.receipt_no) == [("viewed", "vehicle_registration"),
-                                                   ("fetched", "vehicle_registration")]
-    viewed = AccessLogEntry.objects.get(case_ref=filed.receipt_no, action="viewed",
-                                        subject_hash=crypto.subject_hash(vehicle.owner.rrn))
+    assert _owners_log(owner, filed.receipt_no) == [
+        ("viewed", "vehicle_registration"),
+        ("fetched", "vehicle_registration"),
+    ]
+    viewed = AccessLogEntry.objects.get(
+        case_ref=filed.receipt_no, action="viewed", subject_hash=crypto.subject_hash(vehicle.owner.rrn)
+    )
     assert viewed.actor.username == "officer1"
     # The applicant's own log does not show the owner's record.
     applicant_log = _citizen().get(reverse("tracker:data_access")).context["rows"]
-    assert all(row.entry.item_code != "vehicle_registration" for row in applicant_log
-               if row.entry.case_ref == filed.receipt_no)
+    assert all(
+        row.entry.item_code != "vehicle_registration" for row in applicant_log if row.entry.case_ref == filed.receipt_no
+    )
 
 
 def test_the_applicants_own_vehicle_works_as_before_and_shows_in_their_own_log(world):
@@ -176,10 +194,14 @@ def test_a_tenant_declares_their_relationship_and_the_owner_is_told(world):
 
     # With it, ticked in the wizard's details step.
     citizen1 = User.objects.get(username="citizen1")
-    draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug=RESTAURANT),
-                                          applicant=citizen1)
-    services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.com",
-                                             address="서울특별시 종로구 자하문로 10", next_step="form")
+    draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug=RESTAURANT), applicant=citizen1)
+    services.petition_draft_update_applicant(
+        petition=draft,
+        phone="010-1234-5678",
+        email="a@example.com",
+        address="서울특별시 종로구 자하문로 10",
+        next_step="form",
+    )
     client = _citizen()
     url = reverse("petitions:wizard_step", args=[RESTAURANT, draft.public_id, "form"])
     form_page = client.get(url).content.decode()
@@ -193,7 +215,8 @@ def test_a_tenant_declares_their_relationship_and_the_owner_is_told(world):
     filed = services.petition_submit(petition=draft, actor=citizen1, submit_token=draft.submit_token)
 
     assert _fetch(filed, "building_ledger").state == State.FETCHED
-    entry = AccessLogEntry.objects.get(case_ref=filed.receipt_no, action="fetched",
-                                       subject_hash=crypto.subject_hash(building.owner.rrn))
+    entry = AccessLogEntry.objects.get(
+        case_ref=filed.receipt_no, action="fetched", subject_hash=crypto.subject_hash(building.owner.rrn)
+    )
     assert "applicant's declaration as 임차인" in entry.detail
     assert _owners_log(owner, filed.receipt_no) == [("fetched", "building_ledger")]

@@ -60,13 +60,16 @@ def test_wizard_end_to_end_with_resume_after_logout(demo_types, linked_client, l
 
     page = linked_client.get(_step(petition, "applicant")).content.decode()
     assert "900101-1******" in page and "900101-1234567" not in page
-    response = linked_client.post(_step(petition, "applicant"), {
-        "phone": "010-1234-5678", "email": "kim@example.org", "address": "서울특별시 종로구 자하문로 10"})
+    response = linked_client.post(
+        _step(petition, "applicant"),
+        {"phone": "010-1234-5678", "email": "kim@example.org", "address": "서울특별시 종로구 자하문로 10"},
+    )
     assert response["Location"] == _step(petition, "form")
 
     # Bad input: translated messages, nothing lost.
-    response = linked_client.post(_step(petition, "form"), {**BUILDING_USE_ANSWERS, "building_id": "x",
-                                                             "floor_area": "0"})
+    response = linked_client.post(
+        _step(petition, "form"), {**BUILDING_USE_ANSWERS, "building_id": "x", "floor_area": "0"}
+    )
     assert response.status_code == 200
     assert "형식" in response.content.decode() or "expected form" in response.content.decode()
 
@@ -103,29 +106,42 @@ def test_wizard_end_to_end_with_resume_after_logout(demo_types, linked_client, l
 def test_consent_step_declining_requires_an_upload(demo_types, linked_client, linked_citizen):
     petition_type = PetitionType.objects.get(slug="passport-issuance")
     draft = services.petition_draft_start(petition_type=petition_type, applicant=linked_citizen)
-    services.petition_draft_update_answers(petition=draft, answers={
-        "passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"})
+    services.petition_draft_update_answers(
+        petition=draft, answers={"passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"}
+    )
     url = _step(draft, "consent")
     page = linked_client.get(url).content.decode()
     assert "병적증명서" in page and "병역법 제76조" in page
 
-    response = linked_client.post(url, {"consent_family_relation": "agree", "consent_military_service_record": "decline"})
+    response = linked_client.post(
+        url, {"consent_family_relation": "agree", "consent_military_service_record": "decline"}
+    )
     assert response.status_code == 200
     assert "upload the document instead" in response.content.decode() or "올려" in response.content.decode()
 
     upload = SimpleUploadedFile("military.pdf", pdf_bytes(), content_type="application/pdf")
-    response = linked_client.post(url, {"consent_family_relation": "agree",
-                                        "consent_military_service_record": "decline",
-                                        "upload_military_service_record": upload})
+    response = linked_client.post(
+        url,
+        {
+            "consent_family_relation": "agree",
+            "consent_military_service_record": "decline",
+            "upload_military_service_record": upload,
+        },
+    )
     assert response["Location"] == _step(draft, "review")
     draft.refresh_from_db()
     assert draft.consents == {"family_relation": True, "military_service_record": False}
     assert draft.uploads.get().reference == "military_service_record"
 
     bad = SimpleUploadedFile("evil.pdf", b"MZ not a pdf", content_type="application/pdf")
-    response = linked_client.post(url, {"consent_family_relation": "agree",
-                                        "consent_military_service_record": "decline",
-                                        "upload_military_service_record": bad})
+    response = linked_client.post(
+        url,
+        {
+            "consent_family_relation": "agree",
+            "consent_military_service_record": "decline",
+            "upload_military_service_record": bad,
+        },
+    )
     assert response.status_code == 200
 
 
@@ -148,8 +164,10 @@ def test_another_citizen_gets_404_everywhere(filed, linked_other_citizen):
     for step in ("applicant", "form", "consent", "review"):
         assert client.get(_step(draft, step)).status_code == 404
         assert client.post(_step(draft, step), {}).status_code == 404
-    assert client.post(reverse("petitions:wizard_discard", args=[draft.petition_type.slug, draft.public_id])
-                       ).status_code == 404
+    assert (
+        client.post(reverse("petitions:wizard_discard", args=[draft.petition_type.slug, draft.public_id])).status_code
+        == 404
+    )
     filed.refresh_from_db()
     assert filed.status == S.SUPPLEMENT_REQUESTED
     assert Petition.objects.filter(pk=draft.pk).exists()
@@ -216,15 +234,19 @@ def test_list_queries_do_not_grow(demo_types, linked_citizen, linked_client, dja
         assert linked_client.get(url).status_code == 200
 
 
-def test_detail_queries_do_not_grow_with_fetches(demo_types, linked_citizen, linked_client,
-                                                 django_assert_max_num_queries):
+def test_detail_queries_do_not_grow_with_fetches(
+    demo_types, linked_citizen, linked_client, django_assert_max_num_queries
+):
     small = file_building_use_change(linked_citizen)
     big = services.petition_submit(
-        petition=_pension_with_everything(linked_citizen), actor=linked_citizen,
+        petition=_pension_with_everything(linked_citizen),
+        actor=linked_citizen,
         submit_token=Petition.objects.get(applicant=linked_citizen, status=S.DRAFT).submit_token,
     )
-    assert FetchRequest.objects.filter(case_ref=big.receipt_no).count() > FetchRequest.objects.filter(
-        case_ref=small.receipt_no).count()
+    assert (
+        FetchRequest.objects.filter(case_ref=big.receipt_no).count()
+        > FetchRequest.objects.filter(case_ref=small.receipt_no).count()
+    )
     with django_assert_max_num_queries(30) as baseline:
         assert linked_client.get(reverse("petitions:my_detail", args=[small.receipt_no])).status_code == 200
     with django_assert_max_num_queries(len(baseline.captured_queries)):
@@ -234,12 +256,24 @@ def test_detail_queries_do_not_grow_with_fetches(demo_types, linked_citizen, lin
 def _pension_with_everything(user):
     petition_type = PetitionType.objects.get(slug="basic-pension")
     draft = services.petition_draft_start(petition_type=petition_type, applicant=user)
-    services.petition_draft_update_answers(petition=draft, answers={
-        "pension_account": {"bank": "kb", "number": "123-456-789012"}, "marital_status": "married",
-        "spouse_receives": "no", "property_pnu": "1111010100109410000"})
-    services.petition_draft_update_consents(petition=draft, consents={
-        "family_relation": True, "income_certificate": True, "health_insurance_eligibility": True,
-        "land_register": True})
+    services.petition_draft_update_answers(
+        petition=draft,
+        answers={
+            "pension_account": {"bank": "kb", "number": "123-456-789012"},
+            "marital_status": "married",
+            "spouse_receives": "no",
+            "property_pnu": "1111010100109410000",
+        },
+    )
+    services.petition_draft_update_consents(
+        petition=draft,
+        consents={
+            "family_relation": True,
+            "income_certificate": True,
+            "health_insurance_eligibility": True,
+            "land_register": True,
+        },
+    )
     draft.refresh_from_db()
     return draft
 
@@ -248,8 +282,9 @@ def test_officials_do_not_use_citizen_pages(demo_types, official_client):
     assert official_client.get(reverse("petitions:my_list")).status_code == 404
 
 
-def test_citizen_uploads_the_document_when_a_fetch_failed(demo_types, linked_citizen, linked_client,
-                                                          linked_other_citizen):
+def test_citizen_uploads_the_document_when_a_fetch_failed(
+    demo_types, linked_citizen, linked_client, linked_other_citizen
+):
     from sharing.documents.models import EDocument
 
     petition = file_building_use_change(linked_citizen)
@@ -264,14 +299,23 @@ def test_citizen_uploads_the_document_when_a_fetch_failed(demo_types, linked_cit
     # Another case's fetch, or the fetch of a petition that is not yours: 404.
     foreign = FetchRequest.objects.filter(case_ref=other.receipt_no).first()
     upload = lambda: SimpleUploadedFile("ledger.pdf", pdf_bytes(), content_type="application/pdf")  # noqa: E731
-    assert linked_client.post(reverse("petitions:my_fetch_upload", args=[petition.receipt_no, foreign.pk]),
-                              {"document": upload()}).status_code == 404
-    assert linked_client.post(reverse("petitions:my_fetch_upload", args=[other.receipt_no, foreign.pk]),
-                              {"document": upload()}).status_code == 404
+    assert (
+        linked_client.post(
+            reverse("petitions:my_fetch_upload", args=[petition.receipt_no, foreign.pk]), {"document": upload()}
+        ).status_code
+        == 404
+    )
+    assert (
+        linked_client.post(
+            reverse("petitions:my_fetch_upload", args=[other.receipt_no, foreign.pk]), {"document": upload()}
+        ).status_code
+        == 404
+    )
 
     # Nothing to upload for an item still being fetched.
-    linked_client.post(reverse("petitions:my_fetch_upload", args=[petition.receipt_no, pending.pk]),
-                       {"document": upload()})
+    linked_client.post(
+        reverse("petitions:my_fetch_upload", args=[petition.receipt_no, pending.pk]), {"document": upload()}
+    )
     assert not petition.uploads.exists()
 
     response = linked_client.post(url, {"document": upload()})
@@ -298,8 +342,12 @@ def test_submitting_with_missing_answers_says_what_is_missing(demo_types, linked
 def test_my_petitions_come_in_pages_newest_first(demo_types, linked_citizen, linked_client, monkeypatch):
     monkeypatch.setattr("petitions.selectors.MY_PETITIONS_PAGE_SIZE", 2)
     _file_many(linked_citizen, 3)
-    newest_first = list(Petition.objects.filter(applicant=linked_citizen).exclude(status=S.DRAFT)
-                        .order_by("-submitted_at", "-id").values_list("receipt_no", flat=True))
+    newest_first = list(
+        Petition.objects.filter(applicant=linked_citizen)
+        .exclude(status=S.DRAFT)
+        .order_by("-submitted_at", "-id")
+        .values_list("receipt_no", flat=True)
+    )
     url = reverse("petitions:my_list")
     first = linked_client.get(url).content.decode()
     assert newest_first[0] in first and newest_first[1] in first and newest_first[2] not in first

@@ -15,8 +15,9 @@ def _step(petition, step):
 
 def _draft(citizen, slug, *, answers=None):
     draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug=slug), applicant=citizen)
-    services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.org",
-                                             address="서울특별시 종로구 자하문로 10")
+    services.petition_draft_update_applicant(
+        petition=draft, phone="010-1234-5678", email="a@example.org", address="서울특별시 종로구 자하문로 10"
+    )
     if answers is not None:
         services.petition_draft_update_answers(petition=draft, answers=answers)
     draft.refresh_from_db()
@@ -52,8 +53,11 @@ def test_a_type_without_consent_has_no_consent_step_and_no_gap(demo_types, linke
 
 
 def test_every_step_link_of_a_draft_answers_200(demo_types, linked_client, linked_citizen):
-    draft = _draft(linked_citizen, "passport-issuance",
-                   answers={"passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"})
+    draft = _draft(
+        linked_citizen,
+        "passport-issuance",
+        answers={"passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"},
+    )
     page = linked_client.get(_step(draft, "consent")).content.decode()
     indicator = re.search(r'<nav aria-label="신청 단계"[^>]*>(.*?)</nav>', page, re.S).group(1)
     links = re.findall(r'<a href="([^"]+)" class="step-tit"', indicator)
@@ -75,24 +79,34 @@ def test_the_notes_step_of_someone_elses_draft_is_404(demo_types, linked_citizen
 
 
 def test_consent_errors_are_tied_to_the_radios_and_summarised(demo_types, linked_client, linked_citizen):
-    draft = _draft(linked_citizen, "passport-issuance",
-                   answers={"passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"})
+    draft = _draft(
+        linked_citizen,
+        "passport-issuance",
+        answers={"passport_type": "multiple", "pages": "26", "english_name": "KIM MINWON"},
+    )
     response = linked_client.post(_step(draft, "consent"), {"consent_family_relation": ""})  # nothing chosen
     assert response.status_code == 200
     page = response.content.decode()
-    summary = re.search(r'<div class="krds-critical-alert form-errors" tabindex="-1" data-error-summary.*?</div>',
-                        page, re.S).group(0)
+    summary = re.search(
+        r'<div class="krds-critical-alert form-errors" tabindex="-1" data-error-summary.*?</div>', page, re.S
+    ).group(0)
     assert 'href="#id_consent_family_relation_0"' in summary
     assert 'href="#id_consent_military_service_record_0"' in summary
     for code in ("family_relation", "military_service_record"):
         error_id = f"id_consent_{code}_error"
         # The error is styled as one (KRDS styles .form-hint-invalid inside .form-group).
-        assert re.search(rf'<div class="form-group petitions-consent-choice">.*?<p class="form-hint-invalid" id="{error_id}">',
-                         page, re.S)
+        assert re.search(
+            rf'<div class="form-group petitions-consent-choice">.*?<p class="form-hint-invalid" id="{error_id}">',
+            page,
+            re.S,
+        )
         for radio in re.findall(rf'<input type="radio" name="consent_{code}"[^>]*>', page):
             assert 'aria-invalid="true"' in radio and f'aria-describedby="{error_id}"' in radio
-        assert re.search(rf'role="radiogroup" aria-labelledby="id_consent_{code}_question" aria-required="true" '
-                         rf'aria-invalid="true" aria-describedby="{error_id}"', page)
+        assert re.search(
+            rf'role="radiogroup" aria-labelledby="id_consent_{code}_question" aria-required="true" '
+            rf'aria-invalid="true" aria-describedby="{error_id}"',
+            page,
+        )
 
 
 def test_crispy_forms_summarise_their_errors_and_mark_choice_fields(demo_types, linked_client, linked_citizen):

@@ -37,8 +37,17 @@ BUSINESS_TRANSITIONS = {
     ("supplement_submitted", "rejected"),
     ("supplement_submitted", "withdrawn"),
 }
-STATUSES = ["draft", "submitted", "collecting_information", "under_review", "supplement_requested",
-            "supplement_submitted", "approved", "rejected", "withdrawn"]
+STATUSES = [
+    "draft",
+    "submitted",
+    "collecting_information",
+    "under_review",
+    "supplement_requested",
+    "supplement_submitted",
+    "approved",
+    "rejected",
+    "withdrawn",
+]
 ALL_PAIRS = list(itertools.product(STATUSES, STATUSES))
 ALLOWED = sorted(BUSINESS_TRANSITIONS)
 REFUSED = [pair for pair in ALL_PAIRS if pair not in BUSINESS_TRANSITIONS]
@@ -61,8 +70,14 @@ def test_can_transition_answers_as_the_business_table(from_status, to_status):
 def test_named_wrong_turns_are_refused():
     # Two edits that once passed the suite: a rejected petition back in review, a submitted one
     # approved without review.
-    for pair in [("rejected", "under_review"), ("submitted", "approved"), ("approved", "under_review"),
-                 ("withdrawn", "submitted"), ("draft", "approved"), ("collecting_information", "approved")]:
+    for pair in [
+        ("rejected", "under_review"),
+        ("submitted", "approved"),
+        ("approved", "under_review"),
+        ("withdrawn", "submitted"),
+        ("draft", "approved"),
+        ("collecting_information", "approved"),
+    ]:
         assert pair in REFUSED
         assert not can_transition(*pair)
 
@@ -80,7 +95,12 @@ def test_allowed_transition_changes_status_and_writes_one_timeline_event(from_st
     petition.refresh_from_db()
     assert petition.status == to_status
     event = TimelineEvent.objects.get(petition=petition)
-    assert (event.from_status, event.to_status, event.actor, event.note) == (from_status, to_status, official, "because")
+    assert (event.from_status, event.to_status, event.actor, event.note) == (
+        from_status,
+        to_status,
+        official,
+        "because",
+    )
     # Only a decision is stamped; only a supplement request stops the clock.
     assert (petition.decided_at is not None) is (to_status in {"approved", "rejected", "withdrawn"})
     assert (petition.suspended_since is not None) is (to_status == "supplement_requested")

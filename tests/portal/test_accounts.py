@@ -94,7 +94,9 @@ def test_password_reset_sends_a_working_link(client):
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
     set_url = form_page.redirect_chain[-1][0]
-    response = client.post(set_url, {"new_password1": "another passphrase 77", "new_password2": "another passphrase 77"})
+    response = client.post(
+        set_url, {"new_password1": "another passphrase 77", "new_password2": "another passphrase 77"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another passphrase 77")

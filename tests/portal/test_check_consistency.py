@@ -32,25 +32,51 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def good_state(item, office, queued, fake_agency, django_capture_on_commit_callbacks):  # noqa: F811
     """One filed petition whose one item was fetched; another whose item failed with a reason."""
-    petition = PetitionFactory(receipt_no=CASE, status=Petition.Status.COLLECTING, office=office,
-                               petition_type__handling_office=office, submitted_at=timezone.now())
-    TimelineEvent.objects.create(petition=petition, from_status=Petition.Status.DRAFT,
-                                 to_status=Petition.Status.SUBMITTED)
+    petition = PetitionFactory(
+        receipt_no=CASE,
+        status=Petition.Status.COLLECTING,
+        office=office,
+        petition_type__handling_office=office,
+        submitted_at=timezone.now(),
+    )
+    TimelineEvent.objects.create(
+        petition=petition, from_status=Petition.Status.DRAFT, to_status=Petition.Status.SUBMITTED
+    )
     fake_agency.values = {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구 삼봉로 43"}
     with django_capture_on_commit_callbacks(execute=True):
-        [fetch] = services.fetch_requests_create(case_ref=CASE, office=office, items=[FetchSpec(
-            item_code=item.code, fields=["name", "address"], purpose_code="P-PENSION", subject_kind="person",
-            subject_id=RRN)])
+        [fetch] = services.fetch_requests_create(
+            case_ref=CASE,
+            office=office,
+            items=[
+                FetchSpec(
+                    item_code=item.code,
+                    fields=["name", "address"],
+                    purpose_code="P-PENSION",
+                    subject_kind="person",
+                    subject_id=RRN,
+                )
+            ],
+        )
     with django_capture_on_commit_callbacks(execute=True):
         assert services.fetch_execute(fetch_request_id=fetch.pk) == "fetched"
     petition.refresh_from_db()
     assert petition.status == Petition.Status.UNDER_REVIEW  # the settled signal moved it on
 
-    other = PetitionFactory(receipt_no="2026-0000002", status=Petition.Status.UNDER_REVIEW, office=office,
-                            petition_type=petition.petition_type)
-    failed = FetchRequestFactory(case_ref=other.receipt_no, item=InformationItemFactory(agency=item.agency),
-                                 office=office, state=State.FAILED, attempts=4, error_code="agency_timeout",
-                                 error_detail="no answer within 1.0 s")
+    other = PetitionFactory(
+        receipt_no="2026-0000002",
+        status=Petition.Status.UNDER_REVIEW,
+        office=office,
+        petition_type=petition.petition_type,
+    )
+    failed = FetchRequestFactory(
+        case_ref=other.receipt_no,
+        item=InformationItemFactory(agency=item.agency),
+        office=office,
+        state=State.FAILED,
+        attempts=4,
+        error_code="agency_timeout",
+        error_detail="no answer within 1.0 s",
+    )
     fetch.refresh_from_db()
     return {"petition": petition, "other": other, "fetch": fetch, "failed": failed}
 
@@ -61,9 +87,16 @@ def _checks(report) -> set[str]:
 
 def _log_fetched(fetch, actor=None, txn="txn-extra"):
     return audit.log_personal_data_access(
-        action="fetched", subject_hash=fetch.subject_hash, case_ref=fetch.case_ref, office=fetch.office,
-        actor=actor, item_code=fetch.item.code, fields=list(fetch.fields), purpose=fetch.purpose_code,
-        detail=f"{fetch.item.agency.code} txn {txn}")
+        action="fetched",
+        subject_hash=fetch.subject_hash,
+        case_ref=fetch.case_ref,
+        office=fetch.office,
+        actor=actor,
+        item_code=fetch.item.code,
+        fields=list(fetch.fields),
+        purpose=fetch.purpose_code,
+        detail=f"{fetch.item.agency.code} txn {txn}",
+    )
 
 
 def test_a_good_state_is_consistent_and_counted(good_state, capsys):
@@ -89,8 +122,13 @@ def test_a_good_state_is_consistent_and_counted(good_state, capsys):
 
 def test_the_same_submission_stored_twice_is_reported(good_state):
     petition = good_state["petition"]
-    PetitionFactory(receipt_no="2026-0000003", submit_token=petition.submit_token,
-                    petition_type=petition.petition_type, office=petition.office, applicant=petition.applicant)
+    PetitionFactory(
+        receipt_no="2026-0000003",
+        submit_token=petition.submit_token,
+        petition_type=petition.petition_type,
+        office=petition.office,
+        applicant=petition.applicant,
+    )
     report = check_consistency()
     assert _checks(report) == {"petitions.duplicate_submission"}
     assert report.petitions["duplicate_submissions"] == 1
@@ -100,8 +138,9 @@ def test_the_same_submission_stored_twice_is_reported(good_state):
 
 def test_a_petition_filed_twice_is_reported(good_state):
     petition = good_state["petition"]
-    TimelineEvent.objects.create(petition=petition, from_status=Petition.Status.DRAFT,
-                                 to_status=Petition.Status.SUBMITTED)
+    TimelineEvent.objects.create(
+        petition=petition, from_status=Petition.Status.DRAFT, to_status=Petition.Status.SUBMITTED
+    )
     report = check_consistency()
     assert _checks(report) == {"petitions.submitted_twice"}
     assert report.violation("petitions.submitted_twice").examples == [CASE]
@@ -125,8 +164,14 @@ def test_expected_receipts_must_each_be_stored_once(good_state, tmp_path, capsys
     with pytest.raises(CommandError, match="expected.missing"):
         call_command("check_consistency", "--expected-receipts", str(receipts))
     report = check_consistency(expected_receipts=[CASE, "2026-0000099"])
-    assert report.expected == {"lines": 2, "distinct": 2, "present": 1, "missing": 1, "more_than_once": 0,
-                               "not_filed": 0}
+    assert report.expected == {
+        "lines": 2,
+        "distinct": 2,
+        "present": 1,
+        "missing": 1,
+        "more_than_once": 0,
+        "not_filed": 0,
+    }
     assert report.violation("expected.missing").examples == ["2026-0000099"]
 
 
@@ -134,16 +179,23 @@ def test_expected_receipts_read_the_load_runs_json_lines(good_state, tmp_path):
     from portal.consistency import read_receipts
 
     filed = tmp_path / "filed.jsonl"
-    filed.write_text(json.dumps({"receipt_no": CASE, "type": "x"}) + "\n" + json.dumps({"receipt_no": "2026-0000002"})
-                     + "\n", encoding="utf-8")
+    filed.write_text(
+        json.dumps({"receipt_no": CASE, "type": "x"}) + "\n" + json.dumps({"receipt_no": "2026-0000002"}) + "\n",
+        encoding="utf-8",
+    )
     assert read_receipts(filed) == [CASE, "2026-0000002"]
     call_command("check_consistency", "--expected-receipts", str(filed))
 
 
 def test_a_stuck_fetch_is_reported_as_stalled_and_when_idle(good_state):
     fetch = good_state["fetch"]
-    stuck = FetchRequestFactory(case_ref="2026-0000002", item=InformationItemFactory(agency=fetch.item.agency),
-                                office=fetch.office, state=State.FETCHING, attempts=1)
+    stuck = FetchRequestFactory(
+        case_ref="2026-0000002",
+        item=InformationItemFactory(agency=fetch.item.agency),
+        office=fetch.office,
+        state=State.FETCHING,
+        attempts=1,
+    )
     # Recent: not stalled yet, but pending, so an idle system reports it.
     report = check_consistency()
     assert report.ok and report.fetches["pending"] == 1 and report.fetches["stalled"] == 0
@@ -156,8 +208,9 @@ def test_a_stuck_fetch_is_reported_as_stalled_and_when_idle(good_state):
     assert report.violation("fetches.stalled").examples[0].startswith("('2026-0000002'")
 
     # A retry scheduled for later is not stalled, however old the row.
-    FetchRequest.objects.filter(pk=stuck.pk).update(state=State.RETRYING, error_code="agency_unavailable",
-                                                    next_attempt_at=timezone.now() + timedelta(minutes=1))
+    FetchRequest.objects.filter(pk=stuck.pk).update(
+        state=State.RETRYING, error_code="agency_unavailable", next_attempt_at=timezone.now() + timedelta(minutes=1)
+    )
     assert check_consistency().ok
 
 
@@ -171,7 +224,8 @@ def test_a_petition_left_collecting_is_reported_when_idle(good_state):
     later = timezone.now() + timedelta(seconds=1)
     assert check_consistency(idle=True, since=later).ok
     assert _checks(check_consistency(idle=True, since=later - timedelta(hours=1))) == {
-        "petitions.collecting_but_settled"}
+        "petitions.collecting_but_settled"
+    }
 
 
 def test_a_failed_fetch_without_reason_is_reported(good_state):
@@ -239,9 +293,15 @@ def test_a_document_left_pending_is_reported_when_idle(good_state):
     from sharing.documents.models import DocumentRequest
 
     petition = good_state["petition"]
-    DocumentRequest.objects.create(idempotency_key="receipt:x", kind="receipt", title="Receipt", case_ref=CASE,
-                                   owner=petition.applicant, issuing_office=petition.office,
-                                   template_name="documents/receipt.html")
+    DocumentRequest.objects.create(
+        idempotency_key="receipt:x",
+        kind="receipt",
+        title="Receipt",
+        case_ref=CASE,
+        owner=petition.applicant,
+        issuing_office=petition.office,
+        template_name="documents/receipt.html",
+    )
     assert check_consistency().ok
     report = check_consistency(idle=True)
     assert _checks(report) == {"documents.stuck_pending"}
@@ -258,9 +318,16 @@ def test_a_fetch_logged_under_the_persons_it_reveals_is_one_fetch_and_a_kept_dis
     """A vehicle's fetch writes an entry under the plate and one under its owner: one fetch, not two."""
     fetch = good_state["fetch"]
     audit.log_personal_data_access_many(
-        action="fetched", subject_hashes=[crypto.subject_hash("850505-1111111")], case_ref=fetch.case_ref,
-        office=fetch.office, actor=None, item_code=fetch.item.code, fields=list(fetch.fields),
-        purpose=fetch.purpose_code, detail=f"{fetch.item.agency.code} txn {fetch.txn_id}")
+        action="fetched",
+        subject_hashes=[crypto.subject_hash("850505-1111111")],
+        case_ref=fetch.case_ref,
+        office=fetch.office,
+        actor=None,
+        item_code=fetch.item.code,
+        fields=list(fetch.fields),
+        purpose=fetch.purpose_code,
+        detail=f"{fetch.item.agency.code} txn {fetch.txn_id}",
+    )
     report = check_consistency()
     assert report.ok, report.violations
     assert report.fetches["fetched_log_entries"] == 1

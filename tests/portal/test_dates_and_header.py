@@ -31,18 +31,19 @@ def test_templates_format_dates_only_through_the_portal_filters():
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_dates_are_zero_padded_and_the_same_in_every_language(language):
     template = engines["django"].from_string(
-        "{% load portal_dates %}{{ day|local_date }} {{ moment|local_datetime }} {{ moment|local_datetime_seconds }}")
+        "{% load portal_dates %}{{ day|local_date }} {{ moment|local_datetime }} {{ moment|local_datetime_seconds }}"
+    )
     moment = timezone.make_aware(datetime.datetime(2026, 3, 6, 9, 5, 7))
     with translation.override(language):
         assert template.render({"day": datetime.date(2026, 3, 6), "moment": moment}) == (
-            "2026-03-06 2026-03-06 09:05 2026-03-06 09:05:07")
+            "2026-03-06 2026-03-06 09:05 2026-03-06 09:05:07"
+        )
 
 
 def test_a_draft_and_a_document_show_zero_padded_dates(citizen_client, citizen):
     from sharing.documents.models import EDocument  # noqa: F401 (the app is installed)
 
-    template = engines["django"].from_string(
-        '{% include "documents/includes/document_link.html" %}')
+    template = engines["django"].from_string('{% include "documents/includes/document_link.html" %}')
     issued = timezone.make_aware(datetime.datetime(2026, 12, 6, 9, 5))
 
     class Issued:
@@ -90,14 +91,23 @@ def test_every_page_has_the_masthead_in_the_banner_a_favicon_and_an_all_menus_bu
     header = re.search(r'<header id="krds-header">(.*?)</header>', html, re.S).group(1)
     assert 'id="krds-masthead"' in header
     assert re.search(r'<link rel="icon" href="[^"]+favicon[^"]*\.svg"', html)
-    assert re.search(r'<button type="button" class="btn-navi all" aria-controls="mobile-nav" aria-expanded="false">'
-                     r'전체메뉴</button>', html)
+    assert re.search(
+        r'<button type="button" class="btn-navi all" aria-controls="mobile-nav" aria-expanded="false">'
+        r"전체메뉴</button>",
+        html,
+    )
 
 
-@pytest.mark.parametrize("name, marked", [
-    ("home", "홈"), ("petitions:catalogue", "민원"), ("petitions:my_list", "나의 민원"),
-    ("tracker:stats", "공동이용 절감 효과"), ("petitions:identity", None),
-])
+@pytest.mark.parametrize(
+    "name, marked",
+    [
+        ("home", "홈"),
+        ("petitions:catalogue", "민원"),
+        ("petitions:my_list", "나의 민원"),
+        ("tracker:stats", "공동이용 절감 효과"),
+        ("petitions:identity", None),
+    ],
+)
 def test_only_the_current_page_is_marked_in_both_menus(citizen_client, name, marked):
     html = citizen_client.get(reverse(name)).content.decode()
     pc = re.findall(r'<a [^>]*aria-current="page"[^>]*>(.*?)</a>', _pc_menu(html))

@@ -49,8 +49,9 @@ def test_the_language_is_part_of_the_key(client):
 
 def test_a_fragment_is_what_rendering_it_again_gives():
     template = engines["django"].from_string(
-        '{% load i18n cache %}{% get_current_language as LANGUAGE_CODE %}'
-        '{% cache None test LANGUAGE_CODE kind using="fragments" %}{% translate "Home" %} {{ kind }}{% endcache %}')
+        "{% load i18n cache %}{% get_current_language as LANGUAGE_CODE %}"
+        '{% cache None test LANGUAGE_CODE kind using="fragments" %}{% translate "Home" %} {{ kind }}{% endcache %}'
+    )
     plain = engines["django"].from_string('{% load i18n %}{% translate "Home" %} {{ kind }}')
     for language in ("ko", "en", "ko"):
         with translation.override(language):

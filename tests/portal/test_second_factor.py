@@ -15,7 +15,11 @@ from tests.conftest import login_verified
 from tests.factories import TEST_PASSWORD, TOTPDeviceFactory
 
 DUMMY = {
-    "int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000000",
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
     "receipt": "2026-0000001",
 }
 
@@ -179,8 +183,9 @@ ADMIN_URLS = [u for u in PROTECTED if u.startswith("/admin/")]
 
 
 def test_every_admin_model_has_its_expected_outcomes_written():
-    models = {"/".join(u.strip("/").split("/")[1:3]) for u in ADMIN_URLS
-              if u not in ADMIN_SITE_PAGES and u != "/admin/"}
+    models = {
+        "/".join(u.strip("/").split("/")[1:3]) for u in ADMIN_URLS if u not in ADMIN_SITE_PAGES and u != "/admin/"
+    }
     assert models == set(ADMIN_MODELS)
     assert set(ADMIN_SITE_PAGES) <= set(ADMIN_URLS)
 
@@ -194,7 +199,8 @@ def test_verified_administrator_reaches_admin_pages(admin_client_verified, url):
 
 
 def test_verified_administrator_opens_a_real_object_and_an_unverified_one_does_not(
-        admin_client_verified, administrator, office):
+    admin_client_verified, administrator, office
+):
     url = f"/admin/portal/office/{office.pk}/change/"
     response = admin_client_verified.get(url)
     assert response.status_code == 200
@@ -275,7 +281,9 @@ def test_official_without_a_device_is_led_through_enrolment(official):
     device = TOTPDevice.objects.get(user=official, confirmed=False)
     assert device.config_url.startswith("otpauth://totp/")
 
-    response = client.post("/account/two-factor/setup/", {"otp_token": f"{totp(device.bin_key):06d}", "next": "/officer/"})
+    response = client.post(
+        "/account/two-factor/setup/", {"otp_token": f"{totp(device.bin_key):06d}", "next": "/officer/"}
+    )
     assert response.status_code == 302
     assert response["Location"].startswith("/account/two-factor/backup-codes/")
     codes_page = client.get(response["Location"]).content.decode()

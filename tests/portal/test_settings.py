@@ -72,13 +72,18 @@ def test_production_disables_the_sandbox_agencies(tmp_path):
     assert result.stdout.split() == ["False", "False"], result.stderr
 
 
-@pytest.mark.parametrize(("cache_url", "backend"), [
-    ("redis://127.0.0.1:6379/14", "django_redis.cache.RedisCache"),
-    ("", "django.core.cache.backends.filebased.FileBasedCache"),
-])
+@pytest.mark.parametrize(
+    ("cache_url", "backend"),
+    [
+        ("redis://127.0.0.1:6379/14", "django_redis.cache.RedisCache"),
+        ("", "django.core.cache.backends.filebased.FileBasedCache"),
+    ],
+)
 def test_the_cache_is_django_redis_for_a_redis_url_and_the_file_cache_otherwise(tmp_path, cache_url, backend):
-    code = ("from django.conf import settings; print(settings.CACHES['default']['BACKEND'], "
-            "settings.CACHES['default'].get('LOCATION', ''), settings.CACHES['fragments']['BACKEND'])")
+    code = (
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'], "
+        "settings.CACHES['default'].get('LOCATION', ''), settings.CACHES['fragments']['BACKEND'])"
+    )
     result = _manage(_production_env(tmp_path, CACHE_URL=cache_url), "shell", "--no-imports", "-c", code)
     default, location, fragments = result.stdout.split()
     assert default == backend, result.stderr

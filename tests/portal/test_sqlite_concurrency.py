@@ -27,8 +27,13 @@ import pytest
 pytestmark = pytest.mark.worker
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_VARIABLES = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
-                    "CELERY_TASK_ALWAYS_EAGER")
+SERVER_VARIABLES = (
+    "DATABASE_URL",
+    "CACHE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CELERY_TASK_ALWAYS_EAGER",
+)
 FILERS = ("citizen1", "citizen2", "citizen3", "citizen4")
 PETITIONS_EACH = 2
 PETITION_TYPE = "passport-issuance"
@@ -71,8 +76,11 @@ def _free_port() -> int:
 def _development_env(var_dir: Path, port: int) -> dict:
     from django.conf import settings
 
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "DEBUG", "PORTAL_")) and k not in SERVER_VARIABLES}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DEBUG", "PORTAL_")) and k not in SERVER_VARIABLES
+    }
     return env | {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "PORTAL_VAR_DIR": str(var_dir),
@@ -91,8 +99,14 @@ def _csrf(html: str) -> str:
 
 
 def _main_form(html: str) -> str:
-    forms = [f for f in FORM_RE.findall(html) if 'method="post"' in f[:300] and "setlang" not in f[:300]
-             and "logout" not in f[:300] and "discard" not in f[:300]]
+    forms = [
+        f
+        for f in FORM_RE.findall(html)
+        if 'method="post"' in f[:300]
+        and "setlang" not in f[:300]
+        and "logout" not in f[:300]
+        and "discard" not in f[:300]
+    ]
     return max(forms, key=len) if forms else ""
 
 
@@ -140,9 +154,15 @@ class Filer:
 
     def login(self) -> None:
         page = self.request("GET", "/account/login/")
-        response = self.request("POST", "/account/login/", data={
-            "csrfmiddlewaretoken": _csrf(page.text), "username": self.username, "password": _demo_password(),
-        })
+        response = self.request(
+            "POST",
+            "/account/login/",
+            data={
+                "csrfmiddlewaretoken": _csrf(page.text),
+                "username": self.username,
+                "password": _demo_password(),
+            },
+        )
         assert response.status_code == 302, (self.username, response.status_code)
 
     def file(self, barrier: threading.Barrier) -> str:
@@ -154,8 +174,11 @@ class Filer:
             if f"/{step}/" not in location:
                 break
             page = self.request("GET", location)
-            answers = ({"phone": "010-1234-5678", "email": f"{self.username}@example.org",
-                        "english_name": "HONG GILDONG"} if step in ("applicant", "form") else {})
+            answers = (
+                {"phone": "010-1234-5678", "email": f"{self.username}@example.org", "english_name": "HONG GILDONG"}
+                if step in ("applicant", "form")
+                else {}
+            )
             data = _fill(_main_form(page.text), answers)
             if step == "consent":
                 data = {k: ("agree" if k.startswith("consent_") else v) for k, v in data.items()}
@@ -211,14 +234,26 @@ def test_four_citizens_filing_at_once_on_the_development_setup_get_no_server_err
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = _development_env(tmp_path / "var", port)
-    setup = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300)
+    setup = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SETUP],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert setup.returncode == 0 and "setup done" in setup.stdout, setup.stdout[-2000:] + setup.stderr[-4000:]
 
     log = tmp_path / "rundev.log"
     with open(log, "wb") as output:
-        site = subprocess.Popen([sys.executable, "manage.py", "rundev", "--address", f"127.0.0.1:{port}"],
-                                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        site = subprocess.Popen(
+            [sys.executable, "manage.py", "rundev", "--address", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     answers: list = []
     filers = [Filer(base, username, answers) for username in FILERS]
     try:
@@ -259,5 +294,5 @@ def test_four_citizens_filing_at_once_on_the_development_setup_get_no_server_err
             filer.session.close()
         _stop(site)
     output = log.read_text(errors="replace")
-    assert LOCKED not in output, output[output.index(LOCKED) - 3000: output.index(LOCKED) + 500]
+    assert LOCKED not in output, output[output.index(LOCKED) - 3000 : output.index(LOCKED) + 500]
     assert "Internal Server Error" not in output, output[-4000:]

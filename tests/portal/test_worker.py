@@ -40,9 +40,25 @@ def test_a_real_worker_runs_a_task_and_the_test_sees_its_result(tmp_path, monkey
     queue = f"test-{uuid.uuid4().hex[:12]}"
 
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING",
-         "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     # Celery lets CELERY_BROKER_URL in the environment win over the app's own setting.
     monkeypatch.setenv("CELERY_BROKER_URL", broker_url)

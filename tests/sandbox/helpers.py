@@ -43,8 +43,9 @@ def sign(body: dict | bytes, *, key: ECKey | None = None, header: dict | None = 
 
 
 def post(url: str, body: str | bytes, *, timeout: float = 10.0, headers: dict | None = None) -> httpx.Response:
-    return httpx.post(url, content=body, timeout=timeout,
-                      headers={"Content-Type": "application/jose"} | (headers or {}))
+    return httpx.post(
+        url, content=body, timeout=timeout, headers={"Content-Type": "application/jose"} | (headers or {})
+    )
 
 
 def ask(sandbox, agency: str, item: str, *, timeout: float = 10.0, **overrides) -> httpx.Response:

@@ -38,8 +38,9 @@ def _iso(value) -> str | None:
 
 
 def _resident(rrn: str) -> Resident | None:
-    return _one_or_none(Resident.objects.select_related("household__building__parcel", "household__head")
-                        .filter(rrn=rrn))
+    return _one_or_none(
+        Resident.objects.select_related("household__building__parcel", "household__head").filter(rrn=rrn)
+    )
 
 
 def _address(resident: Resident) -> str:
@@ -59,8 +60,11 @@ def resident_copy(rrn: str) -> dict | None:
         "household_head_name": household.head.name if household.head else None,
         "relation_to_head": resident.relation_to_head,
         "household_members": [
-            {"name": member.name, "relation_to_head": member.relation_to_head,
-             "birth_date": member.birth_date.isoformat()}
+            {
+                "name": member.name,
+                "relation_to_head": member.relation_to_head,
+                "birth_date": member.birth_date.isoformat(),
+            }
             for member in members
         ],
         "move_in_date": resident.move_in_date.isoformat(),
@@ -80,11 +84,13 @@ def resident_abstract(rrn: str, fields=None) -> dict | None:
     }
     # The history is a query of its own: made only when it is asked for.
     if fields is None or "address_history" in fields:
-        history = (AddressHistory.objects.filter(resident_id=resident.pk).select_related("building")
-                   .order_by("moved_in"))
+        history = AddressHistory.objects.filter(resident_id=resident.pk).select_related("building").order_by("moved_in")
         record["address_history"] = [
-            {"address": f"{entry.building.road_address} {entry.unit}".strip(), "moved_in": _iso(entry.moved_in),
-             "moved_out": _iso(entry.moved_out)}
+            {
+                "address": f"{entry.building.road_address} {entry.unit}".strip(),
+                "moved_in": _iso(entry.moved_in),
+                "moved_out": _iso(entry.moved_out),
+            }
             for entry in history
         ]
     return record
@@ -94,8 +100,10 @@ def _tax_certificate(rrn: str, authority: str) -> dict | None:
     resident = Resident.objects.filter(rrn=rrn).only("id", "name", "rrn").first()
     if resident is None:
         return None
-    arrears = sum(max(tax.assessed - tax.paid, 0)
-                  for tax in TaxRecord.objects.filter(resident_id=resident.pk, authority=authority))
+    arrears = sum(
+        max(tax.assessed - tax.paid, 0)
+        for tax in TaxRecord.objects.filter(resident_id=resident.pk, authority=authority)
+    )
     return {"name": resident.name, "rrn": resident.rrn, "has_arrears": arrears > 0, "arrears_amount": arrears}
 
 
@@ -109,8 +117,12 @@ def _refunds(rrn: str, agency: str) -> dict | None:
         "refund_count": len(refunds),
         "refund_total": sum(refund.amount for refund in refunds),
         "refunds": [
-            {"description": refund.description, "amount": refund.amount,
-             "occurred_on": refund.occurred_on.isoformat(), "claim_deadline": refund.claim_deadline.isoformat()}
+            {
+                "description": refund.description,
+                "amount": refund.amount,
+                "occurred_on": refund.occurred_on.isoformat(),
+                "claim_deadline": refund.claim_deadline.isoformat(),
+            }
             for refund in refunds
         ],
     }
@@ -150,8 +162,11 @@ def real_estate_register(pnu: str) -> dict | None:
         "owner_name": parcel.owner_name,
         "ownership_share": parcel.ownership_share,
         "mortgages": [
-            {"creditor": mortgage.creditor, "max_amount": mortgage.max_amount,
-             "registered_on": mortgage.registered_on.isoformat()}
+            {
+                "creditor": mortgage.creditor,
+                "max_amount": mortgage.max_amount,
+                "registered_on": mortgage.registered_on.isoformat(),
+            }
             for mortgage in sorted(parcel.mortgages.all(), key=lambda m: m.pk)
         ],
     }
@@ -215,7 +230,7 @@ def vehicle_registration(plate: str) -> dict | None:
 
 
 def business_registration(rrn: str) -> dict | None:
-    business = (Business.objects.filter(resident__rrn=rrn).order_by("-opened_on", "-id").first())
+    business = Business.objects.filter(resident__rrn=rrn).order_by("-opened_on", "-id").first()
     if business is None:
         return None
     return {
@@ -234,8 +249,12 @@ def income_certificate(rrn: str) -> dict | None:
     record = IncomeRecord.objects.filter(resident_id=resident.pk).order_by("-tax_year").first()
     if record is None:  # no income reported: the certificate says so
         return {"name": resident.name, "tax_year": 2025, "total_income": 0, "income_types": []}
-    return {"name": resident.name, "tax_year": record.tax_year, "total_income": record.total_income,
-            "income_types": list(record.income_types)}
+    return {
+        "name": resident.name,
+        "tax_year": record.tax_year,
+        "total_income": record.total_income,
+        "income_types": list(record.income_types),
+    }
 
 
 def health_insurance_eligibility(rrn: str) -> dict | None:

@@ -41,26 +41,60 @@ def test_admin_detail_pages_load_and_registers_are_read_only(seeded, admin_clien
 def test_admin_edits_faults_and_resets_them(seeded, admin_client_verified):
     agency = models.SandboxAgency.objects.get(code="nts")
     url = reverse("admin:sandbox_sandboxagency_change", args=[agency.pk])
-    response = admin_client_verified.post(url, {
-        "name_ko": agency.name_ko, "name_en": agency.name_en, "latency_ms": 120, "jitter_ms": 30,
-        "error_rate": 0.2, "timeout_rate": 0, "timeout_ms": 0, "tamper_signature": "on",
-    })
+    response = admin_client_verified.post(
+        url,
+        {
+            "name_ko": agency.name_ko,
+            "name_en": agency.name_en,
+            "latency_ms": 120,
+            "jitter_ms": 30,
+            "error_rate": 0.2,
+            "timeout_rate": 0,
+            "timeout_ms": 0,
+            "tamper_signature": "on",
+        },
+    )
     assert response.status_code == 302
     agency.refresh_from_db()
     assert (agency.latency_ms, agency.error_rate, agency.tamper_signature) == (120, 0.2, True)
-    bad = admin_client_verified.post(url, {"name_ko": "x", "name_en": "x", "latency_ms": 0, "jitter_ms": 0,
-                                           "error_rate": 3, "timeout_rate": 0, "timeout_ms": 0})
+    bad = admin_client_verified.post(
+        url,
+        {
+            "name_ko": "x",
+            "name_en": "x",
+            "latency_ms": 0,
+            "jitter_ms": 0,
+            "error_rate": 3,
+            "timeout_rate": 0,
+            "timeout_ms": 0,
+        },
+    )
     assert bad.status_code == 200 and bad.context["adminform"].form.errors
-    admin_client_verified.post(reverse("admin:sandbox_sandboxagency_changelist"),
-                               {"action": "reset_faults", "_selected_action": [agency.pk]})
+    admin_client_verified.post(
+        reverse("admin:sandbox_sandboxagency_changelist"), {"action": "reset_faults", "_selected_action": [agency.pk]}
+    )
     agency.refresh_from_db()
     assert not agency.has_faults
 
 
 def test_sandbox_faults_sets_shows_and_resets(seeded):
     output = io.StringIO()
-    call_command("sandbox_faults", "mois", "--latency-ms", "100", "--jitter-ms", "50", "--error-rate", "0.2",
-                 "--timeout-rate", "0.05", "--tamper-signature", "--malformed", "--down", stdout=output)
+    call_command(
+        "sandbox_faults",
+        "mois",
+        "--latency-ms",
+        "100",
+        "--jitter-ms",
+        "50",
+        "--error-rate",
+        "0.2",
+        "--timeout-rate",
+        "0.05",
+        "--tamper-signature",
+        "--malformed",
+        "--down",
+        stdout=output,
+    )
     agency = models.SandboxAgency.objects.get(code="mois")
     assert (agency.latency_ms, agency.jitter_ms, agency.error_rate, agency.timeout_rate) == (100, 50, 0.2, 0.05)
     assert agency.tamper_signature and agency.malformed and agency.down

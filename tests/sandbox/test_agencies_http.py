@@ -18,8 +18,12 @@ ITEMS = {item["code"]: item for item in demo_catalogue.ITEMS}
 
 def subject_for(item: dict, person: dict) -> dict:
     kind = item["subject_kind"]
-    ids = {"person": person["rrn"], "parcel": person["pnu"], "building": person["building_id"],
-           "vehicle": person["plate"]}
+    ids = {
+        "person": person["rrn"],
+        "parcel": person["pnu"],
+        "building": person["building_id"],
+        "vehicle": person["plate"],
+    }
     return {"kind": kind, "id": ids[kind]}
 
 
@@ -42,9 +46,16 @@ def test_round_trip_per_item_answers_exactly_the_requested_fields(sandbox_agenci
 def test_the_demo_citizen_has_refunds_waiting_at_three_agencies(sandbox_agencies):
     rrn = sandbox_agencies.people[0]["rrn"]
     for agency, item in (("mois", "local_tax_refunds"), ("nts", "national_tax_refunds"), ("nhis", "premium_refunds")):
-        response = ask(sandbox_agencies, agency, item, subject={"kind": "person", "id": rrn},
-                       fields=["name", "refund_count", "refund_total", "refunds"], purpose="P-REFUND-INQUIRY",
-                       office=demo_catalogue.PORTAL_OFFICE_CODE, requester={"kind": "system", "id": None})
+        response = ask(
+            sandbox_agencies,
+            agency,
+            item,
+            subject={"kind": "person", "id": rrn},
+            fields=["name", "refund_count", "refund_total", "refunds"],
+            purpose="P-REFUND-INQUIRY",
+            office=demo_catalogue.PORTAL_OFFICE_CODE,
+            requester={"kind": "system", "id": None},
+        )
         assert response.status_code == 200, response.text
         fields = open_answer(response.text, agency)["fields"]
         assert fields["name"] == "김민원" and fields["refund_count"] >= 1
@@ -53,14 +64,17 @@ def test_the_demo_citizen_has_refunds_waiting_at_three_agencies(sandbox_agencies
 
 def test_the_resident_abstract_holds_the_register_values(sandbox_agencies):
     person = sandbox_agencies.people[0]
-    response = ask(sandbox_agencies, "mois", "resident_abstract",
-                   fields=["name", "rrn", "address", "move_in_date", "district_code", "address_history"])
+    response = ask(
+        sandbox_agencies,
+        "mois",
+        "resident_abstract",
+        fields=["name", "rrn", "address", "move_in_date", "district_code", "address_history"],
+    )
     fields = open_answer(response.text, "mois")["fields"]
     assert fields["name"] == person["name"] and fields["rrn"] == person["rrn"]
     assert fields["address"].startswith("서울특별시 종로구 자하문로") and fields["district_code"] == "11110"
     assert fields["move_in_date"] == "2019-03-02"
-    assert fields["address_history"][-1] == {"address": fields["address"], "moved_in": "2019-03-02",
-                                             "moved_out": None}
+    assert fields["address_history"][-1] == {"address": fields["address"], "moved_in": "2019-03-02", "moved_out": None}
 
 
 def refusal(response: httpx.Response) -> tuple[int, str]:
@@ -103,12 +117,15 @@ def test_a_replayed_transaction_is_refused_and_remembered(sandbox_agencies):
     assert SeenTransaction.objects.filter(agency_code="mois").count() == 1
 
 
-@pytest.mark.parametrize(("overrides", "named"), [
-    ({"office": "busan-jung"}, "busan-jung"),
-    ({"purpose": "P-REFUND-INQUIRY"}, "P-REFUND-INQUIRY"),
-    ({"fields": ["name", "rrn", "favourite_colour"]}, "favourite_colour"),
-    ({"office": "portal"}, "portal"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"office": "busan-jung"}, "busan-jung"),
+        ({"purpose": "P-REFUND-INQUIRY"}, "P-REFUND-INQUIRY"),
+        ({"fields": ["name", "rrn", "favourite_colour"]}, "favourite_colour"),
+        ({"office": "portal"}, "portal"),
+    ],
+)
 def test_a_request_outside_the_grant_is_refused_naming_what_is_not_granted(sandbox_agencies, overrides, named):
     response = ask(sandbox_agencies, "mois", "resident_abstract", **overrides)
     assert refusal(response) == (403, "not_granted")
@@ -125,38 +142,50 @@ def test_a_subject_without_a_record_is_not_found(sandbox_agencies):
     response = ask(sandbox_agencies, "mois", "resident_abstract", subject={"kind": "person", "id": "010101-3000000"})
     assert refusal(response) == (404, "subject_not_found")
     # Citizen 2 is a woman: the Military Manpower Administration has no record of her.
-    response = ask(sandbox_agencies, "mma", "military_service_record", purpose="P-PASSPORT", fields=["name"],
-                   subject={"kind": "person", "id": sandbox_agencies.people[1]["rrn"]})
+    response = ask(
+        sandbox_agencies,
+        "mma",
+        "military_service_record",
+        purpose="P-PASSPORT",
+        fields=["name"],
+        subject={"kind": "person", "id": sandbox_agencies.people[1]["rrn"]},
+    )
     assert refusal(response) == (404, "subject_not_found")
 
 
-@pytest.mark.parametrize("body", [
-    b"",
-    b"not a jws",
-    b"\xff\xfe.\x00.\x01",
-    b"a.b.c",
-    b"e30.e30.e30",
-    "{}".encode(),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not a jws",
+        b"\xff\xfe.\x00.\x01",
+        b"a.b.c",
+        b"e30.e30.e30",
+        "{}".encode(),
+    ],
+)
 def test_bodies_that_are_not_a_jws_are_malformed(sandbox_agencies, body):
     assert refusal(post(sandbox_agencies.item_url("mois", "resident_abstract"), body)) == (400, "malformed_request")
 
 
-@pytest.mark.parametrize("change", [
-    {"v": 2},
-    {"txn_id": "not-a-uuid"},
-    {"timestamp": "yesterday"},
-    {"timestamp": True},
-    {"subject": {"kind": "planet", "id": "x"}},
-    {"subject": {"kind": "person", "id": "9001011234567"}},
-    {"subject": {"kind": "parcel", "id": "1111010100109410000"}},
-    {"fields": []},
-    {"fields": ["name", "name"]},
-    {"fields": "name"},
-    {"requester": {"kind": "robot", "id": None}},
-    {"requester": {"kind": "system", "id": "JN-1"}},
-    {"purpose": ""},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"v": 2},
+        {"txn_id": "not-a-uuid"},
+        {"timestamp": "yesterday"},
+        {"timestamp": True},
+        {"subject": {"kind": "planet", "id": "x"}},
+        {"subject": {"kind": "person", "id": "9001011234567"}},
+        {"subject": {"kind": "parcel", "id": "1111010100109410000"}},
+        {"fields": []},
+        {"fields": ["name", "name"]},
+        {"fields": "name"},
+        {"requester": {"kind": "robot", "id": None}},
+        {"requester": {"kind": "system", "id": "JN-1"}},
+        {"purpose": ""},
+    ],
+)
 def test_signed_payloads_that_break_the_protocol_are_malformed(sandbox_agencies, change):
     assert refusal(ask(sandbox_agencies, "mois", "resident_abstract", **change)) == (400, "malformed_request")
 

@@ -33,7 +33,9 @@ def test_the_sandbox_admin_shows_registration_numbers_masked(admin_client_verifi
     residents = list(models.Resident.objects.order_by("pk")[:20])
     assert residents
     listing = admin_client_verified.get(reverse("admin:sandbox_resident_changelist")).content.decode()
-    detail = admin_client_verified.get(reverse("admin:sandbox_resident_change", args=[residents[0].pk])).content.decode()
+    detail = admin_client_verified.get(
+        reverse("admin:sandbox_resident_change", args=[residents[0].pk])
+    ).content.decode()
     for resident in residents:
         assert resident.rrn not in listing and resident.rrn.split("-")[1] not in listing
     assert mask_rrn(residents[0].rrn) in listing and mask_rrn(residents[0].rrn) in detail

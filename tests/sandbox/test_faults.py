@@ -82,9 +82,11 @@ def test_a_timed_out_request_is_held_past_the_clients_timeout_then_answered_504(
     response = ask(sandbox_agencies, "nhis", "premium_refunds", purpose="P-REFUND-INQUIRY", fields=["name"])
     assert response.status_code == 504 and response.json()["error"] == "timeout"
     assert sleeps == [0.0, 3.5]  # no latency, then the portal's timeout for the agency plus one second
-    response = post(sandbox_agencies.item_url("nhis", "premium_refunds"),
-                    sign(payload(item="premium_refunds", purpose="P-REFUND-INQUIRY", fields=["name"])),
-                    headers={"Request-Timeout": "1.5"})
+    response = post(
+        sandbox_agencies.item_url("nhis", "premium_refunds"),
+        sign(payload(item="premium_refunds", purpose="P-REFUND-INQUIRY", fields=["name"])),
+        headers={"Request-Timeout": "1.5"},
+    )
     assert sleeps[-1] == 2.5
 
 
@@ -100,14 +102,26 @@ def test_hold_falls_back_to_the_setting(db, settings):
 def test_a_tampered_signature_does_not_verify(sandbox_agencies):
     sandbox_agencies.set_faults("molit", tamper_signature=True)
     building_id = sandbox_agencies.people[0]["building_id"]
-    response = ask(sandbox_agencies, "molit", "building_ledger", purpose="P-BLDG-USE", fields=["main_use"],
-                   subject={"kind": "building", "id": building_id})
+    response = ask(
+        sandbox_agencies,
+        "molit",
+        "building_ledger",
+        purpose="P-BLDG-USE",
+        fields=["main_use"],
+        subject={"kind": "building", "id": building_id},
+    )
     assert response.status_code == 200
     with pytest.raises(BadSignatureError):
         jws.deserialize_compact(decrypt(response.text), KeySet.import_key_set(agency_public_jwks("molit")))
     sandbox_agencies.reset_faults("molit")
-    response = ask(sandbox_agencies, "molit", "building_ledger", purpose="P-BLDG-USE", fields=["main_use"],
-                   subject={"kind": "building", "id": building_id})
+    response = ask(
+        sandbox_agencies,
+        "molit",
+        "building_ledger",
+        purpose="P-BLDG-USE",
+        fields=["main_use"],
+        subject={"kind": "building", "id": building_id},
+    )
     assert open_answer(response.text, "molit")["fields"] == {"main_use": "단독주택"}
 
 

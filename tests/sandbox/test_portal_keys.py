@@ -50,7 +50,8 @@ def test_the_keys_come_from_the_portals_jwks_over_http(live_server, settings, mo
     key = portal_keys.signing_key(_signing_kid())
     published = keys.signing_key().as_dict(private=False)
     assert key is not None and {k: key.as_dict(private=False)[k] for k in ("crv", "x", "y")} == {
-        k: published[k] for k in ("crv", "x", "y")}
+        k: published[k] for k in ("crv", "x", "y")
+    }
     assert not key.is_private  # a public key: nothing private was read
     assert portal_keys.encryption_key().kid == keys.encryption_key().kid
     assert fetched == [settings.SANDBOX_PORTAL_JWKS_URL]
@@ -70,8 +71,11 @@ def test_the_parsed_keys_are_reused_until_the_document_is_old(settings, clock, c
 
 def test_an_unknown_kid_fetches_the_jwks_anew_once_then_waits(settings, clock, counted):
     settings.SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS = 300
-    rotated = {"keys": [{**key, "kid": "rotated-signing-key"} if key["use"] == "sig" else key
-                        for key in keys.public_jwks()["keys"]]}
+    rotated = {
+        "keys": [
+            {**key, "kid": "rotated-signing-key"} if key["use"] == "sig" else key for key in keys.public_jwks()["keys"]
+        ]
+    }
     counted["documents"].append(rotated)
     assert portal_keys.signing_key(_signing_kid()) is not None
     # Straight after a fetch, a kid nobody published does not make the agency fetch again.

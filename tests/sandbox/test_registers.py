@@ -40,8 +40,11 @@ def test_identifiers_are_unique_across_many_counters():
 
 
 def test_rrns_are_unique_across_blocks():
-    rrns = [row[1] for number in range(4) for row in registers.generate_block(DEFAULT_SEED, number,
-                                                                                DEMO_OVERRIDES).rows["resident"]]
+    rrns = [
+        row[1]
+        for number in range(4)
+        for row in registers.generate_block(DEFAULT_SEED, number, DEMO_OVERRIDES).rows["resident"]
+    ]
     assert len(rrns) == len(set(rrns)) == 4 * registers.BLOCK_SIZE
 
 
@@ -104,7 +107,12 @@ def test_the_demo_people_are_the_first_residents_with_what_the_demo_needs(loaded
     assert building.parcel.pnu == citizen1["pnu"] and building.parcel.district_code == "11110"
     assert building.owner_id == first.pk and building.parcel.owner_id == first.pk
     assert models.Vehicle.objects.get(plate=citizen1["plate"]).owner_id == first.pk
-    assert set(models.Refund.objects.filter(resident=first).values_list("agency", flat=True)) == {"mois", "nts", "nhis", "nps"}
+    assert set(models.Refund.objects.filter(resident=first).values_list("agency", flat=True)) == {
+        "mois",
+        "nts",
+        "nhis",
+        "nps",
+    }
     second = models.Resident.objects.get(pk=2)
     assert (second.name, second.rrn) == (citizen2["name"], citizen2["rrn"])
     assert models.Building.objects.get(management_number=citizen2["building_id"]).parcel.pnu == citizen2["pnu"]

@@ -20,14 +20,26 @@ def seeded(db):
 def _subjects() -> dict[str, list[str]]:
     people = demo.DEMO_PEOPLE
     return {
-        "person": [*Resident.objects.order_by("id").values_list("rrn", flat=True)[:80],
-                   *(person["rrn"] for person in people), "000000-0000000"],
-        "parcel": [*Parcel.objects.order_by("id").values_list("pnu", flat=True)[:40],
-                   *(person["pnu"] for person in people), "0" * 19],
-        "building": [*Building.objects.order_by("id").values_list("management_number", flat=True)[:40],
-                     *(person["building_id"] for person in people), "no-such-building"],
-        "vehicle": [*Vehicle.objects.order_by("id").values_list("plate", flat=True)[:40],
-                    *(person["plate"] for person in people), "12가3456"],
+        "person": [
+            *Resident.objects.order_by("id").values_list("rrn", flat=True)[:80],
+            *(person["rrn"] for person in people),
+            "000000-0000000",
+        ],
+        "parcel": [
+            *Parcel.objects.order_by("id").values_list("pnu", flat=True)[:40],
+            *(person["pnu"] for person in people),
+            "0" * 19,
+        ],
+        "building": [
+            *Building.objects.order_by("id").values_list("management_number", flat=True)[:40],
+            *(person["building_id"] for person in people),
+            "no-such-building",
+        ],
+        "vehicle": [
+            *Vehicle.objects.order_by("id").values_list("plate", flat=True)[:40],
+            *(person["plate"] for person in people),
+            "12가3456",
+        ],
     }
 
 
@@ -49,17 +61,30 @@ def test_every_item_answers_what_the_orm_reads(seeded):
             assert _typed(narrowed) == _typed(orm_reference.item_record(code, subject_id, fields=first_field))
     # The sample holds the edge cases: no such subject, no relations, no income reported, a violation.
     assert answers["resident_copy", "000000-0000000"] is None
-    assert any(answer == {"name": answer["name"], "rrn": answer["rrn"], "parents": [], "spouse": None, "children": []}
-               for (code, _id), answer in answers.items() if code == "family_relation" and answer)
-    assert any(answer["income_types"] == [] for (code, _id), answer in answers.items()
-               if code == "income_certificate" and answer)
-    assert any(answer["violation"] is True for (code, _id), answer in answers.items()
-               if code == "building_ledger" and answer)
+    assert any(
+        answer == {"name": answer["name"], "rrn": answer["rrn"], "parents": [], "spouse": None, "children": []}
+        for (code, _id), answer in answers.items()
+        if code == "family_relation" and answer
+    )
+    assert any(
+        answer["income_types"] == []
+        for (code, _id), answer in answers.items()
+        if code == "income_certificate" and answer
+    )
+    assert any(
+        answer["violation"] is True for (code, _id), answer in answers.items() if code == "building_ledger" and answer
+    )
 
 
 def test_the_agency_and_the_grants_read_as_the_orm_reads_them(seeded):
-    agency_faults_update(agency=SandboxAgency.objects.get(code="mois"), down=True, malformed=True, error_rate=0.25,
-                         latency_ms=30, timeout_ms=1500)
+    agency_faults_update(
+        agency=SandboxAgency.objects.get(code="mois"),
+        down=True,
+        malformed=True,
+        error_rate=0.25,
+        latency_ms=30,
+        timeout_ms=1500,
+    )
     for expected in SandboxAgency.objects.all():
         agency = selectors.agency_get(expected.code)
         for name in ("id", "code", "name_ko", "name_en", *SandboxAgency.FAULT_FIELDS):
@@ -71,5 +96,9 @@ def test_the_agency_and_the_grants_read_as_the_orm_reads_them(seeded):
     for expected in Grant.objects.all():
         grant = selectors.grant_get(office_code=expected.office_code, item_code=expected.item_code)
         assert (grant.pk, grant.agency_id, grant.fields, grant.purposes) == (
-            expected.pk, expected.agency_id, expected.fields, expected.purposes)
+            expected.pk,
+            expected.agency_id,
+            expected.fields,
+            expected.purposes,
+        )
     assert selectors.grant_get(office_code="nowhere", item_code="resident_copy") is None

@@ -24,11 +24,19 @@ def seeded(db):
 def test_every_item_costs_a_few_queries_and_answers_all_its_fields(seeded, item_code, django_assert_max_num_queries):
     item = ITEMS[item_code]
     person = demo.DEMO_PEOPLE[1 if item_code == "business_registration" else 0]
-    ids = {"person": person["rrn"], "parcel": person["pnu"], "building": person["building_id"],
-           "vehicle": person["plate"]}
+    ids = {
+        "person": person["rrn"],
+        "parcel": person["pnu"],
+        "building": person["building_id"],
+        "vehicle": person["plate"],
+    }
     fields = [spec["key"] for spec in item["fields"]]
-    body = payload(item=item_code, subject={"kind": item["subject_kind"], "id": ids[item["subject_kind"]]},
-                   fields=fields, purpose=item["purposes"][0])
+    body = payload(
+        item=item_code,
+        subject={"kind": item["subject_kind"], "id": ids[item["subject_kind"]]},
+        fields=fields,
+        purpose=item["purposes"][0],
+    )
     agency = SandboxAgency.objects.get(code=item["agency"])
     # savepoint + insert of the txn id + release, the grant, at most three reads, now and then a prune
     with django_assert_max_num_queries(8):
@@ -45,8 +53,9 @@ def test_the_answer_is_encrypted_to_the_portals_current_key_and_names_it(seeded)
     from sharing import keys
 
     agency = SandboxAgency.objects.get(code="mois")
-    answer = share_request_answer(agency=agency, item_code="resident_abstract", body=sign(payload()).encode(),
-                                  now=time.time())
+    answer = share_request_answer(
+        agency=agency, item_code="resident_abstract", body=sign(payload()).encode(), now=time.time()
+    )
     header = json.loads(base64.urlsafe_b64decode(answer.token.split(".")[0] + "=="))
     assert (header["alg"], header["enc"], header["kid"]) == ("ECDH-ES", "A256GCM", keys.encryption_key().kid)
     assert "김민원" not in answer.token and len(answer.token.split(".")) == 5
@@ -73,8 +82,12 @@ def test_an_answer_about_a_thing_names_its_owners_inside_the_signed_encrypted_pa
     person = demo.DEMO_PEOPLE[0]
     ids = {"parcel": person["pnu"], "building": person["building_id"], "vehicle": person["plate"]}
     first_field = item["fields"][0]["key"]  # the identifier: no owner field among the asked
-    body = payload(item=item_code, subject={"kind": item["subject_kind"], "id": ids[item["subject_kind"]]},
-                   fields=[first_field], purpose=item["purposes"][0])
+    body = payload(
+        item=item_code,
+        subject={"kind": item["subject_kind"], "id": ids[item["subject_kind"]]},
+        fields=[first_field],
+        purpose=item["purposes"][0],
+    )
     agency = SandboxAgency.objects.get(code=item["agency"])
     answer = share_request_answer(agency=agency, item_code=item_code, body=sign(body).encode(), now=time.time())
     opened = open_answer(answer.token, item["agency"])  # verified against the agency's key
@@ -88,14 +101,26 @@ def test_another_residents_vehicle_names_that_resident(seeded):
     from sharing.sandbox.models import Vehicle
 
     vehicle = Vehicle.objects.exclude(plate=demo.DEMO_PEOPLE[0]["plate"]).select_related("owner").first()
-    body = payload(item="vehicle_registration", subject={"kind": "vehicle", "id": vehicle.plate},
-                   fields=["plate", "model_name"], purpose="P-PARKING")
-    answer = share_request_answer(agency=SandboxAgency.objects.get(code="molit"), item_code="vehicle_registration",
-                                  body=sign(body).encode(), now=time.time())
+    body = payload(
+        item="vehicle_registration",
+        subject={"kind": "vehicle", "id": vehicle.plate},
+        fields=["plate", "model_name"],
+        purpose="P-PARKING",
+    )
+    answer = share_request_answer(
+        agency=SandboxAgency.objects.get(code="molit"),
+        item_code="vehicle_registration",
+        body=sign(body).encode(),
+        now=time.time(),
+    )
     assert open_answer(answer.token, "molit")["persons"] == [vehicle.owner.rrn]
 
 
 def test_an_answer_about_a_person_leaves_the_owner_list_out(seeded):
-    answer = share_request_answer(agency=SandboxAgency.objects.get(code="mois"), item_code="resident_abstract",
-                                  body=sign(payload()).encode(), now=time.time())
+    answer = share_request_answer(
+        agency=SandboxAgency.objects.get(code="mois"),
+        item_code="resident_abstract",
+        body=sign(payload()).encode(),
+        now=time.time(),
+    )
     assert "persons" not in open_answer(answer.token, "mois")

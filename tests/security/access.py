@@ -25,11 +25,11 @@ PUBLIC_PARAMETERS = {
 # Routes with a private-looking parameter that are public by design.
 ALLOWED_PUBLIC_ROUTES = {
     "password_reset_confirm": "the uidb64/token pair is the credential itself, sent by e-mail to the account's "
-                              "owner; a wrong token shows the 'link no longer valid' page",
+    "owner; a wrong token shows the 'link no longer valid' page",
     "sandbox:agency": "a simulated owning agency's description; the sandbox is switched off in production",
     "sandbox:jwks": "a simulated agency's public keys, public by design",
     "sandbox:item": "the standard connection endpoint: each request is a JWS signed by the portal and checked by "
-                    "the agency (tests/sandbox, test_sandbox_schema.py)",
+    "the agency (tests/sandbox, test_sandbox_schema.py)",
 }
 
 # Words in a parameter's name or in the path segment before it -> the models whose rows it names.
@@ -63,10 +63,21 @@ MAX_COMBINATIONS = 300
 # A POST body that fills the usual fields of the project's forms, so that a view that forgot
 # its access check would act on it (and the database fingerprint would show it).
 GENERIC_POST = {
-    "reason": "보안 점검 (security check)", "note": "보안 점검", "text": "보안 점검", "message": "보안 점검",
-    "confirm": "on", "decision": "approve", "due_date": "2030-01-01", "field_keys": "reason",
-    "documents_requested": "on", "assignee": "", "receipt_numbers": "", "fields": "rrn",
-    "code": "123456", "name": "김민원", "rrn": "900101-1234567",
+    "reason": "보안 점검 (security check)",
+    "note": "보안 점검",
+    "text": "보안 점검",
+    "message": "보안 점검",
+    "confirm": "on",
+    "decision": "approve",
+    "due_date": "2030-01-01",
+    "field_keys": "reason",
+    "documents_requested": "on",
+    "assignee": "",
+    "receipt_numbers": "",
+    "fields": "rrn",
+    "code": "123456",
+    "name": "김민원",
+    "rrn": "900101-1234567",
 }
 
 LOGIN_NAMES = ("login", "two_factor_verify", "two_factor_setup", "admin_login", "admin:login")

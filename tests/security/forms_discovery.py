@@ -40,8 +40,7 @@ def project_form_classes() -> list[type[forms.BaseForm]]:
             except ImportError:
                 continue  # an optional app (e.g. the sandbox) that is not installed here
             for value in vars(module).values():
-                if (isinstance(value, type) and issubclass(value, forms.BaseForm)
-                        and value.__module__ == module_name):
+                if isinstance(value, type) and issubclass(value, forms.BaseForm) and value.__module__ == module_name:
                     found[f"{module_name}.{value.__qualname__}"] = value
     return [found[key] for key in sorted(found)]
 
@@ -65,7 +64,8 @@ class _FormParser(HTMLParser):
         attrs = dict(attrs)
         if tag == "form":
             self._current = HtmlForm(
-                method=(attrs.get("method") or "get").upper(), action=attrs.get("action") or "",
+                method=(attrs.get("method") or "get").upper(),
+                action=attrs.get("action") or "",
                 multipart=attrs.get("enctype") == "multipart/form-data",
             )
             self.forms.append(self._current)
@@ -143,8 +143,11 @@ def _match(form: forms.BaseForm, candidates: list[HtmlForm]) -> HtmlForm | None:
     best, best_score = None, (0, 0)
     for candidate in candidates:
         present = {n for n in names if n in candidate.inputs or any(i.startswith(f"{n}_") for i in candidate.inputs)}
-        extra = {i for i in candidate.inputs if i != "csrfmiddlewaretoken"
-                 and not any(i == n or i.startswith(f"{n}_") for n in names)}
+        extra = {
+            i
+            for i in candidate.inputs
+            if i != "csrfmiddlewaretoken" and not any(i == n or i.startswith(f"{n}_") for n in names)
+        }
         score = (len(present), -len(extra))  # most of the form's fields, then fewest others
         if present and len(present) * 2 >= len(names) and score > best_score:
             best, best_score = candidate, score
@@ -231,7 +234,13 @@ def discover_targets(clients: dict, world, *, owners: set[str]) -> list[Target]:
                 key = (type(form), html.method, view_name)  # the first user who is shown it
                 if key not in targets:
                     targets[key] = Target(
-                        form_class=type(form), form=form, user=user, page=url, method=html.method, url=target_url,
-                        html_values=dict(html.inputs), multipart=html.multipart,
+                        form_class=type(form),
+                        form=form,
+                        user=user,
+                        page=url,
+                        method=html.method,
+                        url=target_url,
+                        html_values=dict(html.inputs),
+                        multipart=html.multipart,
                     )
     return list(targets.values())

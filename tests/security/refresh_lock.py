@@ -27,8 +27,21 @@ def main(argv: list[str]) -> None:
         venv.create(tools, with_pip=True)
         python = Path(tools) / "bin" / "python"
         subprocess.run([python, "-m", "pip", "install", "--quiet", "pip-tools"], check=True)
-        subprocess.run([python, "-m", "piptools", "compile", *COMPILE, *argv, "--output-file", "requirements.lock",
-                        "pyproject.toml"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                python,
+                "-m",
+                "piptools",
+                "compile",
+                *COMPILE,
+                *argv,
+                "--output-file",
+                "requirements.lock",
+                "pyproject.toml",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     LOCK.write_text(header + LOCK.read_text())
     print(f"wrote {LOCK}", file=sys.stderr)
 

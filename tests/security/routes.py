@@ -104,7 +104,9 @@ def _walk(patterns, prefix: str, namespace: str, converters: dict, regex: bool):
             text = text.lstrip("^").rstrip("$")
         merged = {**converters, **getattr(pattern, "converters", {})}
         if isinstance(entry, URLResolver):
-            inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            inner = (
+                f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            )
             yield from _walk(entry.url_patterns, prefix + text, inner or "", merged, is_regex)
         elif isinstance(entry, URLPattern):
             template = prefix + text

@@ -31,8 +31,13 @@ ADMIN = [r for r in ROUTES if r.parameters and r.is_admin]
 
 def test_discovery_finds_the_private_routes():
     names = {r.name for r in CHECKED}
-    assert {"petitions:my_detail", "petitions:my_withdraw", "petitions:wizard_step", "documents:download",
-            "documents:request_status"} <= names
+    assert {
+        "petitions:my_detail",
+        "petitions:my_withdraw",
+        "petitions:wizard_step",
+        "documents:download",
+        "documents:request_status",
+    } <= names
     assert not any(r.path.startswith("/sandbox/") for r in CHECKED)
     assert len(ADMIN) > 20
 

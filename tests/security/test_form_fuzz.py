@@ -32,11 +32,34 @@ HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
 CONTROL = st.sampled_from(["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x7f", "\u202e", "\ufeff", "\ud7ff", "\r", "\n"])
 NASTY_TEXT = st.one_of(
     st.text(alphabet=st.one_of(HANGUL, CONTROL, st.characters()), max_size=60),
-    st.builds(lambda c, n: c * n, st.sampled_from(["가", "a", "9", "<", "'", "\x00"]),
-              st.sampled_from([255, 1001, 20_000, 200_000])),
-    st.sampled_from(["", " ", "null", "None", "true", "[]", "{}", "-1", "0", "1e309", "NaN", "9" * 40,
-                     "2026-02-30", "../../etc/passwd", "<script>alert(1)</script>", "' OR 1=1 --",
-                     "900101-1234567", "０１０", "١٢٣"]),
+    st.builds(
+        lambda c, n: c * n,
+        st.sampled_from(["가", "a", "9", "<", "'", "\x00"]),
+        st.sampled_from([255, 1001, 20_000, 200_000]),
+    ),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "null",
+            "None",
+            "true",
+            "[]",
+            "{}",
+            "-1",
+            "0",
+            "1e309",
+            "NaN",
+            "9" * 40,
+            "2026-02-30",
+            "../../etc/passwd",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "900101-1234567",
+            "０１０",
+            "١٢٣",
+        ]
+    ),
 )
 
 
@@ -113,8 +136,9 @@ def submissions(draw, target):
             value = data.pop(key)
             for index in range(len(field.fields)):
                 data[f"{key}_{index}"] = value if isinstance(value, str) else str(value)
-    extra = draw(st.dictionaries(st.text(alphabet="abcdefghijklmnop_", min_size=1, max_size=12), NASTY_TEXT,
-                                 max_size=2))
+    extra = draw(
+        st.dictionaries(st.text(alphabet="abcdefghijklmnop_", min_size=1, max_size=12), NASTY_TEXT, max_size=2)
+    )
     for key, value in extra.items():
         data.setdefault(key, value)
     return data, files
@@ -126,10 +150,13 @@ def _clients(world) -> dict[str, Client]:
     pending = Client()
     pending.force_login(world.victim_official, backend="django.contrib.auth.backends.ModelBackend")
     enrolling = Client()
-    enrolling.force_login(OfficialFactory(username="enrolling-official"),
-                          backend="django.contrib.auth.backends.ModelBackend")
+    enrolling.force_login(
+        OfficialFactory(username="enrolling-official"), backend="django.contrib.auth.backends.ModelBackend"
+    )
     newcomer = Client()
-    newcomer.force_login(CitizenFactory(username="newcomer-citizen"), backend="django.contrib.auth.backends.ModelBackend")
+    newcomer.force_login(
+        CitizenFactory(username="newcomer-citizen"), backend="django.contrib.auth.backends.ModelBackend"
+    )
     return {
         "anonymous": Client(),
         "citizen": citizen,
@@ -159,7 +186,8 @@ def test_every_form_survives_hostile_input_without_partial_writes(crawl):
     clients, targets = crawl
     fuzzed = {f"{t.form_class.__module__}.{t.form_class.__qualname__}" for t in targets}
     missing = [
-        f"{cls.__module__}.{cls.__qualname__}" for cls in project_form_classes()
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in project_form_classes()
         if f"{cls.__module__}.{cls.__qualname__}" not in fuzzed | set(NOT_REACHED)
     ]
     assert not missing, (
@@ -170,9 +198,17 @@ def test_every_form_survives_hostile_input_without_partial_writes(crawl):
     for target in targets:
         client = clients[target.user]
 
-        @settings(max_examples=15, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                         HealthCheck.data_too_large])
+        @settings(
+            max_examples=15,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=[
+                HealthCheck.function_scoped_fixture,
+                HealthCheck.too_slow,
+                HealthCheck.data_too_large,
+            ],
+        )
         @given(submission=submissions(target))
         def fuzz(submission):
             data, files = submission
@@ -198,5 +234,6 @@ def test_every_form_survives_hostile_input_without_partial_writes(crawl):
 
 def _refused(response) -> bool:
     """The page came back with a form that has errors."""
-    return any(isinstance(value, forms.BaseForm) and value.is_bound and value.errors
-               for value in context_values(response))
+    return any(
+        isinstance(value, forms.BaseForm) and value.is_bound and value.errors for value in context_values(response)
+    )

@@ -24,12 +24,24 @@ from .routes import all_routes
 PAGES = sorted({r.path for r in all_routes() if not r.parameters and not r.regex})
 
 PRODUCTION_KEYS = (
-    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-    "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY", "X_FRAME_OPTIONS",
-    "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
-    "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE",
-    "LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_HTTPONLY", "LANGUAGE_COOKIE_SAMESITE",
-    "STAFF_SESSION_IDLE_SECONDS", "STAFF_SESSION_ABSOLUTE_SECONDS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "X_FRAME_OPTIONS",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "CSRF_COOKIE_SECURE",
+    "CSRF_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_SAMESITE",
+    "LANGUAGE_COOKIE_SECURE",
+    "LANGUAGE_COOKIE_HTTPONLY",
+    "LANGUAGE_COOKIE_SAMESITE",
+    "STAFF_SESSION_IDLE_SECONDS",
+    "STAFF_SESSION_ABSOLUTE_SECONDS",
 )
 
 
@@ -49,13 +61,16 @@ def assert_secure_headers(response, page: str) -> None:
     scripts = directives.get("script-src", directives.get("default-src"))
     assert scripts is not None, f"{page}: CSP without script-src or default-src"
     assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, f"{page}: unsafe scripts: {csp}"
-    assert directives.get("frame-ancestors") == ["'none'"] or response.get("X-Frame-Options") in ("DENY", "SAMEORIGIN"), \
-        f"{page}: may be framed"
+    assert directives.get("frame-ancestors") == ["'none'"] or response.get("X-Frame-Options") in (
+        "DENY",
+        "SAMEORIGIN",
+    ), f"{page}: may be framed"
     if not 300 <= response.status_code < 400:  # a redirect is never rendered in a frame
         assert response.get("X-Frame-Options") == "DENY", f"{page}: X-Frame-Options {response.get('X-Frame-Options')}"
     assert directives.get("object-src") == ["'none'"], f"{page}: plugins allowed: {csp}"
-    assert response.get("Referrer-Policy") in ("same-origin", "no-referrer", "strict-origin-when-cross-origin"), \
+    assert response.get("Referrer-Policy") in ("same-origin", "no-referrer", "strict-origin-when-cross-origin"), (
         f"{page}: Referrer-Policy {response.get('Referrer-Policy')}"
+    )
     assert response.get("X-Content-Type-Options") == "nosniff", f"{page}: no nosniff"
 
 
@@ -83,12 +98,10 @@ def test_every_page_sends_the_security_headers(who, citizen):
 def production_settings(tmp_path_factory) -> dict:
     """The security settings exactly as portal/settings.py computes them with DEBUG off."""
     env = _production_env(tmp_path_factory.mktemp("production"))
-    code = (
-        "import json, portal.settings as s; "
-        f"print(json.dumps({{k: getattr(s, k) for k in {PRODUCTION_KEYS!r}}}))"
+    code = f"import json, portal.settings as s; print(json.dumps({{k: getattr(s, k) for k in {PRODUCTION_KEYS!r}}}))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -125,15 +138,19 @@ def test_production_session_and_csrf_cookies_are_secure_httponly_samesite(produc
     response = client.post(
         "/account/login/",
         {"username": citizen.username, "password": TEST_PASSWORD, "csrfmiddlewaretoken": page.context["csrf_token"]},
-        secure=True, HTTP_REFERER="https://testserver/account/login/",
+        secure=True,
+        HTTP_REFERER="https://testserver/account/login/",
     )
     assert response.status_code == 302, response.content[:500]
     session = response.cookies["sessionid"]
     assert _cookie_flags(session) == {"secure": True, "httponly": True, "samesite": "Lax"}
-    language = client.post("/i18n/setlang/", {"language": "en", "next": "/",
-                                                "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
-                           secure=True, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
-                           HTTP_REFERER="https://testserver/")
+    language = client.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": "/", "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+        secure=True,
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+        HTTP_REFERER="https://testserver/",
+    )
     cookie = language.cookies.get("django_language")
     assert cookie is not None and _cookie_flags(cookie) == {"secure": True, "httponly": True, "samesite": "Lax"}
 

@@ -32,8 +32,9 @@ from tests.petitions.conftest import CITIZEN1, CITIZEN2
 
 pytestmark = pytest.mark.django_db
 
-NO_PHONE = ResidentRecord(name="박무폰", rrn="880808-1888888", phone="", address="서울특별시 종로구 1",
-                          district_code="11110")
+NO_PHONE = ResidentRecord(
+    name="박무폰", rrn="880808-1888888", phone="", address="서울특별시 종로구 1", district_code="11110"
+)
 UNKNOWN_RRN = "010101-3000000"
 START = reverse("petitions:identity")
 CODE = reverse("petitions:identity_code")
@@ -86,12 +87,16 @@ def _normalised(response) -> str:
 
 # --- The same answer whether or not the pair matches ---------------------------------------
 
+
 def test_a_matching_and_a_non_matching_pair_get_the_same_answer(outbox):
     client = _client()
     answers = {}
-    for label, name, rrn in (("match", CITIZEN1.name, CITIZEN1.rrn), ("wrong name", "홍길동", CITIZEN1.rrn),
-                             ("unknown number", CITIZEN1.name, UNKNOWN_RRN),
-                             ("no phone on record", NO_PHONE.name, NO_PHONE.rrn)):
+    for label, name, rrn in (
+        ("match", CITIZEN1.name, CITIZEN1.rrn),
+        ("wrong name", "홍길동", CITIZEN1.rrn),
+        ("unknown number", CITIZEN1.name, UNKNOWN_RRN),
+        ("no phone on record", NO_PHONE.name, NO_PHONE.rrn),
+    ):
         response = _start(client, name, rrn)
         page = client.get(response["Location"]) if response.status_code == 302 else response
         answers[label] = (response.status_code, response.get("Location"), page.status_code, _normalised(page))
@@ -144,10 +149,12 @@ def test_a_match_and_a_mismatch_do_the_same_database_work(db):
 
     def statements(name, rrn):
         with CaptureQueriesContext(connection) as queries:
-            identity.identity_verification_start(user=user, name=name, rrn=rrn, ip_address="10.0.0.9",
-                                                 provider=provider)
-        return [re.sub(r"'[^']*'|\"s\d+_x\d+\"|\b\d+(\.\d+)?\b", "?", query["sql"])
-                for query in queries.captured_queries]
+            identity.identity_verification_start(
+                user=user, name=name, rrn=rrn, ip_address="10.0.0.9", provider=provider
+            )
+        return [
+            re.sub(r"'[^']*'|\"s\d+_x\d+\"|\b\d+(\.\d+)?\b", "?", query["sql"]) for query in queries.captured_queries
+        ]
 
     statements("김민원", "800101-1000000")  # the first attempt creates the account's and address's lock rows
     matched = statements("김민원", "900101-1234567")
@@ -158,6 +165,7 @@ def test_a_match_and_a_mismatch_do_the_same_database_work(db):
 
 
 # --- Limits per account, per address, per subject over a window ----------------------------
+
 
 def test_the_account_limit_refuses_the_next_attempt_with_a_429(outbox, settings):
     settings.IDENTITY_ATTEMPT_LIMIT = 3
@@ -214,8 +222,7 @@ def test_the_subject_limit_refuses_the_next_attempt_on_that_number(outbox, setti
     assert _start(_client(address="10.0.1.9"), CITIZEN2.name, CITIZEN2.rrn).status_code == 302
 
 
-def test_refused_attempts_do_not_extend_the_window_and_its_end_lets_attempts_through(outbox, settings,
-                                                                                       monkeypatch):
+def test_refused_attempts_do_not_extend_the_window_and_its_end_lets_attempts_through(outbox, settings, monkeypatch):
     settings.IDENTITY_ATTEMPT_LIMIT = 2
     settings.IDENTITY_ATTEMPT_WINDOW_SECONDS = 600
     start = timezone.now()
@@ -237,6 +244,7 @@ def test_refused_attempts_do_not_extend_the_window_and_its_end_lets_attempts_thr
 
 
 # --- Code guesses across restarts ----------------------------------------------------------
+
 
 def _guess_wrong_until_the_challenge_locks(client, code):
     statuses = {client.post(CODE, {"code": _wrong(code)}).status_code for _ in range(identity.MAX_ATTEMPTS)}
@@ -296,32 +304,43 @@ def test_the_code_guess_limit_holds_for_mismatch_challenges_too(outbox, settings
 
 # --- Every attempt recorded, no name or RRN anywhere ---------------------------------------
 
+
 def test_every_attempt_is_recorded_without_a_name_or_number(outbox, settings, caplog, capsys):
     settings.IDENTITY_ATTEMPT_LIMIT = 3
     caplog.set_level(logging.DEBUG)
     citizen = CitizenFactory()
     client = _client(citizen, address="10.0.0.5")
-    _start(client, "홍길동", CITIZEN1.rrn)                     # no match
-    client.post(CODE, {"code": "000000"})                      # wrong code
-    _start(client, CITIZEN1.name, CITIZEN1.rrn)                # code sent
-    client.post(CODE, {"code": _wrong(outbox.last_code())})   # wrong code
-    client.post(CODE, {"code": outbox.last_code()})           # verified
-    client.post(CODE, {"code": outbox.last_code()})           # nothing waiting
-    _start(client, CITIZEN1.name, CITIZEN1.rrn)                # code sent (the third start)
-    _start(client, CITIZEN1.name, CITIZEN1.rrn)                # refused (the fourth)
-    rows = list(IdentityAttempt.objects.order_by("created_at", "id").values(
-        "kind", "outcome", "user", "client_address", "subject_hash", "created_at"))
+    _start(client, "홍길동", CITIZEN1.rrn)  # no match
+    client.post(CODE, {"code": "000000"})  # wrong code
+    _start(client, CITIZEN1.name, CITIZEN1.rrn)  # code sent
+    client.post(CODE, {"code": _wrong(outbox.last_code())})  # wrong code
+    client.post(CODE, {"code": outbox.last_code()})  # verified
+    client.post(CODE, {"code": outbox.last_code()})  # nothing waiting
+    _start(client, CITIZEN1.name, CITIZEN1.rrn)  # code sent (the third start)
+    _start(client, CITIZEN1.name, CITIZEN1.rrn)  # refused (the fourth)
+    rows = list(
+        IdentityAttempt.objects.order_by("created_at", "id").values(
+            "kind", "outcome", "user", "client_address", "subject_hash", "created_at"
+        )
+    )
     assert [(row["kind"], row["outcome"]) for row in rows] == [
-        ("start", "no_match"), ("code", "wrong_code"), ("start", "code_sent"), ("code", "wrong_code"),
-        ("code", "verified"), ("code", "expired"), ("start", "code_sent"), ("start", "refused"),
+        ("start", "no_match"),
+        ("code", "wrong_code"),
+        ("start", "code_sent"),
+        ("code", "wrong_code"),
+        ("code", "verified"),
+        ("code", "expired"),
+        ("start", "code_sent"),
+        ("start", "refused"),
     ]
     assert {row["user"] for row in rows} == {citizen.pk}
     assert {row["client_address"] for row in rows} == {"10.0.0.5"}
     assert {row["subject_hash"] for row in rows} == {subject_hash(CITIZEN1.rrn), ""}
     assert all(row["created_at"] for row in rows)
     _start(_client(address="10.0.0.6"), "홍길동", CITIZEN2.rrn)  # a challenge left waiting
-    stored = json.dumps([*IdentityAttempt.objects.values(), *IdentityChallenge.objects.values()], default=str,
-                        ensure_ascii=False)
+    stored = json.dumps(
+        [*IdentityAttempt.objects.values(), *IdentityChallenge.objects.values()], default=str, ensure_ascii=False
+    )
     logged = "\n".join(record.getMessage() for record in caplog.records) + capsys.readouterr().out
     for secret in (CITIZEN1.rrn, CITIZEN1.rrn.replace("-", ""), CITIZEN2.rrn, CITIZEN1.name, "홍길동"):
         assert secret not in stored
@@ -345,6 +364,7 @@ def test_administrators_read_the_attempts_and_cannot_change_them(outbox, admin_c
 
 # --- The limit holds under concurrency ------------------------------------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_attempts_on_one_number_cannot_pass_the_limit(settings, monkeypatch):
@@ -360,8 +380,9 @@ def test_concurrent_attempts_on_one_number_cannot_pass_the_limit(settings, monke
         try:
             barrier.wait(timeout=10)
             try:
-                identity.identity_verification_start(user=user, name="홍길동", rrn=CITIZEN1.rrn,
-                                                     ip_address=f"10.0.2.{index}")
+                identity.identity_verification_start(
+                    user=user, name="홍길동", rrn=CITIZEN1.rrn, ip_address=f"10.0.2.{index}"
+                )
                 outcomes.append("accepted")
             except identity.IdentityAttemptsExceeded:
                 outcomes.append("refused")

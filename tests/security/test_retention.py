@@ -63,21 +63,40 @@ def case(db, queued_fetches, queued_renders):
     documents = {}
     for name, petition in (("approved", approved), ("withdrawn", withdrawn), ("open", still_open)):
         documents[f"{name} receipt"] = issued_document(owner=citizen, office=office, case_ref=petition.receipt_no)
-        documents[f"{name} attachment"] = issued_document(owner=citizen, office=office, kind=Kind.ATTACHMENT,
-                                                         case_ref=petition.receipt_no, title="도면", subject_hash="")
+        documents[f"{name} attachment"] = issued_document(
+            owner=citizen,
+            office=office,
+            kind=Kind.ATTACHMENT,
+            case_ref=petition.receipt_no,
+            title="도면",
+            subject_hash="",
+        )
     old_draft = services.petition_draft_start(petition_type=approved.petition_type, applicant=citizen)
     services.petition_draft_update_answers(petition=old_draft, answers={"reason": "오래된 초안"})
     fresh_draft = services.petition_draft_start(petition_type=approved.petition_type, applicant=citizen)
     now = timezone.now()
     Petition.objects.filter(pk=old_draft.pk).update(updated_at=now - timedelta(days=40))
     challenge = IdentityChallenge.objects.create(
-        user=CitizenFactory(username="retention-newcomer"), provider="sandbox", name="박새내",
-        rrn_encrypted=encrypt_text("850505-1234567"), code_hash="x", expires_at=now - timedelta(days=2),
+        user=CitizenFactory(username="retention-newcomer"),
+        provider="sandbox",
+        name="박새내",
+        rrn_encrypted=encrypt_text("850505-1234567"),
+        code_hash="x",
+        expires_at=now - timedelta(days=2),
     )
     return {
-        "citizen": citizen, "official": official, "office": office, "now": now, "approved": approved,
-        "withdrawn": withdrawn, "open": still_open, "documents": documents, "old_draft": old_draft,
-        "fresh_draft": fresh_draft, "challenge": challenge, "hash": subject_hash(CITIZEN1.rrn),
+        "citizen": citizen,
+        "official": official,
+        "office": office,
+        "now": now,
+        "approved": approved,
+        "withdrawn": withdrawn,
+        "open": still_open,
+        "documents": documents,
+        "old_draft": old_draft,
+        "fresh_draft": fresh_draft,
+        "challenge": challenge,
+        "hash": subject_hash(CITIZEN1.rrn),
         "newcomer_hash": subject_hash("850505-1234567"),
     }
 
@@ -85,8 +104,10 @@ def case(db, queued_fetches, queued_renders):
 def _fetched(receipt_no):
     from sharing.models import FetchedData, FetchRequest
 
-    return (FetchedData.objects.filter(fetch_request__case_ref=receipt_no).count(),
-            FetchRequest.objects.filter(case_ref=receipt_no).exclude(subject_encrypted="").count())
+    return (
+        FetchedData.objects.filter(fetch_request__case_ref=receipt_no).count(),
+        FetchRequest.objects.filter(case_ref=receipt_no).exclude(subject_encrypted="").count(),
+    )
 
 
 def _deletions(**filters):
@@ -107,8 +128,12 @@ def test_the_clock_runs_forward_and_each_kind_of_data_goes_in_its_time(case, set
     from sharing.audit import verify_chain
     from sharing.models import AccessLogEntry, FetchRequest
 
-    assert (settings.RETENTION_FETCHED_DATA_DAYS, settings.RETENTION_ATTACHMENT_DAYS,
-            settings.RETENTION_DRAFT_DAYS, settings.EDOCUMENT_RETENTION_DAYS) == (30, 365, 30, 3650)
+    assert (
+        settings.RETENTION_FETCHED_DATA_DAYS,
+        settings.RETENTION_ATTACHMENT_DAYS,
+        settings.RETENTION_DRAFT_DAYS,
+        settings.EDOCUMENT_RETENTION_DAYS,
+    ) == (30, 365, 30, 3650)
     now, documents = case["now"], case["documents"]
     approved, withdrawn, still_open = case["approved"], case["withdrawn"], case["open"]
     assert _fetched(approved.receipt_no) == (3, 3) and _fetched(withdrawn.receipt_no) == (0, 3)
@@ -116,8 +141,13 @@ def test_the_clock_runs_forward_and_each_kind_of_data_goes_in_its_time(case, set
 
     # Day 1: only the draft untouched for 40 days and the expired identity check go.
     report = retention_purge(now=now + timedelta(days=1))
-    assert (report.fetched_data, report.attachments, report.drafts, report.identity_challenges,
-            report.edocuments) == (0, 0, 1, 1, 0)
+    assert (report.fetched_data, report.attachments, report.drafts, report.identity_challenges, report.edocuments) == (
+        0,
+        0,
+        1,
+        1,
+        0,
+    )
     assert not Petition.objects.filter(pk=case["old_draft"].pk).exists()
     assert Petition.objects.filter(pk=case["fresh_draft"].pk).exists()
     assert not IdentityChallenge.objects.filter(pk=case["challenge"].pk).exists()
@@ -229,8 +259,9 @@ def test_an_access_log_period_under_two_years_is_refused(settings):
 
 def test_an_access_log_period_under_two_years_stops_the_start_up(tmp_path):
     env = _production_env(tmp_path, RETENTION_ACCESS_LOG_DAYS="365")
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "RETENTION_ACCESS_LOG_DAYS is 365; the access log must be kept at least 730 days" in result.stderr
 
@@ -242,8 +273,9 @@ def test_a_deletion_is_logged_under_every_person_the_deleted_answer_was_about(ca
     from sharing.models import FetchedData
 
     owner = subject_hash("850505-1111111")
-    FetchedData.objects.filter(fetch_request__case_ref=case["approved"].receipt_no,
-                               fetch_request__item__code="building_ledger").update(person_hashes=[owner])
+    FetchedData.objects.filter(
+        fetch_request__case_ref=case["approved"].receipt_no, fetch_request__item__code="building_ledger"
+    ).update(person_hashes=[owner])
     report = retention_purge(now=case["now"] + timedelta(days=31))
     [entry] = _deletions(subject_hash=owner)
     assert entry.case_ref == case["approved"].receipt_no and entry.item_code == "building_ledger"

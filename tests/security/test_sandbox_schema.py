@@ -32,8 +32,13 @@ from schemathesis.checks import (
 from sharing import demo_catalogue
 from tests.sandbox.helpers import open_answer, sign
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 ITEMS = {item["code"]: item for item in demo_catalogue.ITEMS}
 
 
@@ -59,8 +64,12 @@ def signed_requests(draw, *, item_code: str, people: list[dict]) -> tuple[dict, 
     set wrong or missing."""
     item = ITEMS.get(item_code) or ITEMS[draw(st.sampled_from(sorted(ITEMS)))]
     person = draw(st.sampled_from(people))
-    ids = {"person": person["rrn"], "parcel": person["pnu"], "building": person["building_id"],
-           "vehicle": person["plate"]}
+    ids = {
+        "person": person["rrn"],
+        "parcel": person["pnu"],
+        "building": person["building_id"],
+        "vehicle": person["plate"],
+    }
     kind = item["subject_kind"]
     known_fields = [spec["key"] for spec in item["fields"]]
     body = {
@@ -108,15 +117,23 @@ def test_the_sandbox_answers_as_its_openapi_document_says(sandbox_agencies, sand
     share_response = _share_response_schema(sandbox_schema.raw_schema)
     operations = [result.ok() for result in sandbox_schema.get_all_operations()]
     assert {op.definition.raw.get("operationId") for op in operations} >= {
-        "shareItem", "agencyDescription", "agencyKeys"}
+        "shareItem",
+        "agencyDescription",
+        "agencyKeys",
+    }
     seen_statuses: dict[str, set[int]] = {}
 
     for operation in operations:
         operation_id = operation.definition.raw.get("operationId")
         is_share = operation_id == "shareItem"
 
-        @settings(max_examples=40 if is_share else 15, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=40 if is_share else 15,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy(), data=st.data())
         def exercise(case, data):
             signed_payload = None
@@ -126,7 +143,8 @@ def test_the_sandbox_answers_as_its_openapi_document_says(sandbox_agencies, sand
                     case.path_parameters["agency"] = item["agency"]
                 signed_payload, case.body = data.draw(
                     signed_requests(item_code=case.path_parameters["item"], people=sandbox_agencies.people),
-                    label="signed request")
+                    label="signed request",
+                )
             response = case.call(base_url=base_url, timeout=30)
             case.validate_response(response, checks=CHECKS)
             seen_statuses.setdefault(operation_id, set()).add(response.status_code)

@@ -43,8 +43,9 @@ def test_the_lock_pins_every_runtime_dependency_within_its_range():
 
 
 def _tool(module: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _record_audit_outcome(line: str) -> None:
@@ -59,19 +60,34 @@ def _record_audit_outcome(line: str) -> None:
 def test_pip_audit_finds_no_known_vulnerability_in_the_lock(tmp_path):
     _record_audit_outcome("DID NOT RUN: the audit test started but did not finish")
     report = tmp_path / "audit.json"
-    result = _tool("pip_audit", "--requirement", str(LOCK), "--no-deps", "--disable-pip",
-                   "--progress-spinner", "off", "--format", "json", "--output", str(report))
+    result = _tool(
+        "pip_audit",
+        "--requirement",
+        str(LOCK),
+        "--no-deps",
+        "--disable-pip",
+        "--progress-spinner",
+        "off",
+        "--format",
+        "json",
+        "--output",
+        str(report),
+    )
     if not report.exists():
         _unreachable(f"pip-audit did not report (exit {result.returncode}): {result.stderr[-500:]}")
     dependencies = json.loads(report.read_text())["dependencies"]
     skipped = [dep["name"] for dep in dependencies if dep.get("skip_reason")]
     if skipped and len(skipped) == len(dependencies):
-        _unreachable("the vulnerability service answered for none of the dependencies "
-                     f"({dependencies[0]['skip_reason']})")
+        _unreachable(
+            f"the vulnerability service answered for none of the dependencies ({dependencies[0]['skip_reason']})"
+        )
     vulnerable = [
-        f"{dep['name']}=={dep['version']}: " + ", ".join(
-            f"{v['id']} (fixed in {', '.join(v.get('fix_versions') or ['no release yet'])})" for v in dep["vulns"])
-        for dep in dependencies if dep.get("vulns")
+        f"{dep['name']}=={dep['version']}: "
+        + ", ".join(
+            f"{v['id']} (fixed in {', '.join(v.get('fix_versions') or ['no release yet'])})" for v in dep["vulns"]
+        )
+        for dep in dependencies
+        if dep.get("vulns")
     ]
     if vulnerable:
         _record_audit_outcome(f"RAN: {len(vulnerable)} locked dependencies have known vulnerabilities")

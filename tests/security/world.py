@@ -109,7 +109,13 @@ def victim_rows(model: type[models.Model], *, victim, receipts: list[str], subje
         if model_field.is_relation and model_field.related_model is not None:
             related = model_field.related_model
             if related._meta.label == settings.AUTH_USER_MODEL and model_field.name in (
-                "user", "owner", "applicant", "citizen", "person", "account", "subject_user",
+                "user",
+                "owner",
+                "applicant",
+                "citizen",
+                "person",
+                "account",
+                "subject_user",
             ):
                 conditions |= models.Q(**{model_field.name: victim})
                 ruled = True
@@ -158,8 +164,9 @@ def collect(world: World) -> None:
         "slug": sorted({p.petition_type.slug for p in victim_petitions}),
         "verification_code": codes,
         "username": [world.victim.get_username()],
-        "item_code": sorted(set(FetchRequest.objects.filter(case_ref__in=receipts)
-                                .values_list("item__code", flat=True))),
+        "item_code": sorted(
+            set(FetchRequest.objects.filter(case_ref__in=receipts).values_list("item__code", flat=True))
+        ),
         "sequence": list(AccessLogEntry.objects.filter(subject_hash=victim_hash).values_list("sequence", flat=True)),
     }
     world.extra_pages = [f"/verify/?code={code}" for code in codes[:1]]
@@ -188,8 +195,9 @@ class AnsweringProvider:
             key: ("900101-1234567" if "rrn" in key else SAMPLE_VALUES.get(types.get(key, "string"), "시험 값"))
             for key in request.fields
         }
-        return ProviderResponse(txn_id=request.txn_id, item_code=request.item_code,
-                                agency_code=request.agency.code, fields=fields)
+        return ProviderResponse(
+            txn_id=request.txn_id, item_code=request.item_code, agency_code=request.agency.code, fields=fields
+        )
 
 
 def fetch_all(case_ref: str, *, only=None, refuse=()) -> None:
@@ -227,16 +235,18 @@ def build_world() -> World:
     catalogue_seed()
     petition_types_seed()
     # The reporter's resident registration number too, so that the review page masks one.
-    RequiredInformation.objects.filter(petition_type__slug="building-use-change",
-                                       item__code="resident_abstract").update(fields=["name", "rrn", "address"])
+    RequiredInformation.objects.filter(
+        petition_type__slug="building-use-change", item__code="resident_abstract"
+    ).update(fields=["name", "rrn", "address"])
 
     victim = CitizenFactory(username="victim-citizen")
     attacker = CitizenFactory(username="attacker-citizen")
     resident_link_set(user=victim, record=CITIZEN1)
     resident_link_set(user=attacker, record=CITIZEN2)
     victim_official = MembershipFactory(office=office_a, user=OfficialFactory(username="victim-official")).user
-    victim_supervisor = MembershipFactory(office=office_a, user=OfficialFactory(username="victim-supervisor"),
-                                          role="supervisor").user
+    victim_supervisor = MembershipFactory(
+        office=office_a, user=OfficialFactory(username="victim-supervisor"), role="supervisor"
+    ).user
     attacker_official = MembershipFactory(office=office_b, user=OfficialFactory(username="attacker-official")).user
     administrator = AdministratorFactory(username="security-admin")
 
@@ -253,30 +263,51 @@ def build_world() -> World:
         petition_transition(petition=reviewed, to=Petition.Status.UNDER_REVIEW)
     supplement_petition = file_building_use_change(victim, reason="2층 사무실을 학원으로 바꾸려 합니다.")
     petition_transition(petition=supplement_petition, to=Petition.Status.UNDER_REVIEW)
-    services.supplement_request(petition=supplement_petition, actor=victim_official,
-                                message="건축물 현황 도면을 올려 주세요.", field_keys=["reason"], documents_requested=True)
+    services.supplement_request(
+        petition=supplement_petition,
+        actor=victim_official,
+        message="건축물 현황 도면을 올려 주세요.",
+        field_keys=["reason"],
+        documents_requested=True,
+    )
     for petition in (filed, reviewed, supplement_petition):
         issued_document(owner=victim, office=office_a, case_ref=petition.receipt_no, title="민원 접수증")
-        issued_document(owner=victim, office=office_a, case_ref=petition.receipt_no, kind=Kind.ATTACHMENT,
-                        title="건축물 현황 도면")
+        issued_document(
+            owner=victim, office=office_a, case_ref=petition.receipt_no, kind=Kind.ATTACHMENT, title="건축물 현황 도면"
+        )
     issued_document(owner=attacker, office=office_b, case_ref=attacker_petition.receipt_no, title="민원 접수증")
 
     draft = services.petition_draft_start(petition_type=filed.petition_type, applicant=victim)
-    draft = services.petition_draft_update_applicant(petition=draft, phone="010-1234-5678", email="a@example.org",
-                                                     address="서울특별시 종로구 자하문로 10")
+    draft = services.petition_draft_update_applicant(
+        petition=draft, phone="010-1234-5678", email="a@example.org", address="서울특별시 종로구 자하문로 10"
+    )
     # A draft of a type that asks for consent, advanced to its last step (consent and review shown).
-    pension = services.petition_draft_start(petition_type=PetitionType.objects.get(slug="basic-pension"),
-                                            applicant=victim)
+    pension = services.petition_draft_start(
+        petition_type=PetitionType.objects.get(slug="basic-pension"), applicant=victim
+    )
     services.petition_draft_update_step(petition=pension, next_step="review")
     assert filed.office_id == office_a.pk and attacker_petition.office_id == office_b.pk
     if apps.is_installed("sharing.tracker"):
-        _tracker_rows(victim=victim, office_a=office_a, office_b=office_b, victim_supervisor=victim_supervisor,
-                      attacker_official=attacker_official, reviewed=reviewed)
+        _tracker_rows(
+            victim=victim,
+            office_a=office_a,
+            office_b=office_b,
+            victim_supervisor=victim_supervisor,
+            attacker_official=attacker_official,
+            reviewed=reviewed,
+        )
     world = World(
-        victim=victim, victim_official=victim_official, victim_supervisor=victim_supervisor,
-        attacker_citizen=attacker, attacker_official=attacker_official, administrator=administrator,
-        filed=filed, reviewed=reviewed, supplement_petition=Petition.objects.get(pk=supplement_petition.pk),
-        draft=draft, attacker_petition=attacker_petition,
+        victim=victim,
+        victim_official=victim_official,
+        victim_supervisor=victim_supervisor,
+        attacker_citizen=attacker,
+        attacker_official=attacker_official,
+        administrator=administrator,
+        filed=filed,
+        reviewed=reviewed,
+        supplement_petition=Petition.objects.get(pk=supplement_petition.pk),
+        draft=draft,
+        attacker_petition=attacker_petition,
     )
     collect(world)
     return world

@@ -14,8 +14,9 @@ def fake_agency():
 
 @pytest.fixture
 def agency(db, fake_agency):
-    agency = AgencyFactory(code="fake", base_url=fake_agency.base_url, public_jwks=fake_agency.public_jwks(),
-                           timeout_seconds=1.0)
+    agency = AgencyFactory(
+        code="fake", base_url=fake_agency.base_url, public_jwks=fake_agency.public_jwks(), timeout_seconds=1.0
+    )
     yield agency
     circuit.reset(agency)
 
@@ -25,8 +26,9 @@ def item(agency):
     for order, (key, sensitivity) in enumerate(
         [("name", "personal"), ("rrn", "unique_id"), ("address", "personal"), ("move_in_date", "personal")]
     ):
-        field = ItemFieldFactory(item__code="resident_abstract", item__agency=agency, key=key,
-                                 sensitivity=sensitivity, order=order)
+        field = ItemFieldFactory(
+            item__code="resident_abstract", item__agency=agency, key=key, sensitivity=sensitivity, order=order
+        )
     return field.item
 
 

@@ -88,8 +88,15 @@ class FakeAgency:
         if behaviour == "malformed_body":
             return 200, "application/jose", b"{this is not a jwe"
         fields = {key: self.values.get(key, f"{key}-value") for key in payload["fields"]}
-        answer = {"v": 1, "txn_id": payload["txn_id"], "item": payload["item"], "subject": payload["subject"],
-                  "fields": fields, "issued_at": int(time.time()), "agency": self.code}
+        answer = {
+            "v": 1,
+            "txn_id": payload["txn_id"],
+            "item": payload["item"],
+            "subject": payload["subject"],
+            "fields": fields,
+            "issued_at": int(time.time()),
+            "agency": self.code,
+        }
         if self.persons is not None:
             answer["persons"] = self.persons
         signing_key = self.signing_key
@@ -104,8 +111,9 @@ class FakeAgency:
         elif behaviour == "not_json":
             answer = None
         body = b"not json" if answer is None else json.dumps(answer, ensure_ascii=False).encode("utf-8")
-        inner = jws.serialize_compact({"alg": "ES256", "kid": self.signing_key.kid, "typ": "share-response+jws"},
-                                      body, signing_key)
+        inner = jws.serialize_compact(
+            {"alg": "ES256", "kid": self.signing_key.kid, "typ": "share-response+jws"}, body, signing_key
+        )
         target = keys.encryption_key()
         if behaviour == "undecryptable":
             target = self.other_key

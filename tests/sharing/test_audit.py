@@ -9,9 +9,17 @@ from tests.sharing.tampering import tamper_access_log_entry
 
 
 def _log(office, actor=None, action="viewed", **overrides):
-    values = dict(action=action, subject_hash=crypto.subject_hash("900101-1234567"), case_ref="2026-0000001",
-                  office=office, actor=actor, item_code="resident_abstract", fields=["name", "address"],
-                  purpose="P-PENSION", ip_address="192.0.2.7")
+    values = dict(
+        action=action,
+        subject_hash=crypto.subject_hash("900101-1234567"),
+        case_ref="2026-0000001",
+        office=office,
+        actor=actor,
+        item_code="resident_abstract",
+        fields=["name", "address"],
+        purpose="P-PENSION",
+        ip_address="192.0.2.7",
+    )
     values.update(overrides)
     return audit.log_personal_data_access(**values)
 

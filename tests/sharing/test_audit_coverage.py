@@ -23,9 +23,18 @@ pytestmark = pytest.mark.django_db
 
 
 def _log(office, actor=None, **overrides):
-    values = dict(action="viewed", subject_hash=crypto.subject_hash("900101-1234567"), case_ref="2026-0000001",
-                  office=office, actor=actor, item_code="resident_abstract", fields=["name", "address"],
-                  purpose="P-PENSION", ip_address="192.0.2.7", detail="first look")
+    values = dict(
+        action="viewed",
+        subject_hash=crypto.subject_hash("900101-1234567"),
+        case_ref="2026-0000001",
+        office=office,
+        actor=actor,
+        item_code="resident_abstract",
+        fields=["name", "address"],
+        purpose="P-PENSION",
+        ip_address="192.0.2.7",
+        detail="first look",
+    )
     values.update(overrides)
     return audit.log_personal_data_access(**values)
 
@@ -59,7 +68,8 @@ def test_changing_any_covered_column_is_reported(column, office, official, other
     value = TAMPERED_COLUMNS[column]({"other_office": other_office, "other_official": other_official})
     tamper_access_log_entry(entries[1].pk, **{column: value})
     assert AccessLogEntry.objects.filter(pk=entries[1].pk).values_list(column, flat=True)[0] != getattr(
-        entries[1], column)
+        entries[1], column
+    )
 
     result = audit.verify_chain()
     assert not result.ok
@@ -70,14 +80,17 @@ def test_changing_any_covered_column_is_reported(column, office, official, other
         call_command("verify_access_log")
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    ("ip_address", None),  # the address erased
-    ("fields", '["name", "address", "rrn"]'),  # a field added to what was read
-    ("fields", "[]"),
-    ("detail", ""),
-    ("office_id", None),
-    ("actor_id", None),  # an official's read passed off as the system's
-])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("ip_address", None),  # the address erased
+        ("fields", '["name", "address", "rrn"]'),  # a field added to what was read
+        ("fields", "[]"),
+        ("detail", ""),
+        ("office_id", None),
+        ("actor_id", None),  # an official's read passed off as the system's
+    ],
+)
 def test_erasing_or_widening_a_column_is_reported(column, value, office, official):
     entries = _three(office, official)
     tamper_access_log_entry(entries[1].pk, **{column: value})
@@ -86,11 +99,22 @@ def test_erasing_or_widening_a_column_is_reported(column, value, office, officia
 
 
 def _entry(**overrides) -> AccessLogEntry:
-    values = dict(sequence=7, created_at=datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.UTC),
-                  action="viewed", actor_id=11, actor_label="Kim (S-1)", office_id=3,
-                  subject_hash="a" * 64, case_ref="2026-0000001", item_code="resident_abstract",
-                  fields=["name", "address"], purpose="P-PENSION", ip_address="192.0.2.7", detail="first look",
-                  previous_hash="b" * 64)
+    values = dict(
+        sequence=7,
+        created_at=datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.UTC),
+        action="viewed",
+        actor_id=11,
+        actor_label="Kim (S-1)",
+        office_id=3,
+        subject_hash="a" * 64,
+        case_ref="2026-0000001",
+        item_code="resident_abstract",
+        fields=["name", "address"],
+        purpose="P-PENSION",
+        ip_address="192.0.2.7",
+        detail="first look",
+        previous_hash="b" * 64,
+    )
     values.update(overrides)
     return AccessLogEntry(**values)
 
@@ -127,10 +151,18 @@ def test_the_hash_changes_with_each_input(attribute):
     assert audit.entry_hash(_entry()) == audit.entry_hash(original)  # and only with its inputs
 
 
-@pytest.mark.parametrize(("attribute", "value"), [
-    ("ip_address", None), ("actor_id", None), ("office_id", None), ("fields", []), ("fields", ["address", "name"]),
-    ("detail", ""), ("case_ref", ""),
-])
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("ip_address", None),
+        ("actor_id", None),
+        ("office_id", None),
+        ("fields", []),
+        ("fields", ["address", "name"]),
+        ("detail", ""),
+        ("case_ref", ""),
+    ],
+)
 def test_the_hash_tells_an_empty_or_reordered_value_apart(attribute, value):
     assert audit.entry_hash(_entry(**{attribute: value})) != audit.entry_hash(_entry())
 
@@ -142,6 +174,7 @@ def test_the_hash_is_sha256_over_the_previous_hash_and_the_content():
 
 
 # --- The chain's links ------------------------------------------------------------------------------
+
 
 def test_a_new_log_starts_at_the_genesis_hash_and_links_each_entry(office, official):
     entries = _three(office, official)
@@ -217,6 +250,7 @@ def test_verification_reads_in_chunks_and_still_walks_everything(office, officia
 
 # --- The hash's format is a contract: entries written by an earlier release must still verify --------
 
+
 def test_the_hash_is_sha256_of_the_previous_hash_a_bar_and_the_canonical_json():
     # Written out by hand: keys sorted, no spaces, UTF-8 (not \u escapes), times in ISO 8601.
     canonical = (
@@ -236,13 +270,26 @@ def test_missing_values_are_hashed_as_null_and_an_empty_list():
         '"ip_address":null,"item_code":"","office":null,"purpose":"",'
         '"sequence":1,"subject_hash":"' + "a" * 64 + '"}'
     )
-    entry = _entry(sequence=1, action="fetched", actor_id=None, actor_label="system", office_id=None, case_ref="",
-                   item_code="", fields=None, purpose="", ip_address=None, detail="", previous_hash=audit.GENESIS_HASH)
+    entry = _entry(
+        sequence=1,
+        action="fetched",
+        actor_id=None,
+        actor_label="system",
+        office_id=None,
+        case_ref="",
+        item_code="",
+        fields=None,
+        purpose="",
+        ip_address=None,
+        detail="",
+        previous_hash=audit.GENESIS_HASH,
+    )
     expected = hashlib.sha256(("0" * 64 + "|" + canonical).encode("utf-8")).hexdigest()
     assert audit.entry_hash(entry) == expected
 
 
 # --- What an entry records ---------------------------------------------------------------------------
+
 
 def test_who_is_recorded(office, official):
     from tests.factories import OfficialFactory
@@ -258,8 +305,7 @@ def test_who_is_recorded(office, official):
 
 
 def test_long_values_are_cut_to_their_columns_and_missing_ones_stored_empty(office):
-    entry = _log(office, purpose="p" * 250, detail="d" * 600, case_ref=None, item_code=None, fields=None,
-                 ip_address="")
+    entry = _log(office, purpose="p" * 250, detail="d" * 600, case_ref=None, item_code=None, fields=None, ip_address="")
     stored = AccessLogEntry.objects.get(pk=entry.pk)
     assert stored.purpose == "p" * 200 and stored.detail == "d" * 500
     assert (stored.case_ref, stored.item_code, stored.fields, stored.ip_address) == ("", "", [], None)
@@ -267,12 +313,27 @@ def test_long_values_are_cut_to_their_columns_and_missing_ones_stored_empty(offi
 
 
 def test_each_entry_records_what_it_was_given(office, official):
-    entry = _log(office, actor=official, action="downloaded", ip_address="192.0.2.99", fields=["rrn"],
-                 purpose="P-X", detail="receipt")
+    entry = _log(
+        office,
+        actor=official,
+        action="downloaded",
+        ip_address="192.0.2.99",
+        fields=["rrn"],
+        purpose="P-X",
+        detail="receipt",
+    )
     stored = AccessLogEntry.objects.get(pk=entry.pk)
-    assert (stored.action, stored.actor, stored.office, stored.ip_address, stored.fields, stored.purpose,
-            stored.detail, stored.case_ref, stored.item_code) == (
-        "downloaded", official, office, "192.0.2.99", ["rrn"], "P-X", "receipt", "2026-0000001", "resident_abstract")
+    assert (
+        stored.action,
+        stored.actor,
+        stored.office,
+        stored.ip_address,
+        stored.fields,
+        stored.purpose,
+        stored.detail,
+        stored.case_ref,
+        stored.item_code,
+    ) == ("downloaded", official, office, "192.0.2.99", ["rrn"], "P-X", "receipt", "2026-0000001", "resident_abstract")
     assert stored.subject_hash == crypto.subject_hash("900101-1234567")
 
 

@@ -70,12 +70,15 @@ def test_the_newest_key_encrypts_and_every_key_opens(settings):
     assert not crypto.is_current(base64.urlsafe_b64encode(_token(b"x", key=KEY)).decode())
 
 
-@pytest.mark.parametrize(("token", "message"), [
-    (_token(b"x", version=b"\x02"), "Not an encrypted token of this portal."),
-    (b"\x01" + b"\x00" * 31, "Not an encrypted token of this portal."),  # shorter than header and tag
-    (_token(b"x", key=OTHER_KEY), "No configured key opens this token"),
-    (_token(b"x")[:-1] + bytes([_token(b"x")[-1] ^ 1]), "The token does not authenticate."),
-])
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (_token(b"x", version=b"\x02"), "Not an encrypted token of this portal."),
+        (b"\x01" + b"\x00" * 31, "Not an encrypted token of this portal."),  # shorter than header and tag
+        (_token(b"x", key=OTHER_KEY), "No configured key opens this token"),
+        (_token(b"x")[:-1] + bytes([_token(b"x")[-1] ^ 1]), "The token does not authenticate."),
+    ],
+)
 def test_tokens_that_do_not_open_say_why(one_key, token, message):
     with pytest.raises(crypto.DecryptionError) as caught:
         crypto.decrypt(token)
@@ -88,12 +91,15 @@ def test_a_token_of_exactly_header_and_tag_is_read(one_key):
     assert crypto.decrypt(token) == b""
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("not-a-token!", "Not an encrypted text of this portal."),  # not base64 (its padding)
-    ("한글", "Not an encrypted text of this portal."),  # not even ASCII
-    ("=", "Not an encrypted token of this portal."),  # base64 of nothing: no token
-    ("AAAA", "Not an encrypted token of this portal."),  # base64 of three zero bytes
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not-a-token!", "Not an encrypted text of this portal."),  # not base64 (its padding)
+        ("한글", "Not an encrypted text of this portal."),  # not even ASCII
+        ("=", "Not an encrypted token of this portal."),  # base64 of nothing: no token
+        ("AAAA", "Not an encrypted token of this portal."),  # base64 of three zero bytes
+    ],
+)
 def test_text_that_is_not_a_token_is_refused_saying_why(one_key, text, message):
     with pytest.raises(crypto.DecryptionError) as caught:
         crypto.decrypt_text(text)
@@ -123,12 +129,15 @@ def test_without_its_own_key_the_subject_hash_derives_one_from_the_secret_key(se
     assert crypto.subject_hash("9001011234567") == hmac.new(derived, b"9001011234567", hashlib.sha256).hexdigest()
 
 
-@pytest.mark.parametrize(("value", "normal"), [
-    ("900101-1234567", "9001011234567"),
-    (" 900101 - 1234567\t", "9001011234567"),
-    ("1111010100-1-0001", "111101010010001"),
-    ("AB-X1", "ABX1"),  # only spaces, hyphens and tabs go
-    ("9001011234567", "9001011234567"),
-])
+@pytest.mark.parametrize(
+    ("value", "normal"),
+    [
+        ("900101-1234567", "9001011234567"),
+        (" 900101 - 1234567\t", "9001011234567"),
+        ("1111010100-1-0001", "111101010010001"),
+        ("AB-X1", "ABX1"),  # only spaces, hyphens and tabs go
+        ("9001011234567", "9001011234567"),
+    ],
+)
 def test_normalise_subject(value, normal):
     assert crypto.normalise_subject(value) == normal

@@ -10,8 +10,12 @@ from sharing.models import Agency, InformationItem, ItemField, Purpose
 def test_seed_loads_the_catalogue_once(settings):
     settings.SITE_URL = "http://127.0.0.1:8000"
     demo.seed()
-    counts = (Agency.objects.count(), InformationItem.objects.count(), ItemField.objects.count(),
-              Purpose.objects.count())
+    counts = (
+        Agency.objects.count(),
+        InformationItem.objects.count(),
+        ItemField.objects.count(),
+        Purpose.objects.count(),
+    )
     assert counts == (len(AGENCIES), len(ITEMS), sum(len(item["fields"]) for item in ITEMS), len(PURPOSES))
     mois = Agency.objects.get(code="mois")
     assert mois.base_url == "http://127.0.0.1:8000/sandbox/agencies/mois/"
@@ -20,7 +24,8 @@ def test_seed_loads_the_catalogue_once(settings):
     assert [f.key for f in abstract.fields.all()][:3] == ["name", "rrn", "address"]
     assert abstract.fields.get(key="rrn").sensitivity == ItemField.Sensitivity.UNIQUE_ID
     assert set(abstract.purposes.values_list("code", flat=True)) == set(
-        next(item for item in ITEMS if item["code"] == "resident_abstract")["purposes"])
+        next(item for item in ITEMS if item["code"] == "resident_abstract")["purposes"]
+    )
 
     # An operator's configuration (keys, timeouts) survives a second seed; nothing is duplicated.
     mois.public_jwks = {"keys": [{"kty": "EC"}]}
@@ -29,8 +34,12 @@ def test_seed_loads_the_catalogue_once(settings):
     demo.seed()
     mois.refresh_from_db()
     assert mois.public_jwks == {"keys": [{"kty": "EC"}]} and mois.timeout_seconds == 9
-    assert (Agency.objects.count(), InformationItem.objects.count(), ItemField.objects.count(),
-            Purpose.objects.count()) == counts
+    assert (
+        Agency.objects.count(),
+        InformationItem.objects.count(),
+        ItemField.objects.count(),
+        Purpose.objects.count(),
+    ) == counts
 
 
 @pytest.mark.django_db

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _spec(fields=("name", "rrn", "address"), item_code="resident_abstract"):
-    return FetchSpec(item_code=item_code, fields=list(fields), purpose_code="P-PENSION", subject_kind="person",
-                     subject_id=RRN)
+    return FetchSpec(
+        item_code=item_code, fields=list(fields), purpose_code="P-PENSION", subject_kind="person", subject_id=RRN
+    )
 
 
 @pytest.fixture
@@ -47,11 +48,13 @@ def _raw_rows(table: str) -> str:
 
 
 def test_fetch_stores_only_requested_fields_encrypted_with_provenance_and_logs(
-        fetch, fake_agency, django_capture_on_commit_callbacks):
+    fetch, fake_agency, django_capture_on_commit_callbacks
+):
     fake_agency.values = {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구 삼봉로 43"}
     settled = []
-    case_fetches_settled.connect(lambda sender, case_ref, **kw: settled.append(case_ref), weak=False,
-                                 dispatch_uid="test-settled")
+    case_fetches_settled.connect(
+        lambda sender, case_ref, **kw: settled.append(case_ref), weak=False, dispatch_uid="test-settled"
+    )
     try:
         assert _run(fetch, django_capture_on_commit_callbacks) == "fetched"
     finally:
@@ -150,13 +153,15 @@ def test_a_duplicate_delivery_before_the_scheduled_time_waits(fetch, fake_agency
     from datetime import timedelta
 
     from django.utils import timezone
+
     FetchRequest.objects.filter(pk=fetch.pk).update(next_attempt_at=timezone.now() + timedelta(seconds=60))
     assert services.fetch_execute(fetch_request_id=fetch.pk) == "early"
 
 
 @pytest.mark.parametrize("behaviour", ["tampered", "malformed_body", "undecryptable", "wrong_txn", "extra_field"])
-def test_rejected_answers_fail_and_store_nothing(fetch, fake_agency, queued, behaviour,
-                                                 django_capture_on_commit_callbacks):
+def test_rejected_answers_fail_and_store_nothing(
+    fetch, fake_agency, queued, behaviour, django_capture_on_commit_callbacks
+):
     fake_agency.script(behaviour)
     assert _run(fetch, django_capture_on_commit_callbacks) == "failed"
     assert fetch.state == State.FAILED and fetch.error_code != "" and queued == []
@@ -165,7 +170,8 @@ def test_rejected_answers_fail_and_store_nothing(fetch, fake_agency, queued, beh
 
 
 def test_circuit_opens_holds_fetches_half_opens_and_closes(
-        item, office, fake_agency, queued, monkeypatch, django_capture_on_commit_callbacks):
+    item, office, fake_agency, queued, monkeypatch, django_capture_on_commit_callbacks
+):
     now = [1_000_000.0]
     monkeypatch.setattr(circuit, "clock", lambda: now[0])
     agency = item.agency  # threshold 3, reset 30 s, max attempts 3
@@ -224,8 +230,9 @@ def test_disabled_agency_holds_fetches(fetch, fake_agency, django_capture_on_com
     assert fetch.error_code == "agency_disabled" and fake_agency.requests == []
 
 
-def test_official_retry_fetches_again_as_the_official(fetch, fake_agency, official, queued,
-                                                      django_capture_on_commit_callbacks):
+def test_official_retry_fetches_again_as_the_official(
+    fetch, fake_agency, official, queued, django_capture_on_commit_callbacks
+):
     fake_agency.script("not_granted")
     _run(fetch, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -248,35 +255,50 @@ def test_official_of_another_office_may_not_retry(fetch, other_official):
 
 
 def test_personal_data_read_masks_rrn_logs_each_read_and_reveals_with_a_reason(
-        fetch, fake_agency, official, office, other_office, django_capture_on_commit_callbacks):
+    fetch, fake_agency, official, office, other_office, django_capture_on_commit_callbacks
+):
     fake_agency.values = {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구"}
     _run(fetch, django_capture_on_commit_callbacks)
-    values = services.personal_data_read(fetch_request=fetch, actor=official, office=office,
-                                         purpose="P-PENSION", ip_address="192.0.2.1")
+    values = services.personal_data_read(
+        fetch_request=fetch, actor=official, office=office, purpose="P-PENSION", ip_address="192.0.2.1"
+    )
     assert values == {"name": "김민원", "rrn": "900101-1******", "address": "서울특별시 종로구"}
     viewed = AccessLogEntry.objects.order_by("-sequence").first()
     assert viewed.action == "viewed" and viewed.actor == official and viewed.ip_address == "192.0.2.1"
 
     with pytest.raises(RevealReasonRequired):
-        services.personal_data_read(fetch_request=fetch, actor=official, office=office, purpose="P-PENSION",
-                                    ip_address=None, reveal_fields=["rrn"])
-    values = services.personal_data_read(fetch_request=fetch, actor=official, office=office, purpose="P-PENSION",
-                                         ip_address=None, reveal_fields=["rrn"], reason="identity check")
+        services.personal_data_read(
+            fetch_request=fetch,
+            actor=official,
+            office=office,
+            purpose="P-PENSION",
+            ip_address=None,
+            reveal_fields=["rrn"],
+        )
+    values = services.personal_data_read(
+        fetch_request=fetch,
+        actor=official,
+        office=office,
+        purpose="P-PENSION",
+        ip_address=None,
+        reveal_fields=["rrn"],
+        reason="identity check",
+    )
     assert values["rrn"] == RRN
     revealed = AccessLogEntry.objects.order_by("-sequence").first()
     assert revealed.action == "revealed" and "identity check" in revealed.detail
     assert AccessLogEntry.objects.count() == 3
 
     with pytest.raises(PermissionDenied):
-        services.personal_data_read(fetch_request=fetch, actor=official, office=other_office,
-                                    purpose="P-PENSION", ip_address=None)
+        services.personal_data_read(
+            fetch_request=fetch, actor=official, office=other_office, purpose="P-PENSION", ip_address=None
+        )
     assert AccessLogEntry.objects.count() == 3
 
 
 def test_personal_data_read_refuses_what_is_not_fetched(fetch, official, office):
     with pytest.raises(NotFetchedYet):
-        services.personal_data_read(fetch_request=fetch, actor=official, office=office, purpose="x",
-                                    ip_address=None)
+        services.personal_data_read(fetch_request=fetch, actor=official, office=office, purpose="x", ip_address=None)
 
 
 def test_settled_signal_waits_for_every_item(item, office, fake_agency, queued, django_capture_on_commit_callbacks):
@@ -284,11 +306,13 @@ def test_settled_signal_waits_for_every_item(item, office, fake_agency, queued, 
 
     second_item = ItemFieldFactory(item__code="local_tax_certificate", item__agency=item.agency, key="name").item
     with django_capture_on_commit_callbacks(execute=True):
-        first, second = services.fetch_requests_create(case_ref="2026-0000009", office=office, items=[
-            _spec(), _spec(fields=["name"], item_code=second_item.code)])
+        first, second = services.fetch_requests_create(
+            case_ref="2026-0000009", office=office, items=[_spec(), _spec(fields=["name"], item_code=second_item.code)]
+        )
     settled = []
-    case_fetches_settled.connect(lambda sender, case_ref, **kw: settled.append(case_ref), weak=False,
-                                 dispatch_uid="test-settled-2")
+    case_fetches_settled.connect(
+        lambda sender, case_ref, **kw: settled.append(case_ref), weak=False, dispatch_uid="test-settled-2"
+    )
     try:
         fake_agency.script("not_granted")
         _run(first, django_capture_on_commit_callbacks)
@@ -300,7 +324,8 @@ def test_settled_signal_waits_for_every_item(item, office, fake_agency, queued, 
 
 
 def test_reencrypt_command_moves_data_to_the_newest_key(
-        fetch, fake_agency, settings, official, office, django_capture_on_commit_callbacks):
+    fetch, fake_agency, settings, official, office, django_capture_on_commit_callbacks
+):
     import os
 
     from django.core.management import call_command
@@ -341,8 +366,9 @@ def test_requeue_command_queues_stalled_fetches_only(fetch, item, office, queued
     assert recent.pk != fetch.pk
 
 
-def test_the_recovery_sweep_queues_a_lost_fetch_once_per_period(fetch, queued, django_capture_on_commit_callbacks,
-                                                               settings):
+def test_the_recovery_sweep_queues_a_lost_fetch_once_per_period(
+    fetch, queued, django_capture_on_commit_callbacks, settings
+):
     """A worker killed with the fetch's task: beat's sweep queues it again, and while that task
     waits the next sweeps leave it alone; a fetch left "fetching" is queued but not touched."""
     from datetime import timedelta
@@ -371,13 +397,17 @@ def test_the_recovery_sweep_queues_a_lost_fetch_once_per_period(fetch, queued, d
 
 def test_the_recovery_sweeps_are_scheduled_every_minute(settings):
     tasks = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    for name in ("sharing.tasks.fetch_requests_recover", "sharing.documents.tasks.document_requests_recover",
-                 "petitions.tasks.petitions_resume_collecting"):
+    for name in (
+        "sharing.tasks.fetch_requests_recover",
+        "sharing.documents.tasks.document_requests_recover",
+        "petitions.tasks.petitions_resume_collecting",
+    ):
         assert tasks[name]["schedule"] == 60.0 and tasks[name]["options"]["queue"] == "default"
 
 
 def test_a_request_that_cannot_be_built_fails_with_its_reason_instead_of_staying_fetching(
-        fetch, queued, django_capture_on_commit_callbacks, monkeypatch):
+    fetch, queued, django_capture_on_commit_callbacks, monkeypatch
+):
     """A subject no key decrypts (a key removed too early): the fetch ends "failed" with a reason
     the official can read, asks nothing, records no exchange, and can be fetched again later."""
     from sharing.errors import error_message

@@ -9,34 +9,37 @@ from hypothesis import strategies as st
 from sharing import crypto
 
 
-@pytest.mark.parametrize(("value", "masked"), [
-    # Well formed, in every spelling the subject normaliser accepts.
-    ("900101-1234567", "900101-1******"),
-    ("9001011234567", "900101-1******"),
-    (" 900101 - 1234567 ", "900101-1******"),
-    ("900101\t1234567", "900101-1******"),
-    # Foreign residents' numbers have the same shape (sex digit 5 to 8).
-    ("900101-5234567", "900101-5******"),
-    # Malformed: one digit too many or too few, letters, another separator.
-    ("900101-12345678", "900101-********"),
-    ("900101-123456", "900101*******"),
-    ("90010A-1234567", "90010A-*******"),
-    ("900101/1234567", "900101/*******"),
-    ("900101.1234567", "900101.*******"),
-    # Short: at most half shown.
-    ("12345", "12***"),
-    ("1234", "12**"),
-    ("12", "1*"),
-    ("1", "*"),
-    ("-", "*"),
-    # Long: never more than seven characters shown.
-    ("1234567890123456789012", "1234567" + "*" * 15),
-    # Other alphabets and full-width digits: the same rule.
-    ("９００１０１－１２３４５６７", "９００１０１－" + "*" * 7),
-    ("홍길동", "홍**"),
-    # Empty stays empty.
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        # Well formed, in every spelling the subject normaliser accepts.
+        ("900101-1234567", "900101-1******"),
+        ("9001011234567", "900101-1******"),
+        (" 900101 - 1234567 ", "900101-1******"),
+        ("900101\t1234567", "900101-1******"),
+        # Foreign residents' numbers have the same shape (sex digit 5 to 8).
+        ("900101-5234567", "900101-5******"),
+        # Malformed: one digit too many or too few, letters, another separator.
+        ("900101-12345678", "900101-********"),
+        ("900101-123456", "900101*******"),
+        ("90010A-1234567", "90010A-*******"),
+        ("900101/1234567", "900101/*******"),
+        ("900101.1234567", "900101.*******"),
+        # Short: at most half shown.
+        ("12345", "12***"),
+        ("1234", "12**"),
+        ("12", "1*"),
+        ("1", "*"),
+        ("-", "*"),
+        # Long: never more than seven characters shown.
+        ("1234567890123456789012", "1234567" + "*" * 15),
+        # Other alphabets and full-width digits: the same rule.
+        ("９００１０１－１２３４５６７", "９００１０１－" + "*" * 7),
+        ("홍길동", "홍**"),
+        # Empty stays empty.
+        ("", ""),
+    ],
+)
 def test_mask_rrn(value, masked):
     assert crypto.mask_rrn(value) == masked
 

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _spec(fields, item_code="resident_abstract"):
-    return FetchSpec(item_code=item_code, fields=list(fields), purpose_code="P-PENSION", subject_kind="person",
-                     subject_id=RRN)
+    return FetchSpec(
+        item_code=item_code, fields=list(fields), purpose_code="P-PENSION", subject_kind="person", subject_id=RRN
+    )
 
 
 def _create(office, fields, capture, case_ref="2026-0000001"):
@@ -38,8 +39,10 @@ def _run(fetch_request, capture):
 
 # --- What is asked ---------------------------------------------------------------------------------
 
-def test_only_the_mapped_fields_are_asked_in_their_order(item, office, fake_agency, queued,
-                                                         django_capture_on_commit_callbacks):
+
+def test_only_the_mapped_fields_are_asked_in_their_order(
+    item, office, fake_agency, queued, django_capture_on_commit_callbacks
+):
     fetch = _create(office, ["address", "name"], django_capture_on_commit_callbacks)
     assert fetch.fields == ["address", "name"]
     assert _run(fetch, django_capture_on_commit_callbacks) == "fetched"
@@ -64,23 +67,29 @@ def test_a_field_the_item_does_not_have_or_none_at_all_is_refused(item, office, 
 
 def test_the_refusal_names_the_unknown_field(item, office, queued):
     with pytest.raises(FieldsNotInItem) as caught:
-        services.fetch_requests_create(case_ref="2026-0000001", office=office,
-                                       items=[_spec(["name", "salary", "rrn"])])
+        services.fetch_requests_create(case_ref="2026-0000001", office=office, items=[_spec(["name", "salary", "rrn"])])
     assert "salary" in str(caught.value.message) and "rrn" not in str(caught.value.message)
 
 
 def test_a_subject_of_another_kind_is_refused(item, office, queued):
-    spec = FetchSpec(item_code="resident_abstract", fields=["name"], purpose_code="P-PENSION",
-                     subject_kind="parcel", subject_id="1111010100-1-0001-0000")
+    spec = FetchSpec(
+        item_code="resident_abstract",
+        fields=["name"],
+        purpose_code="P-PENSION",
+        subject_kind="parcel",
+        subject_id="1111010100-1-0001-0000",
+    )
     with pytest.raises(FieldsNotInItem):
         services.fetch_requests_create(case_ref="2026-0000001", office=office, items=[spec])
 
 
 # --- What is accepted and stored -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("behaviour", ["extra_field", "missing_field"])
-def test_an_answer_with_other_fields_than_asked_is_not_stored(behaviour, item, office, fake_agency, queued,
-                                                               django_capture_on_commit_callbacks):
+def test_an_answer_with_other_fields_than_asked_is_not_stored(
+    behaviour, item, office, fake_agency, queued, django_capture_on_commit_callbacks
+):
     fetch = _create(office, ["name", "address"], django_capture_on_commit_callbacks)
     fake_agency.script(behaviour)
     _run(fetch, django_capture_on_commit_callbacks)
@@ -90,8 +99,9 @@ def test_an_answer_with_other_fields_than_asked_is_not_stored(behaviour, item, o
     assert not AccessLogEntry.objects.filter(action="fetched").exists()
 
 
-def test_what_is_stored_holds_the_asked_fields_only(item, office, fake_agency, queued,
-                                                    django_capture_on_commit_callbacks):
+def test_what_is_stored_holds_the_asked_fields_only(
+    item, office, fake_agency, queued, django_capture_on_commit_callbacks
+):
     fake_agency.values = {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구", "move_in_date": "2020-01-01"}
     fetch = _create(office, ["name", "rrn"], django_capture_on_commit_callbacks)
     _run(fetch, django_capture_on_commit_callbacks)
@@ -104,6 +114,7 @@ def test_what_is_stored_holds_the_asked_fields_only(item, office, fake_agency, q
 
 # --- What is read back, and by whom ----------------------------------------------------------------
 
+
 @pytest.fixture
 def fetched(item, office, fake_agency, queued, django_capture_on_commit_callbacks):
     fake_agency.values = {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구"}
@@ -113,15 +124,17 @@ def fetched(item, office, fake_agency, queued, django_capture_on_commit_callback
 
 
 def _read(fetch, office, actor, **extra):
-    return services.personal_data_read(fetch_request=fetch, actor=actor, office=office, purpose="P-PENSION",
-                                       ip_address="192.0.2.1", **extra)
+    return services.personal_data_read(
+        fetch_request=fetch, actor=actor, office=office, purpose="P-PENSION", ip_address="192.0.2.1", **extra
+    )
 
 
 def test_a_read_returns_the_recorded_fields_only_even_if_the_payload_holds_more(fetched, office, official):
     data = FetchedData.objects.get(fetch_request=fetched)
     payload = json.loads(crypto.decrypt_text(data.payload_encrypted)) | {"move_in_date": "2020-01-01"}
     FetchedData.objects.filter(pk=data.pk).update(
-        payload_encrypted=crypto.encrypt_text(json.dumps(payload, ensure_ascii=False)))
+        payload_encrypted=crypto.encrypt_text(json.dumps(payload, ensure_ascii=False))
+    )
     values = _read(fetched, office, official)
     assert list(values) == ["name", "rrn", "address"]
     assert "move_in_date" not in values
@@ -155,8 +168,9 @@ def test_no_office_at_all_reads_nothing(fetched, official):
         _read(fetched, None, official)
 
 
-def test_the_office_is_checked_before_anything_else(item, office, other_office, other_official, queued,
-                                                    django_capture_on_commit_callbacks):
+def test_the_office_is_checked_before_anything_else(
+    item, office, other_office, other_official, queued, django_capture_on_commit_callbacks
+):
     # Not fetched yet: the other office is still refused as such, not told that it is pending.
     fetch = _create(office, ["name"], django_capture_on_commit_callbacks)
     with pytest.raises(PermissionDenied):

@@ -15,9 +15,17 @@ def _request(agency, *, fields=("name", "address"), txn_id=None, timestamp=None)
     import time
 
     return ProviderRequest(
-        agency=agency, item_code="resident_abstract", subject_kind="person", subject_id="900101-1234567",
-        fields=tuple(fields), purpose_code="P-PENSION", case_ref="2026-0000001", office_code="jongno",
-        requester_kind="system", requester_id=None, txn_id=txn_id or str(uuid.uuid4()),
+        agency=agency,
+        item_code="resident_abstract",
+        subject_kind="person",
+        subject_id="900101-1234567",
+        fields=tuple(fields),
+        purpose_code="P-PENSION",
+        case_ref="2026-0000001",
+        office_code="jongno",
+        requester_kind="system",
+        requester_id=None,
+        txn_id=txn_id or str(uuid.uuid4()),
         timestamp=timestamp or int(time.time()),
     )
 
@@ -31,6 +39,7 @@ def test_registry_refuses_duplicate_identifiers():
 
     assert isinstance(local["demo"], Demo) and "demo" in local
     with pytest.raises(ValueError, match="already registered"):
+
         @local("demo")
         class Again(BaseProvider):
             pass
@@ -39,7 +48,8 @@ def test_registry_refuses_duplicate_identifiers():
 def test_standard_provider_is_registered():
     assert isinstance(registry["standard-http"], StandardHttpProvider)
     assert ("standard-http", "Standard connection over HTTP (JWS/JWE)") in [
-        (identifier, str(name)) for identifier, name in registry.choices()] or registry.choices()
+        (identifier, str(name)) for identifier, name in registry.choices()
+    ] or registry.choices()
 
 
 @pytest.mark.django_db

@@ -29,17 +29,27 @@ def jongno(sandbox_agencies):
 @pytest.fixture
 def fast_agencies(sandbox_agencies):
     """Short timeouts and back-off so that fault tests finish quickly."""
-    Agency.objects.update(timeout_seconds=1.0, backoff_base_seconds=0.01, backoff_cap_seconds=0.02,
-                          max_attempts=3, circuit_failure_threshold=3, circuit_reset_seconds=30)
+    Agency.objects.update(
+        timeout_seconds=1.0,
+        backoff_base_seconds=0.01,
+        backoff_cap_seconds=0.02,
+        max_attempts=3,
+        circuit_failure_threshold=3,
+        circuit_reset_seconds=30,
+    )
     yield
     for agency in Agency.objects.all():
         circuit.reset(agency)
 
 
 def _spec(item: dict, person: dict, fields=None, purpose=None) -> FetchSpec:
-    return FetchSpec(item_code=item["code"], fields=fields or [f["key"] for f in item["fields"]],
-                     purpose_code=purpose or item["purposes"][0],
-                     subject_kind=item["subject_kind"], subject_id=person[SUBJECT_KEYS[item["subject_kind"]]])
+    return FetchSpec(
+        item_code=item["code"],
+        fields=fields or [f["key"] for f in item["fields"]],
+        purpose_code=purpose or item["purposes"][0],
+        subject_kind=item["subject_kind"],
+        subject_id=person[SUBJECT_KEYS[item["subject_kind"]]],
+    )
 
 
 def _item(code: str) -> dict:
@@ -71,8 +81,9 @@ def test_round_trip_per_item(sandbox_agencies, jongno, queued, item):
     data = FetchedData.objects.get(fetch_request=fetch_request)
     assert data.fields == [f["key"] for f in item["fields"]]
     assert data.agency.code == item["agency"] and data.txn_id == fetch_request.txn_id
-    values = services.personal_data_read(fetch_request=fetch_request, actor=None, office=jongno,
-                                         purpose=item["purposes"][0], ip_address=None)
+    values = services.personal_data_read(
+        fetch_request=fetch_request, actor=None, office=jongno, purpose=item["purposes"][0], ip_address=None
+    )
     assert list(values) == data.fields
     # One entry under the subject, and one under each person the record is about: the owner of a
     # parcel, a building or a vehicle is told (the demo person owns theirs; a zoning is nobody's).
@@ -81,16 +92,25 @@ def test_round_trip_per_item(sandbox_agencies, jongno, queued, item):
     for action in ("fetched", "viewed"):
         logged = AccessLogEntry.objects.filter(case_ref=fetch_request.case_ref, action=action)
         assert sorted(logged.values_list("subject_hash", flat=True)) == sorted(
-            {fetch_request.subject_hash, *data.person_hashes}), action
+            {fetch_request.subject_hash, *data.person_hashes}
+        ), action
 
 
 def test_raw_rows_hold_no_personal_value(sandbox_agencies, jongno, queued):
     person = sandbox_agencies.people[0]
-    fetch_request = _fetch("2026-2000001", jongno, _spec(_item("resident_abstract"), person,
-                                                        fields=["name", "rrn", "address"]))
+    fetch_request = _fetch(
+        "2026-2000001", jongno, _spec(_item("resident_abstract"), person, fields=["name", "rrn", "address"])
+    )
     assert _attempt(fetch_request) == "fetched"
-    values = services.personal_data_read(fetch_request=fetch_request, actor=None, office=jongno,
-                                         purpose="P-PENSION", ip_address=None, reveal_fields=["rrn"], reason="t")
+    values = services.personal_data_read(
+        fetch_request=fetch_request,
+        actor=None,
+        office=jongno,
+        purpose="P-PENSION",
+        ip_address=None,
+        reveal_fields=["rrn"],
+        reason="t",
+    )
     assert values["rrn"] == person["rrn"]
     secrets = [person["rrn"], person["rrn"].replace("-", ""), person["name"], values["address"]]
     for table in ("sharing_fetchrequest", "sharing_fetcheddata", "sharing_accesslogentry"):
@@ -119,10 +139,18 @@ def test_fields_outside_the_grant_are_refused(sandbox_agencies, jongno, queued):
 def test_replay_is_refused_by_the_agency(sandbox_agencies, jongno):
     agency = Agency.objects.get(code="mois")
     request = ProviderRequest(
-        agency=agency, item_code="resident_abstract", subject_kind="person",
-        subject_id=sandbox_agencies.people[0]["rrn"], fields=("name",), purpose_code="P-PENSION",
-        case_ref="2026-2000004", office_code="jongno", requester_kind="system", requester_id=None,
-        txn_id=str(uuid.uuid4()), timestamp=int(time.time()),
+        agency=agency,
+        item_code="resident_abstract",
+        subject_kind="person",
+        subject_id=sandbox_agencies.people[0]["rrn"],
+        fields=("name",),
+        purpose_code="P-PENSION",
+        case_ref="2026-2000004",
+        office_code="jongno",
+        requester_kind="system",
+        requester_id=None,
+        txn_id=str(uuid.uuid4()),
+        timestamp=int(time.time()),
     )
     provider = registry["standard-http"]
     assert provider.fetch(request).fields["name"]
@@ -146,8 +174,11 @@ def test_error_fault_retry_then_success(sandbox_agencies, jongno, queued, fast_a
 
 @pytest.mark.parametrize(
     ("faults", "code"),
-    [({"error_rate": 1.0}, "unavailable"), ({"down": True}, "connection_error"),
-     ({"timeout_rate": 1.0, "timeout_ms": 1500}, "timeout")],
+    [
+        ({"error_rate": 1.0}, "unavailable"),
+        ({"down": True}, "connection_error"),
+        ({"timeout_rate": 1.0, "timeout_ms": 1500}, "timeout"),
+    ],
 )
 def test_transient_fault_retry_then_failure(sandbox_agencies, jongno, queued, fast_agencies, faults, code):
     sandbox_agencies.set_faults("mois", **faults)
@@ -157,10 +188,12 @@ def test_transient_fault_retry_then_failure(sandbox_agencies, jongno, queued, fa
     assert not FetchedData.objects.exists()
 
 
-@pytest.mark.parametrize(("faults", "code"), [({"tamper_signature": True}, "bad_signature"),
-                                               ({"malformed": True}, "malformed_response")])
+@pytest.mark.parametrize(
+    ("faults", "code"), [({"tamper_signature": True}, "bad_signature"), ({"malformed": True}, "malformed_response")]
+)
 def test_tampered_and_malformed_answers_are_rejected_and_nothing_stored(
-        sandbox_agencies, jongno, queued, fast_agencies, faults, code):
+    sandbox_agencies, jongno, queued, fast_agencies, faults, code
+):
     sandbox_agencies.set_faults("mois", **faults)
     fetch_request = _fetch("2026-2000007", jongno, _spec(_item("resident_abstract"), sandbox_agencies.people[0]))
     assert _attempt(fetch_request) == "failed"

@@ -22,8 +22,12 @@ def _field_values(instance) -> dict:
 
 
 def test_a_row_read_by_a_prepared_read_equals_the_orm_instance():
-    fetch_request = FetchRequestFactory(fields=["name", "address"], next_attempt_at=timezone.now(), attempts=2,
-                                        requested_by=OfficialFactory(staff_number="S-1"))
+    fetch_request = FetchRequestFactory(
+        fields=["name", "address"],
+        next_attempt_at=timezone.now(),
+        attempts=2,
+        requested_by=OfficialFactory(staff_number="S-1"),
+    )
     read = sql.PreparedRead(lambda pk: FetchRequest.objects.filter(pk=pk).order_by(), pk=-1)
     [by_hand] = read(pk=fetch_request.pk)
     assert _field_values(by_hand) == _field_values(FetchRequest.objects.get(pk=fetch_request.pk))
@@ -59,10 +63,26 @@ def test_update_changes_only_rows_that_are_still_as_read():
 
 
 def test_insert_applies_pre_save_and_sets_the_key():
-    exchange = sql.insert(Exchange(agency_code="mois", item_code="resident_abstract", outcome="ok", error_code="",
-                                   latency_ms=12, finished_at=timezone.now()))
+    exchange = sql.insert(
+        Exchange(
+            agency_code="mois",
+            item_code="resident_abstract",
+            outcome="ok",
+            error_code="",
+            latency_ms=12,
+            finished_at=timezone.now(),
+        )
+    )
     assert exchange.pk and Exchange.objects.get(pk=exchange.pk).latency_ms == 12
     fetch_request = FetchRequestFactory()
-    data = sql.insert(FetchedData(fetch_request=fetch_request, agency=fetch_request.item.agency, txn_id="t-1",
-                                  fetched_at=timezone.now(), fields=["name"], payload_encrypted="x"))
+    data = sql.insert(
+        FetchedData(
+            fetch_request=fetch_request,
+            agency=fetch_request.item.agency,
+            txn_id="t-1",
+            fetched_at=timezone.now(),
+            fields=["name"],
+            payload_encrypted="x",
+        )
+    )
     assert FetchedData.objects.get(pk=data.pk).fields == ["name"]

@@ -53,8 +53,14 @@ def server():
 
 
 def _post(url, path, **kwargs):
-    return transport.request("POST", f"{url}{path}", body=b"token", timeout=kwargs.pop("timeout", 5),
-                             max_bytes=kwargs.pop("max_bytes", 1000), **kwargs)
+    return transport.request(
+        "POST",
+        f"{url}{path}",
+        body=b"token",
+        timeout=kwargs.pop("timeout", 5),
+        max_bytes=kwargs.pop("max_bytes", 1000),
+        **kwargs,
+    )
 
 
 def test_answers_come_back_over_one_kept_connection(server):

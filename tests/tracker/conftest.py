@@ -4,10 +4,20 @@ from django.test import Client
 from petitions.identity import ResidentRecord, resident_link_set
 from sharing.demo import seed as catalogue_seed
 
-CITIZEN1 = ResidentRecord(name="김민원", rrn="900101-1234567", phone="010-1234-5678",
-                          address="서울특별시 종로구 자하문로 10", district_code="11110")
-CITIZEN2 = ResidentRecord(name="이시민", rrn="920315-2345678", phone="010-2345-6789",
-                          address="서울특별시 강남구 테헤란로 20 302호", district_code="11680")
+CITIZEN1 = ResidentRecord(
+    name="김민원",
+    rrn="900101-1234567",
+    phone="010-1234-5678",
+    address="서울특별시 종로구 자하문로 10",
+    district_code="11110",
+)
+CITIZEN2 = ResidentRecord(
+    name="이시민",
+    rrn="920315-2345678",
+    phone="010-2345-6789",
+    address="서울특별시 강남구 테헤란로 20 302호",
+    district_code="11680",
+)
 
 
 @pytest.fixture

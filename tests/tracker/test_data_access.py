@@ -22,11 +22,28 @@ from tests.tracker.factories import PrivacyOfficerFactory
 URL = "/my/data-access/"
 
 
-def log(rrn, *, office=None, actor=None, action="viewed", item_code="resident_abstract", case_ref="2026-0000001",
-        fields=("name", "address"), purpose="P-PARKING", detail=""):
+def log(
+    rrn,
+    *,
+    office=None,
+    actor=None,
+    action="viewed",
+    item_code="resident_abstract",
+    case_ref="2026-0000001",
+    fields=("name", "address"),
+    purpose="P-PARKING",
+    detail="",
+):
     return audit.log_personal_data_access(
-        action=action, subject_hash=crypto.subject_hash(rrn), case_ref=case_ref, office=office, actor=actor,
-        item_code=item_code, fields=list(fields), purpose=purpose, detail=detail,
+        action=action,
+        subject_hash=crypto.subject_hash(rrn),
+        case_ref=case_ref,
+        office=office,
+        actor=actor,
+        item_code=item_code,
+        fields=list(fields),
+        purpose=purpose,
+        detail=detail,
     )
 
 
@@ -36,12 +53,34 @@ def entries(catalogue, office, other_office, official):
     mine = [
         log(CITIZEN1.rrn, office=office, action="fetched", item_code="resident_abstract", case_ref="2026-0000001"),
         log(CITIZEN1.rrn, office=office, actor=official, item_code="resident_abstract", case_ref="2026-0000001"),
-        log(CITIZEN1.rrn, office=office, actor=official, action="revealed", item_code="vehicle_registration",
-            fields=("owner_rrn",), case_ref="2026-0000001", detail="revealed owner_rrn: identity check"),
-        log(CITIZEN1.rrn, office=other_office, action="fetched", item_code="tax_payment_certificate",
-            case_ref="2026-0000007", purpose="P-LAND-DEAL"),
-        log(CITIZEN1.rrn, office=other_office, actor=official, action="downloaded", item_code="",
-            case_ref="2026-0000007", fields=(), purpose="attachment"),
+        log(
+            CITIZEN1.rrn,
+            office=office,
+            actor=official,
+            action="revealed",
+            item_code="vehicle_registration",
+            fields=("owner_rrn",),
+            case_ref="2026-0000001",
+            detail="revealed owner_rrn: identity check",
+        ),
+        log(
+            CITIZEN1.rrn,
+            office=other_office,
+            action="fetched",
+            item_code="tax_payment_certificate",
+            case_ref="2026-0000007",
+            purpose="P-LAND-DEAL",
+        ),
+        log(
+            CITIZEN1.rrn,
+            office=other_office,
+            actor=official,
+            action="downloaded",
+            item_code="",
+            case_ref="2026-0000007",
+            fields=(),
+            purpose="attachment",
+        ),
     ]
     theirs = [
         log(CITIZEN2.rrn, office=other_office, action="fetched", item_code="resident_copy", case_ref="2026-0000009"),
@@ -74,8 +113,9 @@ def test_another_citizens_entries_are_never_shown_whatever_the_url(linked_client
     # Their entry by number: 404 on the concern page, for reading and for posting.
     for entry in theirs:
         assert linked_client.get(reverse("tracker:concern", args=[entry.sequence])).status_code == 404
-        assert linked_client.post(reverse("tracker:concern", args=[entry.sequence]),
-                                  {"message": "?"}).status_code == 404
+        assert (
+            linked_client.post(reverse("tracker:concern", args=[entry.sequence]), {"message": "?"}).status_code == 404
+        )
     assert linked_client.get(reverse("tracker:concern", args=[999999])).status_code == 404
     assert PrivacyInquiry.objects.count() == 0
     # And the other citizen sees only theirs.
@@ -103,8 +143,9 @@ def test_filters_by_agency_period_and_petition(linked_client, entries):
     assert response.status_code == 200 and response.context["rows"] == []
     response = linked_client.get(URL, {"date_from": today.isoformat(), "date_to": today.isoformat()})
     assert len(response.context["rows"]) == 5
-    response = linked_client.get(URL, {"date_from": today.isoformat(),
-                                       "date_to": (today - datetime.timedelta(days=3)).isoformat()})
+    response = linked_client.get(
+        URL, {"date_from": today.isoformat(), "date_to": (today - datetime.timedelta(days=3)).isoformat()}
+    )
     assert response.status_code == 400
     response = linked_client.get(URL, {"date_from": "not-a-date", "page": "x"})
     assert response.status_code == 400
@@ -120,9 +161,13 @@ def test_pages_are_paginated_with_constant_queries(linked_client, catalogue, off
         log(CITIZEN1.rrn, office=office, actor=official)
     few = count_queries()
     for index in range(60):
-        log(CITIZEN1.rrn, office=office, actor=official if index % 2 else None,
+        log(
+            CITIZEN1.rrn,
+            office=office,
+            actor=official if index % 2 else None,
             item_code=["resident_abstract", "tax_payment_certificate", "land_register"][index % 3],
-            case_ref=f"2026-{index:07d}")
+            case_ref=f"2026-{index:07d}",
+        )
     many = count_queries()
     assert many == few
     assert count_queries(page=3) == few
@@ -132,7 +177,8 @@ def test_pages_are_paginated_with_constant_queries(linked_client, catalogue, off
 
 
 def test_a_concern_is_answered_by_the_privacy_officer_and_the_citizen_is_notified(
-        linked_client, linked_citizen, entries, office, django_capture_on_commit_callbacks):
+    linked_client, linked_citizen, entries, office, django_capture_on_commit_callbacks
+):
     mine, _theirs = entries
     officer = PrivacyOfficerFactory(office=office, user=OfficialFactory(email="privacy@jongno.example.go.kr")).user
     linked_citizen.preferred_language = "en"
@@ -180,7 +226,8 @@ def test_a_concern_is_answered_by_the_privacy_officer_and_the_citizen_is_notifie
 
 
 def test_an_official_who_is_not_the_offices_privacy_officer_cannot_see_the_inquiry(
-        linked_client, entries, office, other_office, other_official):
+    linked_client, entries, office, other_office, other_official
+):
     mine, _theirs = entries
     PrivacyOfficerFactory(office=office)
     PrivacyOfficerFactory(office=other_office, user=other_official)  # privacy officer elsewhere
@@ -188,8 +235,7 @@ def test_an_official_who_is_not_the_offices_privacy_officer_cannot_see_the_inqui
     inquiry = PrivacyInquiry.objects.get()
     client = login_verified(Client(), other_official)
     assert client.get(reverse("tracker:privacy_inquiry", args=[inquiry.public_id])).status_code == 404
-    assert client.post(reverse("tracker:privacy_inquiry", args=[inquiry.public_id]),
-                       {"answer": "x"}).status_code == 404
+    assert client.post(reverse("tracker:privacy_inquiry", args=[inquiry.public_id]), {"answer": "x"}).status_code == 404
     assert inquiry not in client.get(reverse("tracker:privacy_inquiries")).context["inquiries"]
 
 
@@ -202,10 +248,11 @@ def test_entries_are_never_written_by_the_tracker(linked_client, entries):
 
 # --- Words, never codes ----------------------------------------------------------------------
 
+
 def _table_text(html: str) -> str:
     import re
 
-    table = html[html.index("<table"):html.index("</table>")]
+    table = html[html.index("<table") : html.index("</table>")]
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
 
 
@@ -216,29 +263,70 @@ def _every_kind_of_entry(office, official):
     rrn = CITIZEN1.rrn
     written = [
         # sharing/services.py: fetches and reads of catalogue items, for a catalogue purpose
-        log(rrn, office=office, action="fetched", item_code="vehicle_registration", fields=("owner_rrn", "owner_name"),
-            purpose="P-PARKING"),
+        log(
+            rrn,
+            office=office,
+            action="fetched",
+            item_code="vehicle_registration",
+            fields=("owner_rrn", "owner_name"),
+            purpose="P-PARKING",
+        ),
         log(rrn, office=office, actor=official, action="viewed", item_code="resident_abstract", purpose="P-PASSPORT"),
-        log(rrn, office=office, actor=official, action="revealed", item_code="vehicle_registration",
-            fields=("owner_rrn",), purpose="P-PARKING"),
+        log(
+            rrn,
+            office=office,
+            actor=official,
+            action="revealed",
+            item_code="vehicle_registration",
+            fields=("owner_rrn",),
+            purpose="P-PARKING",
+        ),
         # sharing/tracker/services.py: the citizen's own refund inquiry
         log(rrn, office=office, action="fetched", item_code="tax_refunds", fields=(), purpose="P-REFUND-INQUIRY"),
     ]
     for kind in Kind.values:
         # sharing/documents/services.py document_open, and the retention job's deletions
-        written.append(log(rrn, office=office, actor=official, action="downloaded", item_code=f"edocument:{kind}",
-                           fields=(), purpose="edocument_download"))
-        written.append(log(rrn, office=office, action="deleted", item_code=f"edocument:{kind}", fields=(),
-                           purpose="retention"))
+        written.append(
+            log(
+                rrn,
+                office=office,
+                actor=official,
+                action="downloaded",
+                item_code=f"edocument:{kind}",
+                fields=(),
+                purpose="edocument_download",
+            )
+        )
+        written.append(
+            log(rrn, office=office, action="deleted", item_code=f"edocument:{kind}", fields=(), purpose="retention")
+        )
     # portal/retention.py: the rest of its deletions
     written += [
-        log(rrn, office=office, action="deleted", item_code="resident_abstract", fields=("name", "address"),
-            purpose="retention"),
+        log(
+            rrn,
+            office=office,
+            action="deleted",
+            item_code="resident_abstract",
+            fields=("name", "address"),
+            purpose="retention",
+        ),
         log(rrn, office=office, action="deleted", item_code="upload", fields=(), purpose="retention"),
-        log(rrn, action="deleted", item_code="draft", case_ref="", fields=("floor_area", "shop_name"),
-            purpose="retention"),
-        log(rrn, action="deleted", item_code="identity_challenge", case_ref="", fields=("name", "rrn"),
-            purpose="retention"),
+        log(
+            rrn,
+            action="deleted",
+            item_code="draft",
+            case_ref="",
+            fields=("floor_area", "shop_name"),
+            purpose="retention",
+        ),
+        log(
+            rrn,
+            action="deleted",
+            item_code="identity_challenge",
+            case_ref="",
+            fields=("name", "rrn"),
+            purpose="retention",
+        ),
     ]
     return written
 
@@ -284,8 +372,10 @@ def test_every_code_a_producer_writes_has_words():
             if "log_personal_data_access" not in source:
                 continue
             literals |= set(re.findall(r'item_code="([^"]+)"', source))
-            literals |= {f"edocument:{kind}" for kind in re.findall(r'item_code=f"edocument:\{[^}]+\}"', source)
-                         and labels.Kind.values}
+            literals |= {
+                f"edocument:{kind}"
+                for kind in re.findall(r'item_code=f"edocument:\{[^}]+\}"', source) and labels.Kind.values
+            }
             literals |= set(re.findall(r'purpose="([^"]+)"', source))
     assert {"upload", "draft", "identity_challenge", "edocument_download"} <= literals
     unnamed = literals - set(labels.PORTAL_ITEMS) - set(labels.PORTAL_PURPOSES)
@@ -293,7 +383,14 @@ def test_every_code_a_producer_writes_has_words():
 
 
 def test_the_concern_page_describes_a_portal_entry_in_words(linked_client, catalogue, office, official):
-    entry = log(CITIZEN1.rrn, office=office, actor=official, action="downloaded", item_code="edocument:result_notice",
-                fields=(), purpose="edocument_download")
+    entry = log(
+        CITIZEN1.rrn,
+        office=office,
+        actor=official,
+        action="downloaded",
+        item_code="edocument:result_notice",
+        fields=(),
+        purpose="edocument_download",
+    )
     html = linked_client.get(reverse("tracker:concern", args=[entry.sequence])).content.decode()
     assert "edocument" not in html and "처리결과 통지서 (전자문서)" in html

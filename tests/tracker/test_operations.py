@@ -30,8 +30,12 @@ class ScriptedProvider:
     def fetch(self, request):
         if isinstance(self.outcome, Exception):
             raise self.outcome
-        return ProviderResponse(txn_id=request.txn_id, item_code=request.item_code, agency_code=request.agency.code,
-                                fields={key: "x" for key in request.fields})
+        return ProviderResponse(
+            txn_id=request.txn_id,
+            item_code=request.item_code,
+            agency_code=request.agency.code,
+            fields={key: "x" for key in request.fields},
+        )
 
 
 @pytest.fixture
@@ -42,14 +46,22 @@ def fetch(catalogue, office, monkeypatch):
     circuit.reset(item.agency)
 
 
-@pytest.mark.parametrize(("outcome", "state", "recorded", "error_code"), [
-    (None, FetchRequest.State.FETCHED, Exchange.Outcome.OK, ""),
-    (provider_errors.AgencyTimeout("slow"), FetchRequest.State.RETRYING, Exchange.Outcome.ERROR, "timeout"),
-    (provider_errors.Refused("no record", code="subject_not_found"), FetchRequest.State.REFUSED,
-     Exchange.Outcome.REFUSED, "subject_not_found"),
-])
-def test_every_attempt_becomes_one_exchange(fetch, outcome, state, recorded, error_code, monkeypatch,
-                                            django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("outcome", "state", "recorded", "error_code"),
+    [
+        (None, FetchRequest.State.FETCHED, Exchange.Outcome.OK, ""),
+        (provider_errors.AgencyTimeout("slow"), FetchRequest.State.RETRYING, Exchange.Outcome.ERROR, "timeout"),
+        (
+            provider_errors.Refused("no record", code="subject_not_found"),
+            FetchRequest.State.REFUSED,
+            Exchange.Outcome.REFUSED,
+            "subject_not_found",
+        ),
+    ],
+)
+def test_every_attempt_becomes_one_exchange(
+    fetch, outcome, state, recorded, error_code, monkeypatch, django_capture_on_commit_callbacks
+):
     fetch_request = fetch()
     monkeypatch.setattr("sharing.services.default_registry", {"standard-http": ScriptedProvider(outcome)})
     monkeypatch.setattr("sharing.services.backoff_seconds", lambda agency, attempt: 60.0)  # no jitter to 0 s
@@ -59,7 +71,11 @@ def test_every_attempt_becomes_one_exchange(fetch, outcome, state, recorded, err
     assert fetch_request.state == state
     exchange = Exchange.objects.get()
     assert (exchange.agency_code, exchange.item_code, exchange.outcome, exchange.error_code) == (
-        "mois", "resident_abstract", recorded, error_code)
+        "mois",
+        "resident_abstract",
+        recorded,
+        error_code,
+    )
     assert exchange.latency_ms >= 0
     # A run that asks no agency (the fetch is done, or its retry is not due) records nothing.
     with django_capture_on_commit_callbacks(execute=True):
@@ -78,8 +94,13 @@ def test_figures_per_agency_and_window(catalogue):
     now = timezone.now()
     for latency in (100, 200, 300, 400):
         ExchangeFactory(agency_code="mois", latency_ms=latency, finished_at=now - datetime.timedelta(minutes=5))
-    ExchangeFactory(agency_code="mois", outcome=Exchange.Outcome.ERROR, error_code="timeout", latency_ms=5000,
-                    finished_at=now - datetime.timedelta(minutes=10))
+    ExchangeFactory(
+        agency_code="mois",
+        outcome=Exchange.Outcome.ERROR,
+        error_code="timeout",
+        latency_ms=5000,
+        finished_at=now - datetime.timedelta(minutes=10),
+    )
     ExchangeFactory(agency_code="mois", latency_ms=50, finished_at=now - datetime.timedelta(hours=3))
     ExchangeFactory(agency_code="mois", latency_ms=50, finished_at=now - datetime.timedelta(days=2))  # too old
     for _ in range(3):
@@ -107,8 +128,9 @@ def test_an_open_circuit_shows_as_failing(catalogue):
         circuit.reset(agency)
 
 
-def test_the_page_is_for_verified_administrators_only(catalogue, administrator, official_client,
-                                                      django_assert_max_num_queries):
+def test_the_page_is_for_verified_administrators_only(
+    catalogue, administrator, official_client, django_assert_max_num_queries
+):
     ExchangeFactory(agency_code="mois", latency_ms=120)
     client = login_verified(Client(), administrator)
     with django_assert_max_num_queries(12):

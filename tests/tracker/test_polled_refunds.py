@@ -19,7 +19,8 @@ def _client_for(user) -> Client:
 
 
 def test_polls_are_304_until_the_last_agency_answers_then_polling_stops(
-        citizen1, refund_world, monkeypatch, django_assert_max_num_queries):  # noqa: F811
+    citizen1, refund_world, monkeypatch, django_assert_max_num_queries
+):  # noqa: F811
     monkeypatch.setattr("sharing.services.backoff_seconds", lambda agency, attempt: 60.0)
     refund_world.set_faults("nps", down=True)
     client = _client_for(citizen1)
@@ -43,10 +44,12 @@ def test_polls_are_304_until_the_last_agency_answers_then_polling_stops(
     from django.utils import timezone
 
     FetchRequest.objects.filter(case_ref=inquiry.case_ref, item__code="pension_refunds").update(
-        state="failed", error_code="agency_unavailable", updated_at=timezone.now())
+        state="failed", error_code="agency_unavailable", updated_at=timezone.now()
+    )
     done = client.get(url, HTTP_IF_NONE_MATCH=etag, **HTMX)
     assert done.status_code == 286 and "hx-trigger" not in done.content.decode()
     assert done["ETag"] != etag and "tracker-badge-error" in done.content.decode()
+
 
 def test_the_etag_varies_by_language_and_another_citizen_gets_404(citizen1, other_citizen):  # noqa: F811
     client = _client_for(citizen1)

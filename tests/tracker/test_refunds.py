@@ -16,8 +16,12 @@ from sharing.tracker.models import RefundClaim, RefundInquiry
 
 # citizen1's refunds in the sandbox (sharing/sandbox/demo.py): local tax, national tax,
 # health insurance premiums and national pension.
-CITIZEN1_REFUNDS = {"local_tax_refunds": 48_750, "national_tax_refunds": 132_000, "premium_refunds": 57_300,
-                    "pension_refunds": 86_400}
+CITIZEN1_REFUNDS = {
+    "local_tax_refunds": 48_750,
+    "national_tax_refunds": 132_000,
+    "premium_refunds": 57_300,
+    "pension_refunds": 86_400,
+}
 
 
 @pytest.fixture
@@ -48,9 +52,16 @@ def citizen1(refund_world):
 
     user = User.objects.get(username="citizen1")
     person = refund_world.people[0]
-    resident_link_set(user=user, record=ResidentRecord(name=person["name"], rrn=person["rrn"], phone=person["phone"],
-                                                       address="서울특별시 종로구 자하문로 10",
-                                                       district_code=person["district_code"]))
+    resident_link_set(
+        user=user,
+        record=ResidentRecord(
+            name=person["name"],
+            rrn=person["rrn"],
+            phone=person["phone"],
+            address="서울특별시 종로구 자하문로 10",
+            district_code=person["district_code"],
+        ),
+    )
     return user
 
 
@@ -126,15 +137,24 @@ def test_apply_for_all_files_one_claim_per_agency_once(citizen1):
     # Missing bank account and the local tax type's own question: a 400 with messages, nothing filed.
     response = client.post(url, {"bank": "", "number": "12", "confirm": ""})
     assert response.status_code == 400 and not Petition.objects.filter(applicant=citizen1).exists()
-    response = client.post(url, {
-        "bank": "kb", "number": "123-456-789012", "confirm": "on",
-        "local_tax_refunds-tax_item": "vehicle", "local_tax_refunds-reason": "자동차세 연납 과오납",
-    })
+    response = client.post(
+        url,
+        {
+            "bank": "kb",
+            "number": "123-456-789012",
+            "confirm": "on",
+            "local_tax_refunds-tax_item": "vehicle",
+            "local_tax_refunds-reason": "자동차세 연납 과오납",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     claims = RefundClaim.objects.filter(inquiry=inquiry).select_related("petition__petition_type")
     assert {claim.item_code: claim.petition.petition_type.slug for claim in claims} == {
-        "local_tax_refunds": "local-tax-refund", "national_tax_refunds": "national-tax-refund",
-        "premium_refunds": "health-insurance-premium-refund", "pension_refunds": "national-pension-refund"}
+        "local_tax_refunds": "local-tax-refund",
+        "national_tax_refunds": "national-tax-refund",
+        "premium_refunds": "health-insurance-premium-refund",
+        "pension_refunds": "national-pension-refund",
+    }
     for claim in claims:
         petition = claim.petition
         assert petition.receipt_no and petition.office.code == "jongno"
@@ -146,8 +166,9 @@ def test_apply_for_all_files_one_claim_per_agency_once(citizen1):
     assert local.data["tax_item"] == "vehicle"
 
     # Once only: a second submission files nothing more.
-    again = client.post(url, {"bank": "kb", "number": "123-456-789012", "confirm": "on",
-                              "local_tax_refunds-tax_item": "vehicle"})
+    again = client.post(
+        url, {"bank": "kb", "number": "123-456-789012", "confirm": "on", "local_tax_refunds-tax_item": "vehicle"}
+    )
     assert again.status_code == 302
     assert Petition.objects.filter(applicant=citizen1).count() == 4
     page = client.get(f"/refunds/{inquiry.public_id}/")
@@ -167,8 +188,9 @@ def test_another_citizen_cannot_see_or_claim_an_inquiry(citizen1, refund_world, 
     assert stranger.post("/refunds/").status_code == 200
     assert not RefundInquiry.objects.filter(citizen=other_citizen).exists()
     with pytest.raises(services.TrackerError):
-        refund_claims.refund_claims_file(inquiry=inquiry, applicant=other_citizen,
-                                    bank_account={"bank": "kb", "number": "1234567890"})
+        refund_claims.refund_claims_file(
+            inquiry=inquiry, applicant=other_citizen, bank_account={"bank": "kb", "number": "1234567890"}
+        )
 
 
 def test_answers_and_exchanges_go_after_their_retention_period(citizen1, settings):

@@ -32,8 +32,12 @@ def fresh_cache():
 
 
 def fetched(petition, item_code, state=FetchRequest.State.FETCHED):
-    return FetchRequestFactory(case_ref=petition.receipt_no, item=InformationItem.objects.get(code=item_code),
-                               office=petition.office, state=state)
+    return FetchRequestFactory(
+        case_ref=petition.receipt_no,
+        item=InformationItem.objects.get(code=item_code),
+        office=petition.office,
+        state=state,
+    )
 
 
 @pytest.fixture
@@ -49,14 +53,37 @@ def example(catalogue, office):
     """
     type_a = PetitionTypeFactory(slug="type-a", name_ko="가 민원", name_en="Type A")
     type_b = PetitionTypeFactory(slug="type-b", name_ko="나 민원", name_en="Type B")
-    p1 = PetitionFactory(petition_type=type_a, receipt_no="2026-0000001", status=S.APPROVED,
-                         submitted_at=at(2026, 1, 5), decided_at=at(2026, 1, 7), due_date=datetime.date(2026, 1, 12))
-    p2 = PetitionFactory(petition_type=type_a, receipt_no="2026-0000002", status=S.REJECTED,
-                         submitted_at=at(2026, 1, 10), decided_at=at(2026, 1, 14), due_date=datetime.date(2026, 1, 13))
-    PetitionFactory(petition_type=type_a, receipt_no="2026-0000003", status=S.UNDER_REVIEW,
-                    submitted_at=at(2026, 1, 20), due_date=datetime.date(2026, 1, 27))
-    p4 = PetitionFactory(petition_type=type_b, receipt_no="2026-0000004", status=S.APPROVED,
-                         submitted_at=at(2026, 2, 2), decided_at=at(2026, 2, 12), due_date=datetime.date(2026, 2, 20))
+    p1 = PetitionFactory(
+        petition_type=type_a,
+        receipt_no="2026-0000001",
+        status=S.APPROVED,
+        submitted_at=at(2026, 1, 5),
+        decided_at=at(2026, 1, 7),
+        due_date=datetime.date(2026, 1, 12),
+    )
+    p2 = PetitionFactory(
+        petition_type=type_a,
+        receipt_no="2026-0000002",
+        status=S.REJECTED,
+        submitted_at=at(2026, 1, 10),
+        decided_at=at(2026, 1, 14),
+        due_date=datetime.date(2026, 1, 13),
+    )
+    PetitionFactory(
+        petition_type=type_a,
+        receipt_no="2026-0000003",
+        status=S.UNDER_REVIEW,
+        submitted_at=at(2026, 1, 20),
+        due_date=datetime.date(2026, 1, 27),
+    )
+    p4 = PetitionFactory(
+        petition_type=type_b,
+        receipt_no="2026-0000004",
+        status=S.APPROVED,
+        submitted_at=at(2026, 2, 2),
+        decided_at=at(2026, 2, 12),
+        due_date=datetime.date(2026, 2, 20),
+    )
     PetitionFactory(petition_type=type_b, receipt_no=None, status=S.DRAFT)
     fetched(p1, "resident_abstract")
     fetched(p1, "land_register")
@@ -67,8 +94,12 @@ def example(catalogue, office):
     fetched(p4, "family_relation", state=FetchRequest.State.FAILED)
     InformationItem.objects.filter(code="land_use_plan").update(replaces_ko="")
     fetched(p4, "land_use_plan")
-    FetchRequestFactory(case_ref="RF-2026-0000001", item=InformationItem.objects.get(code="premium_refunds"),
-                        office=office, state=FetchRequest.State.FETCHED)
+    FetchRequestFactory(
+        case_ref="RF-2026-0000001",
+        item=InformationItem.objects.get(code="premium_refunds"),
+        office=office,
+        state=FetchRequest.State.FETCHED,
+    )
     return type_a, type_b
 
 
@@ -77,15 +108,23 @@ def test_the_figures_match_the_hand_computed_example(example):
     assert data["totals"] == {"petitions": 4, "documents": 6, "petitioners": 3}
     saved = stats.savings(data["totals"])
     # 6 documents × (3,758 + 383 + 486 + 46 = 4,673 won) = 28,038 won; 3 petitioners × 0.36 h = 1.08 h.
-    assert saved == {"time": 22_548, "travel": 2_298, "fees": 2_916, "printing": 276, "total": 28_038,
-                     "hours": Decimal("1.08")}
+    assert saved == {
+        "time": 22_548,
+        "travel": 2_298,
+        "fees": 2_916,
+        "printing": 276,
+        "total": 28_038,
+        "hours": Decimal("1.08"),
+    }
     assert stats.WON_PER_DOCUMENT == 4_673
     assert data["by_month"] == [
         {"month": "2026-01", "petitions": 3, "documents": 3, "petitioners": 2, "won_saved": 14_019},
         {"month": "2026-02", "petitions": 1, "documents": 3, "petitioners": 1, "won_saved": 14_019},
     ]
     assert [(row["slug"], row["petitions"], row["documents"], row["won_saved"]) for row in data["by_type"]] == [
-        ("type-a", 3, 3, 14_019), ("type-b", 1, 3, 14_019)]
+        ("type-a", 3, 3, 14_019),
+        ("type-b", 1, 3, 14_019),
+    ]
     assert [(row["code"], row["documents"]) for row in data["by_agency"]] == [("mois", 3), ("molit", 2), ("nts", 1)]
     # Median of 2, 4 and 10 days; 2 of 3 decided by their due date.
     assert data["processing"] == {"decided": 3, "on_time": 2, "median_days": 4.0}
@@ -96,9 +135,14 @@ def test_the_queries_do_not_grow_with_the_number_of_petitions(example):
         stats.compute()
     type_a = example[0]
     for index in range(40):
-        petition = PetitionFactory(petition_type=type_a, receipt_no=f"2026-{index + 100:07d}", status=S.APPROVED,
-                                   submitted_at=at(2026, 1 + index % 6, 3), decided_at=at(2026, 1 + index % 6, 9),
-                                   due_date=datetime.date(2026, 1 + index % 6, 20))
+        petition = PetitionFactory(
+            petition_type=type_a,
+            receipt_no=f"2026-{index + 100:07d}",
+            status=S.APPROVED,
+            submitted_at=at(2026, 1 + index % 6, 3),
+            decided_at=at(2026, 1 + index % 6, 9),
+            due_date=datetime.date(2026, 1 + index % 6, 20),
+        )
         fetched(petition, "resident_abstract")
     with CaptureQueriesContext(connection) as many:
         data = stats.compute()
@@ -118,7 +162,7 @@ def test_the_page_is_public_cached_and_draws_charts_with_tables_and_no_inline_st
     assert "4.0" in html and "66.7%" in html  # median days; decided within the deadline
     # Each chart's data as a table with a caption: coefficients, months, types, agencies.
     assert html.count("<table") == 4 and len(re.findall(r"<caption>[^<]+</caption>", html)) == 4
-    assert "<th scope=\"row\">2026-01</th>" in html and "<th scope=\"row\">가 민원</th>" in html
+    assert '<th scope="row">2026-01</th>' in html and '<th scope="row">가 민원</th>' in html
     # Cached: the second view reads no petition at all.
     with CaptureQueriesContext(connection) as second:
         client.get("/stats/")

@@ -32,9 +32,21 @@ class Command(BaseCommand):
             "web": subprocess.Popen([python, "manage.py", "runserver", "--noreload", address], env=env),
             "worker": subprocess.Popen(
                 # -B: the worker also runs Celery beat (the daily retention job, CELERY_BEAT_SCHEDULE).
-                [python, "-m", "celery", "-A", "portal", "worker", "--pool=threads", "--concurrency=8",
-                 "--loglevel=INFO", "-Q", queues, "-B",
-                 f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}"],
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "portal",
+                    "worker",
+                    "--pool=threads",
+                    "--concurrency=8",
+                    "--loglevel=INFO",
+                    "-Q",
+                    queues,
+                    "-B",
+                    f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+                ],
                 env=env,
             ),
         }

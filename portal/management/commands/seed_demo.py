@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--residents", type=int, default=2000,
+            "--residents",
+            type=int,
+            default=2000,
             help="Synthetic residents in the sandbox registers (default 2,000; more for benchmarks).",
         )
 

@@ -17,31 +17,30 @@ def fill_english_titles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0002_immutable_trigger'),
+        ("documents", "0002_immutable_trigger"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='documentrequest',
-            name='title_en',
-            field=models.CharField(blank=True, max_length=200, verbose_name='title (English)'),
+            model_name="documentrequest",
+            name="title_en",
+            field=models.CharField(blank=True, max_length=200, verbose_name="title (English)"),
         ),
         migrations.AddField(
-            model_name='edocument',
-            name='title_en',
-            field=models.CharField(blank=True, max_length=200, null=True, verbose_name='title (English)'),
+            model_name="edocument",
+            name="title_en",
+            field=models.CharField(blank=True, max_length=200, null=True, verbose_name="title (English)"),
         ),
         migrations.AlterField(
-            model_name='documentrequest',
-            name='title',
-            field=models.CharField(max_length=200, verbose_name='title (Korean)'),
+            model_name="documentrequest",
+            name="title",
+            field=models.CharField(max_length=200, verbose_name="title (Korean)"),
         ),
         migrations.AlterField(
-            model_name='edocument',
-            name='title',
-            field=models.CharField(max_length=200, verbose_name='title (Korean)'),
+            model_name="edocument",
+            name="title",
+            field=models.CharField(max_length=200, verbose_name="title (Korean)"),
         ),
         migrations.RunPython(fill_english_titles, migrations.RunPython.noop),
     ]

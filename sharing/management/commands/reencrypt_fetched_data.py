@@ -17,9 +17,9 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, **options):
         data = self._rotate(FetchedData, "payload_encrypted", batch_size)
         subjects = self._rotate(FetchRequest, "subject_encrypted", batch_size)
-        self.stdout.write(self.style.SUCCESS(
-            f"Re-encrypted {data} fetched data rows and {subjects} subjects under the newest key."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Re-encrypted {data} fetched data rows and {subjects} subjects under the newest key.")
+        )
 
     def _rotate(self, model, field: str, batch_size: int) -> int:
         changed = 0

@@ -6,334 +6,545 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('management_number', models.CharField(max_length=20, unique=True, verbose_name='building id')),
-                ('road_address', models.CharField(max_length=200, verbose_name='road address')),
-                ('main_use', models.CharField(max_length=40, verbose_name='main use')),
-                ('floors_above', models.PositiveSmallIntegerField(verbose_name='floors above ground')),
-                ('floors_below', models.PositiveSmallIntegerField(verbose_name='floors below ground')),
-                ('total_floor_area_m2', models.PositiveIntegerField(verbose_name='total floor area (m²)')),
-                ('approval_date', models.DateField(verbose_name='use approval date')),
-                ('violation', models.BooleanField(default=False, verbose_name='violating building')),
-                ('owner_name', models.CharField(max_length=100, verbose_name='owner name')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("management_number", models.CharField(max_length=20, unique=True, verbose_name="building id")),
+                ("road_address", models.CharField(max_length=200, verbose_name="road address")),
+                ("main_use", models.CharField(max_length=40, verbose_name="main use")),
+                ("floors_above", models.PositiveSmallIntegerField(verbose_name="floors above ground")),
+                ("floors_below", models.PositiveSmallIntegerField(verbose_name="floors below ground")),
+                ("total_floor_area_m2", models.PositiveIntegerField(verbose_name="total floor area (m²)")),
+                ("approval_date", models.DateField(verbose_name="use approval date")),
+                ("violation", models.BooleanField(default=False, verbose_name="violating building")),
+                ("owner_name", models.CharField(max_length=100, verbose_name="owner name")),
             ],
             options={
-                'verbose_name': 'building',
-                'verbose_name_plural': 'buildings',
-                'ordering': ['id'],
+                "verbose_name": "building",
+                "verbose_name_plural": "buildings",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Parcel',
+            name="Parcel",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('pnu', models.CharField(max_length=19, unique=True, verbose_name='parcel number (PNU)')),
-                ('district_code', models.CharField(max_length=5, verbose_name='district code')),
-                ('lot_address', models.CharField(max_length=200, verbose_name='lot address')),
-                ('land_category', models.CharField(max_length=20, verbose_name='land category')),
-                ('area_m2', models.PositiveIntegerField(verbose_name='area (m²)')),
-                ('official_land_price', models.PositiveIntegerField(verbose_name='official land price (KRW/m²)')),
-                ('zoning', models.CharField(max_length=40, verbose_name='zoning')),
-                ('districts', models.JSONField(default=list, verbose_name='districts and zones')),
-                ('owner_name', models.CharField(max_length=100, verbose_name='owner name')),
-                ('ownership_share', models.CharField(max_length=20, verbose_name='share')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("pnu", models.CharField(max_length=19, unique=True, verbose_name="parcel number (PNU)")),
+                ("district_code", models.CharField(max_length=5, verbose_name="district code")),
+                ("lot_address", models.CharField(max_length=200, verbose_name="lot address")),
+                ("land_category", models.CharField(max_length=20, verbose_name="land category")),
+                ("area_m2", models.PositiveIntegerField(verbose_name="area (m²)")),
+                ("official_land_price", models.PositiveIntegerField(verbose_name="official land price (KRW/m²)")),
+                ("zoning", models.CharField(max_length=40, verbose_name="zoning")),
+                ("districts", models.JSONField(default=list, verbose_name="districts and zones")),
+                ("owner_name", models.CharField(max_length=100, verbose_name="owner name")),
+                ("ownership_share", models.CharField(max_length=20, verbose_name="share")),
             ],
             options={
-                'verbose_name': 'parcel',
-                'verbose_name_plural': 'parcels',
-                'ordering': ['id'],
+                "verbose_name": "parcel",
+                "verbose_name_plural": "parcels",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='RegisterBlock',
+            name="RegisterBlock",
             fields=[
-                ('number', models.PositiveIntegerField(primary_key=True, serialize=False, verbose_name='block')),
-                ('seed', models.BigIntegerField(verbose_name='seed')),
-                ('residents', models.PositiveIntegerField(verbose_name='residents')),
+                ("number", models.PositiveIntegerField(primary_key=True, serialize=False, verbose_name="block")),
+                ("seed", models.BigIntegerField(verbose_name="seed")),
+                ("residents", models.PositiveIntegerField(verbose_name="residents")),
             ],
             options={
-                'verbose_name': 'register block',
-                'verbose_name_plural': 'register blocks',
-                'ordering': ['number'],
+                "verbose_name": "register block",
+                "verbose_name_plural": "register blocks",
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='SandboxAgency',
+            name="SandboxAgency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_ko', models.CharField(max_length=120, verbose_name='name (Korean)')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('latency_ms', models.PositiveIntegerField(default=0, help_text='Fixed delay before every answer.', validators=[django.core.validators.MaxValueValidator(60000)], verbose_name='added latency (ms)')),
-                ('jitter_ms', models.PositiveIntegerField(default=0, help_text='Up to this much more delay, drawn per transaction.', validators=[django.core.validators.MaxValueValidator(60000)], verbose_name='random latency (ms)')),
-                ('error_rate', models.FloatField(default=0.0, help_text='Share of requests answered with 503 unavailable (0 to 1).', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)], verbose_name='error rate')),
-                ('timeout_rate', models.FloatField(default=0.0, help_text="Share of requests that get no answer within the client's timeout (0 to 1).", validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)], verbose_name='timeout rate')),
-                ('timeout_ms', models.PositiveIntegerField(default=0, help_text="How long a timed-out request is held before a late 504. 0: the client's timeout from the Request-Timeout header, or SANDBOX_TIMEOUT_HOLD_SECONDS, plus one second.", validators=[django.core.validators.MaxValueValidator(600000)], verbose_name='timeout hold (ms)')),
-                ('tamper_signature', models.BooleanField(default=False, help_text='Answers carry a signature that does not verify.', verbose_name='tamper the signature')),
-                ('malformed', models.BooleanField(default=False, help_text="Answers are signed and encrypted, but the signed payload is not the protocol's JSON.", verbose_name='malformed body')),
-                ('down', models.BooleanField(default=False, help_text='The connection is closed without an answer.', verbose_name='down')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_ko", models.CharField(max_length=120, verbose_name="name (Korean)")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                (
+                    "latency_ms",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Fixed delay before every answer.",
+                        validators=[django.core.validators.MaxValueValidator(60000)],
+                        verbose_name="added latency (ms)",
+                    ),
+                ),
+                (
+                    "jitter_ms",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Up to this much more delay, drawn per transaction.",
+                        validators=[django.core.validators.MaxValueValidator(60000)],
+                        verbose_name="random latency (ms)",
+                    ),
+                ),
+                (
+                    "error_rate",
+                    models.FloatField(
+                        default=0.0,
+                        help_text="Share of requests answered with 503 unavailable (0 to 1).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(1.0),
+                        ],
+                        verbose_name="error rate",
+                    ),
+                ),
+                (
+                    "timeout_rate",
+                    models.FloatField(
+                        default=0.0,
+                        help_text="Share of requests that get no answer within the client's timeout (0 to 1).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(1.0),
+                        ],
+                        verbose_name="timeout rate",
+                    ),
+                ),
+                (
+                    "timeout_ms",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="How long a timed-out request is held before a late 504. 0: the client's timeout from the Request-Timeout header, or SANDBOX_TIMEOUT_HOLD_SECONDS, plus one second.",
+                        validators=[django.core.validators.MaxValueValidator(600000)],
+                        verbose_name="timeout hold (ms)",
+                    ),
+                ),
+                (
+                    "tamper_signature",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Answers carry a signature that does not verify.",
+                        verbose_name="tamper the signature",
+                    ),
+                ),
+                (
+                    "malformed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Answers are signed and encrypted, but the signed payload is not the protocol's JSON.",
+                        verbose_name="malformed body",
+                    ),
+                ),
+                (
+                    "down",
+                    models.BooleanField(
+                        default=False, help_text="The connection is closed without an answer.", verbose_name="down"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'sandbox agency',
-                'verbose_name_plural': 'sandbox agencies',
-                'ordering': ['code'],
+                "verbose_name": "sandbox agency",
+                "verbose_name_plural": "sandbox agencies",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='SeenTransaction',
+            name="SeenTransaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('txn_id', models.CharField(max_length=64, unique=True, verbose_name='transaction id')),
-                ('agency_code', models.SlugField(max_length=40, verbose_name='agency code')),
-                ('seen_at', models.DateTimeField(db_index=True, verbose_name='seen at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("txn_id", models.CharField(max_length=64, unique=True, verbose_name="transaction id")),
+                ("agency_code", models.SlugField(max_length=40, verbose_name="agency code")),
+                ("seen_at", models.DateTimeField(db_index=True, verbose_name="seen at")),
             ],
             options={
-                'verbose_name': 'seen transaction',
-                'verbose_name_plural': 'seen transactions',
+                "verbose_name": "seen transaction",
+                "verbose_name_plural": "seen transactions",
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit')),
-                ('building', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='households', to='sandbox.building')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="unit")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="sandbox.building",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
-                'ordering': ['id'],
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Mortgage',
+            name="Mortgage",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('creditor', models.CharField(max_length=60, verbose_name='creditor')),
-                ('max_amount', models.BigIntegerField(verbose_name='maximum secured amount (KRW)')),
-                ('registered_on', models.DateField(verbose_name='registered on')),
-                ('parcel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mortgages', to='sandbox.parcel')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("creditor", models.CharField(max_length=60, verbose_name="creditor")),
+                ("max_amount", models.BigIntegerField(verbose_name="maximum secured amount (KRW)")),
+                ("registered_on", models.DateField(verbose_name="registered on")),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="mortgages", to="sandbox.parcel"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mortgage',
-                'verbose_name_plural': 'mortgages',
-                'ordering': ['id'],
-            },
-        ),
-        migrations.AddField(
-            model_name='building',
-            name='parcel',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='sandbox.parcel', verbose_name='parcel'),
-        ),
-        migrations.CreateModel(
-            name='Resident',
-            fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('rrn', models.CharField(max_length=14, unique=True, verbose_name='resident registration number')),
-                ('name', models.CharField(max_length=40, verbose_name='name')),
-                ('birth_date', models.DateField(verbose_name='birth date')),
-                ('sex', models.CharField(max_length=1, verbose_name='sex')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('relation_to_head', models.CharField(max_length=20, verbose_name='relation to the head of household')),
-                ('move_in_date', models.DateField(verbose_name='move-in date')),
-                ('synthetic', models.BooleanField(default=True, verbose_name='synthetic')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='sandbox.household')),
-            ],
-            options={
-                'verbose_name': 'resident',
-                'verbose_name_plural': 'residents',
-                'ordering': ['id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Refund',
-            fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('agency', models.CharField(max_length=10, verbose_name='agency')),
-                ('description', models.CharField(max_length=80, verbose_name='description')),
-                ('amount', models.PositiveIntegerField(verbose_name='amount (KRW)')),
-                ('occurred_on', models.DateField(verbose_name='occurred on')),
-                ('claim_deadline', models.DateField(verbose_name='claim deadline')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refunds', to='sandbox.resident')),
-            ],
-            options={
-                'verbose_name': 'refund',
-                'verbose_name_plural': 'refunds',
-                'ordering': ['id'],
-            },
-        ),
-        migrations.AddField(
-            model_name='parcel',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='parcels', to='sandbox.resident', verbose_name='owner'),
-        ),
-        migrations.CreateModel(
-            name='MilitaryRecord',
-            fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('service_status', models.CharField(max_length=40, verbose_name='service status')),
-                ('branch', models.CharField(blank=True, max_length=20, verbose_name='branch')),
-                ('enlisted_on', models.DateField(null=True, verbose_name='enlisted on')),
-                ('discharged_on', models.DateField(null=True, verbose_name='discharged on')),
-                ('discharge_type', models.CharField(blank=True, max_length=20, verbose_name='kind of discharge')),
-                ('resident', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='military', to='sandbox.resident')),
-            ],
-            options={
-                'verbose_name': 'military record',
-                'verbose_name_plural': 'military records',
-                'ordering': ['id'],
-            },
-        ),
-        migrations.AddField(
-            model_name='household',
-            name='head',
-            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sandbox.resident'),
-        ),
-        migrations.CreateModel(
-            name='HealthInsurance',
-            fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('insured_type', models.CharField(max_length=20, verbose_name='kind of insured')),
-                ('acquired_on', models.DateField(verbose_name='coverage since')),
-                ('lost_on', models.DateField(null=True, verbose_name='coverage lost on')),
-                ('employer_name', models.CharField(blank=True, max_length=80, verbose_name='employer')),
-                ('resident', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='insurance', to='sandbox.resident')),
-            ],
-            options={
-                'verbose_name': 'health insurance',
-                'verbose_name_plural': 'health insurance',
-                'ordering': ['id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='FamilyRelation',
-            fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('relation', models.CharField(choices=[('father', 'father'), ('mother', 'mother'), ('spouse', 'spouse'), ('child', 'child')], max_length=10, verbose_name='relation')),
-                ('relative', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sandbox.resident')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations', to='sandbox.resident')),
-            ],
-            options={
-                'verbose_name': 'family relation',
-                'verbose_name_plural': 'family relations',
-                'ordering': ['id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Business',
-            fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('business_number', models.CharField(max_length=12, unique=True, verbose_name='business registration number')),
-                ('trade_name', models.CharField(max_length=80, verbose_name='trade name')),
-                ('business_type', models.CharField(max_length=80, verbose_name='business type')),
-                ('opened_on', models.DateField(verbose_name='opened on')),
-                ('status', models.CharField(max_length=20, verbose_name='status')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='businesses', to='sandbox.resident')),
-            ],
-            options={
-                'verbose_name': 'business',
-                'verbose_name_plural': 'businesses',
-                'ordering': ['id'],
+                "verbose_name": "mortgage",
+                "verbose_name_plural": "mortgages",
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='building',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='sandbox.resident', verbose_name='owner'),
+            model_name="building",
+            name="parcel",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="buildings",
+                to="sandbox.parcel",
+                verbose_name="parcel",
+            ),
         ),
         migrations.CreateModel(
-            name='AddressHistory',
+            name="Resident",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit')),
-                ('moved_in', models.DateField(verbose_name='moved in')),
-                ('moved_out', models.DateField(null=True, verbose_name='moved out')),
-                ('building', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sandbox.building')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='sandbox.resident')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("rrn", models.CharField(max_length=14, unique=True, verbose_name="resident registration number")),
+                ("name", models.CharField(max_length=40, verbose_name="name")),
+                ("birth_date", models.DateField(verbose_name="birth date")),
+                ("sex", models.CharField(max_length=1, verbose_name="sex")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("relation_to_head", models.CharField(max_length=20, verbose_name="relation to the head of household")),
+                ("move_in_date", models.DateField(verbose_name="move-in date")),
+                ("synthetic", models.BooleanField(default=True, verbose_name="synthetic")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="members", to="sandbox.household"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'address history',
-                'verbose_name_plural': 'address histories',
-                'ordering': ['resident', 'moved_in'],
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='TaxRecord',
+            name="Refund",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('authority', models.CharField(choices=[('local', 'local tax'), ('national', 'national tax')], max_length=10, verbose_name='authority')),
-                ('tax_name', models.CharField(max_length=40, verbose_name='tax')),
-                ('tax_year', models.PositiveSmallIntegerField(verbose_name='tax year')),
-                ('assessed', models.BigIntegerField(verbose_name='assessed (KRW)')),
-                ('paid', models.BigIntegerField(verbose_name='paid (KRW)')),
-                ('due_date', models.DateField(verbose_name='due date')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='taxes', to='sandbox.resident')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("agency", models.CharField(max_length=10, verbose_name="agency")),
+                ("description", models.CharField(max_length=80, verbose_name="description")),
+                ("amount", models.PositiveIntegerField(verbose_name="amount (KRW)")),
+                ("occurred_on", models.DateField(verbose_name="occurred on")),
+                ("claim_deadline", models.DateField(verbose_name="claim deadline")),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="refunds", to="sandbox.resident"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tax record',
-                'verbose_name_plural': 'tax records',
-                'ordering': ['id'],
+                "verbose_name": "refund",
+                "verbose_name_plural": "refunds",
+                "ordering": ["id"],
+            },
+        ),
+        migrations.AddField(
+            model_name="parcel",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="parcels",
+                to="sandbox.resident",
+                verbose_name="owner",
+            ),
+        ),
+        migrations.CreateModel(
+            name="MilitaryRecord",
+            fields=[
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("service_status", models.CharField(max_length=40, verbose_name="service status")),
+                ("branch", models.CharField(blank=True, max_length=20, verbose_name="branch")),
+                ("enlisted_on", models.DateField(null=True, verbose_name="enlisted on")),
+                ("discharged_on", models.DateField(null=True, verbose_name="discharged on")),
+                ("discharge_type", models.CharField(blank=True, max_length=20, verbose_name="kind of discharge")),
+                (
+                    "resident",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="military", to="sandbox.resident"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "military record",
+                "verbose_name_plural": "military records",
+                "ordering": ["id"],
+            },
+        ),
+        migrations.AddField(
+            model_name="household",
+            name="head",
+            field=models.ForeignKey(
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="sandbox.resident",
+            ),
+        ),
+        migrations.CreateModel(
+            name="HealthInsurance",
+            fields=[
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("insured_type", models.CharField(max_length=20, verbose_name="kind of insured")),
+                ("acquired_on", models.DateField(verbose_name="coverage since")),
+                ("lost_on", models.DateField(null=True, verbose_name="coverage lost on")),
+                ("employer_name", models.CharField(blank=True, max_length=80, verbose_name="employer")),
+                (
+                    "resident",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="insurance", to="sandbox.resident"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "health insurance",
+                "verbose_name_plural": "health insurance",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Vehicle',
+            name="FamilyRelation",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('plate', models.CharField(max_length=12, unique=True, verbose_name='registration plate')),
-                ('model_name', models.CharField(max_length=60, verbose_name='model')),
-                ('model_year', models.PositiveSmallIntegerField(verbose_name='model year')),
-                ('registered_on', models.DateField(verbose_name='registered on')),
-                ('owner', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='vehicles', to='sandbox.resident')),
-                ('registered_building', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sandbox.building')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[("father", "father"), ("mother", "mother"), ("spouse", "spouse"), ("child", "child")],
+                        max_length=10,
+                        verbose_name="relation",
+                    ),
+                ),
+                (
+                    "relative",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="sandbox.resident",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="relations", to="sandbox.resident"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vehicle',
-                'verbose_name_plural': 'vehicles',
-                'ordering': ['id'],
+                "verbose_name": "family relation",
+                "verbose_name_plural": "family relations",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='IncomeRecord',
+            name="Business",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('tax_year', models.PositiveSmallIntegerField(verbose_name='tax year')),
-                ('total_income', models.BigIntegerField(verbose_name='income (KRW)')),
-                ('income_types', models.JSONField(default=list, verbose_name='kinds of income')),
-                ('resident', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='incomes', to='sandbox.resident')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                (
+                    "business_number",
+                    models.CharField(max_length=12, unique=True, verbose_name="business registration number"),
+                ),
+                ("trade_name", models.CharField(max_length=80, verbose_name="trade name")),
+                ("business_type", models.CharField(max_length=80, verbose_name="business type")),
+                ("opened_on", models.DateField(verbose_name="opened on")),
+                ("status", models.CharField(max_length=20, verbose_name="status")),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="businesses", to="sandbox.resident"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'income record',
-                'verbose_name_plural': 'income records',
-                'ordering': ['id'],
-                'constraints': [models.UniqueConstraint(fields=('resident', 'tax_year'), name='sandbox_income_year')],
+                "verbose_name": "business",
+                "verbose_name_plural": "businesses",
+                "ordering": ["id"],
+            },
+        ),
+        migrations.AddField(
+            model_name="building",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="buildings",
+                to="sandbox.resident",
+                verbose_name="owner",
+            ),
+        ),
+        migrations.CreateModel(
+            name="AddressHistory",
+            fields=[
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="unit")),
+                ("moved_in", models.DateField(verbose_name="moved in")),
+                ("moved_out", models.DateField(null=True, verbose_name="moved out")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sandbox.building",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="addresses", to="sandbox.resident"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "address history",
+                "verbose_name_plural": "address histories",
+                "ordering": ["resident", "moved_in"],
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="TaxRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('office_code', models.SlugField(max_length=40, verbose_name='using office code')),
-                ('item_code', models.SlugField(max_length=60, verbose_name='item code')),
-                ('fields', models.JSONField(default=list, verbose_name='allowed fields')),
-                ('purposes', models.JSONField(default=list, verbose_name='purpose codes')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='sandbox.sandboxagency', verbose_name='agency')),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                (
+                    "authority",
+                    models.CharField(
+                        choices=[("local", "local tax"), ("national", "national tax")],
+                        max_length=10,
+                        verbose_name="authority",
+                    ),
+                ),
+                ("tax_name", models.CharField(max_length=40, verbose_name="tax")),
+                ("tax_year", models.PositiveSmallIntegerField(verbose_name="tax year")),
+                ("assessed", models.BigIntegerField(verbose_name="assessed (KRW)")),
+                ("paid", models.BigIntegerField(verbose_name="paid (KRW)")),
+                ("due_date", models.DateField(verbose_name="due date")),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="taxes", to="sandbox.resident"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grant',
-                'verbose_name_plural': 'grants',
-                'ordering': ['agency', 'office_code', 'item_code'],
-                'constraints': [models.UniqueConstraint(fields=('office_code', 'item_code'), name='sandbox_grant_office_item')],
+                "verbose_name": "tax record",
+                "verbose_name_plural": "tax records",
+                "ordering": ["id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Vehicle",
+            fields=[
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("plate", models.CharField(max_length=12, unique=True, verbose_name="registration plate")),
+                ("model_name", models.CharField(max_length=60, verbose_name="model")),
+                ("model_year", models.PositiveSmallIntegerField(verbose_name="model year")),
+                ("registered_on", models.DateField(verbose_name="registered on")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vehicles",
+                        to="sandbox.resident",
+                    ),
+                ),
+                (
+                    "registered_building",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sandbox.building",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "vehicle",
+                "verbose_name_plural": "vehicles",
+                "ordering": ["id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="IncomeRecord",
+            fields=[
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("tax_year", models.PositiveSmallIntegerField(verbose_name="tax year")),
+                ("total_income", models.BigIntegerField(verbose_name="income (KRW)")),
+                ("income_types", models.JSONField(default=list, verbose_name="kinds of income")),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="incomes",
+                        to="sandbox.resident",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "income record",
+                "verbose_name_plural": "income records",
+                "ordering": ["id"],
+                "constraints": [models.UniqueConstraint(fields=("resident", "tax_year"), name="sandbox_income_year")],
+            },
+        ),
+        migrations.CreateModel(
+            name="Grant",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("office_code", models.SlugField(max_length=40, verbose_name="using office code")),
+                ("item_code", models.SlugField(max_length=60, verbose_name="item code")),
+                ("fields", models.JSONField(default=list, verbose_name="allowed fields")),
+                ("purposes", models.JSONField(default=list, verbose_name="purpose codes")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to="sandbox.sandboxagency",
+                        verbose_name="agency",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "grant",
+                "verbose_name_plural": "grants",
+                "ordering": ["agency", "office_code", "item_code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("office_code", "item_code"), name="sandbox_grant_office_item")
+                ],
             },
         ),
     ]

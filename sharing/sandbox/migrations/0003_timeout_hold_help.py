@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0002_register_leaf_constraints'),
+        ("sandbox", "0002_register_leaf_constraints"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='sandboxagency',
-            name='timeout_ms',
-            field=models.PositiveIntegerField(default=0, help_text="How long a timed-out request is held before a late 504. 0: the client's timeout (the Request-Timeout header, else the portal's timeout for the agency, else SANDBOX_TIMEOUT_HOLD_SECONDS) plus one second.", validators=[django.core.validators.MaxValueValidator(600000)], verbose_name='timeout hold (ms)'),
+            model_name="sandboxagency",
+            name="timeout_ms",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="How long a timed-out request is held before a late 504. 0: the client's timeout (the Request-Timeout header, else the portal's timeout for the agency, else SANDBOX_TIMEOUT_HOLD_SECONDS) plus one second.",
+                validators=[django.core.validators.MaxValueValidator(600000)],
+                verbose_name="timeout hold (ms)",
+            ),
         ),
     ]

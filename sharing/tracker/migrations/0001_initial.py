@@ -7,113 +7,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('petitions', '0001_initial'),
-        ('portal', '0001_initial'),
-        ('sharing', '0002_access_log_guard'),
+        ("petitions", "0001_initial"),
+        ("portal", "0001_initial"),
+        ("sharing", "0002_access_log_guard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Exchange',
+            name="Exchange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agency_code', models.CharField(max_length=40, verbose_name='agency')),
-                ('item_code', models.CharField(max_length=60, verbose_name='item')),
-                ('outcome', models.CharField(choices=[('ok', 'Answered'), ('refused', 'Refused'), ('error', 'Error')], max_length=10, verbose_name='outcome')),
-                ('error_code', models.CharField(blank=True, max_length=40, verbose_name='error code')),
-                ('latency_ms', models.PositiveIntegerField(verbose_name='latency (ms)')),
-                ('finished_at', models.DateTimeField(db_index=True, verbose_name='finished')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("agency_code", models.CharField(max_length=40, verbose_name="agency")),
+                ("item_code", models.CharField(max_length=60, verbose_name="item")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("ok", "Answered"), ("refused", "Refused"), ("error", "Error")],
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=40, verbose_name="error code")),
+                ("latency_ms", models.PositiveIntegerField(verbose_name="latency (ms)")),
+                ("finished_at", models.DateTimeField(db_index=True, verbose_name="finished")),
             ],
             options={
-                'verbose_name': 'exchange',
-                'verbose_name_plural': 'exchanges',
-                'indexes': [models.Index(fields=['agency_code', 'finished_at'], name='tracker_exchange_agency_idx')],
+                "verbose_name": "exchange",
+                "verbose_name_plural": "exchanges",
+                "indexes": [models.Index(fields=["agency_code", "finished_at"], name="tracker_exchange_agency_idx")],
             },
         ),
         migrations.CreateModel(
-            name='RefundInquiry',
+            name="RefundInquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('case_ref', models.CharField(max_length=40, unique=True, verbose_name='case reference')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='asked')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refund_inquiries', to=settings.AUTH_USER_MODEL, verbose_name='citizen')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"),
+                ),
+                ("case_ref", models.CharField(max_length=40, unique=True, verbose_name="case reference")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="asked")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refund_inquiries",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="citizen",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'refund inquiry',
-                'verbose_name_plural': 'refund inquiries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "refund inquiry",
+                "verbose_name_plural": "refund inquiries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RefundAnswer',
+            name="RefundAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payload_encrypted', models.TextField(editable=False, verbose_name='answer (encrypted)')),
-                ('read_at', models.DateTimeField(auto_now_add=True, verbose_name='read')),
-                ('fetch_request', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sharing.fetchrequest', verbose_name='fetch request')),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='tracker.refundinquiry', verbose_name='refund inquiry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("payload_encrypted", models.TextField(editable=False, verbose_name="answer (encrypted)")),
+                ("read_at", models.DateTimeField(auto_now_add=True, verbose_name="read")),
+                (
+                    "fetch_request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sharing.fetchrequest",
+                        verbose_name="fetch request",
+                    ),
+                ),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="tracker.refundinquiry",
+                        verbose_name="refund inquiry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'refund answer',
-                'verbose_name_plural': 'refund answers',
+                "verbose_name": "refund answer",
+                "verbose_name_plural": "refund answers",
             },
         ),
         migrations.CreateModel(
-            name='PrivacyInquiry',
+            name="PrivacyInquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('message', models.TextField(verbose_name='concern')),
-                ('status', models.CharField(choices=[('open', 'Waiting for an answer'), ('answered', 'Answered')], db_index=True, default='open', max_length=20, verbose_name='status')),
-                ('answer', models.TextField(blank=True, verbose_name='answer')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered')),
-                ('answer_seen_at', models.DateTimeField(blank=True, null=True, verbose_name='answer read by the citizen')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='asked')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='answered by')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='privacy_inquiries', to=settings.AUTH_USER_MODEL, verbose_name='citizen')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sharing.accesslogentry', verbose_name='access-log entry')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='privacy_inquiries', to='portal.office', verbose_name='office')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"),
+                ),
+                ("message", models.TextField(verbose_name="concern")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Waiting for an answer"), ("answered", "Answered")],
+                        db_index=True,
+                        default="open",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("answer", models.TextField(blank=True, verbose_name="answer")),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="answered")),
+                (
+                    "answer_seen_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answer read by the citizen"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="asked")),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="answered by",
+                    ),
+                ),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="privacy_inquiries",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="citizen",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sharing.accesslogentry",
+                        verbose_name="access-log entry",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="privacy_inquiries",
+                        to="portal.office",
+                        verbose_name="office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'privacy inquiry',
-                'verbose_name_plural': 'privacy inquiries',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['office', 'status', 'created_at'], name='tracker_inquiry_office_idx')],
+                "verbose_name": "privacy inquiry",
+                "verbose_name_plural": "privacy inquiries",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["office", "status", "created_at"], name="tracker_inquiry_office_idx")],
             },
         ),
         migrations.CreateModel(
-            name='PrivacyOfficer',
+            name="PrivacyOfficer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='appointed')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='privacy_officers', to='portal.office', verbose_name='office')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='privacy_offices', to=settings.AUTH_USER_MODEL, verbose_name='official')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="appointed")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="privacy_officers",
+                        to="portal.office",
+                        verbose_name="office",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="privacy_offices",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="official",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'privacy officer',
-                'verbose_name_plural': 'privacy officers',
-                'constraints': [models.UniqueConstraint(fields=('office', 'user'), name='tracker_privacy_officer_unique')],
+                "verbose_name": "privacy officer",
+                "verbose_name_plural": "privacy officers",
+                "constraints": [
+                    models.UniqueConstraint(fields=("office", "user"), name="tracker_privacy_officer_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RefundClaim',
+            name="RefundClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_code', models.CharField(max_length=60, verbose_name='item')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='filed')),
-                ('petition', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='petitions.petition', verbose_name='petition')),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='tracker.refundinquiry', verbose_name='refund inquiry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("item_code", models.CharField(max_length=60, verbose_name="item")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="filed")),
+                (
+                    "petition",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="petitions.petition",
+                        verbose_name="petition",
+                    ),
+                ),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="tracker.refundinquiry",
+                        verbose_name="refund inquiry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'refund claim',
-                'verbose_name_plural': 'refund claims',
-                'constraints': [models.UniqueConstraint(fields=('inquiry', 'item_code'), name='tracker_refund_claim_once')],
+                "verbose_name": "refund claim",
+                "verbose_name_plural": "refund claims",
+                "constraints": [
+                    models.UniqueConstraint(fields=("inquiry", "item_code"), name="tracker_refund_claim_once")
+                ],
             },
         ),
     ]

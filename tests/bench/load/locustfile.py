@@ -45,11 +45,12 @@ CATEGORIES = ["transport", "building", "land", "business", "welfare", "travel", 
 SEARCHES = ["여권", "신고", "tax", "주차", "환급"]
 
 _citizens = itertools.cycle(SESSIONS.get("citizens", []))
-_officials = itertools.cycle(sorted(SESSIONS.get("officials", []), key=lambda o: (o["office"] != "jongno",
-                                                                                  o["username"])))
+_officials = itertools.cycle(
+    sorted(SESSIONS.get("officials", []), key=lambda o: (o["office"] != "jongno", o["username"]))
+)
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-RECEIPT_RE = re.compile(r'/my/petitions/(\d{4}-\d{7})/')
-REVIEW_RE = re.compile(r'/officer/petitions/(\d{4}-\d{7})/')
+RECEIPT_RE = re.compile(r"/my/petitions/(\d{4}-\d{7})/")
+REVIEW_RE = re.compile(r"/officer/petitions/(\d{4}-\d{7})/")
 FORM_RE = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
 
 
@@ -59,8 +60,14 @@ def _csrf(html: str) -> str:
 
 
 def _main_form(html: str) -> str:
-    forms = [f for f in FORM_RE.findall(html) if 'method="post"' in f[:300] and "setlang" not in f[:300]
-             and "logout" not in f[:300] and "discard" not in f[:300]]
+    forms = [
+        f
+        for f in FORM_RE.findall(html)
+        if 'method="post"' in f[:300]
+        and "setlang" not in f[:300]
+        and "logout" not in f[:300]
+        and "discard" not in f[:300]
+    ]
     return max(forms, key=len) if forms else ""
 
 
@@ -111,8 +118,14 @@ class PortalUser(FastHttpUser):
         return self.client.get(path, name=name, **kwargs)
 
     def post_form(self, path: str, data: dict, name: str, *, expect=(302,)):
-        with self.client.post(path, data=data, name=name, allow_redirects=False, catch_response=True,
-                              headers={"Referer": self.host + path}) as response:
+        with self.client.post(
+            path,
+            data=data,
+            name=name,
+            allow_redirects=False,
+            catch_response=True,
+            headers={"Referer": self.host + path},
+        ) as response:
             if response.status_code in expect:
                 response.success()
             else:
@@ -129,6 +142,7 @@ def _cookie(name: str, value: str, host: str):
 
 
 if SCENARIO == "trivial":
+
     class Trivial(FastHttpUser):
         """The same users and pacing as the mix, one trivial view through the same stack."""
 
@@ -139,6 +153,7 @@ if SCENARIO == "trivial":
             self.client.get("/healthz", name="/healthz")
 
 else:
+
     class Browser(PortalUser):
         weight = 6
 
@@ -197,8 +212,9 @@ else:
             slug = FILE_TYPE
             start = f"/petitions/{slug}/apply/"
             page = self.get(start, "/petitions/<slug>/apply/ (wizard start)")
-            response = self.post_form(start, {"csrfmiddlewaretoken": _csrf(page.text or "")},
-                                      "/petitions/<slug>/apply/")
+            response = self.post_form(
+                start, {"csrfmiddlewaretoken": _csrf(page.text or "")}, "/petitions/<slug>/apply/"
+            )
             location = response.headers.get("Location", "") if response.status_code == 302 else ""
             for step in ("applicant", "form", "consent", "review"):
                 if f"/{step}/" not in location:
@@ -206,8 +222,11 @@ else:
                 page = self.get(location, f"/petitions/<slug>/apply/<id>/{step}/")
                 if THINK[1]:
                     time.sleep(random.uniform(*THINK) / 2)
-                answers = {"phone": "010-1234-5678", "email": "load@example.org",
-                           "english_name": "KIM MINWON"} if step in ("applicant", "form") else {}
+                answers = (
+                    {"phone": "010-1234-5678", "email": "load@example.org", "english_name": "KIM MINWON"}
+                    if step in ("applicant", "form")
+                    else {}
+                )
                 data = _fill(_main_form(page.text or ""), answers)
                 if step == "consent":
                     data = {k: ("agree" if k.startswith("consent_") else v) for k, v in data.items()}
@@ -217,8 +236,10 @@ else:
             if match:
                 receipt = match.group(1)
                 with open(FILED_PATH, "a") as handle:
-                    handle.write(json.dumps({"receipt_no": receipt, "username": self.account["username"],
-                                             "at": time.time()}) + "\n")
+                    handle.write(
+                        json.dumps({"receipt_no": receipt, "username": self.account["username"], "at": time.time()})
+                        + "\n"
+                    )
                 self.get(location, "/my/petitions/<receipt>/")
             elif location or response.status_code != 302:
                 # The wizard went somewhere else: count it as a failure of the filing.
@@ -253,8 +274,11 @@ else:
                 return
             receipt = random.choice(receipts)
             page = self.get(f"/officer/petitions/{receipt}/", "/officer/petitions/<receipt>/")
-            self.post_form(f"/officer/petitions/{receipt}/claim/", {"csrfmiddlewaretoken": _csrf(page.text or "")},
-                           "/officer/petitions/<receipt>/claim/")
+            self.post_form(
+                f"/officer/petitions/{receipt}/claim/",
+                {"csrfmiddlewaretoken": _csrf(page.text or "")},
+                "/officer/petitions/<receipt>/claim/",
+            )
 
         @task(2)
         def decide_mine(self):
@@ -264,11 +288,16 @@ else:
             receipt = random.choice(receipts)
             page = self.get(f"/officer/petitions/{receipt}/", "/officer/petitions/<receipt>/")
             token = _csrf(page.text or "")
-            response = self.post_form(f"/officer/petitions/{receipt}/approve/",
-                                      {"csrfmiddlewaretoken": token, "decision": "승인합니다."},
-                                      "/officer/petitions/<receipt>/approve/", expect=(302, 403))
+            response = self.post_form(
+                f"/officer/petitions/{receipt}/approve/",
+                {"csrfmiddlewaretoken": token, "decision": "승인합니다."},
+                "/officer/petitions/<receipt>/approve/",
+                expect=(302, 403),
+            )
             if response.status_code == 403:
                 # Refused by the rules (the information is not settled yet): reject instead.
-                self.post_form(f"/officer/petitions/{receipt}/reject/",
-                               {"csrfmiddlewaretoken": token, "reason": "요건을 충족하지 않습니다."},
-                               "/officer/petitions/<receipt>/reject/")
+                self.post_form(
+                    f"/officer/petitions/{receipt}/reject/",
+                    {"csrfmiddlewaretoken": token, "reason": "요건을 충족하지 않습니다."},
+                    "/officer/petitions/<receipt>/reject/",
+                )

@@ -27,18 +27,51 @@ import time
 import uuid
 
 PETITION_COLUMNS = (
-    "public_id", "petition_type_id", "applicant_id", "status", "wizard_step", "receipt_no", "office_id",
-    "type_version", "type_snapshot", "applicant_details", "data", "consents", "submit_token", "language",
-    "submitted_at", "due_date", "suspended_days", "suspended_since", "decided_at", "assigned_to_id", "assigned_at",
-    "created_at", "updated_at",
+    "public_id",
+    "petition_type_id",
+    "applicant_id",
+    "status",
+    "wizard_step",
+    "receipt_no",
+    "office_id",
+    "type_version",
+    "type_snapshot",
+    "applicant_details",
+    "data",
+    "consents",
+    "declarations",
+    "submit_token",
+    "language",
+    "submitted_at",
+    "due_date",
+    "suspended_days",
+    "suspended_since",
+    "decided_at",
+    "assigned_to_id",
+    "assigned_at",
+    "created_at",
+    "updated_at",
 )
 FETCH_COLUMNS = (
-    "case_ref", "item_id", "office_id", "fields", "purpose_code", "subject_kind", "subject_encrypted",
-    "subject_hash", "state", "attempts", "error_code", "error_detail", "txn_id", "fetched_at", "created_at",
+    "case_ref",
+    "item_id",
+    "office_id",
+    "fields",
+    "purpose_code",
+    "subject_kind",
+    "subject_encrypted",
+    "subject_hash",
+    "state",
+    "attempts",
+    "error_code",
+    "error_detail",
+    "txn_id",
+    "fetched_at",
+    "created_at",
     "updated_at",
 )
 BATCH = 100_000
-POOL = 2_000          # citizens with a resident link and a session: the locust citizens
+POOL = 2_000  # citizens with a resident link and a session: the locust citizens
 OFFICIALS_PER_OFFICE = 6
 MARKER_TABLE = "load_bench_seed"
 
@@ -46,8 +79,7 @@ MARKER_TABLE = "load_bench_seed"
 class Generator:
     """Rows of petitions (and fetches of the official's office's open ones), seeded."""
 
-    def __init__(self, *, offices, official_office, petition_type, applicants, officials, items,
-                 petition_types=None):
+    def __init__(self, *, offices, official_office, petition_type, applicants, officials, items, petition_types=None):
         from django.utils import timezone
 
         from petitions.calendar import local_today
@@ -63,8 +95,10 @@ class Generator:
         self.today = local_today()
         self.now = timezone.now()
         self.snapshots = {
-            t.pk: json.dumps({"version": 1, "name_ko": t.name_ko, "name_en": t.name_en, "fields": [],
-                              "required_information": []}, ensure_ascii=False)
+            t.pk: json.dumps(
+                {"version": 1, "name_ko": t.name_ko, "name_en": t.name_en, "fields": [], "required_information": []},
+                ensure_ascii=False,
+            )
             for t in self.petition_types
         }
 
@@ -96,22 +130,55 @@ class Generator:
             receipt_no = f"{2000 + i // 9_000_000:04d}-{i % 9_000_000:07d}"
             name = f"시민{i % 9973}"
             petition = (
-                str(uuid.UUID(int=rnd.getrandbits(128), version=4)), petition_type.pk,
-                self.applicants[i % len(self.applicants)], status, "review", receipt_no, office.pk, 1,
+                str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                petition_type.pk,
+                self.applicants[i % len(self.applicants)],
+                status,
+                "review",
+                receipt_no,
+                office.pk,
+                1,
                 self.snapshots[petition_type.pk],
-                json.dumps({"name": name, "phone": "010-0000-0000"}, ensure_ascii=False), "{}", "{}",
-                str(uuid.UUID(int=rnd.getrandbits(128), version=4)), "ko", submitted, due, 0, None, decided,
-                assignee, submitted if assignee else None, submitted, decided or submitted,
+                json.dumps({"name": name, "phone": "010-0000-0000"}, ensure_ascii=False),
+                "{}",
+                "{}",
+                "{}",
+                str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                "ko",
+                submitted,
+                due,
+                0,
+                None,
+                decided,
+                assignee,
+                submitted if assignee else None,
+                submitted,
+                decided or submitted,
             )
             fetches = []
             if status in open_statuses and office == self.official_office:
                 for item in self.items:
                     state = "fetched" if rnd.random() < 0.9 else rnd.choice(["failed", "refused", "retrying"])
-                    fetches.append((
-                        receipt_no, item.pk, office.pk, '["name"]', "P-BENCH", item.subject_kind, "x", f"h{i}",
-                        state, 1, "" if state == "fetched" else "timeout", "", str(uuid.uuid4()),
-                        submitted if state == "fetched" else None, submitted, submitted,
-                    ))
+                    fetches.append(
+                        (
+                            receipt_no,
+                            item.pk,
+                            office.pk,
+                            '["name"]',
+                            "P-BENCH",
+                            item.subject_kind,
+                            "x",
+                            f"h{i}",
+                            state,
+                            1,
+                            "" if state == "fetched" else "timeout",
+                            "",
+                            str(uuid.uuid4()),
+                            submitted if state == "fetched" else None,
+                            submitted,
+                            submitted,
+                        )
+                    )
             yield petition, fetches
 
 
@@ -153,16 +220,20 @@ class Progress:
         filled = int(width * done / max(1, total))
         rate = done / max(1e-6, time.monotonic() - self.started)
         end = "\n" if done >= total else ""
-        sys.stdout.write(f"\r  {self.label:<12} [{'#' * filled}{'.' * (width - filled)}] {done:>11,} / {total:,}"
-                         f"  {rate:,.0f}/s{end}")
+        sys.stdout.write(
+            f"\r  {self.label:<12} [{'#' * filled}{'.' * (width - filled)}] {done:>11,} / {total:,}  {rate:,.0f}/s{end}"
+        )
         sys.stdout.flush()
 
 
 # --- the seed step (DEBUG on) -------------------------------------------------------------
 
+
 def _marker(cursor) -> dict | None:
-    cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (id int PRIMARY KEY, info jsonb NOT NULL, "
-                   "seeded_at timestamptz NOT NULL DEFAULT now())")
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (id int PRIMARY KEY, info jsonb NOT NULL, "
+        "seeded_at timestamptz NOT NULL DEFAULT now())"
+    )
     cursor.execute(f"SELECT info FROM {MARKER_TABLE} WHERE id = 1")
     row = cursor.fetchone()
     if row is None:
@@ -191,8 +262,11 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     with connection.cursor() as cursor:
         found = _marker(cursor)
     if found == wanted:
-        print(f"[seed] the database holds the seed already ({residents:,} residents, {petitions:,} petitions, "
-              f"{citizens:,} citizens): skipped (LOAD_BENCH_RESEED=1 seeds again)", flush=True)
+        print(
+            f"[seed] the database holds the seed already ({residents:,} residents, {petitions:,} petitions, "
+            f"{citizens:,} citizens): skipped (LOAD_BENCH_RESEED=1 seeds again)",
+            flush=True,
+        )
         return
     if found is not None or Petition.objects.exists():
         raise SystemExit(f"[seed] the database holds other data ({found}); reseed it (LOAD_BENCH_RESEED=1)")
@@ -209,15 +283,26 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     now = datetime.datetime.now(datetime.timezone.utc)
     while created < citizens:
         chunk = min(10_000, citizens - created)
-        User.objects.bulk_create([
-            User(username=f"load-c{n:06d}", password=password, role=User.Role.CITIZEN, full_name=f"시민{n}",
-                 email="", date_joined=now, is_active=True)
-            for n in range(created, created + chunk)
-        ], batch_size=5_000)
+        User.objects.bulk_create(
+            [
+                User(
+                    username=f"load-c{n:06d}",
+                    password=password,
+                    role=User.Role.CITIZEN,
+                    full_name=f"시민{n}",
+                    email="",
+                    date_joined=now,
+                    is_active=True,
+                )
+                for n in range(created, created + chunk)
+            ],
+            batch_size=5_000,
+        )
         created += chunk
         bar(created)
-    applicants = list(User.objects.filter(username__startswith="load-c").order_by("username")
-                      .values_list("pk", flat=True))
+    applicants = list(
+        User.objects.filter(username__startswith="load-c").order_by("username").values_list("pk", flat=True)
+    )
     # The pool: linked to their resident record, as after identity verification.
     bar = Progress("links", POOL)
     pool_users = list(User.objects.filter(username__startswith="load-c").order_by("username")[:POOL])
@@ -241,19 +326,33 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     for office in offices:
         for n in range(OFFICIALS_PER_OFFICE):
             user = User.objects.create(
-                username=f"load-o-{office.code}-{n}", password=password, role=User.Role.OFFICIAL,
-                full_name=f"담당{n}", email=f"load-o-{office.code}-{n}@example.go.kr", staff_number=f"L-{n}")
-            OfficeMembership.objects.create(user=user, office=office, role=(
-                OfficeMembership.Role.SUPERVISOR if n == 0 else OfficeMembership.Role.REVIEWER))
+                username=f"load-o-{office.code}-{n}",
+                password=password,
+                role=User.Role.OFFICIAL,
+                full_name=f"담당{n}",
+                email=f"load-o-{office.code}-{n}@example.go.kr",
+                staff_number=f"L-{n}",
+            )
+            OfficeMembership.objects.create(
+                user=user,
+                office=office,
+                role=(OfficeMembership.Role.SUPERVISOR if n == 0 else OfficeMembership.Role.REVIEWER),
+            )
             TOTPDevice.objects.create(user=user, name="load bench", key=key, confirmed=True)
             official_ids.setdefault(office.pk, []).append(user.pk)
 
     # The petitions: the history of every office, the official's office (jongno) holding 40 %.
     petition_types = list(PetitionType.objects.filter(active=True).order_by("pk"))
     official_office = next(o for o in offices if o.code == "jongno")
-    generator = Generator(offices=offices, official_office=official_office, petition_type=petition_types[0],
-                          petition_types=petition_types, applicants=applicants,
-                          officials=official_ids[official_office.pk], items=[])
+    generator = Generator(
+        offices=offices,
+        official_office=official_office,
+        petition_type=petition_types[0],
+        petition_types=petition_types,
+        applicants=applicants,
+        officials=official_ids[official_office.pk],
+        items=[],
+    )
     copy_rows(0, petitions, generator, progress=Progress("petitions", petitions))
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE portal_user")
@@ -262,6 +361,7 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
 
 
 # --- the prepare step (DEBUG off, the production settings) ---------------------------------
+
 
 def prepare(*, url: str, sessions_path: str) -> None:
     """Points the agencies at the server; writes logged-in sessions of the bench accounts."""
@@ -288,31 +388,50 @@ def prepare(*, url: str, sessions_path: str) -> None:
 
     def session_for(user, **extra) -> str:
         store = SessionStore()
-        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend,
-                HASH_SESSION_KEY: user.get_session_auth_hash(), **extra}
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            **extra,
+        }
         key = get_random_string(32, VALID_KEY_CHARS)
         pending.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
         return key
 
     citizens = [
         {"username": user.username, "session": session_for(user)}
-        for user in User.objects.filter(username__startswith="load-c", resident_link__isnull=False)
-        .order_by("username")[:POOL]
+        for user in User.objects.filter(username__startswith="load-c", resident_link__isnull=False).order_by(
+            "username"
+        )[:POOL]
     ]
     officials = []
-    for membership in (OfficeMembership.objects.filter(user__username__startswith="load-o-")
-                       .select_related("user", "office").order_by("office__code", "user__username")):
+    for membership in (
+        OfficeMembership.objects.filter(user__username__startswith="load-o-")
+        .select_related("user", "office")
+        .order_by("office__code", "user__username")
+    ):
         user = membership.user
         device = user.totpdevice_set.filter(confirmed=True).first()
-        officials.append({
-            "username": user.username, "office": membership.office.code, "role": membership.role,
-            "session": session_for(user, **{DEVICE_ID_SESSION_KEY: device.persistent_id,
-                                            STAFF_SESSION_STARTED_KEY: int(time.time())}),
-        })
+        officials.append(
+            {
+                "username": user.username,
+                "office": membership.office.code,
+                "role": membership.role,
+                "session": session_for(
+                    user, **{DEVICE_ID_SESSION_KEY: device.persistent_id, STAFF_SESSION_STARTED_KEY: int(time.time())}
+                ),
+            }
+        )
     Session.objects.bulk_create(pending, batch_size=1_000)
     types = list(PetitionType.objects.filter(active=True).order_by("slug").values_list("slug", flat=True))
-    payload = {"url": url, "session_cookie": settings.SESSION_COOKIE_NAME, "csrf_cookie": settings.CSRF_COOKIE_NAME,
-               "citizens": citizens, "officials": officials, "petition_types": types}
+    payload = {
+        "url": url,
+        "session_cookie": settings.SESSION_COOKIE_NAME,
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        "citizens": citizens,
+        "officials": officials,
+        "petition_types": types,
+    }
     with open(sessions_path, "w") as handle:
         json.dump(payload, handle)
     print(f"[prepare] agencies at {url}; sessions: {len(citizens)} citizens, {len(officials)} officials", flush=True)

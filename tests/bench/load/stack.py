@@ -86,6 +86,7 @@ def _redis_db(url: str) -> tuple[str, int, int]:
 
 def ensure_services(database_url: str) -> None:
     """PostgreSQL and Redis are up (started like .ci/run does when down) and the database exists."""
+
     def pg_up() -> bool:
         return subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"]).returncode == 0
 
@@ -97,17 +98,39 @@ def ensure_services(database_url: str) -> None:
             if pg_up():
                 break
             time.sleep(1)
-    if subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", "6379", "ping"], capture_output=True,
-                      text=True).stdout.strip() != "PONG":
+    if (
+        subprocess.run(
+            ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "ping"], capture_output=True, text=True
+        ).stdout.strip()
+        != "PONG"
+    ):
         _log("starting Redis")
-        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379",
-                        "--save", "", "--appendonly", "no"], check=False)
+        subprocess.run(
+            [
+                "redis-server",
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "6379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            check=False,
+        )
         time.sleep(1)
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
     admin_url = urlunsplit(parts._replace(path="/postgres"))
-    exists = subprocess.run(["psql", admin_url, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    exists = subprocess.run(
+        ["psql", admin_url, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     if exists != "1":
         _log(f"creating database {name}")
         subprocess.run(["psql", admin_url, "-qc", f'CREATE DATABASE "{name}"'], check=True)
@@ -215,12 +238,27 @@ def machine_cpu_seconds() -> float:
 class Stack:
     """gunicorn + a Celery worker (+ beat) + PostgreSQL + Redis + the sandbox agencies, seeded."""
 
-    def __init__(self, database_url: str | None = None, broker_url: str | None = None,
-                 cache_url: str | None = None, workdir: Path | None = None, residents: int = 100_000,
-                 petitions: int = 1_000_000, *, web_workers: int | None = None, web_threads: int | None = None,
-                 worker_concurrency: int = 8, beat: bool = True, citizens: int | None = None):
-        self.database_url = database_url or os.environ.get("LOAD_BENCH_DATABASE_URL") or os.environ.get(
-            "DATABASE_URL") or DEFAULT_DATABASE_URL
+    def __init__(
+        self,
+        database_url: str | None = None,
+        broker_url: str | None = None,
+        cache_url: str | None = None,
+        workdir: Path | None = None,
+        residents: int = 100_000,
+        petitions: int = 1_000_000,
+        *,
+        web_workers: int | None = None,
+        web_threads: int | None = None,
+        worker_concurrency: int = 8,
+        beat: bool = True,
+        citizens: int | None = None,
+    ):
+        self.database_url = (
+            database_url
+            or os.environ.get("LOAD_BENCH_DATABASE_URL")
+            or os.environ.get("DATABASE_URL")
+            or DEFAULT_DATABASE_URL
+        )
         if not self.database_url.startswith(("postgres://", "postgresql://")):
             self.database_url = DEFAULT_DATABASE_URL
         self.broker_url = broker_url or DEFAULT_BROKER_URL
@@ -254,46 +292,55 @@ class Stack:
         env = os.environ.copy()
         for name in ("DJANGO_SETTINGS_MODULE", "CELERY_TASK_ALWAYS_EAGER", "PYTEST_ADDOPTS"):
             env.pop(name, None)
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DEBUG": "1" if debug else "0",
-            "PORTAL_VAR_DIR": str(self.var_dir),
-            "DATABASE_URL": self.database_url,
-            "CELERY_BROKER_URL": self.broker_url,
-            "CACHE_URL": self.cache_url,
-            "SECRET_KEY": BENCH_SECRET_KEY,
-            "FIELD_ENCRYPTION_KEYS": BENCH_FIELD_KEY,
-            "PORTAL_SIGNING_KEY_FILES": str(keys / "portal-signing-1.pem"),
-            "PORTAL_ENCRYPTION_KEY_FILES": str(keys / "portal-encryption-1.pem"),
-            "SANDBOX_AGENCIES_ENABLED": "1",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SITE_URL": self.url,
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            # Connection reuse: a gunicorn thread keeps its PostgreSQL connection (the default, 60 s,
-            # reconnects every thread once a minute).
-            "DATABASE_CONN_MAX_AGE": os.environ.get("LOAD_BENCH_CONN_MAX_AGE", "600"),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "LOG_LEVEL": os.environ.get("LOAD_BENCH_LOG_LEVEL", "WARNING"),
-            "STATIC_ROOT": str(self.var_dir / "static"),
-            "MEDIA_ROOT": str(self.var_dir / "media"),
-            "PYTHONPATH": str(BASE_DIR),
-        })
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "portal.settings",
+                "DEBUG": "1" if debug else "0",
+                "PORTAL_VAR_DIR": str(self.var_dir),
+                "DATABASE_URL": self.database_url,
+                "CELERY_BROKER_URL": self.broker_url,
+                "CACHE_URL": self.cache_url,
+                "SECRET_KEY": BENCH_SECRET_KEY,
+                "FIELD_ENCRYPTION_KEYS": BENCH_FIELD_KEY,
+                "PORTAL_SIGNING_KEY_FILES": str(keys / "portal-signing-1.pem"),
+                "PORTAL_ENCRYPTION_KEY_FILES": str(keys / "portal-encryption-1.pem"),
+                "SANDBOX_AGENCIES_ENABLED": "1",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "SITE_URL": self.url,
+                "SECURE_SSL_REDIRECT": "0",
+                "SESSION_COOKIE_SECURE": "0",
+                "CSRF_COOKIE_SECURE": "0",
+                "SECURE_HSTS_SECONDS": "0",
+                # Connection reuse: a gunicorn thread keeps its PostgreSQL connection (the default, 60 s,
+                # reconnects every thread once a minute).
+                "DATABASE_CONN_MAX_AGE": os.environ.get("LOAD_BENCH_CONN_MAX_AGE", "600"),
+                "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+                "LOG_LEVEL": os.environ.get("LOAD_BENCH_LOG_LEVEL", "WARNING"),
+                "STATIC_ROOT": str(self.var_dir / "static"),
+                "MEDIA_ROOT": str(self.var_dir / "media"),
+                "PYTHONPATH": str(BASE_DIR),
+            }
+        )
         return env
 
     def manage(self, *args: str, debug: bool = False, check: bool = True, quiet: bool = False) -> str:
-        result = subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=self.env(debug=debug),
-                                stdout=subprocess.PIPE, stderr=None if not quiet else subprocess.PIPE, text=True)
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=self.env(debug=debug),
+            stdout=subprocess.PIPE,
+            stderr=None if not quiet else subprocess.PIPE,
+            text=True,
+        )
         if check and result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed ({result.returncode}): {result.stdout[-2000:]}")
         return result.stdout
 
     def _helper(self, *args: str, debug: bool) -> None:
         """Runs tests/bench/load/seed.py (its progress bar goes straight to the terminal)."""
-        subprocess.run([PYTHON, "-m", "tests.bench.load.seed", *args], cwd=BASE_DIR, env=self.env(debug=debug),
-                       check=True)
+        subprocess.run(
+            [PYTHON, "-m", "tests.bench.load.seed", *args], cwd=BASE_DIR, env=self.env(debug=debug), check=True
+        )
 
     # --- seeding ---------------------------------------------------------------------------
     def seed(self, *, force: bool | None = None) -> None:
@@ -318,8 +365,9 @@ class Stack:
         ensure_services(self.database_url)
         for url in (self.broker_url,):
             host, port, db = _redis_db(url)
-            subprocess.run(["redis-cli", "-h", host, "-p", str(port), "-n", str(db), "flushdb"],
-                           capture_output=True, check=False)
+            subprocess.run(
+                ["redis-cli", "-h", host, "-p", str(port), "-n", str(db), "flushdb"], capture_output=True, check=False
+            )
         self.collectstatic()
         # Sessions of the bench accounts and the portal's agencies pointed at this server.
         self._helper("prepare", "--url", self.url, "--sessions", str(self.sessions_file), debug=False)
@@ -335,8 +383,9 @@ class Stack:
         if manifest.exists():
             built = manifest.stat().st_mtime
             sources = [BASE_DIR / "static", *BASE_DIR.glob("*/static"), *BASE_DIR.glob("*/*/static")]
-            newest = max((p.stat().st_mtime for d in sources if d.is_dir() for p in d.rglob("*") if p.is_file()),
-                         default=0)
+            newest = max(
+                (p.stat().st_mtime for d in sources if d.is_dir() for p in d.rglob("*") if p.is_file()), default=0
+            )
             if newest < built:
                 return
         self.manage("collectstatic", "--noinput", "-v", "0", quiet=True)
@@ -344,10 +393,31 @@ class Stack:
     def _start_web(self) -> None:
         with self._log_file("gunicorn") as log:
             self.web = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                 "--worker-class", "gthread", "--workers", str(self.web_workers), "--threads", str(self.web_threads),
-                 "--log-level", "warning", "--timeout", "60", "--keep-alive", "5"],
-                cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    PYTHON,
+                    "-m",
+                    "gunicorn",
+                    "portal.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--worker-class",
+                    "gthread",
+                    "--workers",
+                    str(self.web_workers),
+                    "--threads",
+                    str(self.web_threads),
+                    "--log-level",
+                    "warning",
+                    "--timeout",
+                    "60",
+                    "--keep-alive",
+                    "5",
+                ],
+                cwd=BASE_DIR,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + 60
         while True:
@@ -363,8 +433,13 @@ class Stack:
         _log(f"gunicorn {self.web_workers}x{self.web_threads} threads at {self.url}")
 
     def worker_queues(self) -> str:
-        return self.manage("shell", "-c", "from django.conf import settings; "
-                                          "print(','.join(settings.PORTAL_WORKER_QUEUES()))").strip().splitlines()[-1]
+        return (
+            self.manage(
+                "shell", "-c", "from django.conf import settings; print(','.join(settings.PORTAL_WORKER_QUEUES()))"
+            )
+            .strip()
+            .splitlines()[-1]
+        )
 
     def start_worker(self) -> None:
         """One Celery worker consuming every queue (default, documents, fetch.<agency>), with beat."""
@@ -372,28 +447,58 @@ class Stack:
             return
         queues = self.worker_queues()
         self._worker_starts += 1
-        command = [PYTHON, "-m", "celery", "-A", "portal", "worker", "--pool=threads",
-                   f"--concurrency={self.worker_concurrency}", "-Q", queues, "--loglevel=WARNING",
-                   "--without-gossip", "--without-mingle", "-n", f"load-{os.getpid()}-{self._worker_starts}@%h"]
+        command = [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=threads",
+            f"--concurrency={self.worker_concurrency}",
+            "-Q",
+            queues,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"load-{os.getpid()}-{self._worker_starts}@%h",
+        ]
         if self.beat:
             command += ["-B", f"--schedule={self.var_dir / 'beat-schedule'}"]
         with self._log_file("worker") as log:
-            self.worker = subprocess.Popen(command, cwd=BASE_DIR, env=self.env(), stdout=log,
-                                           stderr=subprocess.STDOUT, start_new_session=True)
+            self.worker = subprocess.Popen(
+                command, cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.worker.poll() is not None:
                 raise RuntimeError(f"the worker died: {(self.workdir / 'worker.log').read_text()[-3000:]}")
-            if "ready" in (self.workdir / "worker.log").read_text()[-20000:].split("load-")[-1] or \
-                    self._worker_pings():
+            if "ready" in (self.workdir / "worker.log").read_text()[-20000:].split("load-")[-1] or self._worker_pings():
                 break
             time.sleep(0.5)
         _log(f"celery worker (threads x{self.worker_concurrency}) on {queues}")
 
     def _worker_pings(self) -> bool:
-        result = subprocess.run([PYTHON, "-m", "celery", "-A", "portal", "inspect", "ping", "-t", "1",
-                                 "-d", f"load-{os.getpid()}-{self._worker_starts}@{socket.gethostname()}"],
-                                cwd=BASE_DIR, env=self.env(), capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "inspect",
+                "ping",
+                "-t",
+                "1",
+                "-d",
+                f"load-{os.getpid()}-{self._worker_starts}@{socket.gethostname()}",
+            ],
+            cwd=BASE_DIR,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+        )
         return result.returncode == 0 and "pong" in result.stdout
 
     def kill_worker(self) -> None:
@@ -455,12 +560,13 @@ class Stack:
 
 # --- locust -------------------------------------------------------------------------------
 
+
 @dataclass
 class LocustResult:
     label: str
     seconds: float
     users: int
-    rows: dict = field(default_factory=dict)   # name -> {method, requests, failures, rps, p50, p95, p99, avg}
+    rows: dict = field(default_factory=dict)  # name -> {method, requests, failures, rps, p50, p95, p99, avg}
     total: dict = field(default_factory=dict)  # the "Aggregated" row
     failures: list = field(default_factory=list)
     locust_cpu_seconds: float = 0.0
@@ -468,9 +574,16 @@ class LocustResult:
     output_tail: str = ""
 
     def as_dict(self) -> dict:
-        return {"label": self.label, "seconds": self.seconds, "users": self.users, "rows": self.rows,
-                "total": self.total, "failures": self.failures, "locust_cpu_seconds": self.locust_cpu_seconds,
-                "wall_seconds": self.wall_seconds}
+        return {
+            "label": self.label,
+            "seconds": self.seconds,
+            "users": self.users,
+            "rows": self.rows,
+            "total": self.total,
+            "failures": self.failures,
+            "locust_cpu_seconds": self.locust_cpu_seconds,
+            "wall_seconds": self.wall_seconds,
+        }
 
 
 def _num(value: str) -> float:
@@ -480,9 +593,19 @@ def _num(value: str) -> float:
         return 0.0
 
 
-def run_locust(stack_or_url, *, seconds: int, users: int, spawn_rate: float | None = None,
-               workdir: Path | None = None, scenario: str = "mix", sessions_file: Path | None = None,
-               filed_path: Path | None = None, label: str | None = None, extra_env: dict | None = None) -> LocustResult:
+def run_locust(
+    stack_or_url,
+    *,
+    seconds: int,
+    users: int,
+    spawn_rate: float | None = None,
+    workdir: Path | None = None,
+    scenario: str = "mix",
+    sessions_file: Path | None = None,
+    filed_path: Path | None = None,
+    label: str | None = None,
+    extra_env: dict | None = None,
+) -> LocustResult:
     """Runs locust headless against the stack for ``seconds`` and returns its parsed statistics."""
     if isinstance(stack_or_url, Stack):
         url = stack_or_url.url
@@ -497,24 +620,44 @@ def run_locust(stack_or_url, *, seconds: int, users: int, spawn_rate: float | No
     for suffix in ("_stats.csv", "_failures.csv", "_stats_history.csv", "_exceptions.csv"):
         Path(f"{prefix}{suffix}").unlink(missing_ok=True)
     env = os.environ.copy()
-    env.update({
-        "LOAD_SCENARIO": scenario,
-        "LOAD_SESSIONS_FILE": str(sessions_file or ""),
-        "LOAD_FILED_PATH": str(filed_path or workdir / "filed.jsonl"),
-        "LOAD_USERS": str(users),
-        "PYTHONPATH": str(BASE_DIR),
-    })
+    env.update(
+        {
+            "LOAD_SCENARIO": scenario,
+            "LOAD_SESSIONS_FILE": str(sessions_file or ""),
+            "LOAD_FILED_PATH": str(filed_path or workdir / "filed.jsonl"),
+            "LOAD_USERS": str(users),
+            "PYTHONPATH": str(BASE_DIR),
+        }
+    )
     env.update(extra_env or {})
-    command = [shutil.which("locust") or str(Path(PYTHON).with_name("locust")), "-f", str(LOCUSTFILE),
-               "--headless", "--host", url, "-u", str(users), "-r", str(spawn_rate or max(1, users)),
-               "--run-time", f"{seconds}s", "--csv", str(prefix), "--only-summary", "--stop-timeout", "10",
-               "--loglevel", "WARNING"]
+    command = [
+        shutil.which("locust") or str(Path(PYTHON).with_name("locust")),
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--host",
+        url,
+        "-u",
+        str(users),
+        "-r",
+        str(spawn_rate or max(1, users)),
+        "--run-time",
+        f"{seconds}s",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        "--loglevel",
+        "WARNING",
+    ]
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process = subprocess.Popen(
+        command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output, _ = process.communicate(timeout=seconds + 180)
     wall = time.monotonic() - started
     # The locust process has ended and been waited for: its CPU time is in our children's rusage.
@@ -527,10 +670,15 @@ def run_locust(stack_or_url, *, seconds: int, users: int, spawn_rate: float | No
     with stats_path.open() as handle:
         for row in csv.DictReader(handle):
             entry = {
-                "method": row.get("Type", ""), "requests": int(_num(row["Request Count"])),
-                "failures": int(_num(row["Failure Count"])), "rps": _num(row["Requests/s"]),
-                "p50": _num(row.get("50%")), "p95": _num(row.get("95%")), "p99": _num(row.get("99%")),
-                "avg": _num(row.get("Average Response Time")), "max": _num(row.get("Max Response Time")),
+                "method": row.get("Type", ""),
+                "requests": int(_num(row["Request Count"])),
+                "failures": int(_num(row["Failure Count"])),
+                "rps": _num(row["Requests/s"]),
+                "p50": _num(row.get("50%")),
+                "p95": _num(row.get("95%")),
+                "p99": _num(row.get("99%")),
+                "avg": _num(row.get("Average Response Time")),
+                "max": _num(row.get("Max Response Time")),
             }
             if row["Name"] == "Aggregated":
                 result.total = entry

@@ -88,8 +88,9 @@ def _say(message: str) -> None:
 
 def _psql(sql: str) -> list[list[str]]:
     """A read-only query on the soak database (the pytest process does not load the stack's Django)."""
-    out = subprocess.run(["psql", DATABASE_URL, "-tAF", "\t", "-c", sql], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["psql", DATABASE_URL, "-tAF", "\t", "-c", sql], capture_output=True, text=True, check=True
+    ).stdout
     return [line.split("\t") for line in out.splitlines() if line.strip()]
 
 
@@ -104,8 +105,10 @@ class Window:
         self.since = since.isoformat()
 
     def fetch_states(self) -> dict[str, int]:
-        rows = _psql(f"SELECT state, count(*) FROM sharing_fetchrequest WHERE created_at >= '{self.since}' "
-                     "GROUP BY state ORDER BY state")
+        rows = _psql(
+            f"SELECT state, count(*) FROM sharing_fetchrequest WHERE created_at >= '{self.since}' "
+            "GROUP BY state ORDER BY state"
+        )
         return {state: int(n) for state, n in rows}
 
     def pending_fetches(self) -> list[dict]:
@@ -113,34 +116,46 @@ class Window:
             "SELECT f.case_ref, i.code, f.state, f.attempts, f.error_code, f.updated_at, f.next_attempt_at "
             "FROM sharing_fetchrequest f JOIN sharing_informationitem i ON i.id = f.item_id "
             f"WHERE f.created_at >= '{self.since}' AND f.state IN "
-            "('waiting', 'fetching', 'retrying', 'agency_unavailable') ORDER BY f.updated_at")
+            "('waiting', 'fetching', 'retrying', 'agency_unavailable') ORDER BY f.updated_at"
+        )
         keys = ("case_ref", "item", "state", "attempts", "error_code", "updated_at", "next_attempt_at")
         return [dict(zip(keys, row)) for row in rows]
 
     def pending_documents(self) -> list[dict]:
-        rows = _psql("SELECT case_ref, kind, attempts, updated_at FROM documents_documentrequest "
-                     f"WHERE created_at >= '{self.since}' AND state = 'pending' ORDER BY updated_at")
+        rows = _psql(
+            "SELECT case_ref, kind, attempts, updated_at FROM documents_documentrequest "
+            f"WHERE created_at >= '{self.since}' AND state = 'pending' ORDER BY updated_at"
+        )
         return [dict(zip(("case_ref", "kind", "attempts", "updated_at"), row)) for row in rows]
 
     def collecting(self) -> int:
-        return int(_psql("SELECT count(*) FROM petitions_petition WHERE status = 'collecting_information' "
-                         f"AND submitted_at >= '{self.since}'")[0][0])
+        return int(
+            _psql(
+                "SELECT count(*) FROM petitions_petition WHERE status = 'collecting_information' "
+                f"AND submitted_at >= '{self.since}'"
+            )[0][0]
+        )
 
     def filed(self) -> int:
         return int(_psql(f"SELECT count(*) FROM petitions_petition WHERE submitted_at >= '{self.since}'")[0][0])
 
     def attempts(self) -> dict[str, dict[str, int]]:
         """Attempts that asked an agency, by agency and outcome (the tracker's exchange log)."""
-        rows = _psql("SELECT agency_code, outcome || CASE WHEN error_code <> '' THEN ' ' || error_code ELSE '' END, "
-                     f"count(*) FROM tracker_exchange WHERE finished_at >= '{self.since}' GROUP BY 1, 2 ORDER BY 1, 2")
+        rows = _psql(
+            "SELECT agency_code, outcome || CASE WHEN error_code <> '' THEN ' ' || error_code ELSE '' END, "
+            f"count(*) FROM tracker_exchange WHERE finished_at >= '{self.since}' GROUP BY 1, 2 ORDER BY 1, 2"
+        )
         result: dict[str, dict[str, int]] = {}
         for agency, outcome, n in rows:
             result.setdefault(agency, {})[outcome] = int(n)
         return result
 
     def in_flight(self) -> int:
-        return int(_psql("SELECT count(*) FROM sharing_fetchrequest WHERE state = 'fetching' "
-                         f"AND created_at >= '{self.since}'")[0][0])
+        return int(
+            _psql(
+                f"SELECT count(*) FROM sharing_fetchrequest WHERE state = 'fetching' AND created_at >= '{self.since}'"
+            )[0][0]
+        )
 
 
 def fault_args(agency_code: str, **faults) -> list[str]:
@@ -162,8 +177,14 @@ class FaultsConsole:
     """``manage.py sandbox_faults`` without a process start per change (faults_console.py)."""
 
     def __init__(self, stack: Stack):
-        self.process = subprocess.Popen([PYTHON, "-m", "tests.bench.soak.faults_console"], cwd=BASE_DIR,
-                                        env=stack.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "tests.bench.soak.faults_console"],
+            cwd=BASE_DIR,
+            env=stack.env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         ready = self.process.stdout.readline()
         if not ready:
             raise RuntimeError("the faults console did not start")
@@ -194,8 +215,9 @@ def _receipt_counter(year: int) -> int:
 def _broker_unacked() -> list[str]:
     """The tasks Redis holds as delivered but not acknowledged (a killed worker's leave them there
     until the visibility timeout): "task(args) queue" each."""
-    out = subprocess.run(["redis-cli", "-n", BROKER_URL.rsplit("/", 1)[1], "hvals", "unacked"], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        ["redis-cli", "-n", BROKER_URL.rsplit("/", 1)[1], "hvals", "unacked"], capture_output=True, text=True
+    ).stdout
     tasks = []
     for line in out.splitlines():
         try:
@@ -219,13 +241,25 @@ def test_soak():
     events: list[dict] = []
 
     def event(what: str, **details) -> None:
-        events.append({"t": round(time.monotonic() - load_started, 1) if load_started else None, "what": what,
-                       "load_average": _loadavg(), **details})
+        events.append(
+            {
+                "t": round(time.monotonic() - load_started, 1) if load_started else None,
+                "what": what,
+                "load_average": _loadavg(),
+                **details,
+            }
+        )
         _say(what + (f" {details}" if details else ""))
 
     load_started = 0.0
-    with Stack(database_url=DATABASE_URL, broker_url=BROKER_URL, cache_url=CACHE_URL, workdir=workdir,
-               residents=RESIDENTS, petitions=PETITIONS) as stack:
+    with Stack(
+        database_url=DATABASE_URL,
+        broker_url=BROKER_URL,
+        cache_url=CACHE_URL,
+        workdir=workdir,
+        residents=RESIDENTS,
+        petitions=PETITIONS,
+    ) as stack:
         seed_started = time.monotonic()
         stack.seed()
         seed_seconds = time.monotonic() - seed_started
@@ -251,14 +285,21 @@ def test_soak():
 
         def load() -> None:
             try:
-                result["locust"] = run_locust(stack, seconds=LOAD_SECONDS, users=USERS, filed_path=filed_path,
-                                              label="soak", extra_env={"LOAD_THINK_MIN": THINK[0],
-                                                                       "LOAD_THINK_MAX": THINK[1]})
+                result["locust"] = run_locust(
+                    stack,
+                    seconds=LOAD_SECONDS,
+                    users=USERS,
+                    filed_path=filed_path,
+                    label="soak",
+                    extra_env={"LOAD_THINK_MIN": THINK[0], "LOAD_THINK_MAX": THINK[1]},
+                )
             except Exception as exc:  # noqa: BLE001 (reported by the main thread)
                 result["error"] = exc
 
-        _say(f"load: {USERS} users for {LOAD_SECONDS} s; faults on {', '.join(FAULTY)} throughout, "
-             f"{DOWN_AGENCY} down {DOWN_AT}-{DOWN_AT + DOWN_SECONDS} s, worker SIGKILL at {KILL_AT} s")
+        _say(
+            f"load: {USERS} users for {LOAD_SECONDS} s; faults on {', '.join(FAULTY)} throughout, "
+            f"{DOWN_AGENCY} down {DOWN_AT}-{DOWN_AT + DOWN_SECONDS} s, worker SIGKILL at {KILL_AT} s"
+        )
         for code in FAULTY:
             faults.set(code, error_rate=ERROR_RATE, timeout_rate=TIMEOUT_RATE)
         locust = threading.Thread(target=load, name="locust", daemon=True)
@@ -285,8 +326,10 @@ def test_soak():
                     wait_until = time.monotonic() + KILL_WAIT_SECONDS
                     while window.in_flight() == 0 and time.monotonic() < wait_until:
                         time.sleep(0.2)
-                    kill_snapshot = {"states": window.fetch_states(),
-                                     "documents_pending": len(window.pending_documents()) if documents else None}
+                    kill_snapshot = {
+                        "states": window.fetch_states(),
+                        "documents_pending": len(window.pending_documents()) if documents else None,
+                    }
                     stack.kill_worker()
                     event("worker killed (SIGKILL)", fetches_at_kill=kill_snapshot["states"])
                 elif what == "restart":
@@ -323,20 +366,36 @@ def test_soak():
                 last_left[:] = [(len(pending_docs), collecting), time.monotonic()]
             if not pending and waited > GRACE_SECONDS and time.monotonic() - last_left[1] > 150:
                 # Two sweep periods and more without a change, and no fetch left to settle them.
-                event("stuck: no change for 150 s with no fetch pending", pending_documents=len(pending_docs),
-                      collecting=collecting)
+                event(
+                    "stuck: no change for 150 s with no fetch pending",
+                    pending_documents=len(pending_docs),
+                    collecting=collecting,
+                )
                 break
             if waited > DRAIN_SECONDS:
-                event("drain timed out", pending_fetches=len(pending), pending_documents=len(pending_docs),
-                      collecting=collecting)
+                event(
+                    "drain timed out",
+                    pending_fetches=len(pending),
+                    pending_documents=len(pending_docs),
+                    collecting=collecting,
+                )
                 break
             if time.monotonic() >= next_cron:
                 if not stuck_before_requeue:
-                    stuck_before_requeue = {"after_seconds": round(waited), "fetches": pending[:20],
-                                            "fetch_count": len(pending), "documents": pending_docs[:20],
-                                            "document_count": len(pending_docs), "collecting": collecting}
-                    event("still pending after the grace period", fetches=len(pending),
-                          documents=len(pending_docs), collecting=collecting)
+                    stuck_before_requeue = {
+                        "after_seconds": round(waited),
+                        "fetches": pending[:20],
+                        "fetch_count": len(pending),
+                        "documents": pending_docs[:20],
+                        "document_count": len(pending_docs),
+                        "collecting": collecting,
+                    }
+                    event(
+                        "still pending after the grace period",
+                        fetches=len(pending),
+                        documents=len(pending_docs),
+                        collecting=collecting,
+                    )
                 if CRON_SECONDS > 0:
                     out = stack.manage("requeue_fetches", "--stalled-minutes", "1").strip()
                     requeue_runs.append({"t": round(waited), "output": out})
@@ -353,8 +412,11 @@ def test_soak():
         event("faults removed")
         attempts = window.attempts()
         window_states = window.fetch_states()
-        worker_log = (workdir / "worker.log").read_bytes()[worker_log_start:].decode(errors="replace") \
-            if (workdir / "worker.log").exists() else ""
+        worker_log = (
+            (workdir / "worker.log").read_bytes()[worker_log_start:].decode(errors="replace")
+            if (workdir / "worker.log").exists()
+            else ""
+        )
         task_errors = [line for line in worker_log.splitlines() if " ERROR " in line]
         unacked = _broker_unacked()
         if unacked:
@@ -364,14 +426,27 @@ def test_soak():
         filed_lines = filed_path.read_text().splitlines() if filed_path.exists() else []
         counter_after = _receipt_counter(year)
         filed_in_window = window.filed()
-        check_args = ["check_consistency", "--idle", "--json", "--since", since.isoformat(),
-                      "--expected-receipts", str(filed_path)]
+        check_args = [
+            "check_consistency",
+            "--idle",
+            "--json",
+            "--since",
+            since.isoformat(),
+            "--expected-receipts",
+            str(filed_path),
+        ]
         check_started = time.monotonic()
-        raw = subprocess.run([PYTHON, "manage.py", *check_args], cwd=BASE_DIR,
-                             env=stack.env(), capture_output=True, text=True)
+        raw = subprocess.run(
+            [PYTHON, "manage.py", *check_args], cwd=BASE_DIR, env=stack.env(), capture_output=True, text=True
+        )
         check_seconds = time.monotonic() - check_started
-        text = subprocess.run([PYTHON, "manage.py", *[a for a in check_args if a != "--json"]],
-                              cwd=BASE_DIR, env=stack.env(), capture_output=True, text=True)
+        text = subprocess.run(
+            [PYTHON, "manage.py", *[a for a in check_args if a != "--json"]],
+            cwd=BASE_DIR,
+            env=stack.env(),
+            capture_output=True,
+            text=True,
+        )
         worker_log_tail = worker_log[-4000:]
 
     if "error" in result:
@@ -380,17 +455,25 @@ def test_soak():
     try:
         report = json.loads(raw.stdout)
     except json.JSONDecodeError as exc:
-        raise AssertionError(f"check_consistency gave no JSON ({raw.returncode}): {raw.stdout[-2000:]}"
-                             f"{raw.stderr[-2000:]}") from exc
+        raise AssertionError(
+            f"check_consistency gave no JSON ({raw.returncode}): {raw.stdout[-2000:]}{raw.stderr[-2000:]}"
+        ) from exc
 
     total = locust_result.total
     figures = {
         "load_average_at_end": _loadavg(),
-        "seed_seconds": round(seed_seconds, 1), "boot_seconds": round(boot_seconds, 1),
-        "load_seconds": round(load_seconds, 1), "drain_seconds": round(drain_seconds, 1),
-        "check_seconds": round(check_seconds, 1), "total_seconds": round(time.monotonic() - started_wall, 1),
-        "users": USERS, "requests": total.get("requests", 0), "request_failures": total.get("failures", 0),
-        "rps": round(total.get("rps", 0.0), 1), "p50_ms": total.get("p50"), "p95_ms": total.get("p95"),
+        "seed_seconds": round(seed_seconds, 1),
+        "boot_seconds": round(boot_seconds, 1),
+        "load_seconds": round(load_seconds, 1),
+        "drain_seconds": round(drain_seconds, 1),
+        "check_seconds": round(check_seconds, 1),
+        "total_seconds": round(time.monotonic() - started_wall, 1),
+        "users": USERS,
+        "requests": total.get("requests", 0),
+        "request_failures": total.get("failures", 0),
+        "rps": round(total.get("rps", 0.0), 1),
+        "p50_ms": total.get("p50"),
+        "p95_ms": total.get("p95"),
         "p99_ms": total.get("p99"),
         "receipts_given_to_locust": len(filed_lines),
         "petitions_filed_in_window": filed_in_window,
@@ -405,13 +488,30 @@ def test_soak():
         "worker_task_errors": len(task_errors),
     }
     data = {
-        "run_at": since.isoformat(), "figures": figures, "consistency": report, "events": events,
-        "samples": samples, "requeue_runs": requeue_runs, "stuck_before_requeue": stuck_before_requeue,
-        "locust": locust_result.as_dict(), "broker_unacked": unacked, "worker_task_errors": task_errors[:50],
-        "settings": {"think_seconds": THINK, "residents": RESIDENTS, "petitions": PETITIONS, "faulty_agencies": FAULTY,
-                     "error_rate": ERROR_RATE, "timeout_rate": TIMEOUT_RATE, "down_agency": DOWN_AGENCY,
-                     "down_seconds": DOWN_SECONDS, "kill_at": KILL_AT, "load_seconds": LOAD_SECONDS,
-                     "grace_seconds": GRACE_SECONDS, "drain_seconds": DRAIN_SECONDS},
+        "run_at": since.isoformat(),
+        "figures": figures,
+        "consistency": report,
+        "events": events,
+        "samples": samples,
+        "requeue_runs": requeue_runs,
+        "stuck_before_requeue": stuck_before_requeue,
+        "locust": locust_result.as_dict(),
+        "broker_unacked": unacked,
+        "worker_task_errors": task_errors[:50],
+        "settings": {
+            "think_seconds": THINK,
+            "residents": RESIDENTS,
+            "petitions": PETITIONS,
+            "faulty_agencies": FAULTY,
+            "error_rate": ERROR_RATE,
+            "timeout_rate": TIMEOUT_RATE,
+            "down_agency": DOWN_AGENCY,
+            "down_seconds": DOWN_SECONDS,
+            "kill_at": KILL_AT,
+            "load_seconds": LOAD_SECONDS,
+            "grace_seconds": GRACE_SECONDS,
+            "drain_seconds": DRAIN_SECONDS,
+        },
         "worker_log_tail": worker_log_tail,
     }
     _write(data)
@@ -420,8 +520,9 @@ def test_soak():
     print(_summary(figures, report))
 
     p, f, a = report["petitions"], report["fetches"], report["agencies"]
-    violations = [v["check"] + ": " + v["message"] + f" ({v['count']}; e.g. {v['examples']})"
-                  for v in report["violations"]]
+    violations = [
+        v["check"] + ": " + v["message"] + f" ({v['count']}; e.g. {v['examples']})" for v in report["violations"]
+    ]
     assert report["ok"], "consistency violations:\n" + "\n".join(violations)
     assert raw.returncode == 0
     # The load ran and filed petitions, whose items went through the faulty agencies.
@@ -438,27 +539,32 @@ def test_soak():
 
 def _summary(figures: dict, report: dict) -> str:
     f = report["fetches"]
-    return "\n".join([
-        "",
-        f"Soak: {figures['users']} users for {figures['load_seconds']} s: {figures['requests']} requests, "
-        f"{figures['rps']} req/s, p95 {figures['p95_ms']} ms, {figures['request_failures']} failed requests "
-        f"(load average at the end {figures['load_average_at_end']})",
-        f"  petitions filed {figures['petitions_filed_in_window']} (receipts given to locust "
-        f"{figures['receipts_given_to_locust']}, receipt counter moved {figures['receipt_counter_moved']})",
-        f"  fetches of the run {figures['fetches_in_window']} (whole database {f['by_state']}; failed/refused by "
-        f"reason {f['failed_by_reason']})",
-        f"  fetches at the worker kill {figures['fetches_at_kill']}; still pending after the grace period "
-        f"{figures['stuck_before_requeue']} (documents {figures['documents_stuck_before_requeue']}); "
-        f"requeue_fetches runs {figures['requeue_runs']}",
-        "  attempts by agency: " + "; ".join(f"{agency} " + ", ".join(f"{k} {v}" for k, v in outcomes.items())
-                                             for agency, outcomes in figures["attempts_by_agency"].items()),
-        f"  agency answers the portal never recorded {report['agencies'].get('answers_not_recorded')}; "
-        f"tasks left unacknowledged in the broker {figures['broker_unacked_after_drain']}; worker task errors "
-        f"{figures['worker_task_errors']}",
-        f"  drained in {figures['drain_seconds']} s; whole run {figures['total_seconds']} s "
-        f"(seed {figures['seed_seconds']} s, boot {figures['boot_seconds']} s)",
-        f"  results: {OUT_DIR / 'soak.json'} and soak.md",
-    ])
+    return "\n".join(
+        [
+            "",
+            f"Soak: {figures['users']} users for {figures['load_seconds']} s: {figures['requests']} requests, "
+            f"{figures['rps']} req/s, p95 {figures['p95_ms']} ms, {figures['request_failures']} failed requests "
+            f"(load average at the end {figures['load_average_at_end']})",
+            f"  petitions filed {figures['petitions_filed_in_window']} (receipts given to locust "
+            f"{figures['receipts_given_to_locust']}, receipt counter moved {figures['receipt_counter_moved']})",
+            f"  fetches of the run {figures['fetches_in_window']} (whole database {f['by_state']}; failed/refused by "
+            f"reason {f['failed_by_reason']})",
+            f"  fetches at the worker kill {figures['fetches_at_kill']}; still pending after the grace period "
+            f"{figures['stuck_before_requeue']} (documents {figures['documents_stuck_before_requeue']}); "
+            f"requeue_fetches runs {figures['requeue_runs']}",
+            "  attempts by agency: "
+            + "; ".join(
+                f"{agency} " + ", ".join(f"{k} {v}" for k, v in outcomes.items())
+                for agency, outcomes in figures["attempts_by_agency"].items()
+            ),
+            f"  agency answers the portal never recorded {report['agencies'].get('answers_not_recorded')}; "
+            f"tasks left unacknowledged in the broker {figures['broker_unacked_after_drain']}; worker task errors "
+            f"{figures['worker_task_errors']}",
+            f"  drained in {figures['drain_seconds']} s; whole run {figures['total_seconds']} s "
+            f"(seed {figures['seed_seconds']} s, boot {figures['boot_seconds']} s)",
+            f"  results: {OUT_DIR / 'soak.json'} and soak.md",
+        ]
+    )
 
 
 def _write(data: dict) -> None:
@@ -475,35 +581,66 @@ def _markdown(data: dict) -> str:
     s = data["settings"]
     expected = report.get("expected") or {}
     rows = [
-        ("load", f"{fig['users']} users, {fig['load_seconds']} s, {fig['requests']} requests, {fig['rps']} req/s, "
-                 f"p95 {fig['p95_ms']} ms, {fig['request_failures']} failed"),
-        ("faults", f"{', '.join(s['faulty_agencies'])}: {s['error_rate']:.0%} errors + {s['timeout_rate']:.0%} "
-                   f"timeouts; {s['down_agency']} down {s['down_seconds']} s; worker SIGKILL at {s['kill_at']} s"),
-        ("petitions filed", f"{fig['petitions_filed_in_window']} (locust was given {fig['receipts_given_to_locust']}"
-                            f" receipts, missing {expected.get('missing')}, stored twice "
-                            f"{expected.get('more_than_once')}; receipt counter moved {fig['receipt_counter_moved']})"),
-        ("duplicates", f"submissions {p['duplicate_submissions']}, receipt numbers {p['duplicate_receipt_no']}, "
-                       f"filed twice {p['submitted_twice']}"),
+        (
+            "load",
+            f"{fig['users']} users, {fig['load_seconds']} s, {fig['requests']} requests, {fig['rps']} req/s, "
+            f"p95 {fig['p95_ms']} ms, {fig['request_failures']} failed",
+        ),
+        (
+            "faults",
+            f"{', '.join(s['faulty_agencies'])}: {s['error_rate']:.0%} errors + {s['timeout_rate']:.0%} "
+            f"timeouts; {s['down_agency']} down {s['down_seconds']} s; worker SIGKILL at {s['kill_at']} s",
+        ),
+        (
+            "petitions filed",
+            f"{fig['petitions_filed_in_window']} (locust was given {fig['receipts_given_to_locust']}"
+            f" receipts, missing {expected.get('missing')}, stored twice "
+            f"{expected.get('more_than_once')}; receipt counter moved {fig['receipt_counter_moved']})",
+        ),
+        (
+            "duplicates",
+            f"submissions {p['duplicate_submissions']}, receipt numbers {p['duplicate_receipt_no']}, "
+            f"filed twice {p['submitted_twice']}",
+        ),
         ("fetches of the run", ", ".join(f"{k} {v}" for k, v in fig["fetches_in_window"].items())),
         ("fetches in the database", f"{f['total']}: " + ", ".join(f"{k} {v}" for k, v in f["by_state"].items())),
-        ("failed/refused by reason (database)", ", ".join(f"{k} {v}" for k, v in f["failed_by_reason"].items()) or "none"),
-        ("fetched twice", f"{f['fetched_twice']} (answers logged twice {f['answer_logged_twice']}, stored twice "
-                          f"{f['answer_stored_twice']})"),
+        (
+            "failed/refused by reason (database)",
+            ", ".join(f"{k} {v}" for k, v in f["failed_by_reason"].items()) or "none",
+        ),
+        (
+            "fetched twice",
+            f"{f['fetched_twice']} (answers logged twice {f['answer_logged_twice']}, stored twice "
+            f"{f['answer_stored_twice']})",
+        ),
         ("without reason / pending", f"{f['without_reason']} / {f['pending']}"),
-        ("worker kill", f"fetches at the kill {fig['fetches_at_kill']}; pending after {s['grace_seconds']} s "
-                        f"{fig['stuck_before_requeue']} (documents {fig['documents_stuck_before_requeue']}); "
-                        f"requeue_fetches runs {fig['requeue_runs']}"),
-        ("attempts by agency", "; ".join(f"{agency}: " + ", ".join(f"{k} {v}" for k, v in outcomes.items())
-                                         for agency, outcomes in fig["attempts_by_agency"].items())),
+        (
+            "worker kill",
+            f"fetches at the kill {fig['fetches_at_kill']}; pending after {s['grace_seconds']} s "
+            f"{fig['stuck_before_requeue']} (documents {fig['documents_stuck_before_requeue']}); "
+            f"requeue_fetches runs {fig['requeue_runs']}",
+        ),
+        (
+            "attempts by agency",
+            "; ".join(
+                f"{agency}: " + ", ".join(f"{k} {v}" for k, v in outcomes.items())
+                for agency, outcomes in fig["attempts_by_agency"].items()
+            ),
+        ),
         ("agency answers not recorded", str(report["agencies"].get("answers_not_recorded"))),
-        ("tasks unacknowledged after the drain", f"{fig['broker_unacked_after_drain']} "
-                                                 f"{sorted(set(t.split('(')[0] for t in data['broker_unacked']))}"),
+        (
+            "tasks unacknowledged after the drain",
+            f"{fig['broker_unacked_after_drain']} {sorted(set(t.split('(')[0] for t in data['broker_unacked']))}",
+        ),
         ("worker task errors", str(fig["worker_task_errors"])),
         ("access log", f"{log['verified']} entries, " + ("intact" if log["intact"] else f"BROKEN: {log['reason']}")),
         ("violations", ", ".join(v["check"] for v in report["violations"]) or "none"),
-        ("time", f"run {fig['total_seconds']} s (seed {fig['seed_seconds']}, boot {fig['boot_seconds']}, drain "
-                 f"{fig['drain_seconds']}, check {fig['check_seconds']}); load average at the end "
-                 f"{fig['load_average_at_end']}"),
+        (
+            "time",
+            f"run {fig['total_seconds']} s (seed {fig['seed_seconds']}, boot {fig['boot_seconds']}, drain "
+            f"{fig['drain_seconds']}, check {fig['check_seconds']}); load average at the end "
+            f"{fig['load_average_at_end']}",
+        ),
     ]
     lines = [f"# Soak run {data['run_at']}", "", "| what | figure |", "| --- | --- |"]
     lines += [f"| {what} | {figure} |" for what, figure in rows]

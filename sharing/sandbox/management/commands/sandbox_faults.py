@@ -25,18 +25,29 @@ class Command(BaseCommand):
         parser.add_argument("--latency-ms", type=int, help="Fixed delay before every answer.")
         parser.add_argument("--jitter-ms", type=int, help="Up to this much more delay, drawn per transaction.")
         parser.add_argument("--error-rate", type=_rate, help="Share of requests answered 503 (0..1).")
-        parser.add_argument("--timeout-rate", type=_rate,
-                            help="Share of requests held past the client's timeout, then answered 504 (0..1).")
-        parser.add_argument("--timeout-ms", type=int,
-                            help="How long a timed-out request is held (0: client's timeout + 1 s).")
-        parser.add_argument("--tamper-signature", action="store_true", default=None,
-                            help="Answer with a signature that does not verify.")
+        parser.add_argument(
+            "--timeout-rate",
+            type=_rate,
+            help="Share of requests held past the client's timeout, then answered 504 (0..1).",
+        )
+        parser.add_argument(
+            "--timeout-ms", type=int, help="How long a timed-out request is held (0: client's timeout + 1 s)."
+        )
+        parser.add_argument(
+            "--tamper-signature",
+            action="store_true",
+            default=None,
+            help="Answer with a signature that does not verify.",
+        )
         parser.add_argument("--no-tamper-signature", dest="tamper_signature", action="store_false")
-        parser.add_argument("--malformed", action="store_true", default=None,
-                            help="Answer with a signed payload that is not the protocol's JSON.")
+        parser.add_argument(
+            "--malformed",
+            action="store_true",
+            default=None,
+            help="Answer with a signed payload that is not the protocol's JSON.",
+        )
         parser.add_argument("--no-malformed", dest="malformed", action="store_false")
-        parser.add_argument("--down", action="store_true", default=None,
-                            help="Close connections without an answer.")
+        parser.add_argument("--down", action="store_true", default=None, help="Close connections without an answer.")
         parser.add_argument("--up", dest="down", action="store_false", help="Undo --down.")
         parser.add_argument("--reset", action="store_true", help="Remove every fault first.")
 
@@ -48,11 +59,7 @@ class Command(BaseCommand):
         if not agencies:
             known = ", ".join(SandboxAgency.objects.values_list("code", flat=True)) or "none (run seed_demo)"
             raise CommandError(f"No sandbox agency {agency!r}; known agencies: {known}.")
-        faults = {
-            name: options[name]
-            for name in SandboxAgency.FAULT_FIELDS
-            if options.get(name) is not None
-        }
+        faults = {name: options[name] for name in SandboxAgency.FAULT_FIELDS if options.get(name) is not None}
         for item in agencies:
             try:
                 if reset:
