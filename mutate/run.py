@@ -324,7 +324,7 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
         print(f"{module:<78} {total:>7} {killed:>7} {rate:>7.1%} {unrun:>6}{mark}")
     print("\nSurvivors (survived, no tests, suspicious):")
     unexplained = []
-    for module, by_status in per_module.items():
+    for by_status in per_module.values():
         for status in ("survived", "no tests", "suspicious"):
             for name in sorted(by_status.get(status, [])):
                 note = "" if name in explained else "   <- not explained in mutate/SURVIVORS.md"

@@ -346,6 +346,9 @@ class ReceiptCounter(models.Model):
         verbose_name = _("receipt counter")
         verbose_name_plural = _("receipt counters")
 
+    def __str__(self) -> str:
+        return str(self.year)
+
 
 class TimelineEvent(models.Model):
     petition = models.ForeignKey(
@@ -373,6 +376,9 @@ class TimelineEvent(models.Model):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.from_status or '-'} → {self.to_status}"
 
     @property
     def note_text(self) -> str:
@@ -405,6 +411,9 @@ class SupplementRequest(models.Model):
         verbose_name = _("supplement request")
         verbose_name_plural = _("supplement requests")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.pk}"
 
     @property
     def is_open(self) -> bool:
@@ -442,6 +451,9 @@ class PetitionUpload(models.Model):
         verbose_name = _("uploaded document")
         verbose_name_plural = _("uploaded documents")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.purpose} {self.reference}".rstrip()
 
     @property
     def display_title(self) -> str:
@@ -496,6 +508,9 @@ class IdentityChallenge(models.Model):
         verbose_name = _("identity challenge")
         verbose_name_plural = _("identity challenges")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} #{self.pk}"
 
 
 class IdentityAttempt(models.Model):
@@ -566,6 +581,9 @@ class IdentityAttemptLock(models.Model):
         verbose_name = _("identity attempt lock")
         verbose_name_plural = _("identity attempt locks")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="identity_attempt_lock_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
 
 
 class RequiredInformation(models.Model):

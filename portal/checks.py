@@ -14,7 +14,10 @@ def check_portal_secrets(app_configs, **kwargs):
         problems.append(
             Error(
                 "FIELD_ENCRYPTION_KEYS contains the development key.",
-                hint='Generate a key with `python -c "import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())"`.',
+                hint=(
+                    "Generate a key with "
+                    '`python -c "import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())"`.'
+                ),
                 id="portal.E001",
             )
         )

@@ -55,7 +55,7 @@ def readyz(request):
     for name, check in CHECKS.items():
         try:
             check()
-        except Exception as exc:  # any failure of a dependency means "not ready"
+        except Exception as exc:  # noqa: BLE001 (any failure of a dependency means "not ready")
             logger.warning("readiness check %s failed: %s", name, exc.__class__.__name__)
             results[name] = "unavailable"
             failing.append(name)

@@ -1,5 +1,3 @@
-pytest_plugins = ["tests.sandbox.fixtures"]
-
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -12,6 +10,8 @@ from tests.factories import (
     OfficialFactory,
     TOTPDeviceFactory,
 )
+
+pytest_plugins = ["tests.sandbox.fixtures"]
 
 
 def login_verified(client: Client, user) -> Client:

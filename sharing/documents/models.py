@@ -8,8 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import override, pgettext_lazy
 
 from . import codes, titles
 from .errors import ImmutableDocumentError
@@ -59,7 +58,7 @@ class EDocument(models.Model):
     # Null for documents issued before titles were kept per language (their rows are immutable):
     # their title is read by ``display_title`` in the reader's language when it is one the portal
     # wrote.
-    title_en = models.CharField(_("title (English)"), max_length=200, null=True, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, null=True, blank=True)  # noqa: DJ001 (see above)
     case_ref = models.CharField(_("case reference"), max_length=40, db_index=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="edocuments", verbose_name=_("owner")

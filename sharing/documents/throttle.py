@@ -125,11 +125,8 @@ def release(admission: Admission) -> None:
     """The looked-up code matched a document: its slot does not count as a miss."""
     if not admission.slot_key:
         return
-    with _serialised():
-        try:
-            cache.decr(admission.slot_key)
-        except ValueError:
-            pass  # the interval is over and its count gone
+    with _serialised(), contextlib.suppress(ValueError):  # the interval is over and its count gone
+        cache.decr(admission.slot_key)
 
 
 def slow_seconds() -> int:

@@ -112,7 +112,7 @@ class StandardHttpProvider(BaseProvider):
         try:
             keys.signing_key()
             keys.encryption_key()
-        except Exception as exc:  # noqa: BLE001 (any failure to load is a configuration problem)
+        except Exception as exc:
             raise errors.ProviderConfigurationError(_("The portal's key pairs do not load: %s") % exc) from exc
         try:
             transport.request("GET", agency.base_url, timeout=agency.timeout_seconds, max_bytes=MAX_RESPONSE_BYTES)

@@ -6,6 +6,7 @@ same fate, a retry (a new txn id) draws again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import socket
@@ -112,8 +113,6 @@ def close_connection(environ: dict) -> bool:
             del frame
     if not isinstance(connection, socket.socket):
         return False
-    try:
+    with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     return True

@@ -165,7 +165,7 @@ def test_load_mix_against_a_trivial_view():
     ratio = mix["total"]["rps"] / trivial["total"]["rps"] if trivial["total"]["rps"] else 0.0
     filed = sum(1 for _ in (workdir / "filed.jsonl").open()) if (workdir / "filed.jsonl").exists() else 0
     result = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
         "residents": RESIDENTS,
         "petitions": PETITIONS,

@@ -207,7 +207,7 @@ def fetch_all(case_ref: str, *, only=None, refuse=()) -> None:
     from sharing.services import fetch_execute
 
     provider = AnsweringProvider(refuse=refuse)
-    registry = {name: provider for name in Agency.objects.values_list("provider", flat=True)}
+    registry = dict.fromkeys(Agency.objects.values_list("provider", flat=True), provider)
     fetches = FetchRequest.objects.filter(case_ref=case_ref)
     if only is not None:
         fetches = fetches.filter(item__code__in=only)

@@ -26,11 +26,14 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 
 from locust import FastHttpUser, between, constant_throughput, task
 
 SCENARIO = os.environ.get("LOAD_SCENARIO", "mix")
-SESSIONS = json.load(open(os.environ["LOAD_SESSIONS_FILE"])) if os.environ.get("LOAD_SESSIONS_FILE") else {}
+SESSIONS = (
+    json.loads(Path(os.environ["LOAD_SESSIONS_FILE"]).read_text()) if os.environ.get("LOAD_SESSIONS_FILE") else {}
+)
 FILED_PATH = os.environ.get("LOAD_FILED_PATH", "filed.jsonl")
 # Seconds a user waits between two tasks. 0 (the default): closed loop, every user sends its next
 # request as soon as the last one is answered, so the run measures what the stack sustains.

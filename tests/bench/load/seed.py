@@ -248,10 +248,10 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from petitions.identity import resident_link_set
-    from sharing.sandbox.identity import sandbox_register_lookup
     from petitions.models import Petition, PetitionType
     from portal.demo import DEMO_PASSWORD, demo_totp_key_hex
     from portal.models import Office, OfficeMembership, User
+    from sharing.sandbox.identity import sandbox_register_lookup
 
     citizens = citizens or residents
     wanted = {"residents": residents, "petitions": petitions, "citizens": citizens, "pool": POOL, "version": 1}
@@ -280,7 +280,7 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     password = make_password(DEMO_PASSWORD)
     bar = Progress("citizens", citizens)
     created = 0
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     while created < citizens:
         chunk = min(10_000, citizens - created)
         User.objects.bulk_create(
@@ -309,7 +309,7 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     people = list(Resident.objects.filter(synthetic=True).order_by("-id").values_list("rrn", flat=True)[:POOL])
     linked = 0
     with transaction.atomic():
-        for user, rrn in zip(pool_users, people):
+        for user, rrn in zip(pool_users, people, strict=False):
             record = sandbox_register_lookup(rrn)
             resident_link_set(user=user, record=record)
             user.full_name = record.name
