@@ -3,6 +3,8 @@ citizens' identity links. Idempotent; runs after the catalogue and sandbox steps
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from portal.models import Office, User
@@ -76,7 +78,7 @@ BUILDING_FIELD = _field(
     pattern=BUILDING_PATTERN,
 )
 
-PETITION_TYPES = [
+PETITION_TYPES: list[dict[str, Any]] = [
     {
         "slug": "resident-parking-permit",
         "category": "transport",

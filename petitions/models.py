@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _is_english() -> bool:
@@ -676,7 +680,7 @@ class RequiredInformation(models.Model):
         return _pick(self.declaration_ko, self.declaration_en)
 
     def clean(self):
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         policy = self.OthersPolicy
         if self.others_policy != policy.OWN_ONLY and self.subject_source != self.SubjectSource.FORM_FIELD:
             errors["others_policy"] = _("Only a subject entered in a form field can be someone else's.")

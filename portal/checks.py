@@ -3,12 +3,12 @@
 import hashlib
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
 def check_portal_secrets(app_configs, **kwargs):
-    problems = []
+    problems: list[CheckMessage] = []
     development_key = hashlib.sha256(b"portal development encryption key").digest()
     if development_key in settings.FIELD_ENCRYPTION_KEYS:
         problems.append(

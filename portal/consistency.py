@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -237,7 +238,7 @@ def check_consistency(
     # --- Fetches --------------------------------------------------------------------------
     FS = FetchRequest.State
     by_state = _by(FetchRequest.objects.all(), "state")
-    fetches = {
+    fetches: dict[str, Any] = {
         "total": sum(by_state.values()),
         "by_state": by_state,
         "pending": sum(by_state.get(str(s), 0) for s in FetchRequest.PENDING_STATES),
@@ -373,7 +374,7 @@ def check_consistency(
         )
 
     # --- Document requests ----------------------------------------------------------------
-    documents = {"by_state": _by(DocumentRequest.objects.all(), "state")}
+    documents: dict[str, Any] = {"by_state": _by(DocumentRequest.objects.all(), "state")}
     documents["pending"] = documents["by_state"].get(DocumentRequest.State.PENDING, 0)
     failed_docs = DocumentRequest.objects.filter(state=DocumentRequest.State.FAILED, error_code="")
     count = failed_docs.count()

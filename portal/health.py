@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -62,7 +63,7 @@ def readyz(request):
         else:
             results[name] = "ok"
     status = 503 if failing else 200
-    body = {"status": "unavailable" if failing else "ok", "checks": results}
+    body: dict[str, Any] = {"status": "unavailable" if failing else "ok", "checks": results}
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=status)

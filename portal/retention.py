@@ -115,7 +115,7 @@ def _applicant_hashes(receipts) -> dict[str, str]:
     rows = Petition.objects.filter(receipt_no__in=list(receipts)).values_list(
         "receipt_no", "applicant__resident_link__rrn_hash"
     )
-    return {receipt: (rrn_hash or "") for receipt, rrn_hash in rows}
+    return {receipt: (rrn_hash or "") for receipt, rrn_hash in rows if receipt is not None}
 
 
 def _log_deletion(
@@ -235,8 +235,8 @@ def _purge_attachments(report: RetentionReport, *, now, days: int) -> None:
             petition = upload.petition
             _log_deletion(
                 report,
-                subject_hash=_applicant_hashes([petition.receipt_no]).get(petition.receipt_no, ""),
-                case_ref=petition.receipt_no,
+                subject_hash=_applicant_hashes([petition.case_ref]).get(petition.case_ref, ""),
+                case_ref=petition.case_ref,
                 office=petition.office,
                 item_code="upload",
                 fields=[],

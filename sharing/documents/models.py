@@ -36,10 +36,24 @@ class EDocumentQuerySet(models.QuerySet):
     def delete(self):
         raise ImmutableDocumentError(IMMUTABLE_MESSAGE)
 
-    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+    def bulk_create(
+        self,
+        objs,
+        batch_size=None,
+        ignore_conflicts=False,
+        update_conflicts=False,
+        update_fields=None,
+        unique_fields=None,
+    ):
         if update_conflicts:
             raise ImmutableDocumentError(IMMUTABLE_MESSAGE)
-        return super().bulk_create(objs, *args, update_conflicts=update_conflicts, **kwargs)
+        return super().bulk_create(
+            objs,
+            batch_size=batch_size,
+            ignore_conflicts=ignore_conflicts,
+            update_fields=update_fields,
+            unique_fields=unique_fields,
+        )
 
     def valid(self):
         """Documents that no correction has replaced."""

@@ -36,7 +36,7 @@ from django.core.cache.backends.filebased import FileBasedCache
 try:
     import fcntl
 except ImportError:  # not POSIX: the thread lock alone
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # checked before each use
 
 _file_cache_lock = threading.Lock()
 

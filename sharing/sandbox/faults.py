@@ -39,7 +39,7 @@ class FaultPlan:
 
 
 def plan_for(agency: SandboxAgency, txn_key: str) -> FaultPlan:
-    delay_ms = agency.latency_ms
+    delay_ms: float = agency.latency_ms
     if agency.jitter_ms:
         delay_ms += agency.jitter_ms * draw(agency.code, txn_key, "jitter")
     return FaultPlan(

@@ -832,7 +832,7 @@ class _BlockGenerator:
             for agency, description, amount, occurred in demo.refunds:
                 self.refund(person, agency, description, amount, occurred)
         elif adult:
-            for agency, chance, kinds in (
+            for agency, chance, refund_kinds in (
                 ("mois", 0.06, LOCAL_REFUNDS),
                 ("nts", 0.05, NATIONAL_REFUNDS),
                 ("nhis", 0.07, NHIS_REFUNDS),
@@ -842,7 +842,7 @@ class _BlockGenerator:
                     self.refund(
                         person,
                         agency,
-                        kinds[int(r() * len(kinds))],
+                        refund_kinds[int(r() * len(refund_kinds))],
                         int(1 + r() * 400) * 1000 + 270,
                         self.day(date(2023, 7, 1), REFERENCE_DATE - timedelta(days=30)),
                     )
