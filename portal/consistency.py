@@ -208,9 +208,12 @@ def check_consistency(
                 .annotate(n=Count("pk"), drafts=Count("pk", filter=Q(status=S.DRAFT)))
             )
             for row in rows:
-                found[row["receipt_no"]] = row["n"]
+                receipt_no = row["receipt_no"]
+                if receipt_no is None:  # not asked for (receipt_no__in)
+                    continue
+                found[receipt_no] = row["n"]
                 if row["drafts"]:
-                    drafts.append(row["receipt_no"])
+                    drafts.append(receipt_no)
         missing = [r for r in distinct if r not in found]
         more_than_once = [r for r, n in found.items() if n > 1]
         expected = {

@@ -229,7 +229,7 @@ def _purge_attachments(report: RetentionReport, *, now, days: int) -> None:
     # Copies of uploads that never reached the store (a filing that failed half-way).
     for upload in leftovers.select_related("petition", "petition__office").iterator(chunk_size=200):
         with transaction.atomic():
-            name = upload.draft_file.name
+            name = upload.draft_file.name or ""
             upload.draft_file.delete(save=False)
             PetitionUpload.objects.filter(pk=upload.pk).update(draft_file="")
             petition = upload.petition

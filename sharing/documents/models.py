@@ -128,7 +128,8 @@ class EDocument(models.Model):
         """The retention job's path (services.documents_retention_purge), and only that."""
         name, storage = self.file.name, self.file.storage
         models.Model.delete(self)
-        storage.delete(name)
+        if name:
+            storage.delete(name)
 
     @property
     def display_code(self) -> str:

@@ -98,7 +98,7 @@ def models_named(parameter: Parameter) -> tuple[str, ...]:
     """Models a parameter names: from its own name first, else from the nearest path segment
     before it that names one."""
     for source in (parameter.name, *parameter.preceding_segments):
-        found = []
+        found: list[str] = []
         for token in _tokens(source):
             for alias, labels in MODEL_ALIASES.items():
                 if token.startswith(alias):

@@ -586,10 +586,13 @@ class LocustResult:
         }
 
 
-def _num(value: str) -> float:
+def _num(value: str | None) -> float:
+    """A locust CSV figure; 0 when the column is missing or not a number ("N/A")."""
+    if value is None:
+        return 0.0
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return 0.0
 
 

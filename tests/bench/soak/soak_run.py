@@ -186,21 +186,24 @@ class FaultsConsole:
             stdout=subprocess.PIPE,
             text=True,
         )
-        ready = self.process.stdout.readline()
+        if self.process.stdin is None or self.process.stdout is None:
+            raise RuntimeError("the faults console has no pipes")
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
+        ready = self.stdout.readline()
         if not ready:
             raise RuntimeError("the faults console did not start")
 
     def set(self, agency_code: str, **faults) -> str:
-        self.process.stdin.write(json.dumps(fault_args(agency_code, **faults)) + "\n")
-        self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
+        self.stdin.write(json.dumps(fault_args(agency_code, **faults)) + "\n")
+        self.stdin.flush()
+        answer = json.loads(self.stdout.readline())
         if not answer["ok"]:
             raise RuntimeError(f"sandbox_faults {agency_code} {faults}: {answer['output']}")
         return answer["output"]
 
     def close(self) -> None:
         if self.process.poll() is None:
-            self.process.stdin.close()
+            self.stdin.close()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
