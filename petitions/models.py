@@ -587,7 +587,7 @@ class IdentityAttemptLock(models.Model):
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="identity_attempt_lock_unique")]
 
     def __str__(self) -> str:
-        return f"{self.scope} {self.key}"
+        return f"{self.scope} #{self.pk}"
 
 
 class RequiredInformation(models.Model):
