@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test install-bench bench soak mutate messages check-deploy clean
+.PHONY: run test install install-test install-bench install-lint lint bench soak mutate messages check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,21 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 install-bench: $(VENV)/.installed-bench
+
+$(VENV)/.installed-lint: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+install-lint: $(VENV)/.installed-lint
+
+## make lint: ruff (rules and formatting) and mypy with django-stubs, configured in pyproject.toml.
+## All three run, so one failure does not hide the others; any failure fails the target.
+lint: install-lint
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 ## make run: install, migrate, load the demo data and start the site with its worker.
 run: install

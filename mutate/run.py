@@ -300,11 +300,10 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
             continue
         per_module[module].setdefault(status, []).append(name)
     for mutant in HAND_MUTANTS:
-        status = hand.get(mutant.name)
-        if status is not None:
-            per_module[mutant.module].setdefault("killed" if status.startswith("killed") else "survived", []).append(
-                mutant.name
-            )
+        hand_status = hand.get(mutant.name)
+        if hand_status is not None:
+            verdict = "killed" if hand_status.startswith("killed") else "survived"
+            per_module[mutant.module].setdefault(verdict, []).append(mutant.name)
 
     explained = explained_survivors()
     failures = 0
@@ -324,7 +323,7 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
         print(f"{module:<78} {total:>7} {killed:>7} {rate:>7.1%} {unrun:>6}{mark}")
     print("\nSurvivors (survived, no tests, suspicious):")
     unexplained = []
-    for module, by_status in per_module.items():
+    for by_status in per_module.values():
         for status in ("survived", "no tests", "suspicious"):
             for name in sorted(by_status.get(status, [])):
                 note = "" if name in explained else "   <- not explained in mutate/SURVIVORS.md"

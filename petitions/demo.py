@@ -3,6 +3,8 @@ citizens' identity links. Idempotent; runs after the catalogue and sandbox steps
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from portal.models import Office, User
@@ -76,7 +78,7 @@ BUILDING_FIELD = _field(
     pattern=BUILDING_PATTERN,
 )
 
-PETITION_TYPES = [
+PETITION_TYPES: list[dict[str, Any]] = [
     {
         "slug": "resident-parking-permit",
         "category": "transport",
@@ -85,7 +87,8 @@ PETITION_TYPES = [
         "routing": "district",
         "name_ko": "거주자 우선주차 신청",
         "name_en": "Resident priority parking permit",
-        "description_ko": "거주지 주변 거주자 우선주차 구획의 배정을 신청합니다. 주민등록과 자동차 등록 정보는 포털이 직접 확인합니다.",
+        "description_ko": "거주지 주변 거주자 우선주차 구획의 배정을 신청합니다. "
+        "주민등록과 자동차 등록 정보는 포털이 직접 확인합니다.",
         "description_en": "Apply for a resident priority parking space near your home. The portal checks your "
         "registration and your vehicle itself.",
         "notes_ko": "배정은 대기 순서와 거주 기간에 따라 이루어지며, 수수료는 배정 후 분기별로 납부합니다.",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -14,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from portal.roles import english_active as _english
 
 from .models import FormField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 T = FormField.Type
 
@@ -67,7 +72,7 @@ def spec_label(spec: dict) -> str:
 
 
 def spec_help(spec: dict) -> str:
-    return spec.get("help_en") if _english() and spec.get("help_en") else spec.get("help_ko", "")
+    return spec["help_en"] if _english() and spec.get("help_en") else spec.get("help_ko", "")
 
 
 def _choice_label(choice: list | tuple) -> str:
@@ -87,7 +92,8 @@ def display_value(spec: dict, value) -> str:
     if kind == T.YES_NO:
         return str(_("Yes")) if value == "yes" else str(_("No"))
     if kind == T.BANK_ACCOUNT and isinstance(value, dict):
-        bank = dict(BANKS).get(value.get("bank"), value.get("bank", ""))
+        code = value.get("bank") or ""
+        bank = dict(BANKS).get(code, code)
         return f"{bank} {value.get('number', '')}"
     if kind == T.FILE and isinstance(value, dict):
         return value.get("name", "")
@@ -150,7 +156,9 @@ def _form_field(spec: dict, *, has_file: bool) -> list[tuple[str, forms.Field]]:
     if kind == T.DATE:
         return [(key, forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common))]
     if kind == T.CHOICE:
-        choices = [(choice[0], _choice_label(choice)) for choice in spec.get("choices") or []]
+        choices: list[tuple[str, StrOrPromise]] = [
+            (choice[0], _choice_label(choice)) for choice in spec.get("choices") or []
+        ]
         widget = forms.RadioSelect if len(choices) <= 5 else forms.Select
         if widget is forms.Select:
             choices = [("", _("Choose one"))] + choices
@@ -201,7 +209,7 @@ class AnswersForm(forms.Form):
         *args,
         specs: list[dict],
         existing: dict | None = None,
-        declarations: list[dict] = (),
+        declarations: Iterable[dict] = (),
         declared: dict | None = None,
         **kwargs,
     ):
@@ -268,7 +276,8 @@ class AnswersForm(forms.Form):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for item in self.declaration_items:
             code = item["item_code"]
             if cleaned.get(f"declare_{code}") and not (cleaned.get(f"relationship_{code}") or "").strip():
@@ -283,7 +292,7 @@ class AnswersForm(forms.Form):
 
     def answers(self) -> dict:
         """JSON-serialisable answers; file fields give the uploaded file objects separately."""
-        result = {}
+        result: dict[str, Any] = {}
         for spec in self.specs:
             key = spec["key"]
             if spec["type"] == T.BANK_ACCOUNT:
@@ -334,7 +343,8 @@ class ConsentForm(forms.Form):
     def __init__(self, *args, items: list[dict], existing: dict | None = None, uploaded: set | None = None, **kwargs):
         self.items = items
         existing = existing or {}
-        uploaded = uploaded or set()
+        self.uploaded = uploaded = uploaded or set()
+        initial_choice: dict[object, str] = {True: self.AGREE, False: self.DECLINE}
         super().__init__(*args, **kwargs)
         for item in items:
             code = item["item_code"]
@@ -345,7 +355,7 @@ class ConsentForm(forms.Form):
                     (self.DECLINE, _("I do not agree: I will upload the document myself")),
                 ],
                 widget=forms.RadioSelect,
-                initial={True: self.AGREE, False: self.DECLINE}.get(existing.get(code)),
+                initial=initial_choice.get(existing.get(code)),
             )
             self.fields[f"consent_{code}"] = choice
             self.fields[f"upload_{code}"] = DocumentUploadField(
@@ -355,14 +365,14 @@ class ConsentForm(forms.Form):
                 if code in uploaded
                 else _("Needed only if you do not agree."),
             )
-            self.fields[f"upload_{code}"].already_uploaded = code in uploaded
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for item in self.items:
             code = item["item_code"]
             declined = cleaned.get(f"consent_{code}") == self.DECLINE
-            if declined and not cleaned.get(f"upload_{code}") and not self.fields[f"upload_{code}"].already_uploaded:
+            if declined and not cleaned.get(f"upload_{code}") and code not in self.uploaded:
                 self.add_error(
                     f"upload_{code}",
                     _("You did not agree to fetching “%(item)s”: upload the document instead.")

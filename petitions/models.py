@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _is_english() -> bool:
@@ -346,6 +350,9 @@ class ReceiptCounter(models.Model):
         verbose_name = _("receipt counter")
         verbose_name_plural = _("receipt counters")
 
+    def __str__(self) -> str:
+        return str(self.year)
+
 
 class TimelineEvent(models.Model):
     petition = models.ForeignKey(
@@ -373,6 +380,9 @@ class TimelineEvent(models.Model):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.from_status or '-'} → {self.to_status}"
 
     @property
     def note_text(self) -> str:
@@ -405,6 +415,9 @@ class SupplementRequest(models.Model):
         verbose_name = _("supplement request")
         verbose_name_plural = _("supplement requests")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.pk}"
 
     @property
     def is_open(self) -> bool:
@@ -442,6 +455,9 @@ class PetitionUpload(models.Model):
         verbose_name = _("uploaded document")
         verbose_name_plural = _("uploaded documents")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.purpose} {self.reference}".rstrip()
 
     @property
     def display_title(self) -> str:
@@ -496,6 +512,9 @@ class IdentityChallenge(models.Model):
         verbose_name = _("identity challenge")
         verbose_name_plural = _("identity challenges")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} #{self.pk}"
 
 
 class IdentityAttempt(models.Model):
@@ -566,6 +585,9 @@ class IdentityAttemptLock(models.Model):
         verbose_name = _("identity attempt lock")
         verbose_name_plural = _("identity attempt locks")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="identity_attempt_lock_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} #{self.pk}"
 
 
 class RequiredInformation(models.Model):
@@ -658,7 +680,7 @@ class RequiredInformation(models.Model):
         return _pick(self.declaration_ko, self.declaration_en)
 
     def clean(self):
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         policy = self.OthersPolicy
         if self.others_policy != policy.OWN_ONLY and self.subject_source != self.SubjectSource.FORM_FIELD:
             errors["others_policy"] = _("Only a subject entered in a form field can be someone else's.")

@@ -14,7 +14,7 @@ from .workflow import on_transition
 
 logger = logging.getLogger(__name__)
 
-NOTIFIED = {
+NOTIFIED: dict[str, str] = {
     Petition.Status.SUBMITTED: "submitted",
     Petition.Status.SUPPLEMENT_REQUESTED: "supplement_requested",
     Petition.Status.APPROVED: "decided",

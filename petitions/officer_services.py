@@ -11,8 +11,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from portal.models import OfficeMembership, User
 
@@ -36,13 +35,13 @@ def _portal_note(key: str, **params) -> dict:
     return {"text": korean(INTERNAL_NOTES, key, params), "text_key": key, "text_params": params}
 
 
-def _membership(user: User, office_id: int) -> OfficeMembership | None:
-    if not (user and user.is_authenticated and user.is_official):
+def _membership(user: User, office_id: int | None) -> OfficeMembership | None:
+    if office_id is None or not (user and user.is_authenticated and user.is_official):
         return None
     return OfficeMembership.objects.filter(user=user, office_id=office_id).first()
 
 
-def _is_supervisor(user: User, office_id: int) -> bool:
+def _is_supervisor(user: User, office_id: int | None) -> bool:
     membership = _membership(user, office_id)
     return membership is not None and membership.role == OfficeMembership.Role.SUPERVISOR
 
@@ -104,7 +103,9 @@ def petitions_assign(*, petitions: list[Petition], assignee: User | None, actor:
     if not petitions:
         raise PetitionError(_("Choose at least one petition."))
     locked = list(Petition.objects.select_for_update().filter(pk__in=[p.pk for p in petitions]).order_by("pk"))
-    memberships = {m.office_id: m for m in OfficeMembership.objects.filter(user=actor)}
+    memberships: dict[int | None, OfficeMembership] = {
+        m.office_id: m for m in OfficeMembership.objects.filter(user=actor)
+    }
     assignee_offices = (
         set(OfficeMembership.objects.filter(user=assignee).values_list("office_id", flat=True))
         if assignee is not None
@@ -173,7 +174,7 @@ def petition_refetch(*, petition: Petition, item_code: str, actor: User):
         raise PetitionError(_("The information of a decided petition is not fetched again."))
     fetch_request = (
         FetchRequest.objects.select_related("item__agency")
-        .filter(case_ref=petition.receipt_no, item__code=item_code)
+        .filter(case_ref=petition.case_ref, item__code=item_code)
         .first()
     )
     if fetch_request is None:
@@ -240,7 +241,7 @@ def _result_notice(petition: Petition, actor: User, *, outcome: str, decision: s
     }
     return document_request(
         kind="result_notice",
-        case_ref=petition.receipt_no,
+        case_ref=petition.case_ref,
         owner=petition.applicant,
         issuing_office=petition.office,
         template_name="documents/result_notice.html",
@@ -255,7 +256,7 @@ def _result_notice(petition: Petition, actor: User, *, outcome: str, decision: s
 def _ensure_information_settled(petition: Petition) -> None:
     from sharing.models import FetchRequest
 
-    if FetchRequest.objects.filter(case_ref=petition.receipt_no, state__in=FetchRequest.PENDING_STATES).exists():
+    if FetchRequest.objects.filter(case_ref=petition.case_ref, state__in=FetchRequest.PENDING_STATES).exists():
         raise PetitionError(_("Some information is still being fetched. Decide once it has arrived."))
 
 
@@ -322,7 +323,7 @@ def petition_supplement_request(
             items.append(str(_("Documents named in the request")))
     document_request(
         kind="supplement_notice",
-        case_ref=petition.receipt_no,
+        case_ref=petition.case_ref,
         owner=petition.applicant,
         issuing_office=petition.office,
         template_name="documents/supplement_notice.html",

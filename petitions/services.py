@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import uuid
 
@@ -10,10 +11,8 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import override
 
 from portal.models import Office, User
 
@@ -104,7 +103,7 @@ def route_office(*, petition_type: PetitionType, applicant: User) -> Office:
             office = Office.objects.filter(district_code=link.district_code).order_by("pk").first()
             if office:
                 return office
-    if petition_type.handling_office_id:
+    if petition_type.handling_office is not None:
         return petition_type.handling_office
     raise PetitionError(_("No office handles this petition for your district yet. Call the help desk at 110."))
 
@@ -360,7 +359,7 @@ def _store_uploads(petition: Petition, uploads) -> None:
             with upload.draft_file.open("rb") as handle:
                 document = attachment_store(
                     uploaded_file=File(handle, name=upload.draft_file.name.rsplit("/", 1)[-1]),
-                    case_ref=petition.receipt_no,
+                    case_ref=petition.case_ref,
                     owner=petition.applicant,
                     issuing_office=petition.office,
                     title=upload.title,
@@ -373,7 +372,7 @@ def _store_uploads(petition: Petition, uploads) -> None:
         # The e-document store holds the file now; the draft copy goes when the transaction commits.
         name = upload.draft_file.name
         storage = upload.draft_file.storage
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        transaction.on_commit(functools.partial(storage.delete, name))
 
 
 def _receipt_context(petition: Petition, snapshot: dict) -> dict:
@@ -383,6 +382,8 @@ def _receipt_context(petition: Petition, snapshot: dict) -> dict:
     def pick(ko: str, en: str) -> str:
         return en if english and en else ko
 
+    if petition.submitted_at is None or petition.due_date is None or petition.office is None:
+        raise ValueError("A receipt is made for a filed petition only.")
     details = petition.applicant_details
     return {
         "petition_type": pick(snapshot["name_ko"], snapshot["name_en"]),
@@ -489,7 +490,9 @@ def petitions_resume_settled(*, quiet_for: datetime.timedelta, limit: int = 500)
         .order_by("updated_at")
         .values_list("receipt_no", flat=True)[:limit]
     )
-    return sum(1 for case_ref in case_refs if petition_fetches_settled(case_ref=case_ref) is not None)
+    return sum(
+        1 for case_ref in case_refs if case_ref is not None and petition_fetches_settled(case_ref=case_ref) is not None
+    )
 
 
 # --- After filing ---------------------------------------------------------------------------
@@ -522,7 +525,7 @@ def petition_upload_instead_of_fetch(
     try:
         document = attachment_store(
             uploaded_file=uploaded_file,
-            case_ref=petition.receipt_no,
+            case_ref=petition.case_ref,
             owner=petition.applicant,
             issuing_office=petition.office,
             **titles,
@@ -599,7 +602,7 @@ def supplement_respond(
         try:
             document = attachment_store(
                 uploaded_file=uploaded,
-                case_ref=petition.receipt_no,
+                case_ref=petition.case_ref,
                 owner=petition.applicant,
                 issuing_office=petition.office,
                 **both_languages(gettext_lazy("Supplement to %(receipt_no)s"), receipt_no=petition.receipt_no),

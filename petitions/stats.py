@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -67,14 +69,18 @@ def compute() -> dict:
         median = processing["median"]
     else:
         processing = decided.aggregate(decided=Count("id"), on_time=Count("id", filter=on_time))
-        durations = [(d - s).total_seconds() for s, d in decided.values_list("submitted_at", "decided_at")]
+        durations = [
+            (d - s).total_seconds()
+            for s, d in decided.values_list("submitted_at", "decided_at")
+            if s is not None and d is not None  # the filter above: both are set
+        ]
         median = timedelta(seconds=statistics.median(durations)) if durations else None
 
     type_ids = {row["petition_type_id"] for row in petitions_by}
-    types = {
+    types: dict[int, Mapping[str, Any]] = {
         t["id"]: t for t in PetitionType.objects.filter(id__in=type_ids).values("id", "slug", "name_ko", "name_en")
     }
-    agencies = {a["code"]: a for a in Agency.objects.values("code", "name_ko", "name_en")}
+    agencies: dict[str, Mapping[str, Any]] = {a["code"]: a for a in Agency.objects.values("code", "name_ko", "name_en")}
 
     months: dict[str, dict] = defaultdict(lambda: {"petitions": 0, "documents": 0, "petitioners": 0})
     by_type: dict[int, dict] = defaultdict(lambda: {"petitions": 0, "documents": 0})
@@ -89,7 +95,7 @@ def compute() -> dict:
     for month, n in petitioners_by:
         months[month]["petitioners"] += n
 
-    def named(record: dict | None, fallback: str) -> dict:
+    def named(record: Mapping[str, Any] | None, fallback: str) -> dict:
         return {
             "name_ko": (record or {}).get("name_ko") or fallback,
             "name_en": (record or {}).get("name_en") or fallback,

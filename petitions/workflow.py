@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django.db import transaction
@@ -107,7 +108,7 @@ def petition_transition(
 
     petition_id = locked.pk
     for hook in list(_after_commit_hooks):
-        transaction.on_commit(lambda hook=hook: hook(petition_id, to))
+        transaction.on_commit(functools.partial(hook, petition_id, to))
 
     # The caller's object reflects the change too.
     for field in update_fields:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import LoginForm, OTPTokenForm, SignUpForm, TOTPConfirmForm
+from .models import User
 
 BACKUP_CODES_SESSION_KEY = "_fresh_backup_codes"
 
@@ -70,7 +71,7 @@ class LoginView(auth_views.LoginView):
         user = self.request.user
         # Right after login the user is not wrapped by OTPMiddleware yet: nobody is
         # verified at this point.
-        if user.requires_second_factor:
+        if isinstance(user, User) and user.requires_second_factor:
             target = "two_factor_verify" if services.user_has_confirmed_totp(user=user) else "two_factor_setup"
             return f"{reverse(target)}?next={url}"
         return url

@@ -19,7 +19,6 @@ from functools import wraps
 
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
 from django_htmx.http import HttpResponseStopPolling

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -207,9 +208,12 @@ def check_consistency(
                 .annotate(n=Count("pk"), drafts=Count("pk", filter=Q(status=S.DRAFT)))
             )
             for row in rows:
-                found[row["receipt_no"]] = row["n"]
+                receipt_no = row["receipt_no"]
+                if receipt_no is None:  # not asked for (receipt_no__in)
+                    continue
+                found[receipt_no] = row["n"]
                 if row["drafts"]:
-                    drafts.append(row["receipt_no"])
+                    drafts.append(receipt_no)
         missing = [r for r in distinct if r not in found]
         more_than_once = [r for r, n in found.items() if n > 1]
         expected = {
@@ -237,7 +241,7 @@ def check_consistency(
     # --- Fetches --------------------------------------------------------------------------
     FS = FetchRequest.State
     by_state = _by(FetchRequest.objects.all(), "state")
-    fetches = {
+    fetches: dict[str, Any] = {
         "total": sum(by_state.values()),
         "by_state": by_state,
         "pending": sum(by_state.get(str(s), 0) for s in FetchRequest.PENDING_STATES),
@@ -373,7 +377,7 @@ def check_consistency(
         )
 
     # --- Document requests ----------------------------------------------------------------
-    documents = {"by_state": _by(DocumentRequest.objects.all(), "state")}
+    documents: dict[str, Any] = {"by_state": _by(DocumentRequest.objects.all(), "state")}
     documents["pending"] = documents["by_state"].get(DocumentRequest.State.PENDING, 0)
     failed_docs = DocumentRequest.objects.filter(state=DocumentRequest.State.FAILED, error_code="")
     count = failed_docs.count()

@@ -9,9 +9,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Office, OfficeMembership, User
 
-DEMO_PASSWORD = "portal-demo-1234"
+DEMO_PASSWORD = "portal-demo-1234"  # noqa: S105 (the demo accounts' published password)
 # Published on purpose so that anyone can add it to an authenticator app.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105
 
 OFFICES = [
     # code, Korean name, English name, district code (행정표준코드 시군구), address, phone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -55,14 +56,14 @@ def readyz(request):
     for name, check in CHECKS.items():
         try:
             check()
-        except Exception as exc:  # any failure of a dependency means "not ready"
+        except Exception as exc:  # noqa: BLE001 (any failure of a dependency means "not ready")
             logger.warning("readiness check %s failed: %s", name, exc.__class__.__name__)
             results[name] = "unavailable"
             failing.append(name)
         else:
             results[name] = "ok"
     status = 503 if failing else 200
-    body = {"status": "unavailable" if failing else "ok", "checks": results}
+    body: dict[str, Any] = {"status": "unavailable" if failing else "ok", "checks": results}
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -11,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 class BilingualNameMixin:
     """Models with ``name_ko`` and ``name_en`` show the name of the active language."""
+
+    name_ko: str
+    name_en: str
 
     @property
     def name(self) -> str:
@@ -61,11 +66,11 @@ class User(AbstractUser):
         default="ko",
     )
     staff_number = models.CharField(_("staff number"), max_length=20, blank=True)
-    offices = models.ManyToManyField(
+    offices: models.ManyToManyField[Office, OfficeMembership] = models.ManyToManyField(
         Office, through="OfficeMembership", related_name="members", blank=True, verbose_name=_("offices")
     )
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -115,7 +115,7 @@ def _applicant_hashes(receipts) -> dict[str, str]:
     rows = Petition.objects.filter(receipt_no__in=list(receipts)).values_list(
         "receipt_no", "applicant__resident_link__rrn_hash"
     )
-    return {receipt: (rrn_hash or "") for receipt, rrn_hash in rows}
+    return {receipt: (rrn_hash or "") for receipt, rrn_hash in rows if receipt is not None}
 
 
 def _log_deletion(
@@ -229,14 +229,14 @@ def _purge_attachments(report: RetentionReport, *, now, days: int) -> None:
     # Copies of uploads that never reached the store (a filing that failed half-way).
     for upload in leftovers.select_related("petition", "petition__office").iterator(chunk_size=200):
         with transaction.atomic():
-            name = upload.draft_file.name
+            name = upload.draft_file.name or ""
             upload.draft_file.delete(save=False)
             PetitionUpload.objects.filter(pk=upload.pk).update(draft_file="")
             petition = upload.petition
             _log_deletion(
                 report,
-                subject_hash=_applicant_hashes([petition.receipt_no]).get(petition.receipt_no, ""),
-                case_ref=petition.receipt_no,
+                subject_hash=_applicant_hashes([petition.case_ref]).get(petition.case_ref, ""),
+                case_ref=petition.case_ref,
                 office=petition.office,
                 item_code="upload",
                 fields=[],

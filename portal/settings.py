@@ -8,6 +8,7 @@ absence stops the process at start-up with a message naming the variable.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 from datetime import timedelta
@@ -25,10 +26,9 @@ VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
 def _ensure_directory(path: Path) -> None:
     """Development defaults live under var/, which a fresh clone does not have yet."""
-    try:
+    # Not ours to create (read-only, another owner): what opens it names the real error.
+    with contextlib.suppress(OSError):
         path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass  # not ours to create (read-only, another owner): what opens it names the real error
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -70,7 +70,7 @@ PRODUCTION = not DEBUG
 # it must never be possible outside development.
 DEMO_DATA_ALLOWED = DEBUG
 
-_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
+_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"  # noqa: S105 (development only)
 SECRET_KEY = env("SECRET_KEY", required=PRODUCTION) or _DEV_SECRET
 
 
@@ -504,9 +504,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # --- Crispy forms ---------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("krds",)
 CRISPY_TEMPLATE_PACK = "krds"
-CRISPY_CLASS_CONVERTERS = {
-    name: "krds-input"
-    for name in (
+CRISPY_CLASS_CONVERTERS = dict.fromkeys(
+    (
         "textinput",
         "emailinput",
         "passwordinput",
@@ -519,8 +518,9 @@ CRISPY_CLASS_CONVERTERS = {
         "telinput",
         "datetimeinput",
         "timeinput",
-    )
-} | {
+    ),
+    "krds-input",
+) | {
     "select": "krds-form-select",
     "nullbooleanselect": "krds-form-select",
     "checkboxinput": "",
@@ -556,7 +556,7 @@ IDENTITY_CODE_GUESS_LIMIT = env("IDENTITY_CODE_GUESS_LIMIT", 10, cast=int)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 
-def PORTAL_WORKER_QUEUES() -> list[str]:  # noqa: N802 (a setting, called when a worker starts)
+def PORTAL_WORKER_QUEUES() -> list[str]:  # upper case: a setting, called when a worker starts
     """Queues a development worker consumes: every queue the portal routes tasks to."""
     return ["default", "documents", *_fetch_queues()]
 
@@ -567,10 +567,8 @@ def _fetch_queues() -> list[str]:
     from sharing.models import fetch_queue_name
 
     codes = {code for code, *_names in AGENCIES}
-    try:
+    with contextlib.suppress(Exception):  # no database yet, e.g. before the first migrate
         from sharing.models import Agency
 
         codes.update(Agency.objects.values_list("code", flat=True))
-    except Exception:  # noqa: BLE001 (no database yet, e.g. before the first migrate)
-        pass
     return [fetch_queue_name(code) for code in sorted(codes)]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
 def check_field_keys(app_configs, **kwargs):
-    problems = []
+    problems: list[CheckMessage] = []
     keys = list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []))
     if len(set(keys)) != len(keys):
         problems.append(Error("FIELD_ENCRYPTION_KEYS lists the same key twice.", id="sharing.E001"))

@@ -80,7 +80,7 @@ REFUSAL_CODES = {"not_granted", "subject_not_found", "unknown_item"}
 
 def error_message(code: str, detail: str = "") -> str:
     message = MESSAGES.get(code)
-    text = gettext(message) if message is not None else gettext("The fetch failed (%(code)s).") % {"code": code}
+    text = str(message) if message is not None else gettext("The fetch failed (%(code)s).") % {"code": code}
     if code in REFUSAL_CODES and detail:
         return gettext("%(message)s Reason given: %(detail)s") % {"message": text, "detail": detail}
     return text

@@ -19,12 +19,16 @@ import os
 import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from joserfc.jwk import ECKey, KeySet
+
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySetSerialization
 
 SIGNING_ALG = "ES256"
 ENCRYPTION_ALG = "ECDH-ES"
@@ -92,17 +96,18 @@ def encryption_key() -> ECKey:
 
 def public_jwks() -> dict:
     """The portal's public keys as a JWK set, as agencies (and verifiers of seals) configure them."""
-    keys = []
+    keys: list[dict[str, Any]] = []
     for key in signing_keys():
-        keys.append(key.as_dict(private=False) | {"kid": key.kid, "use": "sig", "alg": SIGNING_ALG})
+        keys.append({**key.as_dict(private=False), "kid": key.kid, "use": "sig", "alg": SIGNING_ALG})
     for key in encryption_keys():
-        keys.append(key.as_dict(private=False) | {"kid": key.kid, "use": "enc", "alg": ENCRYPTION_ALG})
+        keys.append({**key.as_dict(private=False), "kid": key.kid, "use": "enc", "alg": ENCRYPTION_ALG})
     return {"keys": keys}
 
 
 def public_keyset(jwks: dict) -> KeySet:
     """A key set of public keys from a JWKS document (an agency's, or the portal's)."""
-    return KeySet.import_key_set(jwks)
+    # A document from outside: import_key_set checks its shape.
+    return KeySet.import_key_set(cast("KeySetSerialization", jwks))
 
 
 @receiver(setting_changed)

@@ -98,7 +98,7 @@ class Purpose(BilingualNameMixin, models.Model):
         return f"{self.code} {self.name}"
 
 
-class InformationItem(BilingualNameMixin, models.Model):
+class InformationItem(BilingualNameMixin, models.Model):  # noqa: DJ008 (__str__ from the mixin)
     """An item of public information (공동이용 정보 항목) that replaces a paper document."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
@@ -330,10 +330,6 @@ class AccessLogEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.case_ref}"
 
-    @property
-    def is_system(self) -> bool:
-        return self.actor_id is None
-
     def save(self, *args, **kwargs):
         if self.pk is not None or not kwargs.get("force_insert", False):
             raise PermissionError("Access log entries are written by sharing.audit only and never changed.")
@@ -341,3 +337,7 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Access log entries are append-only.")
+
+    @property
+    def is_system(self) -> bool:
+        return self.actor_id is None

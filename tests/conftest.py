@@ -1,5 +1,3 @@
-pytest_plugins = ["tests.sandbox.fixtures"]
-
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -13,10 +11,12 @@ from tests.factories import (
     TOTPDeviceFactory,
 )
 
+pytest_plugins = ["tests.sandbox.fixtures"]
+
 
 def login_verified(client: Client, user) -> Client:
     """Logs the user in as if they had passed the second factor in this session."""
-    device = user.totpdevice_set.filter(confirmed=True).first() or TOTPDeviceFactory(user=user)
+    device = user.totpdevice_set.filter(confirmed=True).first() or TOTPDeviceFactory.create(user=user)
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

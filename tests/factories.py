@@ -7,7 +7,7 @@ from portal.models import Office, OfficeMembership, User
 TEST_PASSWORD = "correct horse battery staple"
 
 
-class OfficeFactory(factory.django.DjangoModelFactory):
+class OfficeFactory(factory.django.DjangoModelFactory[Office]):
     class Meta:
         model = Office
         django_get_or_create = ("code",)
@@ -18,7 +18,7 @@ class OfficeFactory(factory.django.DjangoModelFactory):
     district_code = factory.Sequence(lambda n: f"{90000 + n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -49,7 +49,7 @@ class AdministratorFactory(UserFactory):
     is_superuser = True
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[OfficeMembership]):
     class Meta:
         model = OfficeMembership
 
@@ -58,7 +58,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = OfficeMembership.Role.REVIEWER
 
 
-class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+class TOTPDeviceFactory(factory.django.DjangoModelFactory[TOTPDevice]):
     class Meta:
         model = TOTPDevice
 

@@ -112,11 +112,14 @@ def _check_pdf(content: bytes) -> CheckedFile:
     return CheckedFile(content=content, media_type="application/pdf", extension="pdf")
 
 
-def _is_active_action(value) -> bool:
+def _active_action(value) -> str | None:
+    """The kind of action (``/JavaScript``, ...) when ``value`` is one that runs something, else None."""
     from pypdf.generic import DictionaryObject
 
     action = value.get_object() if value is not None else None
-    return isinstance(action, DictionaryObject) and action.get("/S") in PDF_ACTIVE_ACTIONS
+    if isinstance(action, DictionaryObject) and action.get("/S") in PDF_ACTIVE_ACTIONS:
+        return str(action["/S"])
+    return None
 
 
 def _without_active_content(reader) -> tuple[tuple[str, ...], bytes]:
@@ -125,15 +128,15 @@ def _without_active_content(reader) -> tuple[tuple[str, ...], bytes]:
     Walks every object reachable from the document catalog of a copy of the PDF.
     """
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, PdfObject
 
     writer = PdfWriter(clone_from=reader)
     removed: set[str] = set()
     seen: set[int] = set()
-    pending = [writer.root_object]
+    pending: list[PdfObject | None] = [writer.root_object]
     while pending:
-        node = pending.pop()
-        node = node.get_object() if node is not None else None
+        entry = pending.pop()
+        node = entry.get_object() if entry is not None else None
         if id(node) in seen or not isinstance(node, (DictionaryObject, ArrayObject)):
             continue
         seen.add(id(node))
@@ -144,17 +147,18 @@ def _without_active_content(reader) -> tuple[tuple[str, ...], bytes]:
             if key in node:
                 del node[key]
                 removed.add(key)
-        if "/A" in node and _is_active_action(node["/A"]):
-            removed.add(str(node["/A"].get_object()["/S"]))
+        kind = _active_action(node["/A"]) if "/A" in node else None
+        if kind is not None:
+            removed.add(kind)
             del node["/A"]
         if "/Next" in node:
             following = node["/Next"].get_object()
             if isinstance(following, ArrayObject):
-                kept = [action for action in following if not _is_active_action(action)]
+                kept = [action for action in following if _active_action(action) is None]
                 if len(kept) != len(following):
                     node[NameObject("/Next")] = ArrayObject(kept)
                     removed.add("/Next")
-            elif _is_active_action(following):
+            elif _active_action(following) is not None:
                 del node["/Next"]
                 removed.add("/Next")
         if "/Annots" in node:
@@ -203,10 +207,10 @@ def _check_image(content: bytes, *, expected: str) -> CheckedFile:
             if probe.width * probe.height > MAX_IMAGE_PIXELS:
                 raise AttachmentRejected(_("The image has too many pixels. Please scan it at a lower resolution."))
             probe.verify()
-        with Image.open(io.BytesIO(content)) as image:
-            image.load()
+        with Image.open(io.BytesIO(content)) as opened:
+            opened.load()
             # Apply the camera's rotation before the EXIF block that holds it is dropped.
-            image = ImageOps.exif_transpose(image)
+            image = ImageOps.exif_transpose(opened)
             # Keep only what the pixels need: the colour profile and transparency.
             image.info = {key: image.info[key] for key in ("icc_profile", "transparency") if key in image.info}
             output = io.BytesIO()

@@ -10,7 +10,8 @@ class VerifyCodeForm(forms.Form):
         label=pgettext_lazy("e-document", "Verification code"),
         max_length=40,
         help_text=_(
-            "The 20 characters printed beside the QR code, e.g. 7KQ2-M9XD-4F8R-T1VC-HN3B. Hyphens and case do not matter."
+            "The 20 characters printed beside the QR code, e.g. 7KQ2-M9XD-4F8R-T1VC-HN3B. "
+            "Hyphens and case do not matter."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
     )

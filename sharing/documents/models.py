@@ -8,8 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import override, pgettext_lazy
 
 from . import codes, titles
 from .errors import ImmutableDocumentError
@@ -37,10 +36,24 @@ class EDocumentQuerySet(models.QuerySet):
     def delete(self):
         raise ImmutableDocumentError(IMMUTABLE_MESSAGE)
 
-    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+    def bulk_create(
+        self,
+        objs,
+        batch_size=None,
+        ignore_conflicts=False,
+        update_conflicts=False,
+        update_fields=None,
+        unique_fields=None,
+    ):
         if update_conflicts:
             raise ImmutableDocumentError(IMMUTABLE_MESSAGE)
-        return super().bulk_create(objs, *args, update_conflicts=update_conflicts, **kwargs)
+        return super().bulk_create(
+            objs,
+            batch_size=batch_size,
+            ignore_conflicts=ignore_conflicts,
+            update_fields=update_fields,
+            unique_fields=unique_fields,
+        )
 
     def valid(self):
         """Documents that no correction has replaced."""
@@ -59,7 +72,7 @@ class EDocument(models.Model):
     # Null for documents issued before titles were kept per language (their rows are immutable):
     # their title is read by ``display_title`` in the reader's language when it is one the portal
     # wrote.
-    title_en = models.CharField(_("title (English)"), max_length=200, null=True, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, null=True, blank=True)  # noqa: DJ001 (see above)
     case_ref = models.CharField(_("case reference"), max_length=40, db_index=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="edocuments", verbose_name=_("owner")
@@ -115,7 +128,8 @@ class EDocument(models.Model):
         """The retention job's path (services.documents_retention_purge), and only that."""
         name, storage = self.file.name, self.file.storage
         models.Model.delete(self)
-        storage.delete(name)
+        if name:
+            storage.delete(name)
 
     @property
     def display_code(self) -> str:

@@ -8,8 +8,8 @@ The vendored WOFF2 files are turned once into a document form of the font in a c
 folder (TrueType, without the layout tables and alternates, glyphs numbered by use: see
 _document_font), split into an everyday core and the rest (_document_fonts), because
 WeasyPrint subsets the fonts of every document, with fontTools when the system has no
-HarfBuzz-Subset library, and that cost grows with the font's tables and glyph count. One font configuration and one parsed stylesheet are kept per process, so
-a render only lays out and writes the document.
+HarfBuzz-Subset library, and that cost grows with the font's tables and glyph count. One
+font configuration and one parsed stylesheet are kept per process, so a render only lays out and writes the document.
 """
 
 from __future__ import annotations
@@ -62,7 +62,6 @@ from django.utils import translation  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher  # noqa: E402
-
 
 PDF_VARIANT = "pdf/a-3a"
 # pydyf deflates every stream at level 9: for the font subsets (their glyph tables keep every
@@ -133,7 +132,7 @@ def _number_glyphs_by_use(font) -> None:
     highest a document uses, so a document in everyday words subsets a few hundred glyphs
     rather than all of them. The font must have no table that refers to glyphs by number
     other than glyf, loca, hmtx and post (the layout tables are gone)."""
-    for tag in font.keys():  # every table reads its glyphs by the old numbers first
+    for tag in font.keys():  # noqa: SIM118 (a TTFont, not a dict) every table reads its glyphs by the old numbers first
         font[tag]
     font.ensureDecompiled()
     glyf = font["glyf"]
@@ -270,7 +269,7 @@ class _DocumentFetcher(URLFetcher):
         self._allowed_prefix = allowed_dir.resolve().as_uri() + "/"
 
     def fetch(self, url, headers=None):
-        if url.startswith("data:") or url.startswith(self._allowed_prefix):
+        if url.startswith(("data:", self._allowed_prefix)):
             return super().fetch(url, headers)
         raise ValueError("E-documents may not load external resources.")
 
@@ -308,9 +307,8 @@ def _renderer() -> _Renderer:
     for weight, filename in FONT_WEIGHTS.items():
         core, rest = _document_fonts(font_source_dir() / filename, cache)
         for family, path in ((FONT_FAMILY, core), (FONT_FAMILY_REST, rest)):
-            faces.append(
-                f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{path.resolve().as_uri()}"); }}'
-            )
+            source = path.resolve().as_uri()
+            faces.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{source}"); }}')
     fetcher = _DocumentFetcher(cache)
     font_config = FontConfiguration()
     css = CSS(

@@ -219,7 +219,7 @@ def document_render(*, document_request_id: int) -> EDocument:
     """
     related = ("issuing_office", "owner", "supersedes", "document")
     request = DocumentRequest.objects.select_related(*related).get(pk=document_request_id)
-    if request.document_id:
+    if request.document is not None:
         return request.document
     existing = EDocument.objects.filter(idempotency_key=request.idempotency_key).first()
     pdf = b""
@@ -236,7 +236,7 @@ def document_render(*, document_request_id: int) -> EDocument:
         request = (
             DocumentRequest.objects.select_for_update(of=("self",)).select_related(*related).get(pk=document_request_id)
         )
-        if request.document_id:
+        if request.document is not None:
             return request.document
         if existing is None:
             existing = EDocument.objects.filter(idempotency_key=request.idempotency_key).first()

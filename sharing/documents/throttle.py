@@ -36,7 +36,7 @@ from django.core.cache.backends.filebased import FileBasedCache
 try:
     import fcntl
 except ImportError:  # not POSIX: the thread lock alone
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # checked before each use
 
 _file_cache_lock = threading.Lock()
 
@@ -125,11 +125,8 @@ def release(admission: Admission) -> None:
     """The looked-up code matched a document: its slot does not count as a miss."""
     if not admission.slot_key:
         return
-    with _serialised():
-        try:
-            cache.decr(admission.slot_key)
-        except ValueError:
-            pass  # the interval is over and its count gone
+    with _serialised(), contextlib.suppress(ValueError):  # the interval is over and its count gone
+        cache.decr(admission.slot_key)
 
 
 def slow_seconds() -> int:

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 from axes.helpers import get_client_ip_address
 from django.http import Http404
-from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 

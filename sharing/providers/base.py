@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from sharing.models import Agency
 
 
@@ -42,7 +44,7 @@ class ProviderResponse:
 
 
 class BaseProvider:
-    verbose_name: ClassVar[str] = ""
+    verbose_name: ClassVar[StrOrPromise] = ""
     identifier: ClassVar[str] = ""
 
     def check_config(self, agency: Agency) -> None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from joserfc import jwe, jws
 from joserfc.errors import BadSignatureError, DecodeError, JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import ECKey, KeySet
 
 from sharing import keys
 
@@ -66,7 +66,7 @@ def _imported_keyset(jwks_json: str) -> KeySet:
     return KeySet.import_key_set(json.loads(jwks_json))
 
 
-_decryption = (None, None)
+_decryption: tuple[tuple[ECKey, ...] | None, KeySet | None] = (None, None)
 
 
 def _decryption_keyset() -> KeySet:
@@ -74,7 +74,7 @@ def _decryption_keyset() -> KeySet:
     global _decryption
     portal_keys = keys.encryption_keys()
     loaded, keyset = _decryption
-    if loaded is not portal_keys:
+    if keyset is None or loaded is not portal_keys:
         keyset = KeySet(list(portal_keys))
         _decryption = (portal_keys, keyset)
     return keyset
@@ -112,7 +112,7 @@ class StandardHttpProvider(BaseProvider):
         try:
             keys.signing_key()
             keys.encryption_key()
-        except Exception as exc:  # noqa: BLE001 (any failure to load is a configuration problem)
+        except Exception as exc:
             raise errors.ProviderConfigurationError(_("The portal's key pairs do not load: %s") % exc) from exc
         try:
             transport.request("GET", agency.base_url, timeout=agency.timeout_seconds, max_bytes=MAX_RESPONSE_BYTES)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import http.client
 import os
 import select
-import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -138,7 +137,7 @@ def request(
             content[:max_bytes] if truncated else content,
             truncated,
         )
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         _discard(key)
         raise TransportTimeout(type(exc).__name__) from exc
     except (OSError, http.client.HTTPException, ssl.SSLError) as exc:

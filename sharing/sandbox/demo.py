@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.apps import apps
 from django.db import transaction
@@ -140,7 +141,7 @@ def portal_agencies_configure(*, base_url: str | None = None) -> int:
         return 0
     changed = 0
     for agency in agency_model.objects.filter(code__in=list(AGENCY_NAMES)):
-        updates = {"public_jwks": agency_public_jwks(agency.code)}
+        updates: dict[str, Any] = {"public_jwks": agency_public_jwks(agency.code)}
         if base_url is not None:
             updates["base_url"] = f"{base_url.rstrip('/')}/sandbox/agencies/{agency.code}/"
         dirty = [name for name, value in updates.items() if getattr(agency, name) != value]

@@ -6,6 +6,7 @@ same fate, a retry (a new txn id) draws again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import socket
@@ -38,7 +39,7 @@ class FaultPlan:
 
 
 def plan_for(agency: SandboxAgency, txn_key: str) -> FaultPlan:
-    delay_ms = agency.latency_ms
+    delay_ms: float = agency.latency_ms
     if agency.jitter_ms:
         delay_ms += agency.jitter_ms * draw(agency.code, txn_key, "jitter")
     return FaultPlan(
@@ -112,8 +113,6 @@ def close_connection(environ: dict) -> bool:
             del frame
     if not isinstance(connection, socket.socket):
         return False
-    try:
+    with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     return True

@@ -73,7 +73,9 @@ def _document() -> dict:
                             "name": "Request-Timeout",
                             "in": "header",
                             "required": False,
-                            "description": "The client's timeout in seconds (used only by the sandbox's timeout fault).",
+                            "description": (
+                                "The client's timeout in seconds (used only by the sandbox's timeout fault)."
+                            ),
                             "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
                         }
                     ],

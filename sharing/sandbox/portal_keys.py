@@ -39,7 +39,8 @@ class PortalKeys:
 
 def fetch_jwks_document(url: str) -> dict:
     """The JWKS document at ``url`` (the tests replace this with a test-client transport)."""
-    request = urllib.request.Request(url, headers={"Accept": "application/jwk-set+json, application/json"})
+    accept = {"Accept": "application/jwk-set+json, application/json"}
+    request = urllib.request.Request(url, headers=accept)  # noqa: S310 (http(s) from settings)
     with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310 (http(s) from settings)
         return json.loads(response.read(MAX_DOCUMENT_BYTES + 1)[:MAX_DOCUMENT_BYTES])
 

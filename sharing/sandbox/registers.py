@@ -425,10 +425,10 @@ class _BlockGenerator:
     def __init__(self, seed: int, number: int, demo: tuple[DemoOverride, ...] = ()):
         self.seed = seed
         self.number = number
-        self.rng = random.Random(f"sandbox-registers:{seed}:{number}")
+        self.rng = random.Random(f"sandbox-registers:{seed}:{number}")  # noqa: S311 (reproducible test data)
         self.block = Block(number)
         self.rows = self.block.rows
-        self.counters = {name: 0 for name in TABLES}
+        self.counters = dict.fromkeys(TABLES, 0)
         self.open_buildings: dict[str, list[list]] = {}  # district → [[building row id, kind, free units, floors]]
         self.buildings: list[tuple[int, str]] = []  # (id, unit of a random household) for address history
         self.demo = demo
@@ -534,10 +534,7 @@ class _BlockGenerator:
         r = self.rng.random
         main_use, zoning, shared, (low, high), per_floor = kind
         floors = low + int(r() * (high - low + 1))
-        if kind is APARTMENT:
-            area = int(floors * per_floor * (85 + r() * 40))
-        else:
-            area = int(floors * (80 + r() * 200))
+        area = int(floors * per_floor * (85 + r() * 40)) if kind is APARTMENT else int(floors * (80 + r() * 200))
         parcel_id = self.new_parcel(
             dist,
             zoning=zoning,
@@ -722,7 +719,6 @@ class _BlockGenerator:
         move_in: date | None = None,
         demo: DemoOverride | None = None,
     ) -> int:
-        r = self.rng.random
         building_id, unit = place or self.household_place(dist, head, kind)
         household_id = self.next_id("household")
         self.rows["household"].append((household_id, building_id, unit, head.id))
@@ -836,7 +832,7 @@ class _BlockGenerator:
             for agency, description, amount, occurred in demo.refunds:
                 self.refund(person, agency, description, amount, occurred)
         elif adult:
-            for agency, chance, kinds in (
+            for agency, chance, refund_kinds in (
                 ("mois", 0.06, LOCAL_REFUNDS),
                 ("nts", 0.05, NATIONAL_REFUNDS),
                 ("nhis", 0.07, NHIS_REFUNDS),
@@ -846,7 +842,7 @@ class _BlockGenerator:
                     self.refund(
                         person,
                         agency,
-                        kinds[int(r() * len(kinds))],
+                        refund_kinds[int(r() * len(refund_kinds))],
                         int(1 + r() * 400) * 1000 + 270,
                         self.day(date(2023, 7, 1), REFERENCE_DATE - timedelta(days=30)),
                     )

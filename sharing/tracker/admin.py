@@ -38,16 +38,14 @@ class PrivacyInquiryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "office", "status", "answered_at"]
     list_filter = ["status", "office"]
     list_select_related = ["office"]
-    fields = ["created_at", "office", "entry", "status", "answered_by", "answered_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "office", "entry", "status", "answered_by", "answered_at")
 
 
 @admin.register(RefundInquiry)
 class RefundInquiryAdmin(ReadOnlyAdmin):
     list_display = ["case_ref", "created_at"]
     search_fields = ["case_ref"]
-    fields = ["case_ref", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("case_ref", "created_at")
 
 
 @admin.register(Exchange)

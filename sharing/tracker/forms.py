@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -18,11 +19,14 @@ class AccessFilterForm(forms.Form):
 
     def __init__(self, *args, agencies=(), case_refs=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [("", _("All agencies"))] + [(a.code, a.name) for a in agencies]
-        self.fields["case_ref"].choices = [("", _("All"))] + [(ref, ref) for ref in case_refs]
+        cast(forms.ChoiceField, self.fields["agency"]).choices = [("", _("All agencies"))] + [
+            (a.code, a.name) for a in agencies
+        ]
+        cast(forms.ChoiceField, self.fields["case_ref"]).choices = [("", _("All"))] + [(ref, ref) for ref in case_refs]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end of the period must not be before its start."))

@@ -120,6 +120,9 @@ class RefundAnswer(models.Model):
         verbose_name = _("refund answer")
         verbose_name_plural = _("refund answers")
 
+    def __str__(self) -> str:
+        return f"{self.inquiry_id}: {self.fetch_request_id}"
+
 
 class RefundClaim(models.Model):
     """A refund-claim petition filed from an inquiry: one per agency that holds money."""
@@ -137,6 +140,9 @@ class RefundClaim(models.Model):
         verbose_name = _("refund claim")
         verbose_name_plural = _("refund claims")
         constraints = [models.UniqueConstraint(fields=["inquiry", "item_code"], name="tracker_refund_claim_once")]
+
+    def __str__(self) -> str:
+        return f"{self.inquiry_id}: {self.item_code}"
 
 
 class Exchange(models.Model):

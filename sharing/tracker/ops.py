@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -33,7 +34,7 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
-def percentile(values: list[float], fraction: float) -> float | None:
+def percentile(values: Sequence[float], fraction: float) -> float | None:
     """Linear interpolation between closest ranks, as PostgreSQL's percentile_cont."""
     if not values:
         return None
@@ -99,14 +100,14 @@ def _window(since) -> dict[str, WindowFigures]:
     latencies: dict[str, list[int]] = defaultdict(list)
     figures: dict[str, WindowFigures] = defaultdict(WindowFigures)
     for code, outcome, latency in exchanges.values_list("agency_code", "outcome", "latency_ms"):
-        row = figures[code]
-        row.requests += 1
-        row.errors += outcome == Exchange.Outcome.ERROR
-        row.refused += outcome == Exchange.Outcome.REFUSED
+        figure = figures[code]
+        figure.requests += 1
+        figure.errors += outcome == Exchange.Outcome.ERROR
+        figure.refused += outcome == Exchange.Outcome.REFUSED
         latencies[code].append(latency)
-    for code, row in figures.items():
-        row.p50_ms = percentile(latencies[code], 0.5)
-        row.p95_ms = percentile(latencies[code], 0.95)
+    for code, figure in figures.items():
+        figure.p50_ms = percentile(latencies[code], 0.5)
+        figure.p95_ms = percentile(latencies[code], 0.95)
     return dict(figures)
 
 

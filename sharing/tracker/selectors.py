@@ -9,6 +9,7 @@ import datetime
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -97,7 +98,10 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
 
     Queries: count, page, items, fields, purposes, own petitions: six, whatever the page.
     """
-    paginator = Paginator(access_log_entries(subject_hash=subject_hash, filters=filters), ACCESS_LOG_PAGE_SIZE)
+    # Paginates entries; the page then holds the rows made from them (object_list, below).
+    paginator: Paginator[Any] = Paginator(
+        access_log_entries(subject_hash=subject_hash, filters=filters), ACCESS_LOG_PAGE_SIZE
+    )
     page = paginator.get_page(page_number)
     entries = list(page.object_list)
     item_codes = {entry.item_code for entry in entries if entry.item_code}

@@ -7,7 +7,6 @@ files petitions, so that page is petitions' (petitions.views_refunds).
 
 from __future__ import annotations
 
-
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.db.models import Count, Max, OuterRef, Subquery

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from pathlib import Path
@@ -19,10 +20,8 @@ def cpu_seconds(pid: int, *, with_children: bool = True) -> float:
     prefork pool, gunicorn's workers) unless told otherwise. A process that is gone counts 0."""
     pids = [pid]
     if with_children:
-        try:
+        with contextlib.suppress(OSError):
             pids += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            pass
     total = 0.0
     for one in pids:
         try:

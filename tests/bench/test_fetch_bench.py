@@ -17,6 +17,7 @@ seeded by the ``sandbox_agencies`` fixture and served by gunicorn as a service o
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import statistics
 import subprocess
@@ -101,10 +102,8 @@ def celery_to_redis(monkeypatch):
     with app.connection_for_write() as conn:
         channel = conn.default_channel
         for queue in queues:
-            try:
+            with contextlib.suppress(Exception):  # a queue that does not exist yet
                 channel.queue_purge(queue)
-            except Exception:  # noqa: BLE001 (a queue that does not exist yet)
-                pass
     yield app
     app.conf.update(saved)
     app._pool = None
@@ -289,7 +288,8 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def test_parallel_fetch_latency_and_sustained_throughput(sandbox_agencies, sandbox_server, worker):
-    worker_process, sandbox_url, sandbox_pid = worker, *sandbox_server
+    worker_process = worker
+    _sandbox_url, sandbox_pid = sandbox_server
     office = OfficeFactory(code="jongno", name_ko="종로구청", name_en="Jongno-gu Office")
     rrn = _person(sandbox_agencies)
     for agency_code, *_rest in CASE_ITEMS:

@@ -196,7 +196,7 @@ def test_load_mix_against_a_trivial_view():
     baseline = _baseline()
     filed = sum(1 for _ in (workdir / "filed.jsonl").open()) if (workdir / "filed.jsonl").exists() else 0
     result = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
         "residents": RESIDENTS,
         "petitions": PETITIONS,

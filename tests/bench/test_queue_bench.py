@@ -3,7 +3,8 @@ petitions in PostgreSQL: median and p95 time of the page, their ratio (target â‰
 queries per page.
 
 Run with ``make bench`` and a PostgreSQL DATABASE_URL, for example
-``DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_officer make bench PYTEST_ARGS=tests/bench/test_queue_bench.py``.
+``DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_officer \
+make bench PYTEST_ARGS=tests/bench/test_queue_bench.py``.
 
 The petitions are spread like a portal that has run for years: five offices, the official's
 office holding 40 %; 90 % of all petitions decided (the history), 10 % open (the work), due

@@ -18,11 +18,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from petitions import stats
 from petitions.models import Petition
 from sharing import crypto
 from sharing.demo import seed as catalogue_seed
 from sharing.models import FetchRequest, InformationItem
-from petitions import stats
 from tests.factories import CitizenFactory, OfficeFactory
 from tests.petitions.factories import PetitionTypeFactory
 
@@ -31,7 +31,7 @@ BATCH = 5_000
 
 
 def _load(start: int, count: int, *, types, applicant, office, items, subject) -> None:
-    base = timezone.make_aware(datetime.datetime(2024, 1, 1, 9))
+    base = datetime.datetime(2024, 1, 1, 9, tzinfo=timezone.get_current_timezone())
     for batch_start in range(start, start + count, BATCH):
         petitions, fetches = [], []
         for number in range(batch_start, min(start + count, batch_start + BATCH)):

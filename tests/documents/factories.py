@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from typing import cast
 
 from sharing.documents import services
 from sharing.documents.models import Kind
@@ -126,7 +127,7 @@ def pdf_with_active_content(text: str = "Floor plan of the shop") -> bytes:
 
     writer._root_object[NameObject("/OpenAction")] = writer._add_object(js("app.alert('opened');"))
     writer.add_attachment("payload.exe", b"MZ\x90\x00 not really a program")
-    names = writer._root_object["/Names"].get_object()
+    names = cast(DictionaryObject, writer.root_object["/Names"].get_object())
     names[NameObject("/JavaScript")] = DictionaryObject(
         {
             NameObject("/Names"): ArrayObject(

@@ -58,9 +58,8 @@ def test_queryset_update_and_delete_are_refused(document):
 
 def test_the_database_refuses_an_update_that_bypasses_the_orm(document):
     table = EDocument._meta.db_table
-    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET sha256 = %s WHERE id = %s", ["0" * 64, document.pk])
+    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET sha256 = %s WHERE id = %s", ["0" * 64, document.pk])
     document.refresh_from_db()
     assert document.sha256 != "0" * 64
 

@@ -31,8 +31,8 @@ def journey_data(sandbox_agencies):
 def test_a_new_citizen_files_a_building_use_change_on_a_phone(
     journey_data, real_worker, phone_page, axe_check, live_server, monkeypatch
 ):
-    from sharing.sandbox.identity import SandboxIdentityProvider
     from petitions.models import Petition
+    from sharing.sandbox.identity import SandboxIdentityProvider
 
     page = phone_page
     person = journey_data.people[0]

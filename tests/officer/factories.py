@@ -156,7 +156,7 @@ class OfficerPetitionFactory(PetitionFactory):
     """A filed petition under review in the office "jongno", due in ten working days."""
 
     status = Petition.Status.UNDER_REVIEW
-    type_snapshot = factory.LazyFunction(snapshot)
+    type_snapshot = factory.LazyAttribute(lambda _petition: snapshot())
     data = factory.LazyFunction(lambda: {"reason": "1층을 소매점으로 바꾸려 합니다.", "floor_area": 120})
     applicant_details = factory.LazyFunction(
         lambda: {
@@ -173,13 +173,14 @@ class OfficerPetitionFactory(PetitionFactory):
 def fetched(petition, item, values: dict, *, subject=RRN) -> FetchRequest:
     """A fetch of the case that has arrived, stored as the sharing backbone stores it."""
     txn_id = str(uuid.uuid4())
-    fetch = FetchRequestFactory(
+    fetched_at = timezone.now()
+    fetch = FetchRequestFactory.create(
         case_ref=petition.receipt_no,
         item=item,
         office=petition.office,
         fields=list(values),
         state="fetched",
-        fetched_at=timezone.now(),
+        fetched_at=fetched_at,
         txn_id=txn_id,
         purpose_code="P-TEST",
         subject_kind=item.subject_kind,
@@ -190,7 +191,7 @@ def fetched(petition, item, values: dict, *, subject=RRN) -> FetchRequest:
         fetch_request=fetch,
         agency=item.agency,
         txn_id=txn_id,
-        fetched_at=fetch.fetched_at,
+        fetched_at=fetched_at,
         fields=list(values),
         payload_encrypted=crypto.encrypt_text(json.dumps(values, ensure_ascii=False)),
     )
@@ -198,7 +199,7 @@ def fetched(petition, item, values: dict, *, subject=RRN) -> FetchRequest:
 
 
 def failed(petition, item, *, code="timeout", state="failed") -> FetchRequest:
-    return FetchRequestFactory(
+    return FetchRequestFactory.create(
         case_ref=petition.receipt_no,
         item=item,
         office=petition.office,

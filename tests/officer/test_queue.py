@@ -13,7 +13,7 @@ from petitions.calendar import local_today
 from petitions.models import InternalNote, Petition
 from tests.conftest import login_verified
 from tests.factories import MembershipFactory, OfficialFactory
-from tests.officer.factories import LAND_VALUES, RESIDENT_VALUES, OfficerPetitionFactory, failed, fetched
+from tests.officer.factories import RESIDENT_VALUES, OfficerPetitionFactory, failed, fetched
 
 pytestmark = pytest.mark.django_db
 S = Petition.Status

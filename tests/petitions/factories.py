@@ -34,7 +34,7 @@ class FormFieldFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
 
 
-class PetitionFactory(factory.django.DjangoModelFactory):
+class PetitionFactory(factory.django.DjangoModelFactory[Petition]):
     """A filed petition (status submitted) unless a status is given."""
 
     class Meta:

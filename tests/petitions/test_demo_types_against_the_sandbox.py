@@ -1,8 +1,6 @@
 """citizen1 of the demo files every demo petition type, and every item is fetched from the
 sandbox agencies over real HTTP (tasks run in the test process)."""
 
-import pytest
-
 from petitions import services
 from petitions.demo import PETITION_TYPES, demo_citizens_link, petition_types_seed
 from petitions.models import Petition, PetitionType

@@ -92,7 +92,7 @@ def settle(petition: Petition) -> None:
                 "payload_encrypted": crypto.encrypt_text(json.dumps(values)),
             },
         )
-    services.petition_fetches_settled(case_ref=petition.receipt_no)
+    services.petition_fetches_settled(case_ref=petition.case_ref)
 
 
 def render_documents() -> None:

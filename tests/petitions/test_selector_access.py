@@ -6,8 +6,8 @@ from django.http import Http404
 
 from petitions import selectors
 from petitions.models import Petition
-from sharing import selectors as sharing_selectors
 from sharing import audit, crypto
+from sharing import selectors as sharing_selectors
 from tests.petitions.factories import PetitionFactory
 from tests.sharing.factories import FetchRequestFactory
 

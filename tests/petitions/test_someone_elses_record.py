@@ -37,7 +37,7 @@ def world(sandbox_agencies):
 
 def _owner_account(resident) -> User:
     """An account linked to the resident who owns the vehicle or the building."""
-    owner = CitizenFactory(username=f"owner-{resident.pk}")
+    owner = CitizenFactory.create(username=f"owner-{resident.pk}")
     resident_link_set(
         user=owner, record=ResidentRecord(name=resident.name, rrn=resident.rrn, phone="", address="", district_code="")
     )

@@ -210,6 +210,7 @@ def test_progress_fragment_words_and_polling_stops(demo_types, linked_citizen, l
     assert "0 of 3" in body or "3개 중 0" in body or "0" in body
 
     from django.utils import timezone
+
     from sharing.signals import case_fetches_settled
 
     FetchRequest.objects.filter(case_ref=petition.receipt_no).update(state="fetched", fetched_at=timezone.now())

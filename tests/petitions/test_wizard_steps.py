@@ -25,8 +25,9 @@ def _draft(citizen, slug, *, answers=None):
 
 
 def _steps(html: str) -> list[str]:
-    indicator = re.search(r'<ol class="krds-step-wrap petitions-steps">(.*?)</ol>', html, re.S).group(1)
-    return [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r'class="step-tit"[^>]*>(.*?)</', indicator)]
+    indicator = re.search(r'<ol class="krds-step-wrap petitions-steps">(.*?)</ol>', html, re.S)
+    assert indicator is not None
+    return [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r'class="step-tit"[^>]*>(.*?)</', indicator.group(1))]
 
 
 def test_the_start_page_has_a_heading_and_the_types_steps(demo_types, linked_client):

@@ -2,7 +2,6 @@ import datetime
 import itertools
 
 import pytest
-from django.core import mail
 
 from petitions.calendar import add_working_days
 from petitions.models import Petition, TimelineEvent

@@ -33,7 +33,7 @@ def test_dates_are_zero_padded_and_the_same_in_every_language(language):
     template = engines["django"].from_string(
         "{% load portal_dates %}{{ day|local_date }} {{ moment|local_datetime }} {{ moment|local_datetime_seconds }}"
     )
-    moment = timezone.make_aware(datetime.datetime(2026, 3, 6, 9, 5, 7))
+    moment = datetime.datetime(2026, 3, 6, 9, 5, 7, tzinfo=timezone.get_current_timezone())
     with translation.override(language):
         assert template.render({"day": datetime.date(2026, 3, 6), "moment": moment}) == (
             "2026-03-06 2026-03-06 09:05 2026-03-06 09:05:07"
@@ -44,7 +44,7 @@ def test_a_draft_and_a_document_show_zero_padded_dates(citizen_client, citizen):
     from sharing.documents.models import EDocument  # noqa: F401 (the app is installed)
 
     template = engines["django"].from_string('{% include "documents/includes/document_link.html" %}')
-    issued = timezone.make_aware(datetime.datetime(2026, 12, 6, 9, 5))
+    issued = datetime.datetime(2026, 12, 6, 9, 5, tzinfo=timezone.get_current_timezone())
 
     class Issued:
         public_id = "00000000-0000-0000-0000-000000000000"

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -13,15 +15,15 @@ def _snapshot():
     rows = {}
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608 (fixed table names)
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
             rows[table] = cursor.fetchall()
     return rows
 
 
 def test_seed_demo_creates_the_demo_accounts_and_is_idempotent():
-    call_command("seed_demo", residents=50, stdout=open("/dev/null", "w"))
+    call_command("seed_demo", residents=50, stdout=io.StringIO())
     first = _snapshot()
-    call_command("seed_demo", residents=50, stdout=open("/dev/null", "w"))
+    call_command("seed_demo", residents=50, stdout=io.StringIO())
     assert _snapshot() == first
 
     officer = User.objects.get(username="officer1")

@@ -45,7 +45,7 @@ def _login(address, username):
 
 
 def test_the_account_lock_holds_for_the_whole_window_and_then_ends(clock, settings):
-    assert settings.AXES_FAILURE_LIMIT == 5 and settings.AXES_COOLOFF_TIME == datetime.timedelta(minutes=15)
+    assert settings.AXES_FAILURE_LIMIT == 5 and datetime.timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
     user = CitizenFactory()
     _fail(Client(REMOTE_ADDR="203.0.113.7"), user.username, 5)
 

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _menu(html: str) -> str:
-    return re.search(r'<ul class="gnb-menu">(.*?)</ul>', html, re.S).group(1)
+    menu = re.search(r'<ul class="gnb-menu">(.*?)</ul>', html, re.S)
+    assert menu is not None
+    return menu.group(1)
 
 
 def test_the_menu_follows_the_kind_of_account_and_the_page(client, citizen_client, official_client):

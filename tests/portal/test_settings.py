@@ -67,7 +67,10 @@ def test_demo_data_is_refused_when_debug_is_off(tmp_path):
 
 
 def test_production_disables_the_sandbox_agencies(tmp_path):
-    code = "from django.conf import settings; print(settings.SANDBOX_AGENCIES_ENABLED, 'sharing.sandbox.apps.SandboxConfig' in settings.INSTALLED_APPS)"
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SANDBOX_AGENCIES_ENABLED, 'sharing.sandbox.apps.SandboxConfig' in settings.INSTALLED_APPS)"
+    )
     result = _manage(_production_env(tmp_path), "shell", "--no-imports", "-c", code)
     assert result.stdout.split() == ["False", "False"], result.stderr
 

@@ -119,8 +119,8 @@ def _fill(form: str, answers: dict) -> dict:
         if not name:
             continue
         kind = (re.search(r'type="([^"]+)"', attrs) or [None, "text"])[1]
-        value = re.search(r'value="([^"]*)"', attrs)
-        value = value.group(1) if value else ("on" if kind == "checkbox" else "")
+        value_match = re.search(r'value="([^"]*)"', attrs)
+        value = value_match.group(1) if value_match else ("on" if kind == "checkbox" else "")
         if kind in ("radio", "checkbox"):
             if name.group(1) not in data or "checked" in attrs:
                 data[name.group(1)] = value

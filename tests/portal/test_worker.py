@@ -69,9 +69,9 @@ def test_a_real_worker_runs_a_task_and_the_test_sees_its_result(tmp_path, monkey
         result = probe.send_task("portal.tasks.worker_echo", args=[token], queue=queue)
         try:
             answer = result.get(timeout=90)
-        except Exception:
+        except Exception as exc:
             worker.terminate()
-            raise AssertionError(worker.communicate(timeout=20)[0].decode(errors="replace")[-3000:])
+            raise AssertionError(worker.communicate(timeout=20)[0].decode(errors="replace")[-3000:]) from exc
         assert answer["token"] == token
         assert answer["worker"]
     finally:

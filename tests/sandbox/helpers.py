@@ -12,7 +12,7 @@ import uuid
 
 import httpx
 from joserfc import jwe, jws
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey
 
 from sharing import keys as portal_keys
 from sharing.sandbox.keys import agency_public_jwks
@@ -56,12 +56,14 @@ def decrypt(token: str) -> str:
     """The JWS inside an answer (decrypted with the portal's key the JWE names)."""
     header = json.loads(_b64(token.split(".")[0]))
     key = next(k for k in portal_keys.encryption_keys() if k.kid == header["kid"])
-    return jwe.decrypt_compact(token, key).plaintext.decode("ascii")
+    plaintext = jwe.decrypt_compact(token, key).plaintext
+    assert plaintext is not None
+    return plaintext.decode("ascii")
 
 
 def open_answer(token: str, agency: str) -> dict:
     """Decrypts an answer and verifies the agency's signature; returns the signed payload."""
-    signed = jws.deserialize_compact(decrypt(token), KeySet.import_key_set(agency_public_jwks(agency)))
+    signed = jws.deserialize_compact(decrypt(token), portal_keys.public_keyset(agency_public_jwks(agency)))
     assert signed.headers()["typ"] == "share-response+jws"
     return json.loads(signed.payload)
 

@@ -8,6 +8,7 @@ SQL; it is kept here, unused by the application, to check them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Prefetch
 
@@ -75,7 +76,7 @@ def resident_abstract(rrn: str, fields=None) -> dict | None:
     resident = _resident(rrn)
     if resident is None:
         return None
-    record = {
+    record: dict[str, Any] = {
         "name": resident.name,
         "rrn": resident.rrn,
         "address": _address(resident),
@@ -284,7 +285,7 @@ def military_service_record(rrn: str) -> dict | None:
     }
 
 
-ANSWERS: dict[str, Callable[[str], dict | None]] = {
+ANSWERS: dict[str, Callable[..., dict | None]] = {
     "resident_copy": resident_copy,
     "resident_abstract": resident_abstract,
     "local_tax_certificate": lambda rrn: _tax_certificate(rrn, TaxRecord.Authority.LOCAL),

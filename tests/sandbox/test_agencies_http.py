@@ -161,7 +161,7 @@ def test_a_subject_without_a_record_is_not_found(sandbox_agencies):
         b"\xff\xfe.\x00.\x01",
         b"a.b.c",
         b"e30.e30.e30",
-        "{}".encode(),
+        b"{}",
     ],
 )
 def test_bodies_that_are_not_a_jws_are_malformed(sandbox_agencies, body):

@@ -40,7 +40,9 @@ def counted(monkeypatch):
 
 
 def _signing_kid() -> str:
-    return keys.signing_key().kid
+    kid = keys.signing_key().kid
+    assert kid is not None
+    return kid
 
 
 def test_the_keys_come_from_the_portals_jwks_over_http(live_server, settings, monkeypatch):

@@ -1,5 +1,6 @@
 """The synthetic registers: deterministic, consistent, synthetic, and holding the demo people."""
 
+import itertools
 from datetime import date
 
 import pytest
@@ -22,7 +23,7 @@ def test_same_seed_gives_the_same_block_and_another_seed_another():
 def test_rrns_are_rrn_shaped_with_a_wrong_check_digit():
     block = registers.generate_block(DEFAULT_SEED, 0, DEMO_OVERRIDES)
     for row in block.rows["resident"]:
-        rrn, birth, sex = row[1], row[3], row[4]
+        rrn, birth = row[1], row[3]
         assert len(rrn) == 14 and rrn[6] == "-"
         assert rrn[:6] == f"{birth:%y%m%d}" or rrn in {o.rrn for o in DEMO_OVERRIDES}
         assert registers.is_synthetic_rrn(rrn), rrn
@@ -80,7 +81,7 @@ def test_everything_a_resident_points_at_exists_and_fits(loaded, django_assert_m
         history.setdefault(entry.resident_id, []).append(entry)
     for resident_id, entries in history.items():
         assert entries[-1].moved_out is None and entries[-1].moved_in == residents[resident_id].move_in_date
-        for earlier, later in zip(entries, entries[1:]):
+        for earlier, later in itertools.pairwise(entries):
             assert earlier.moved_out == later.moved_in
     assert set(history) == set(residents)
     # Family relations go both ways.

@@ -11,7 +11,7 @@ from sharing.sandbox.keys import agency_public_jwks
 
 
 def _counts() -> dict[str, int]:
-    return {name: model.objects.count() for name, model in loader.MODELS.items()} | {
+    return {name: model._default_manager.count() for name, model in loader.MODELS.items()} | {
         "grants": models.Grant.objects.count(),
         "agencies": models.SandboxAgency.objects.count(),
         "blocks": models.RegisterBlock.objects.count(),

@@ -8,6 +8,7 @@ route's name: extend ``MODEL_ALIASES`` or ``resolve_parameter`` then.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from urllib.parse import urlsplit
 
@@ -97,7 +98,7 @@ def models_named(parameter: Parameter) -> tuple[str, ...]:
     """Models a parameter names: from its own name first, else from the nearest path segment
     before it that names one."""
     for source in (parameter.name, *parameter.preceding_segments):
-        found = []
+        found: list[str] = []
         for token in _tokens(source):
             for alias, labels in MODEL_ALIASES.items():
                 if token.startswith(alias):
@@ -119,6 +120,7 @@ def _admin_model(route: Route):
 def resolve_parameter(route: Route, parameter: Parameter, world) -> list:
     """The values of the victim's objects this parameter may carry."""
     from django.contrib.contenttypes.models import ContentType
+
     from petitions.services import WIZARD_STEPS
 
     name, kind = parameter.name, parameter.kind
@@ -193,10 +195,8 @@ def url_for(route: Route, values: dict) -> str | None:
 def _login_paths() -> set[str]:
     paths = set()
     for name in LOGIN_NAMES:
-        try:
+        with contextlib.suppress(Exception):  # a name this site does not have
             paths.add(reverse(name))
-        except Exception:  # noqa: BLE001 (a name this site does not have)
-            continue
     return paths
 
 

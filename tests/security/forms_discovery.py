@@ -176,7 +176,7 @@ def _unbound_instances() -> list[forms.BaseForm]:
     """Forms with declared fields, for pages that write the <form> element by hand."""
     instances = []
     for form_class in project_form_classes():
-        if not form_class.base_fields:
+        if not getattr(form_class, "base_fields", None):
             continue
         try:
             instances.append(form_class())

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter, PathConverter, SlugConverter, StringConverter, UUIDConverter
-from django.urls.resolvers import RegexPattern, RoutePattern
+from django.urls.resolvers import RegexPattern
 
 _PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^)]*)\)")
@@ -99,7 +99,7 @@ def _walk(patterns, prefix: str, namespace: str, converters: dict, regex: bool):
     for entry in patterns:
         pattern = entry.pattern
         is_regex = regex or isinstance(pattern, RegexPattern)
-        text = pattern._route if isinstance(pattern, RoutePattern) else pattern._regex
+        text = str(pattern)  # the route, or the regular expression
         if is_regex and isinstance(pattern, RegexPattern):
             text = text.lstrip("^").rstrip("$")
         merged = {**converters, **getattr(pattern, "converters", {})}
@@ -125,8 +125,9 @@ def view_function(route: Route):
     seen = set()
     while callback is not None and id(callback) not in seen:
         seen.add(id(callback))
-        if getattr(callback, "view_class", None) is not None:
-            return callback.view_class
+        view_class = getattr(callback, "view_class", None)
+        if view_class is not None:
+            return view_class
         wrapped = getattr(callback, "__wrapped__", None)
         if wrapped is None:
             return callback

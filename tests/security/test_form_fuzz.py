@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import io
 import time
+from collections.abc import Iterable
+from typing import Any, cast
 
 import pytest
 from django import forms
@@ -81,17 +83,22 @@ UPLOADS = st.one_of(
 )
 
 
+def _choices(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
+    """The field's choices, made a list (a ChoiceField normalises them when they are set)."""
+    return list(cast("Iterable[tuple[Any, Any]]", field.choices))
+
+
 def _valid(field: forms.Field, html_value: str | None):
     """Values the field should accept (the page's own value first)."""
-    options = []
+    options: list[st.SearchStrategy[Any]] = []
     if html_value:
         options.append(st.just(html_value))
     if isinstance(field, forms.MultipleChoiceField):
-        values = [str(v) for v, _label in field.choices if v not in ("", None)]
+        values = [str(v) for v, _label in _choices(field) if v not in ("", None)]
         if values:
             options.append(st.lists(st.sampled_from(values), max_size=3, unique=True))
     elif isinstance(field, forms.ChoiceField):
-        values = [str(v) for v, _label in field.choices if not isinstance(_label, (list, tuple))]
+        values = [str(v) for v, _label in _choices(field) if not isinstance(_label, (list, tuple))]
         if values:
             options.append(st.sampled_from(values))
     elif isinstance(field, forms.BooleanField):
@@ -151,11 +158,11 @@ def _clients(world) -> dict[str, Client]:
     pending.force_login(world.victim_official, backend="django.contrib.auth.backends.ModelBackend")
     enrolling = Client()
     enrolling.force_login(
-        OfficialFactory(username="enrolling-official"), backend="django.contrib.auth.backends.ModelBackend"
+        OfficialFactory.create(username="enrolling-official"), backend="django.contrib.auth.backends.ModelBackend"
     )
     newcomer = Client()
     newcomer.force_login(
-        CitizenFactory(username="newcomer-citizen"), backend="django.contrib.auth.backends.ModelBackend"
+        CitizenFactory.create(username="newcomer-citizen"), backend="django.contrib.auth.backends.ModelBackend"
     )
     return {
         "anonymous": Client(),

@@ -8,8 +8,8 @@ a page: X-Frame-Options DENY, a Content-Security-Policy, nosniff and a Referrer-
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.test import Client

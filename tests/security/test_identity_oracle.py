@@ -68,7 +68,9 @@ def outbox(monkeypatch):
 def _client(user=None, address="10.0.0.1") -> Client:
     """A citizen's client; every citizen here has the same display name, so pages compare."""
     client = Client(REMOTE_ADDR=address)
-    client.force_login(user or CitizenFactory(full_name="한시민"), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(
+        user or CitizenFactory.create(full_name="한시민"), backend="django.contrib.auth.backends.ModelBackend"
+    )
     return client
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.conf import settings
@@ -20,6 +21,10 @@ from django.db import models
 from django.test import Client
 
 from tests.conftest import login_verified
+
+if TYPE_CHECKING:
+    from petitions.models import Petition
+    from portal.models import User
 
 # The project's own tables (row counts before/after a refused request must not move).
 PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker")
@@ -59,17 +64,17 @@ def fingerprint() -> dict:
 
 @dataclass
 class World:
-    victim: object
-    victim_official: object
-    victim_supervisor: object
-    attacker_citizen: object
-    attacker_official: object
-    administrator: object
-    filed: object  # the victim's petition waiting for information
-    reviewed: object  # the victim's petition with its information fetched, under review
-    supplement_petition: object  # the victim's petition with an open supplement request
-    draft: object  # the victim's draft at the form step
-    attacker_petition: object
+    victim: User
+    victim_official: User
+    victim_supervisor: User
+    attacker_citizen: User
+    attacker_official: User
+    administrator: User
+    filed: Petition  # the victim's petition waiting for information
+    reviewed: Petition  # the victim's petition with its information fetched, under review
+    supplement_petition: Petition  # the victim's petition with an open supplement request
+    draft: Petition  # the victim's draft at the form step
+    attacker_petition: Petition
     values: dict[str, list] = field(default_factory=dict)
     uuids_by_label: dict[str, list] = field(default_factory=dict)
     # Primary keys of the victim's rows, per model label.
@@ -106,7 +111,7 @@ def victim_rows(model: type[models.Model], *, victim, receipts: list[str], subje
     conditions = models.Q()
     ruled = False
     for model_field in model._meta.concrete_fields:
-        if model_field.is_relation and model_field.related_model is not None:
+        if model_field.is_relation and isinstance(model_field.related_model, type):
             related = model_field.related_model
             if related._meta.label == settings.AUTH_USER_MODEL and model_field.name in (
                 "user",
@@ -207,7 +212,7 @@ def fetch_all(case_ref: str, *, only=None, refuse=()) -> None:
     from sharing.services import fetch_execute
 
     provider = AnsweringProvider(refuse=refuse)
-    registry = {name: provider for name in Agency.objects.values_list("provider", flat=True)}
+    registry = dict.fromkeys(Agency.objects.values_list("provider", flat=True), provider)
     fetches = FetchRequest.objects.filter(case_ref=case_ref)
     if only is not None:
         fetches = fetches.filter(item__code__in=only)
@@ -229,9 +234,13 @@ def build_world() -> World:
     from tests.petitions.conftest import CITIZEN1, CITIZEN2
     from tests.petitions.helpers import file_building_use_change
 
-    office_a = OfficeFactory(code="jongno", name_ko="종로구청", name_en="Jongno-gu Office", district_code="11110")
-    office_b = OfficeFactory(code="gangnam", name_ko="강남구청", name_en="Gangnam-gu Office", district_code="11680")
-    OfficeFactory(code="mapo", name_ko="마포구청", name_en="Mapo-gu Office", district_code="11440")
+    office_a = OfficeFactory.create(
+        code="jongno", name_ko="종로구청", name_en="Jongno-gu Office", district_code="11110"
+    )
+    office_b = OfficeFactory.create(
+        code="gangnam", name_ko="강남구청", name_en="Gangnam-gu Office", district_code="11680"
+    )
+    OfficeFactory.create(code="mapo", name_ko="마포구청", name_en="Mapo-gu Office", district_code="11440")
     catalogue_seed()
     petition_types_seed()
     # The reporter's resident registration number too, so that the review page masks one.
@@ -239,16 +248,20 @@ def build_world() -> World:
         petition_type__slug="building-use-change", item__code="resident_abstract"
     ).update(fields=["name", "rrn", "address"])
 
-    victim = CitizenFactory(username="victim-citizen")
-    attacker = CitizenFactory(username="attacker-citizen")
+    victim = CitizenFactory.create(username="victim-citizen")
+    attacker = CitizenFactory.create(username="attacker-citizen")
     resident_link_set(user=victim, record=CITIZEN1)
     resident_link_set(user=attacker, record=CITIZEN2)
-    victim_official = MembershipFactory(office=office_a, user=OfficialFactory(username="victim-official")).user
-    victim_supervisor = MembershipFactory(
-        office=office_a, user=OfficialFactory(username="victim-supervisor"), role="supervisor"
+    victim_official = MembershipFactory.create(
+        office=office_a, user=OfficialFactory.create(username="victim-official")
     ).user
-    attacker_official = MembershipFactory(office=office_b, user=OfficialFactory(username="attacker-official")).user
-    administrator = AdministratorFactory(username="security-admin")
+    victim_supervisor = MembershipFactory.create(
+        office=office_a, user=OfficialFactory.create(username="victim-supervisor"), role="supervisor"
+    ).user
+    attacker_official = MembershipFactory.create(
+        office=office_b, user=OfficialFactory.create(username="attacker-official")
+    ).user
+    administrator = AdministratorFactory.create(username="security-admin")
 
     # The attacker's own petition first, so that their rows and the victim's differ in primary key.
     attacker_petition = file_building_use_change(attacker)
@@ -321,7 +334,7 @@ def _tracker_rows(*, victim, office_a, office_b, victim_supervisor, attacker_off
 
     PrivacyOfficer.objects.create(office=office_a, user=victim_supervisor)
     PrivacyOfficer.objects.create(office=office_b, user=attacker_official)
-    entry = AccessLogEntry.objects.filter(case_ref=reviewed.receipt_no).order_by("sequence").first()
+    entry = AccessLogEntry.objects.filter(case_ref=reviewed.receipt_no).earliest("sequence")
     tracker.privacy_inquiry_create(citizen=victim, entry=entry, message="누가 제 정보를 열람했는지 궁금합니다.")
     inquiry = tracker.refund_inquiry_start(citizen=victim)
     fetch_all(inquiry.case_ref)

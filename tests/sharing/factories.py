@@ -45,7 +45,7 @@ class ItemFieldFactory(factory.django.DjangoModelFactory):
     label_en = factory.LazyAttribute(lambda o: o.key)
 
 
-class FetchRequestFactory(factory.django.DjangoModelFactory):
+class FetchRequestFactory(factory.django.DjangoModelFactory[FetchRequest]):
     class Meta:
         model = FetchRequest
 

@@ -13,9 +13,10 @@ import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from joserfc import jwe, jws
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey
 
 from sharing import keys
 
@@ -46,6 +47,7 @@ class FakeAgency:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)
         return f"http://{host}:{port}/agencies/{self.code}/"
 
     def public_jwks(self) -> dict:
@@ -70,7 +72,7 @@ class FakeAgency:
         if self.delay:
             time.sleep(self.delay)
         try:
-            signed = jws.deserialize_compact(token, KeySet.import_key_set(keys.public_jwks()), algorithms=["ES256"])
+            signed = jws.deserialize_compact(token, keys.public_keyset(keys.public_jwks()), algorithms=["ES256"])
             payload = json.loads(signed.payload)
         except Exception:  # noqa: BLE001
             return self._error(401, "bad_signature", "The signature does not verify.")
@@ -88,7 +90,7 @@ class FakeAgency:
         if behaviour == "malformed_body":
             return 200, "application/jose", b"{this is not a jwe"
         fields = {key: self.values.get(key, f"{key}-value") for key in payload["fields"]}
-        answer = {
+        answer: dict[str, Any] = {
             "v": 1,
             "txn_id": payload["txn_id"],
             "item": payload["item"],
@@ -108,15 +110,14 @@ class FakeAgency:
             answer["fields"].pop(next(iter(answer["fields"])))
         elif behaviour == "tampered":
             signing_key = self.other_key
-        elif behaviour == "not_json":
-            answer = None
-        body = b"not json" if answer is None else json.dumps(answer, ensure_ascii=False).encode("utf-8")
+        body = b"not json" if behaviour == "not_json" else json.dumps(answer, ensure_ascii=False).encode("utf-8")
         inner = jws.serialize_compact(
             {"alg": "ES256", "kid": self.signing_key.kid, "typ": "share-response+jws"}, body, signing_key
         )
         target = keys.encryption_key()
         if behaviour == "undecryptable":
             target = self.other_key
+        assert target.kid is not None
         public = ECKey.import_key(target.as_dict(private=False) | {"kid": target.kid})
         outer = jwe.encrypt_compact({"alg": "ECDH-ES", "enc": "A256GCM", "kid": target.kid}, inner.encode(), public)
         return 200, "application/jose", outer.encode("ascii")

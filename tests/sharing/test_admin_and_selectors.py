@@ -98,7 +98,7 @@ def test_access_log_admin_is_read_only(admin_client_verified, office):
 @pytest.mark.django_db
 def test_fetch_requests_for_cases_take_one_query(django_assert_num_queries, office):
     item = InformationItemFactory()
-    for n in range(3):
+    for _ in range(3):
         FetchRequestFactory(case_ref="2026-0000001", item=InformationItemFactory(agency=item.agency), office=office)
         FetchRequestFactory(case_ref="2026-0000002", item=InformationItemFactory(agency=item.agency), office=office)
     with django_assert_num_queries(1):

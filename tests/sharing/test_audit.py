@@ -60,9 +60,8 @@ def test_entries_cannot_be_changed_or_deleted_through_the_orm(office):
 def test_database_refuses_updates_too(office):
     entry = _log(office)
     table = AccessLogEntry._meta.db_table
-    with pytest.raises(Exception) as excinfo:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET detail = 'x' WHERE id = %s", [entry.pk])
+    with pytest.raises(Exception) as excinfo, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET detail = 'x' WHERE id = %s", [entry.pk])
     assert "append-only" in str(excinfo.value)
 
 

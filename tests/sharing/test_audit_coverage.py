@@ -13,7 +13,7 @@ import hashlib
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection  # noqa: F401 (the skipif condition)
+from django.db import connection
 
 from sharing import audit, crypto
 from sharing.models import AccessLogEntry
@@ -217,7 +217,6 @@ def test_an_entry_rewritten_with_a_fresh_hash_breaks_the_next_link(office, offic
 
 def test_a_removed_entry_is_reported_as_missing(office, official):
     entries = _three(office, official) + [_log(office)]
-    from django.db import connection
 
     table = AccessLogEntry._meta.db_table
     with connection.cursor() as cursor:

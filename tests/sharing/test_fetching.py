@@ -12,7 +12,6 @@ from sharing.errors import FieldsNotInItem, NotFetchedYet, RetryNotAllowed, Reve
 from sharing.models import AccessLogEntry, FetchedData, FetchRequest
 from sharing.signals import case_fetches_settled
 from sharing.types import FetchSpec
-from tests.factories import MembershipFactory, OfficialFactory
 
 RRN = "900101-1234567"
 State = FetchRequest.State

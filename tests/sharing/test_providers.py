@@ -6,8 +6,7 @@ from django.utils import translation
 from joserfc.jwk import KeySet
 
 from sharing import keys
-from sharing.providers import BaseProvider, ProviderRequest, Registry, registry
-from sharing.providers import errors
+from sharing.providers import BaseProvider, ProviderRequest, Registry, errors, registry
 from sharing.providers.standard_http import StandardHttpProvider
 
 

@@ -11,9 +11,8 @@ from django.db import connection
 from sharing import circuit, crypto, services
 from sharing.demo_catalogue import ITEMS
 from sharing.models import AccessLogEntry, Agency, FetchedData, FetchRequest
-from sharing.providers import ProviderRequest
+from sharing.providers import ProviderRequest, registry
 from sharing.providers import errors as provider_errors
-from sharing.providers import registry
 from sharing.types import FetchSpec
 from tests.factories import OfficeFactory
 

@@ -34,7 +34,7 @@ class ScriptedProvider:
             txn_id=request.txn_id,
             item_code=request.item_code,
             agency_code=request.agency.code,
-            fields={key: "x" for key in request.fields},
+            fields=dict.fromkeys(request.fields, "x"),
         )
 
 

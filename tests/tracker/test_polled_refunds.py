@@ -19,8 +19,11 @@ def _client_for(user) -> Client:
 
 
 def test_polls_are_304_until_the_last_agency_answers_then_polling_stops(
-    citizen1, refund_world, monkeypatch, django_assert_max_num_queries
-):  # noqa: F811
+    citizen1,  # noqa: F811 (the imported fixture)
+    refund_world,  # noqa: F811 (the imported fixture)
+    monkeypatch,
+    django_assert_max_num_queries,
+):
     monkeypatch.setattr("sharing.services.backoff_seconds", lambda agency, attempt: 60.0)
     refund_world.set_faults("nps", down=True)
     client = _client_for(citizen1)

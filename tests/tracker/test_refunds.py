@@ -4,7 +4,6 @@ refund-claim petition per agency that holds money, once."""
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from petitions import refund_claims
 from petitions.identity import ResidentRecord, resident_link_set

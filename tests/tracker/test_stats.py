@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from petitions import stats
 from petitions.models import Petition
 from sharing.models import FetchRequest, InformationItem
-from petitions import stats
 from tests.petitions.factories import PetitionFactory, PetitionTypeFactory
 from tests.sharing.factories import FetchRequestFactory
 
@@ -21,7 +21,7 @@ S = Petition.Status
 
 
 def at(year, month, day, hour=10):
-    return timezone.make_aware(datetime.datetime(year, month, day, hour))
+    return datetime.datetime(year, month, day, hour, tzinfo=timezone.get_current_timezone())
 
 
 @pytest.fixture(autouse=True)

@@ -26,11 +26,14 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 
 from locust import FastHttpUser, between, constant_throughput, task
 
 SCENARIO = os.environ.get("LOAD_SCENARIO", "mix")
-SESSIONS = json.load(open(os.environ["LOAD_SESSIONS_FILE"])) if os.environ.get("LOAD_SESSIONS_FILE") else {}
+SESSIONS = (
+    json.loads(Path(os.environ["LOAD_SESSIONS_FILE"]).read_text()) if os.environ.get("LOAD_SESSIONS_FILE") else {}
+)
 FILED_PATH = os.environ.get("LOAD_FILED_PATH", "filed.jsonl")
 # Seconds a user waits between two tasks. 0 (the default): closed loop, every user sends its next
 # request as soon as the last one is answered, so the run measures what the stack sustains.
@@ -76,10 +79,10 @@ def _fill(form: str, answers: dict) -> dict:
     data: dict = {}
     for match in re.finditer(r"<input\b([^>]*)>", form):
         attrs = match.group(1)
-        name = re.search(r'name="([^"]+)"', attrs)
-        if not name:
+        name_match = re.search(r'name="([^"]+)"', attrs)
+        if not name_match:
             continue
-        name = name.group(1)
+        name = name_match.group(1)
         kind = (re.search(r'type="([^"]+)"', attrs) or [None, "text"])[1]
         value_match = re.search(r'value="([^"]*)"', attrs)
         value = value_match.group(1) if value_match else ("on" if kind == "checkbox" else "")
@@ -124,7 +127,7 @@ class PortalUser(FastHttpUser):
             name=name,
             allow_redirects=False,
             catch_response=True,
-            headers={"Referer": self.host + path},
+            headers={"Referer": f"{self.host}{path}"},
         ) as response:
             if response.status_code in expect:
                 response.success()
@@ -133,11 +136,11 @@ class PortalUser(FastHttpUser):
             return response
 
 
-def _cookie(name: str, value: str, host: str):
+def _cookie(name: str, value: str, host: str | None):
     from http.cookiejar import Cookie
     from urllib.parse import urlsplit
 
-    domain = urlsplit(host).hostname
+    domain = urlsplit(host or "").hostname or ""
     return Cookie(0, name, value, None, False, domain, False, False, "/", True, False, None, False, None, None, {})
 
 

@@ -248,10 +248,10 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from petitions.identity import resident_link_set
-    from sharing.sandbox.identity import sandbox_register_lookup
     from petitions.models import Petition, PetitionType
     from portal.demo import DEMO_PASSWORD, demo_totp_key_hex
     from portal.models import Office, OfficeMembership, User
+    from sharing.sandbox.identity import sandbox_register_lookup
 
     citizens = citizens or residents
     wanted = {"residents": residents, "petitions": petitions, "citizens": citizens, "pool": POOL, "version": 1}
@@ -280,7 +280,7 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     password = make_password(DEMO_PASSWORD)
     bar = Progress("citizens", citizens)
     created = 0
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     while created < citizens:
         chunk = min(10_000, citizens - created)
         User.objects.bulk_create(
@@ -309,8 +309,10 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     people = list(Resident.objects.filter(synthetic=True).order_by("-id").values_list("rrn", flat=True)[:POOL])
     linked = 0
     with transaction.atomic():
-        for user, rrn in zip(pool_users, people):
+        for user, rrn in zip(pool_users, people, strict=False):
             record = sandbox_register_lookup(rrn)
+            if record is None:
+                raise RuntimeError(f"the sandbox register has no resident {rrn}")
             resident_link_set(user=user, record=record)
             user.full_name = record.name
             user.save(update_fields=["full_name"])
@@ -322,7 +324,7 @@ def seed(*, residents: int, petitions: int, citizens: int | None = None) -> None
     # Officials: OFFICIALS_PER_OFFICE per office (one supervisor), each with the demo TOTP device.
     offices = list(Office.objects.order_by("pk"))
     key = demo_totp_key_hex()
-    official_ids = {}
+    official_ids: dict[int, list[int]] = {}
     for office in offices:
         for n in range(OFFICIALS_PER_OFFICE):
             user = User.objects.create(
@@ -373,6 +375,7 @@ def prepare(*, url: str, sessions_path: str) -> None:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
     from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from petitions.models import PetitionType
     from portal.middleware import STAFF_SESSION_STARTED_KEY
@@ -411,7 +414,7 @@ def prepare(*, url: str, sessions_path: str) -> None:
         .order_by("office__code", "user__username")
     ):
         user = membership.user
-        device = user.totpdevice_set.filter(confirmed=True).first()
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         officials.append(
             {
                 "username": user.username,

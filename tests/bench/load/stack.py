@@ -422,7 +422,7 @@ class Stack:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:  # noqa: S310 (our http server)
                     if response.status == 200:
                         break
             except (urllib.error.URLError, OSError):
@@ -586,10 +586,13 @@ class LocustResult:
         }
 
 
-def _num(value: str) -> float:
+def _num(value: str | None) -> float:
+    """A locust CSV figure; 0 when the column is missing or not a number ("N/A")."""
+    if value is None:
+        return 0.0
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return 0.0
 
 

@@ -27,7 +27,8 @@ Writes ``var/bench/soak/soak.json`` and ``soak.md`` (and a copy stamped with the
 Environment: ``SOAK_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/portal_soak``),
 ``SOAK_RESIDENTS`` / ``SOAK_PETITIONS`` (seed size, default 100,000 / 1,000,000, as the load
 run; a database holding another size is refused, ``LOAD_BENCH_RESEED=1`` seeds again),
-``SOAK_USERS`` (locust users, default 40), ``SOAK_THINK`` (think time, default ``0.5,1.5`` s), ``SOAK_LOAD_SECONDS`` (default 180),
+``SOAK_USERS`` (locust users, default 40), ``SOAK_THINK`` (think time, default ``0.5,1.5`` s),
+``SOAK_LOAD_SECONDS`` (default 180),
 ``SOAK_DOWN_AT`` / ``SOAK_DOWN_SECONDS`` (20 / 60), ``SOAK_KILL_AT`` (seconds into the load,
 default 100; the kill waits up to ``SOAK_KILL_WAIT_SECONDS`` for a fetch in hand),
 ``SOAK_GRACE_SECONDS`` (60), ``SOAK_DRAIN_SECONDS`` (300). Faults are changed through
@@ -119,14 +120,14 @@ class Window:
             "('waiting', 'fetching', 'retrying', 'agency_unavailable') ORDER BY f.updated_at"
         )
         keys = ("case_ref", "item", "state", "attempts", "error_code", "updated_at", "next_attempt_at")
-        return [dict(zip(keys, row)) for row in rows]
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def pending_documents(self) -> list[dict]:
         rows = _psql(
             "SELECT case_ref, kind, attempts, updated_at FROM documents_documentrequest "
             f"WHERE created_at >= '{self.since}' AND state = 'pending' ORDER BY updated_at"
         )
-        return [dict(zip(("case_ref", "kind", "attempts", "updated_at"), row)) for row in rows]
+        return [dict(zip(("case_ref", "kind", "attempts", "updated_at"), row, strict=True)) for row in rows]
 
     def collecting(self) -> int:
         return int(
@@ -185,21 +186,24 @@ class FaultsConsole:
             stdout=subprocess.PIPE,
             text=True,
         )
-        ready = self.process.stdout.readline()
+        if self.process.stdin is None or self.process.stdout is None:
+            raise RuntimeError("the faults console has no pipes")
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
+        ready = self.stdout.readline()
         if not ready:
             raise RuntimeError("the faults console did not start")
 
     def set(self, agency_code: str, **faults) -> str:
-        self.process.stdin.write(json.dumps(fault_args(agency_code, **faults)) + "\n")
-        self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
+        self.stdin.write(json.dumps(fault_args(agency_code, **faults)) + "\n")
+        self.stdin.flush()
+        answer = json.loads(self.stdout.readline())
         if not answer["ok"]:
             raise RuntimeError(f"sandbox_faults {agency_code} {faults}: {answer['output']}")
         return answer["output"]
 
     def close(self) -> None:
         if self.process.poll() is None:
-            self.process.stdin.close()
+            self.stdin.close()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -273,7 +277,7 @@ def test_soak():
         faults.set("all", reset=True)
         documents = _documents_table_exists()
 
-        since = dt.datetime.now(dt.timezone.utc)
+        since = dt.datetime.now(dt.UTC)
         window = Window(since)
         year = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).year
         counter_before = _receipt_counter(year)
@@ -630,7 +634,7 @@ def _markdown(data: dict) -> str:
         ("agency answers not recorded", str(report["agencies"].get("answers_not_recorded"))),
         (
             "tasks unacknowledged after the drain",
-            f"{fig['broker_unacked_after_drain']} {sorted(set(t.split('(')[0] for t in data['broker_unacked']))}",
+            f"{fig['broker_unacked_after_drain']} {sorted({t.split('(')[0] for t in data['broker_unacked']})}",
         ),
         ("worker task errors", str(fig["worker_task_errors"])),
         ("access log", f"{log['verified']} entries, " + ("intact" if log["intact"] else f"BROKEN: {log['reason']}")),
