@@ -180,7 +180,7 @@ def _inside_the_lock(operation) -> list[str]:
         timeline.clear()
         marks = {}
 
-        def lock_chain(real=audit._lock_chain):
+        def lock_chain(real=audit._lock_chain, marks=marks):
             real()
             marks["granted"] = time.monotonic()
             transaction.on_commit(lambda: marks.__setitem__("committed", time.monotonic()))
