@@ -497,6 +497,12 @@ class IdentityChallenge(models.Model):
         verbose_name_plural = _("identity challenges")
         ordering = ["-created_at"]
 
+    def rrn(self) -> str:
+        """The RRN entered at the start (the provider's ``confirm`` looks the person up by it)."""
+        from sharing.crypto import decrypt_text
+
+        return decrypt_text(self.rrn_encrypted)
+
 
 class IdentityAttempt(models.Model):
     """One try at identity confirmation: a start (name and RRN entered) or a code entered.
