@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from portal.identity import IdentityError as _ProviderIdentityError
+
 
 class PetitionError(Exception):
     """A rule of the e-window refused the change; ``message`` is translated text for people."""
@@ -11,8 +13,9 @@ class PetitionError(Exception):
         super().__init__(str(message))
 
 
-class IdentityError(PetitionError):
-    """Identity verification failed; the message says why in words people understand."""
+# Identity verification failed: the provider interface's error (portal.identity), raised by
+# providers and by petitions alike; its ``message`` says why in words people understand.
+IdentityError = _ProviderIdentityError
 
 
 class IdentityAttemptsExceeded(IdentityError):

@@ -1,10 +1,12 @@
 """Identity verification ("본인 확인"): linking an account to a resident record once.
 
-A provider is a class named by ``settings.PETITIONS_IDENTITY_PROVIDER`` (dotted path). The
-sandbox provider (sharing.sandbox.identity, with the sandbox: nothing here reads its tables)
-checks name and RRN against the sandbox resident register and sends a one-time code to the
-phone on record there (printed on the console in development); a real provider (the
-government's OpenID Connect service, say) is another class with the same two methods.
+A provider is a class named by ``settings.PETITIONS_IDENTITY_PROVIDER`` (dotted path), written
+to the interface of portal.identity. The sandbox provider (sharing.sandbox.identity, with the
+sandbox: nothing here reads its tables) checks name and RRN against the sandbox resident
+register and sends a one-time code to the phone on record there (printed on the console in
+development); a real provider (the government's OpenID Connect service, say) is another class
+with the same two methods. The challenge is petitions' row (IdentityChallenge), opened for the
+provider here (``_challenge_opener``).
 
 Nobody may learn from these pages whether a name and RRN belong together: a start answers the
 same (a challenge, the same page) whether or not they match, the code goes only to the phone on
@@ -17,11 +19,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
-import hmac
 import logging
-import secrets
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -32,9 +30,24 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.identity import IdentityError, IdentityProvider, ResidentRecord
+
 from . import identity_limits as limits
-from .errors import IdentityAttemptsExceeded, IdentityError
+from .errors import IdentityAttemptsExceeded
 from .models import IdentityAttempt, IdentityChallenge, ResidentLink
+
+# The provider interface is the bottom layer's (portal.identity); named here too, for callers.
+__all__ = [
+    "IdentityAttemptsExceeded",
+    "IdentityChallenge",
+    "IdentityError",
+    "IdentityProvider",
+    "ResidentRecord",
+    "get_provider",
+    "identity_verification_confirm",
+    "identity_verification_start",
+    "resident_link_set",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -42,99 +55,8 @@ CODE_LIFETIME = datetime.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 
 
-@dataclass(frozen=True)
-class ResidentRecord:
-    """What a provider knows about a verified person."""
-
-    name: str
-    rrn: str
-    phone: str
-    address: str
-    district_code: str
-
-
 Outcome = IdentityAttempt.Outcome
 Kind = IdentityAttempt.Kind
-
-
-class IdentityProvider:
-    code = ""
-    verbose_name = ""
-
-    def start(self, *, user, name: str, rrn: str) -> IdentityChallenge:
-        """Creates the account's challenge and sends its code to the phone on record.
-
-        It must do the same, and return a challenge, whether or not the name and RRN match
-        (a mismatch's challenge is one no code can verify), and tell the attempt log which it
-        was in ``challenge.outcome`` (an ``IdentityAttempt.Outcome``, not stored). A provider
-        whose sending takes time should hand the message to a queue, so that a match does not
-        answer more slowly than a mismatch.
-        """
-        raise NotImplementedError
-
-    def confirm(self, *, user, challenge: IdentityChallenge, code: str) -> ResidentRecord:
-        raise NotImplementedError
-
-    def demo_records(self) -> list[tuple[str, ResidentRecord]]:
-        """(username, record) of the demo accounts to link directly (petitions.demo); a real
-        provider has none."""
-        return []
-
-
-def _code_hash(code: str, challenge_salt: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), f"{challenge_salt}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-class OneTimeCodeProvider(IdentityProvider):
-    """A provider that looks the person up in a register (``lookup(rrn) -> ResidentRecord | None``)
-    and sends a one-time code to the phone on record (``send_code(phone, code)``).
-
-    The sandbox's provider (sharing.sandbox.identity.SandboxIdentityProvider) is one, over the
-    sandbox resident register; the challenges are petitions' own rows, written here.
-    """
-
-    def __init__(self, lookup, send_code):
-        self._lookup = lookup
-        self._send_code = send_code
-
-    def start(self, *, user, name: str, rrn: str) -> IdentityChallenge:
-        from sharing.crypto import encrypt_text, subject_hash
-
-        record = self._lookup(rrn)
-        if record is None or record.name.replace(" ", "") != name.replace(" ", ""):
-            outcome, phone = Outcome.NO_MATCH, ""
-        elif not record.phone:
-            outcome, phone = Outcome.NO_PHONE, ""
-        else:
-            outcome, phone = Outcome.CODE_SENT, record.phone
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        # Without a phone to send it to, the challenge hashes a secret that no six digits equal:
-        # the same row and the same work as a match, and no code can ever verify it.
-        secret = code if phone else secrets.token_hex(16)
-        salt = secrets.token_hex(8)
-        challenge = IdentityChallenge.objects.create(
-            user=user,
-            provider=self.code,
-            rrn_encrypted=encrypt_text(rrn),
-            subject_hash=subject_hash(rrn),
-            code_hash=f"{salt}${_code_hash(secret, salt)}",
-            expires_at=timezone.now() + CODE_LIFETIME,
-        )
-        if phone:
-            self._send_code(phone, code)
-        challenge.outcome = outcome
-        return challenge
-
-    def confirm(self, *, user, challenge: IdentityChallenge, code: str) -> ResidentRecord:
-        from sharing.crypto import decrypt_text
-
-        salt, expected = challenge.code_hash.split("$", 1)
-        if not hmac.compare_digest(_code_hash(code, salt), expected):
-            raise IdentityError(_("The code is not right. Check the message and try again."))
-        record = self._lookup(decrypt_text(challenge.rrn_encrypted))
-        if record is None:
-            raise IdentityError(_("The resident record could not be found any more."))
-        return record
 
 
 # The development default, mounted with the sandbox; production names a real provider.
@@ -154,6 +76,24 @@ def get_provider() -> IdentityProvider:
 def _clear_provider(*, setting, **kwargs):
     if setting == "PETITIONS_IDENTITY_PROVIDER":
         get_provider.cache_clear()
+
+
+def _challenge_opener(*, user, rrn: str):
+    """What a provider calls to open the account's challenge: the RRN kept encrypted, with its
+    keyed hash, for CODE_LIFETIME."""
+    from sharing.crypto import encrypt_text, subject_hash
+
+    def open_challenge(provider_code: str, code_hash: str) -> IdentityChallenge:
+        return IdentityChallenge.objects.create(
+            user=user,
+            provider=provider_code,
+            rrn_encrypted=encrypt_text(rrn),
+            subject_hash=subject_hash(rrn),
+            code_hash=code_hash,
+            expires_at=timezone.now() + CODE_LIFETIME,
+        )
+
+    return open_challenge
 
 
 def _attempts_refused_message() -> str:
@@ -200,11 +140,13 @@ def identity_verification_start(
         else:
             IdentityChallenge.objects.filter(user=user).delete()
             try:
-                challenge = provider.start(user=user, name=name, rrn=rrn)
+                challenge = provider.start(
+                    user=user, name=name, rrn=rrn, open_challenge=_challenge_opener(user=user, rrn=rrn)
+                )
             except IdentityError as exc:
                 outcome, error = Outcome.UNAVAILABLE, exc
             else:
-                outcome = getattr(challenge, "outcome", Outcome.CODE_SENT)
+                outcome = Outcome(getattr(challenge, "outcome", Outcome.CODE_SENT))
                 if not challenge.subject_hash:
                     challenge.subject_hash = subject
                     challenge.save(update_fields=["subject_hash"])

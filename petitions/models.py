@@ -516,6 +516,12 @@ class IdentityChallenge(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} #{self.pk}"
 
+    def rrn(self) -> str:
+        """The RRN entered at the start (the provider's ``confirm`` looks the person up by it)."""
+        from sharing.crypto import decrypt_text
+
+        return decrypt_text(self.rrn_encrypted)
+
 
 class IdentityAttempt(models.Model):
     """One try at identity confirmation: a start (name and RRN entered) or a code entered.

@@ -63,29 +63,17 @@ def test_the_import_walk_sees_local_and_relative_imports(tmp_path):
 
 # --- sharing never imports petitions ----------------------------------------------------------
 
-# (module, what of petitions it may import): why.
-PETITIONS_PLUG_INS: dict[tuple[str, str], str] = {
-    (
-        "sharing/sandbox/identity.py",
-        "petitions.identity",
-    ): "the sandbox's identity provider implements petitions' provider interface (named by "
-    "PETITIONS_IDENTITY_PROVIDER); it is the simulated agency's plug-in, not the sharing layer",
-}
-
 
 def test_sharing_never_imports_petitions():
+    """No exception: what a plug-in of sharing needs of the layers above (the identity provider
+    interface) lives in the bottom layer, portal."""
     offending = [
         f"{path.relative_to(ROOT)}:{line} imports {name}"
         for path in _python_files("sharing")
         for line, name, _names in _imports(path)
-        if _is_within(name, "petitions") and (path.relative_to(ROOT).as_posix(), name) not in PETITIONS_PLUG_INS
+        if _is_within(name, "petitions")
     ]
     assert offending == []
-
-
-def test_the_petitions_plug_ins_are_still_needed():
-    for relative, name in PETITIONS_PLUG_INS:
-        assert any(imported == name for _line, imported, _names in _imports(ROOT / relative)), relative
 
 
 # --- nothing outside the sandbox imports it -----------------------------------------------------
@@ -151,4 +139,17 @@ def test_the_sandbox_never_reads_the_portals_key_files():
             for setting in ("PORTAL_SIGNING_KEY_FILES", "PORTAL_ENCRYPTION_KEY_FILES")
             if setting in text
         ]
+    assert offending == []
+
+
+# --- the identity provider interface is the bottom layer's -------------------------------------
+
+
+def test_the_identity_provider_interface_imports_no_layer_above():
+    path = ROOT / "portal" / "identity.py"
+    offending = [
+        f"portal/identity.py:{line} imports {name}"
+        for line, name, _names in _imports(path)
+        if _is_within(name, "sharing") or _is_within(name, "petitions")
+    ]
     assert offending == []

@@ -1,11 +1,11 @@
 """The sandbox's identity provider ("본인 확인" in development): the sandbox resident register.
 
 Named by ``settings.PETITIONS_IDENTITY_PROVIDER`` (the default while the sandbox is mounted),
-behind petitions' provider interface (petitions.identity): it checks name and RRN against the
+behind the provider interface (portal.identity): it checks name and RRN against the
 sandbox resident register and prints the one-time code meant for the phone on record there.
 The register is the sandbox's own table: only this module, of the identity code, reads it.
 
-It imports nothing of petitions but that interface (tests/test_layers.py allows exactly this).
+It imports nothing of petitions (tests/test_layers.py): the interface is the bottom layer's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from petitions.identity import IdentityError, OneTimeCodeProvider, ResidentRecord
+from portal.identity import IdentityError, OneTimeCodeProvider, ResidentRecord
 
 
 def mask_phone(phone: str) -> str:

@@ -126,3 +126,17 @@ def test_system_check_names_a_provider_that_cannot_be_imported(settings):
     settings.PETITIONS_IDENTITY_PROVIDER = "petitions.identity.NoSuchProvider"
     (error,) = identity_provider_check(None)
     assert error.id == "petitions.E001" and "PETITIONS_IDENTITY_PROVIDER" in error.msg
+
+
+def test_the_outcomes_a_provider_reports_are_those_the_attempt_log_records():
+    from portal import identity as interface
+
+    for value in (interface.CODE_SENT, interface.NO_MATCH, interface.NO_PHONE):
+        assert IdentityAttempt.Outcome(value) == value
+
+
+def test_petitions_names_the_interfaces_error_and_record():
+    from portal import identity as interface
+
+    assert identity.IdentityError is IdentityError is interface.IdentityError
+    assert identity.ResidentRecord is ResidentRecord is interface.ResidentRecord

@@ -89,3 +89,97 @@ def test_a_rewritten_entry_breaks_the_next_link(office):
     tamper_access_log_entry(forged.pk, detail="rewritten", entry_hash=audit.entry_hash(forged))
     result = audit.verify_chain()
     assert result.first_broken_sequence == 3
+
+
+# --- The append's critical section (PostgreSQL) ----------------------------------------------------
+
+
+def _setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_the_append_waits_for_the_disk_after_its_commit_not_under_the_lock(office, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        _log(office)
+        _log(office)
+    if connection.vendor == "postgresql":
+        # The transaction commits without waiting for the WAL flush (the lock goes at once) ...
+        assert _setting("synchronous_commit") == "off"
+        # ... and each append waits for it once committed, before its caller goes on.
+        assert callbacks == [audit._wait_until_durable, audit._wait_until_durable]
+    else:
+        assert callbacks == []  # SQLite: no lock, nothing to wait for afterwards
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_the_chain_linear_and_gap_free(office):
+    """Writers in their own connections append at once: single entries, entries about several
+    persons, and appends in transactions that go on after the append or roll back. The chain
+    that results has every committed entry once, in one line, and nothing of the rolled back."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole database)")
+    import itertools
+    import threading
+
+    errors, written = [], []
+    people = [crypto.subject_hash(f"900101-{1234560 + n}") for n in range(3)]
+
+    class RolledBack(Exception):
+        pass
+
+    def writer(number: int):
+        try:
+            session_setting = _setting("synchronous_commit")
+            for round_ in range(8):
+                kind = (number + round_) % 4
+                if kind == 0:
+                    written.append(_log(office, detail=f"w{number} r{round_}").sequence)
+                elif kind == 1:
+                    entries = audit.log_personal_data_access_many(
+                        action="fetched",
+                        subject_hashes=people,
+                        case_ref="2026-0000002",
+                        office=office,
+                        actor=None,
+                        item_code="vehicle_registration",
+                        fields=["plate"],
+                        purpose="P-PARKING",
+                    )
+                    written.extend(e.sequence for e in entries)
+                elif kind == 2:
+                    with transaction.atomic():
+                        entry = _log(office, detail="then more work")
+                        AccessLogEntry.objects.filter(pk=entry.pk).exists()
+                    written.append(entry.sequence)
+                else:
+                    try:
+                        with transaction.atomic():
+                            _log(office, detail="rolled back")
+                            raise RolledBack
+                    except RolledBack:
+                        pass
+                # The session's own setting is left as it was: only the appending transaction
+                # committed without waiting.
+                assert _setting("synchronous_commit") == session_setting
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    stored = list(AccessLogEntry.objects.order_by("sequence").values_list("sequence", "previous_hash", "entry_hash"))
+    assert [sequence for sequence, _, _ in stored] == list(range(1, len(stored) + 1))
+    assert sorted(written) == [sequence for sequence, _, _ in stored]
+    for (_, _, previous), (_, link, _) in itertools.pairwise(stored):
+        assert link == previous
+    assert not AccessLogEntry.objects.filter(detail="rolled back").exists()
+    result = audit.verify_chain()
+    assert result.ok and result.checked == len(stored) == 6 * 2 * (1 + 3 + 1)
