@@ -16,8 +16,7 @@ from urllib.parse import urljoin
 import pytest
 from django.test import Client
 
-from tests.petitions.conftest import CITIZEN1  # noqa: F401 (the resident of the linked citizen)
-from tests.petitions.conftest import linked_citizen, queued_fetches, queued_renders  # noqa: F401 (fixtures)
+from tests.factories import CITIZEN1
 from tests.petitions.helpers import file_building_use_change
 
 from .conftest import _new_page
