@@ -33,6 +33,7 @@ from tests.officer.factories import (
     resident_item,
 )
 from tests.petitions.factories import PetitionFactory
+from tests.tracker.test_stats import example  # noqa: F401 (fixture: petitions over two months, four charts)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,5 +106,5 @@ def test_my_petitions(citizen, citizen_client, office):
     _report("my petitions (/my/petitions/)", _ms_per_request(citizen_client, "/my/petitions/"))
 
 
-def test_stats_page(db):
+def test_stats_page(example):  # noqa: F811
     _report("stats (/stats/)", _ms_per_request(Client(), "/stats/"))
