@@ -32,7 +32,6 @@ from .calendar import add_working_days, local_today
 from .errors import PetitionError
 from .forms import answer_changes, display_value, spec_label
 from .models import OPEN_STATUSES, Petition
-from .render_cache import crispy_form_html
 
 S = Petition.Status
 
@@ -200,7 +199,8 @@ def workspace(request):
     memberships = selectors.memberships_for(user=request.user)
     office_ids = [m.office_id for m in memberships]
     supervised = [m.office_id for m in memberships if m.role == m.Role.SUPERVISOR]
-    form = QueueFilterForm(request.GET or None, petition_types=selectors.petition_types_for_filter())
+    petition_types = selectors.petition_types_for_filter()
+    form = QueueFilterForm(request.GET or None, petition_types=petition_types)
     status = 200
     if request.GET and not form.is_valid():
         status = 400
@@ -217,7 +217,8 @@ def workspace(request):
         {
             "memberships": memberships,
             "form": form,
-            "filter_form_html": crispy_form_html(form),
+            # Its choices hold the petition types; its data, the query string (errors come from them).
+            "filter_form_version": _form_version(form, petition_types, sorted(request.GET.lists())),
             "filters": filters,
             "queue": page,
             "queue_rows": [
@@ -231,6 +232,18 @@ def workspace(request):
         },
         status=status,
     )
+
+
+def _form_version(form: forms.Form, *rendered_from) -> str:
+    """The key of a form's ``{% cache %}`` fragment (templates/includes/cached_form.html) besides
+    the language: the form's class and what else it is rendered from (``rendered_from``: data,
+    choices, initial values). Labels, help texts and widgets are the code's: the fragments cache
+    is per process and a deploy starts it empty.
+
+    Rendering a form through crispy-forms costs some hundred template includes: the queue's
+    filter form 4 ms of CPU per page, the review page's four forms 2 ms
+    (tests/bench/test_page_render_bench.py)."""
+    return repr((type(form).__module__, type(form).__qualname__, *rendered_from))
 
 
 def _queue_row_version(row: selectors.QueueRow, *, picks: bool, supervised_office_ids: list[int]) -> str:
@@ -408,13 +421,30 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
         "can_reject": petition.status in (S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED, S.SUPPLEMENT_REQUESTED),
         "overdue": running and petition.due_date < today,
         "due_today": running and petition.due_date == today,
+        **_decision_forms(petition, bound),
+        "reveal_form": bound.get("reveal_form"),
+        "refused": bound.get("refused"),
+    }
+
+
+def _decision_forms(petition: Petition, bound: dict) -> dict:
+    """The review page's forms, each with the version of its ``{% cache %}`` fragment: None for
+    a form bound to a refused POST (its errors are shown)."""
+    forms_ = {
         "note_form": bound.get("note_form") or NoteForm(),
         "approve_form": bound.get("approve_form") or ApproveForm(),
         "reject_form": bound.get("reject_form") or RejectForm(),
         "supplement_form": bound.get("supplement_form") or SupplementForm(petition=petition),
-        "reveal_form": bound.get("reveal_form"),
-        "refused": bound.get("refused"),
     }
+    versions = {}
+    for name, form in forms_.items():
+        if form.is_bound:
+            versions[f"{name}_version"] = None
+        elif isinstance(form, SupplementForm):  # the answers of the petition's type; the date
+            versions[f"{name}_version"] = _form_version(form, form.fields["field_keys"].choices, form.initial)
+        else:
+            versions[f"{name}_version"] = _form_version(form)
+    return {**forms_, **versions}
 
 
 def _review(request, petition: Petition, *, status: int = 200, **kwargs):

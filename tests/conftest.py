@@ -116,6 +116,17 @@ def catalogue(db):
 
 
 @pytest.fixture
+def demo_types(db, office, other_office, queued_fetches, queued_renders):
+    """The demo catalogue and petition types, with the offices they are filed with."""
+    from petitions.demo import petition_types_seed
+    from sharing.demo import seed as catalogue_seed
+
+    OfficeFactory(code="mapo", name_ko="마포구청", name_en="Mapo-gu Office", district_code="11440")
+    catalogue_seed()
+    petition_types_seed()
+
+
+@pytest.fixture
 def queued_fetches(monkeypatch):
     """Fetches are recorded instead of sent to the agencies."""
     calls = []
