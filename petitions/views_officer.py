@@ -436,12 +436,14 @@ def _decision_forms(petition: Petition, bound: dict) -> dict:
         "reject_form": bound.get("reject_form") or RejectForm(),
         "supplement_form": bound.get("supplement_form") or SupplementForm(petition=petition),
     }
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name, form in forms_.items():
         if form.is_bound:
             versions[f"{name}_version"] = None
         elif isinstance(form, SupplementForm):  # the answers of the petition's type; the date
-            versions[f"{name}_version"] = _form_version(form, form.fields["field_keys"].choices, form.initial)
+            answers = form.fields["field_keys"]
+            choices = answers.choices if isinstance(answers, forms.ChoiceField) else None
+            versions[f"{name}_version"] = _form_version(form, choices, form.initial)
         else:
             versions[f"{name}_version"] = _form_version(form)
     return {**forms_, **versions}
