@@ -14,9 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -429,37 +427,29 @@ def my_petitions(request):
         {
             "page": page,
             "petitions": page.object_list,
-            "petition_rows_html": _petition_rows_html(page.object_list),
+            "petition_rows": [(petition, _petition_row_version(petition)) for petition in page.object_list],
             "drafts": selectors.drafts_for_applicant(user=request.user) if page.number == 1 else [],
         },
     )
 
 
-_RECEIPT_PLACEHOLDER = "0000-0000000"
-
-
-def _petition_rows_html(petitions: list[Petition]) -> str:
-    """The rows of the filed petitions' table, as the template rendered them (one ``<tr>`` each).
-
-    Built here rather than by a template loop, which cost a third of the page's CPU time. Every
-    value is escaped; the texts are the template tags' own (status labels, what happens next)."""
-    from .templatetags.petitions_tags import STATUS_BADGES, citizen_next_step, status_label
-
-    detail_url = reverse("petitions:my_detail", args=[_RECEIPT_PLACEHOLDER])
-    rows = []
-    for petition in petitions:
-        no = escape(petition.receipt_no)
-        due = petition.due_date.strftime("%Y-%m-%d") if petition.due_date else "—"
-        rows.append(
-            f'\n    <tr>\n      <td><a href="{detail_url.replace(_RECEIPT_PLACEHOLDER, no)}"'
-            f' class="portal-target">{no}</a></td>'
-            f"\n      <td>{escape(petition.type_name)}</td>"
-            f'\n      <td><span class="krds-badge {STATUS_BADGES.get(petition.status, "bg-light-gray")}">'
-            f"{escape(status_label(petition.status))}</span></td>"
-            f"\n      <td>{due}</td>"
-            f"\n      <td>{escape(citizen_next_step(petition))}</td>\n    </tr>\n  "
+def _petition_row_version(petition: Petition) -> str:
+    """Everything a row of the citizen's filed petitions is rendered from (besides the language):
+    the key of the row's ``{% cache %}`` fragment in my/includes/petition_table.html, so a row
+    is never served stale. The template loop costs about 0.9 ms of CPU per page of 20 rows more
+    than the rows built as strings did (5.3 against 4.4 ms, tests/bench/test_page_render_bench.py);
+    from the cache, about the same as they did."""
+    supplements = getattr(petition, "open_supplements", None) or []
+    return repr(
+        (
+            petition.pk,
+            petition.receipt_no,
+            petition.type_name,
+            petition.status,
+            petition.due_date,
+            supplements[0].due_date if supplements else None,
         )
-    return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)
+    )
 
 
 def _detail_context(request, petition: Petition) -> dict:

@@ -14,14 +14,11 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,8 +32,6 @@ from .calendar import add_working_days, local_today
 from .errors import PetitionError
 from .forms import answer_changes, display_value, spec_label
 from .models import OPEN_STATUSES, Petition
-from .render_cache import crispy_form_html
-from .templatetags.petitions_tags import STATUS_BADGES
 
 S = Petition.Status
 
@@ -204,7 +199,8 @@ def workspace(request):
     memberships = selectors.memberships_for(user=request.user)
     office_ids = [m.office_id for m in memberships]
     supervised = [m.office_id for m in memberships if m.role == m.Role.SUPERVISOR]
-    form = QueueFilterForm(request.GET or None, petition_types=selectors.petition_types_for_filter())
+    petition_types = selectors.petition_types_for_filter()
+    form = QueueFilterForm(request.GET or None, petition_types=petition_types)
     status = 200
     if request.GET and not form.is_valid():
         status = 400
@@ -221,12 +217,14 @@ def workspace(request):
         {
             "memberships": memberships,
             "form": form,
-            "filter_form_html": crispy_form_html(form),
+            # Its choices hold the petition types; its data, the query string (errors come from them).
+            "filter_form_version": _form_version(form, petition_types, sorted(request.GET.lists())),
             "filters": filters,
             "queue": page,
-            "queue_rows_html": _queue_rows_html(
-                request, page.rows, picks=assign_form is not None, supervised_office_ids=supervised
-            ),
+            "queue_rows": [
+                (row, _queue_row_version(row, picks=assign_form is not None, supervised_office_ids=supervised))
+                for row in page.rows
+            ],
             "counts": selectors.queue_counts(office_ids=office_ids),
             "assign_form": assign_form,
             "supervised_office_ids": supervised,
@@ -236,104 +234,49 @@ def workspace(request):
     )
 
 
-_RECEIPT_PLACEHOLDER = "0000-0000000"
+def _form_version(form: forms.Form, *rendered_from) -> str:
+    """The key of a form's ``{% cache %}`` fragment (templates/includes/cached_form.html) besides
+    the language: the form's class and what else it is rendered from (``rendered_from``: data,
+    choices, initial values). Labels, help texts and widgets are the code's: the fragments cache
+    is per process and a deploy starts it empty.
+
+    Rendering a form through crispy-forms costs some hundred template includes: the queue's
+    filter form 4 ms of CPU per page, the review page's four forms 2 ms
+    (tests/bench/test_page_render_bench.py)."""
+    return repr((type(form).__module__, type(form).__qualname__, *rendered_from))
 
 
-def _queue_rows_html(request, rows: list[selectors.QueueRow], *, picks: bool, supervised_office_ids: list[int]) -> str:
-    """The rows of the queue table, as the template rendered them (one ``<tr>`` per petition).
+def _queue_row_version(row: selectors.QueueRow, *, picks: bool, supervised_office_ids: list[int]) -> str:
+    """Everything a row of the queue is rendered from (besides the language): the key of the
+    row's ``{% cache %}`` fragment in officer/includes/queue_table.html, so a change of any of it
+    renders the row anew and a row is never served stale, whoever or whatever changed it (a
+    ``save()``, an ``update()``, a fetch, a renamed type or official).
 
-    Built here rather than by a template loop: some 25 template nodes per row made the rows the
-    biggest part of the queue page's CPU time. Every value is escaped; the strings are the
-    template's (same message ids)."""
-    if not rows:
-        return ""
-    t_receipt, t_petition, t_applicant, t_status, t_due, t_filed, t_information, t_assigned = (
-        escape(_(text))
-        for text in (
-            "Receipt number",
-            "Petition",
-            "Applicant",
-            "Status",
-            "Due date",
-            "Filed",
-            "Information",
-            "Assigned to",
+    Rendering the 25 rows through the template loop costs about 4 ms of CPU per queue page more
+    than the rows built as strings did (12.5 against 8.4 ms, tests/bench/test_page_render_bench.py);
+    from the cache, about the same as they did. The rows hold no CSRF token (the claim buttons submit a form outside the
+    table), so a cached row serves every official who may see it."""
+    p = row.petition
+    details = p.applicant_details if isinstance(p.applicant_details, dict) else {}
+    return repr(
+        (
+            p.pk,
+            p.receipt_no,
+            p.petition_type.name,
+            details.get("name"),
+            p.status,
+            p.due_date,
+            p.submitted_at,
+            timezone.get_current_timezone_name(),
+            p.assigned_to.display_name if p.assigned_to_id else None,
+            row.overdue,
+            row.due_today,
+            row.fetch_pending,
+            [(f.item.name, f.state) for f in row.fetch_problems],
+            picks,
+            picks and p.office_id in supervised_office_ids,
         )
     )
-    overdue_flag = (
-        '<span class="officer-flag officer-flag-overdue"><span aria-hidden="true">⚠</span> '
-        f"{escape(_('Overdue'))}</span>"
-    )
-    today_flag = (
-        '<span class="officer-flag officer-flag-today"><span aria-hidden="true">⏰</span> '
-        f"{escape(_('Due today'))}</span>"
-    )
-    t_claim, t_complete = escape(_("Claim")), escape(_("Complete"))
-    status_labels = {value: escape(label) for value, label in S.choices}
-    # The addresses differ by the receipt number only (digits and a hyphen: nothing to quote).
-    review_url = reverse("officer:review", args=[_RECEIPT_PLACEHOLDER])
-    claim_url = reverse("officer:claim", args=[_RECEIPT_PLACEHOLDER])
-    csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
-    out = []
-    for row in rows:
-        p = row.petition
-        no = escape(p.receipt_no)
-        row_class = "officer-row-overdue" if row.overdue else ("officer-row-today" if row.due_today else "")
-        out.append(f'\n    <tr class="{row_class}">\n      ')
-        if picks:
-            out.append("<td>")
-            if p.office_id in supervised_office_ids:
-                label = escape(_("Choose %(no)s") % {"no": no})
-                out.append(
-                    f'<input type="checkbox" name="petitions" value="{no}" form="bulk-assign" '
-                    f'class="officer-pick" id="pick-{no}" aria-label="{label}">'
-                )
-            out.append("</td>")
-        applicant = (p.applicant_details or {}).get("name") if isinstance(p.applicant_details, dict) else None
-        due = p.due_date.strftime("%Y-%m-%d") if p.due_date else ""
-        filed = timezone.localtime(p.submitted_at).strftime("%Y-%m-%d %H:%M") if p.submitted_at else ""
-        out.append(
-            f'\n      <td data-label="{t_receipt}"><a href="{review_url.replace(_RECEIPT_PLACEHOLDER, no)}">{no}</a></td>'
-            f'\n      <td data-label="{t_petition}">{escape(p.petition_type.name)}</td>'
-            f'\n      <td data-label="{t_applicant}">{escape(applicant) if applicant else "—"}</td>'
-            f'\n      <td data-label="{t_status}"><span class="krds-badge {STATUS_BADGES.get(p.status, "bg-light-gray")}">'
-            f"{status_labels.get(p.status, escape(p.status))}</span></td>"
-            f'\n      <td data-label="{t_due}">{due or "—"}'
-            f"\n        {overdue_flag if row.overdue else (today_flag if row.due_today else '')}</td>"
-            f'\n      <td data-label="{t_filed}">{filed}</td>'
-            f'\n      <td data-label="{t_information}">'
-        )
-        if row.fetch_problems:
-            count = len(row.fetch_problems)
-            problems = "".join(
-                f"<li>{escape(f.item.name)}: {escape(f.get_state_display())}</li>" for f in row.fetch_problems
-            )
-            # Outside the f-string, where makemessages (xgettext) can read it.
-            problem_count = ngettext("%(n)s fetch problem", "%(n)s fetch problems", count) % {"n": count}
-            out.append(
-                '<span class="officer-flag officer-flag-problem"><span aria-hidden="true">✖</span> '
-                f"{problem_count}</span>"
-                f'\n          <ul class="officer-problem-list">{problems}</ul>\n        '
-            )
-        elif row.fetch_pending:
-            out.append(
-                ngettext("%(n)s item being fetched", "%(n)s items being fetched", row.fetch_pending)
-                % {"n": row.fetch_pending}
-            )
-        else:
-            out.append(t_complete)
-        out.append(f'</td>\n      <td data-label="{t_assigned}">')
-        if p.assigned_to_id:
-            out.append(escape(p.assigned_to.display_name))
-        else:
-            out.append(
-                f'\n        <form method="post" action="{claim_url.replace(_RECEIPT_PLACEHOLDER, no)}" '
-                f'class="portal-inline-form">{csrf_input}<input type="hidden" name="next" value="queue">'
-                f'\n          <button type="submit" class="krds-btn small secondary">{t_claim}'
-                f'<span class="sr-only"> {no}</span></button></form>'
-            )
-        out.append("</td>\n    </tr>\n  ")
-    return mark_safe("".join(out))  # noqa: S308 (every value above is escaped)
 
 
 @official_required
@@ -478,13 +421,32 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
         "can_reject": petition.status in (S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED, S.SUPPLEMENT_REQUESTED),
         "overdue": running and petition.due_date < today,
         "due_today": running and petition.due_date == today,
+        **_decision_forms(petition, bound),
+        "reveal_form": bound.get("reveal_form"),
+        "refused": bound.get("refused"),
+    }
+
+
+def _decision_forms(petition: Petition, bound: dict) -> dict:
+    """The review page's forms, each with the version of its ``{% cache %}`` fragment: None for
+    a form bound to a refused POST (its errors are shown)."""
+    forms_ = {
         "note_form": bound.get("note_form") or NoteForm(),
         "approve_form": bound.get("approve_form") or ApproveForm(),
         "reject_form": bound.get("reject_form") or RejectForm(),
         "supplement_form": bound.get("supplement_form") or SupplementForm(petition=petition),
-        "reveal_form": bound.get("reveal_form"),
-        "refused": bound.get("refused"),
     }
+    versions: dict[str, str | None] = {}
+    for name, form in forms_.items():
+        if form.is_bound:
+            versions[f"{name}_version"] = None
+        elif isinstance(form, SupplementForm):  # the answers of the petition's type; the date
+            answers = form.fields["field_keys"]
+            choices = answers.choices if isinstance(answers, forms.ChoiceField) else None
+            versions[f"{name}_version"] = _form_version(form, choices, form.initial)
+        else:
+            versions[f"{name}_version"] = _form_version(form)
+    return {**forms_, **versions}
 
 
 def _review(request, petition: Petition, *, status: int = 200, **kwargs):

@@ -241,13 +241,15 @@ else:
     }
 # The parts every page shares (menus, footer, static links, language buttons: the cache tag in
 # templates/base.html and templates/includes/), keyed by language, kind of account and current
-# page. They change only with the code and its translations, so each process keeps its own copy
-# (no network round trip per part, nothing stale left behind by a deploy).
+# page; forms' fields (includes/cached_form.html) and table rows (the queue's, the citizen's
+# petitions), keyed by everything they are rendered from. They change only with the code, its
+# translations and their keys, so each process keeps its own copy (no network round trip per
+# part, nothing stale left behind by a deploy). A row is about 1 kB, a form up to 4 kB: a few MB.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "portal-fragments",
     "TIMEOUT": None,
-    "OPTIONS": {"MAX_ENTRIES": 2000},
+    "OPTIONS": {"MAX_ENTRIES": 5000},
 }
 
 # --- Accounts ---------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_base import ReadOnlyAdmin
+
 from . import circuit
 from .models import AccessLogEntry, Agency, FetchedData, FetchRequest, InformationItem, ItemField, Purpose
 from .providers import errors as provider_errors
@@ -120,17 +122,6 @@ class InformationItemAdmin(admin.ModelAdmin):
 class PurposeAdmin(admin.ModelAdmin):
     list_display = ["code", "name_ko", "name_en"]
     search_fields = ["code", "name_ko", "name_en"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FetchRequest)

@@ -3,6 +3,8 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests.factories import (
+    CITIZEN1,
+    CITIZEN2,
     AdministratorFactory,
     CitizenFactory,
     MembershipFactory,
@@ -79,6 +81,74 @@ def official_client(official):
 @pytest.fixture
 def admin_client_verified(administrator):
     return login_verified(Client(), administrator)
+
+
+@pytest.fixture
+def linked_citizen(citizen):
+    """The citizen, with a confirmed identity (the sandbox's resident CITIZEN1)."""
+    from petitions.identity import resident_link_set
+
+    resident_link_set(user=citizen, record=CITIZEN1)
+    return citizen
+
+
+@pytest.fixture
+def linked_other_citizen(other_citizen):
+    from petitions.identity import resident_link_set
+
+    resident_link_set(user=other_citizen, record=CITIZEN2)
+    return other_citizen
+
+
+@pytest.fixture
+def linked_client(linked_citizen):
+    client = Client()
+    client.force_login(linked_citizen, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def catalogue(db):
+    """The demo catalogue of agencies and information items."""
+    from sharing.demo import seed as catalogue_seed
+
+    catalogue_seed()
+
+
+@pytest.fixture
+def demo_types(db, office, other_office, queued_fetches, queued_renders):
+    """The demo catalogue and petition types, with the offices they are filed with."""
+    from petitions.demo import petition_types_seed
+    from sharing.demo import seed as catalogue_seed
+
+    OfficeFactory(code="mapo", name_ko="마포구청", name_en="Mapo-gu Office", district_code="11440")
+    catalogue_seed()
+    petition_types_seed()
+
+
+@pytest.fixture
+def queued_fetches(monkeypatch):
+    """Fetches are recorded instead of sent to the agencies."""
+    calls = []
+    monkeypatch.setattr(
+        "sharing.tasks.enqueue_fetch",
+        lambda fetch_request_id, agency_code, *, countdown=0.0: calls.append(fetch_request_id),
+    )
+    return calls
+
+
+@pytest.fixture
+def queued_renders(monkeypatch):
+    """Documents are recorded instead of rendered (rendering has its own tests)."""
+    calls = []
+
+    class FakeTask:
+        @staticmethod
+        def delay(document_request_id):
+            calls.append(document_request_id)
+
+    monkeypatch.setattr("sharing.documents.tasks.render_document", FakeTask)
+    return calls
 
 
 @pytest.fixture(autouse=True)

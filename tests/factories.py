@@ -1,10 +1,28 @@
 import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from petitions.identity import ResidentRecord
 from portal.demo import demo_totp_key_hex
 from portal.models import Office, OfficeMembership, User
 
 TEST_PASSWORD = "correct horse battery staple"
+
+# The residents the sandbox's register holds for the linked test citizens (linked_citizen and
+# linked_other_citizen in tests/conftest.py).
+CITIZEN1 = ResidentRecord(
+    name="김민원",
+    rrn="900101-1234567",
+    phone="010-1234-5678",
+    address="서울특별시 종로구 자하문로 10",
+    district_code="11110",
+)
+CITIZEN2 = ResidentRecord(
+    name="이시민",
+    rrn="920315-2345678",
+    phone="010-2345-6789",
+    address="서울특별시 강남구 테헤란로 20 302호",
+    district_code="11680",
+)
 
 
 class OfficeFactory(factory.django.DjangoModelFactory[Office]):

@@ -146,11 +146,3 @@ def won(value) -> str:
     if amount == 0:
         return _("Free")
     return _("%(amount)s won") % {"amount": f"{amount:,}"}
-
-
-@register.filter
-def crispy_cached(form):
-    """``|crispy`` for an unbound form, rendered once per distinct form (petitions.render_cache)."""
-    from petitions.render_cache import crispy_unbound_html
-
-    return crispy_unbound_html(form)

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from portal.admin_base import ReadOnlyAdmin
+
 from .models import Exchange, PrivacyInquiry, PrivacyOfficer, RefundInquiry
 
 
@@ -18,19 +20,6 @@ class PrivacyOfficerAdmin(admin.ModelAdmin):
 
             kwargs["queryset"] = User.objects.filter(role=User.Role.OFFICIAL)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PrivacyInquiry)

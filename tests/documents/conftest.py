@@ -8,3 +8,11 @@ def _documents_isolation(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def document(citizen, office):
+    """An issued e-document of the citizen, from the office."""
+    from .factories import issued_document
+
+    return issued_document(owner=citizen, office=office)

@@ -19,11 +19,6 @@ from .factories import issued_document
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def document(citizen, office):
-    return issued_document(owner=citizen, office=office)
-
-
 def test_stored_document_has_hash_code_seal_and_file(document):
     with document.file.open("rb") as handle:
         content = handle.read()

@@ -16,11 +16,6 @@ from .factories import issued_document, receipt_request
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def document(citizen, office):
-    return issued_document(owner=citizen, office=office)
-
-
 def _download(client, document):
     return client.get(reverse("documents:download", args=[document.public_id]))
 

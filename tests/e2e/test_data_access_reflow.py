@@ -17,8 +17,7 @@ def signed_in_citizen(live_server, transactional_db):
 
     from petitions.identity import resident_link_set
     from sharing.demo import seed as catalogue_seed
-    from tests.factories import CitizenFactory, OfficeFactory, OfficialFactory
-    from tests.tracker.conftest import CITIZEN1
+    from tests.factories import CITIZEN1, CitizenFactory, OfficeFactory, OfficialFactory
     from tests.tracker.test_data_access import _every_kind_of_entry
 
     catalogue_seed()

@@ -145,3 +145,27 @@ def test_officer_reviews_requests_a_supplement_and_approves(filed, page, phone_p
     citizen.wait_for_load_state()
     axe_check(citizen)
     _no_script_errors(citizen)
+
+
+def test_officer_claims_a_petition_from_the_queue(filed, page, axe_check, live_server):
+    """The queue's claim buttons submit the one form outside the table (formaction), which holds
+    the CSRF token: the petition is assigned and the queue shows who has it."""
+    from petitions.models import Petition
+    from portal.models import User
+
+    receipt_no = filed.receipt_no
+    _log_in(page, live_server, "officer1", next_url="/officer/")
+    page.wait_for_url(re.compile(r"/account/two-factor/"))
+    page.locator("input[name=otp_token]").fill(_totp())
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/officer/$"))
+    row = page.locator("table.officer-queue tr", has_text=receipt_no)
+    row.get_by_role("button", name=re.compile(receipt_no)).click()
+    page.wait_for_url(re.compile(r"/officer/$"))
+    petition = Petition.objects.get(pk=filed.pk)
+    assert petition.assigned_to_id == User.objects.get(username="officer1").pk
+    row = page.locator("table.officer-queue tr", has_text=receipt_no)
+    assert row.get_by_role("button").count() == 0
+    assert petition.assigned_to.display_name in row.inner_text()
+    axe_check(page)
+    _no_script_errors(page)

@@ -16,12 +16,7 @@ from urllib.parse import urljoin
 import pytest
 from django.test import Client
 
-from tests.petitions.conftest import (  # noqa: F401 (fixtures)
-    CITIZEN1,
-    linked_citizen,
-    queued_fetches,
-    queued_renders,
-)
+from tests.factories import CITIZEN1
 from tests.petitions.helpers import file_building_use_change
 
 from .conftest import _new_page

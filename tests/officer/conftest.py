@@ -8,7 +8,6 @@ from tests.officer.factories import (
     land_item,
     resident_item,
 )
-from tests.petitions.conftest import queued_fetches, queued_renders  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

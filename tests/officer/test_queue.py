@@ -290,3 +290,42 @@ def test_counts_are_kept_until_a_petition_of_the_office_changes(official_client,
     assert after[S.UNDER_REVIEW] == 1
     _make(office, citizen, 1, status=S.SUPPLEMENT_SUBMITTED)  # a new petition of the office
     assert counted(_queue(official_client))[S.SUPPLEMENT_SUBMITTED] == 1
+
+
+def test_the_rows_escape_what_people_and_translations_write(official_client, office, citizen, items, monkeypatch):
+    """An applicant's name and a translated text that hold markup show as text in the queue."""
+    from django.core.cache import caches
+    from django.utils import translation
+
+    petition = OfficerPetitionFactory(
+        applicant=citizen,
+        petition_type__handling_office=office,
+        applicant_details={"name": "<script>alert('name')</script>"},
+    )
+    failed(petition, items["land"])
+    real_ngettext = translation.ngettext
+
+    def ngettext(singular, plural, number):
+        if singular == "%(n)s fetch problem":
+            return "<script>alert('translated')</script> %(n)s"
+        return real_ngettext(singular, plural, number)
+
+    monkeypatch.setattr(translation, "ngettext", ngettext)
+    caches["fragments"].clear()
+    content = _queue(official_client).content.decode()
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in content
+    assert "&lt;script&gt;alert(&#x27;translated&#x27;)&lt;/script&gt; 1" in content
+
+
+def test_a_row_shows_a_change_at_once_and_claims_without_a_token_of_its_own(official_client, office, citizen):
+    """Rows are kept by everything they show: an update that bypasses save() shows too; the
+    claim buttons submit the one form that holds the CSRF token."""
+    petition = _make(office, citizen, 1)[0]
+    first = _queue(official_client).content.decode()
+    assert f'formaction="/officer/petitions/{petition.receipt_no}/claim/"' in first
+    rows = first[first.index("<tbody>") : first.index("</tbody>")]
+    assert "csrfmiddlewaretoken" not in rows and 'form="officer-queue-claim"' in rows
+    Petition.objects.filter(pk=petition.pk).update(applicant_details={"name": "홍길동"}, status=S.SUPPLEMENT_SUBMITTED)
+    second = _queue(official_client).content.decode()
+    assert "홍길동" in second and "보완 제출" in second

@@ -27,7 +27,8 @@ from sharing.documents.models import DocumentRequest, EDocument
 from sharing.documents.services import document_render
 from sharing.models import FetchedData, FetchRequest
 from tests.conftest import login_verified
-from tests.petitions.conftest import CITIZEN1, pdf_bytes
+from tests.factories import CITIZEN1
+from tests.petitions.conftest import pdf_bytes
 from tests.petitions.helpers import BUILDING_USE_ANSWERS
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from petitions.models import IdentityAttempt, ResidentLink
 from sharing.crypto import decrypt_text, subject_hash
 from sharing.sandbox import identity as sandbox_identity
 from sharing.sandbox.identity import SandboxIdentityProvider
-from tests.petitions.conftest import CITIZEN1
+from tests.factories import CITIZEN1
 
 pytestmark = pytest.mark.django_db
 

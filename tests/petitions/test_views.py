@@ -358,3 +358,32 @@ def test_my_petitions_come_in_pages_newest_first(demo_types, linked_citizen, lin
     # A page number that is not one, or past the end, shows a page instead of failing.
     assert linked_client.get(url, {"page": "abc"}).status_code == 200
     assert newest_first[2] in linked_client.get(url, {"page": 99}).content.decode()
+
+
+def test_my_petitions_escape_what_people_and_translations_write(linked_citizen, linked_client, office, monkeypatch):
+    """A petition type's name and a translated text that hold markup show as text in the list."""
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    from petitions.templatetags import petitions_tags
+    from tests.petitions.factories import PetitionFactory
+
+    PetitionFactory(
+        applicant=linked_citizen,
+        petition_type__handling_office=office,
+        petition_type__name_ko="<script>alert('type')</script>",
+        submitted_at=timezone.now(),
+    )
+    real_gettext = petitions_tags._
+
+    def gettext(message):
+        if message == "Nothing to do: we are collecting the information for you.":
+            return "<script>alert('translated')</script>"
+        return real_gettext(message)
+
+    monkeypatch.setattr(petitions_tags, "_", gettext)
+    caches["fragments"].clear()
+    content = linked_client.get(reverse("petitions:my_list")).content.decode()
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&#x27;type&#x27;)&lt;/script&gt;" in content
+    assert "&lt;script&gt;alert(&#x27;translated&#x27;)&lt;/script&gt;" in content

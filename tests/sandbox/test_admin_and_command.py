@@ -9,12 +9,6 @@ from django.urls import reverse
 from sharing import demo_catalogue
 from sharing.sandbox import demo, models
 
-
-@pytest.fixture
-def seeded(db):
-    demo.seed(residents=1)
-
-
 ADMIN_MODELS = ["sandboxagency", "grant", "resident", "parcel", "building", "vehicle", "refund", "registerblock"]
 
 

@@ -3,18 +3,11 @@ SQLite and PostgreSQL alike: the same values of the same types (booleans, ISO da
 
 import json
 
-import pytest
-
 from sharing.sandbox import demo, selectors
 from sharing.sandbox.models import Building, Grant, Parcel, Resident, SandboxAgency, Vehicle
 from sharing.sandbox.services import agency_faults_update
 
 from . import orm_reference
-
-
-@pytest.fixture
-def seeded(db):
-    demo.seed(residents=1)
 
 
 def _subjects() -> dict[str, list[str]]:

@@ -15,11 +15,6 @@ from .helpers import open_answer, payload, sign
 ITEMS = {item["code"]: item for item in demo_catalogue.ITEMS}
 
 
-@pytest.fixture
-def seeded(db):
-    demo.seed(residents=1)
-
-
 @pytest.mark.parametrize("item_code", list(ITEMS))
 def test_every_item_costs_a_few_queries_and_answers_all_its_fields(seeded, item_code, django_assert_max_num_queries):
     item = ITEMS[item_code]

@@ -3,8 +3,6 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.utils.functional import empty
 
-from tests.petitions.conftest import queued_fetches, queued_renders  # noqa: F401  (fixtures)
-
 from .world import build_world
 
 
@@ -21,5 +19,5 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture
-def world(db, queued_fetches, queued_renders):  # noqa: F811
+def world(db, queued_fetches, queued_renders):
     return build_world()

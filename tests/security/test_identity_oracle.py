@@ -27,8 +27,7 @@ from petitions.models import IdentityAttempt, IdentityChallenge, ResidentLink
 from sharing.crypto import subject_hash
 from sharing.sandbox import identity as sandbox_identity
 from sharing.sandbox.identity import SandboxIdentityProvider
-from tests.factories import CitizenFactory
-from tests.petitions.conftest import CITIZEN1, CITIZEN2
+from tests.factories import CITIZEN1, CITIZEN2, CitizenFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -36,8 +36,7 @@ def case(db, queued_fetches, queued_renders):
     from sharing.demo import seed as catalogue_seed
     from sharing.documents.models import Kind
     from tests.documents.factories import issued_document
-    from tests.factories import CitizenFactory, MembershipFactory, OfficeFactory, OfficialFactory
-    from tests.petitions.conftest import CITIZEN1
+    from tests.factories import CITIZEN1, CitizenFactory, MembershipFactory, OfficeFactory, OfficialFactory
     from tests.petitions.helpers import file_building_use_change
 
     office = OfficeFactory(code="jongno", name_ko="종로구청", name_en="Jongno-gu Office", district_code="11110")

@@ -145,7 +145,7 @@ def collect(world: World) -> None:
     from sharing.crypto import subject_hash
     from sharing.documents.models import EDocument
     from sharing.models import AccessLogEntry, FetchRequest
-    from tests.petitions.conftest import CITIZEN1
+    from tests.factories import CITIZEN1
 
     victim_petitions = list(Petition.objects.filter(applicant=world.victim).select_related("petition_type"))
     receipts = [p.receipt_no for p in victim_petitions if p.receipt_no]
@@ -230,8 +230,15 @@ def build_world() -> World:
     from sharing.demo import seed as catalogue_seed
     from sharing.documents.models import Kind
     from tests.documents.factories import issued_document
-    from tests.factories import AdministratorFactory, CitizenFactory, MembershipFactory, OfficeFactory, OfficialFactory
-    from tests.petitions.conftest import CITIZEN1, CITIZEN2
+    from tests.factories import (
+        CITIZEN1,
+        CITIZEN2,
+        AdministratorFactory,
+        CitizenFactory,
+        MembershipFactory,
+        OfficeFactory,
+        OfficialFactory,
+    )
     from tests.petitions.helpers import file_building_use_change
 
     office_a = OfficeFactory.create(

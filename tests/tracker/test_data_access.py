@@ -15,8 +15,7 @@ from sharing import audit, crypto
 from sharing.models import AccessLogEntry
 from sharing.tracker.models import PrivacyInquiry
 from tests.conftest import login_verified
-from tests.factories import OfficialFactory
-from tests.tracker.conftest import CITIZEN1, CITIZEN2
+from tests.factories import CITIZEN1, CITIZEN2, OfficialFactory
 from tests.tracker.factories import PrivacyOfficerFactory
 
 URL = "/my/data-access/"

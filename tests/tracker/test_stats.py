@@ -181,3 +181,11 @@ def test_english_names_in_english(example):
     client.post("/i18n/setlang/", {"language": "en", "next": "/stats/"})
     html = client.get("/stats/").content.decode()
     assert "Type A" in html and "Ministry of the Interior and Safety" in html
+
+
+def test_each_chart_has_a_title_and_a_description_for_screen_readers(example):
+    html = Client().get("/stats/").content.decode()
+    for chart_id in ("chart-months", "chart-savings", "chart-types", "chart-agencies"):
+        assert f'<svg class="tracker-chart" id="{chart_id}"' in html
+        assert f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc"' in html
+        assert f'<title id="{chart_id}-title">' in html and f'<desc id="{chart_id}-desc">' in html
