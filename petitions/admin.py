@@ -56,7 +56,25 @@ class RequiredInformationForm(forms.ModelForm):
 
     class Meta:
         model = RequiredInformation
-        fields = "__all__"
+        # Every editable field; the inline's `fields` chooses and orders what is shown.
+        fields = [
+            "petition_type",
+            "item",
+            "fields",
+            "purpose_code",
+            "purpose_ko",
+            "purpose_en",
+            "legal_basis",
+            "legal_basis_en",
+            "consent_required",
+            "subject_source",
+            "subject_field_key",
+            "others_policy",
+            "others_legal_basis",
+            "declaration_ko",
+            "declaration_en",
+            "order",
+        ]
 
 
 class RequiredInformationInline(admin.StackedInline):

@@ -27,7 +27,22 @@ class AgencyForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = "__all__"
+        # Every editable field; the admin's fieldsets choose and group what is shown.
+        fields = [
+            "code",
+            "name_ko",
+            "name_en",
+            "base_url",
+            "public_jwks",
+            "provider",
+            "timeout_seconds",
+            "max_attempts",
+            "backoff_base_seconds",
+            "backoff_cap_seconds",
+            "circuit_failure_threshold",
+            "circuit_reset_seconds",
+            "enabled",
+        ]
 
     def clean_public_jwks(self):
         from sharing.keys import public_keyset
@@ -36,7 +51,7 @@ class AgencyForm(forms.ModelForm):
         if jwks:
             try:
                 public_keyset(jwks)
-            except Exception as exc:  # noqa: BLE001 (any import failure is a bad document)
+            except Exception as exc:
                 raise forms.ValidationError(_("This is not a valid JWK set: %(error)s"), params={"error": exc}) from exc
             if any("d" in key for key in jwks.get("keys", [])):
                 raise forms.ValidationError(_("Paste the agency's public keys only, never a private key."))

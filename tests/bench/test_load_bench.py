@@ -26,7 +26,8 @@ gunicorn's CPU per mix request stays within 10 % of that run's. Results: ``var/b
 and ``var/bench/load.md``.
 
 Environment: ``DATABASE_URL`` (PostgreSQL; default postgres://postgres@127.0.0.1:5432/portal_load),
-``LOAD_BENCH_BASELINE`` (none), ``LOAD_BENCH_SECONDS`` (60), ``LOAD_BENCH_USERS`` (16), ``LOAD_BENCH_RESIDENTS`` (100000),
+``LOAD_BENCH_BASELINE`` (none), ``LOAD_BENCH_SECONDS`` (60), ``LOAD_BENCH_USERS`` (16),
+``LOAD_BENCH_RESIDENTS`` (100000),
 ``LOAD_BENCH_PETITIONS`` (1000000), ``LOAD_BENCH_WEB_WORKERS`` / ``LOAD_BENCH_WEB_THREADS``,
 ``LOAD_THINK_MIN`` / ``LOAD_THINK_MAX`` (seconds a user waits between tasks; default 0: a closed
 loop, each user sends its next request when the last is answered, so both runs measure what the

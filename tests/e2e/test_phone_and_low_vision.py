@@ -52,13 +52,13 @@ def _world(office, citizen):
 
 
 @pytest.fixture
-def citizen_world(transactional_db, office, other_office, queued_fetches, linked_citizen):  # noqa: F811
+def citizen_world(transactional_db, office, other_office, queued_fetches, linked_citizen):
     """A filed petition whose receipt is rendered (its link shows on the petition's page)."""
     return _world(office, linked_citizen)
 
 
 @pytest.fixture
-def light_world(transactional_db, office, other_office, queued_fetches, queued_renders, linked_citizen):  # noqa: F811
+def light_world(transactional_db, office, other_office, queued_fetches, queued_renders, linked_citizen):
     """The same without rendering the receipt (slow), for the tests that do not look at it."""
     return _world(office, linked_citizen)
 

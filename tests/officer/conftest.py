@@ -16,7 +16,7 @@ def items(db):
 
 
 @pytest.fixture
-def petition(office, citizen, items, queued_renders):  # noqa: F811 (the imported fixture)
+def petition(office, citizen, items, queued_renders):
     """A petition under review in the official's office, both items fetched, nobody assigned yet."""
     petition = OfficerPetitionFactory(applicant=citizen, petition_type__handling_office=office)
     fetched(petition, items["resident"], RESIDENT_VALUES)
