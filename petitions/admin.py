@@ -49,7 +49,9 @@ class FieldKeysField(forms.CharField):
 
 
 class RequiredInformationForm(forms.ModelForm):
-    fields = FieldKeysField(
+    # The model's field is named "fields": the form's metaclass moves this declaration into
+    # declared_fields, so BaseForm.fields is not shadowed at run time (only for the type checker).
+    fields = FieldKeysField(  # type: ignore[assignment]
         label=_("fields"),
         help_text=_("Keys of the item's fields, separated by commas, e.g. name, address."),
     )
@@ -120,8 +122,8 @@ class TimelineInline(admin.TabularInline):
     model = TimelineEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "actor", "shown_note"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "from_status", "to_status", "actor", "shown_note")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -156,8 +158,8 @@ class PetitionAdmin(admin.ModelAdmin):
 class ResidentLinkAdmin(admin.ModelAdmin):
     list_display = ["user", "name", "rrn_masked", "district_code", "provider", "verified_at"]
     search_fields = ["user__username", "name"]
-    fields = ["user", "provider", "name", "rrn_masked", "phone", "address", "district_code", "verified_at"]
-    readonly_fields = fields
+    readonly_fields = ("user", "provider", "name", "rrn_masked", "phone", "address", "district_code", "verified_at")
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False
@@ -173,8 +175,8 @@ class IdentityAttemptAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "=client_address", "=subject_hash"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-    fields = ["created_at", "kind", "outcome", "user", "client_address", "subject_hash"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "kind", "outcome", "user", "client_address", "subject_hash")
+    fields = readonly_fields
 
     @admin.display(description=_("subject"), ordering="subject_hash")
     def subject_short(self, attempt):

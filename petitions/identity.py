@@ -131,7 +131,8 @@ def identity_verification_start(
     provider = provider or get_provider()
     address = limits.client_address(ip_address)
     subject = subject_hash(rrn)
-    error = challenge = None
+    error: IdentityError | None = None
+    challenge = None
     with transaction.atomic():
         now = timezone.now()
         limits.lock(now=now, user=user, address=address, subject=subject)
@@ -153,6 +154,7 @@ def identity_verification_start(
         limits.record(kind=Kind.START, outcome=outcome, user=user, address=address, subject=subject, now=now)
     if error is not None:
         raise error
+    assert challenge is not None  # noqa: S101 (no error: the provider opened one)
     return challenge
 
 
@@ -168,7 +170,8 @@ def identity_verification_confirm(
 
     provider = provider or get_provider()
     address = limits.client_address(ip_address)
-    error = link = None
+    error: IdentityError | None = None
+    link: ResidentLink | None = None
     with transaction.atomic():
         now = timezone.now()
         # The account's lock first, as a start takes it, then the challenge, then its subject's.
@@ -218,6 +221,7 @@ def identity_verification_confirm(
         limits.record(kind=Kind.CODE, outcome=outcome, user=user, address=address, subject=subject, now=now)
     if error is not None:
         raise error
+    assert link is not None  # noqa: S101 (no error: the account was linked)
     logger.info("identity verified user_id=%s provider=%s", user.pk, provider.code)
     return link
 

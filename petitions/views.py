@@ -541,7 +541,7 @@ def my_petition_fetch_upload(request, receipt_no, fetch_id):
         else:
             messages.success(request, _("Your document has been added to the petition."))
     else:
-        messages.error(request, " ".join(form.errors["document"]))
+        messages.error(request, " ".join(map(str, form.errors["document"])))
     return redirect("petitions:my_detail", receipt_no=receipt_no)
 
 

@@ -8,6 +8,7 @@ member of is a 404, whatever the URL and whether or not it exists.
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from axes.helpers import get_client_ip_address
 from django import forms
@@ -77,10 +78,13 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, petition_types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Open petitions")), ("all", _("All statuses"))] + [
-            (value, label) for value, label in S.choices if value != S.DRAFT
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            ("", _("Open petitions")),
+            ("all", _("All statuses")),
+        ] + [(value, label) for value, label in S.choices if value != S.DRAFT]
+        cast(forms.ChoiceField, self.fields["petition_type"]).choices = [("", _("All types"))] + [
+            (str(pk), name) for pk, name in petition_types
         ]
-        self.fields["petition_type"].choices = [("", _("All types"))] + [(str(pk), name) for pk, name in petition_types]
 
     def filters(self) -> selectors.QueueFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -110,7 +114,10 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, officials=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.officials = {str(u.pk): u for u in officials}
-        self.fields["assignee"].choices = [("", _("Choose an official")), ("none", _("Nobody (unassign)"))] + [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", _("Choose an official")),
+            ("none", _("Nobody (unassign)")),
+        ] + [
             (str(u.pk), f"{u.display_name} ({u.staff_number})" if u.staff_number else u.display_name) for u in officials
         ]
 
@@ -171,7 +178,7 @@ class SupplementForm(forms.Form):
     def __init__(self, *args, petition: Petition, **kwargs):
         kwargs.setdefault("initial", {"due_date": add_working_days(local_today(), 7)})
         super().__init__(*args, **kwargs)
-        self.fields["field_keys"].choices = [
+        cast(forms.ChoiceField, self.fields["field_keys"]).choices = [
             (spec["key"], spec_label(spec)) for spec in (petition.type_snapshot or {}).get("fields", [])
         ]
 
@@ -184,7 +191,8 @@ class SupplementForm(forms.Form):
         return value
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("field_keys") and not cleaned.get("documents_requested"):
             raise forms.ValidationError(_("Name the answers to correct or ask for documents."))
         return cleaned
@@ -268,7 +276,7 @@ def _queue_row_version(row: selectors.QueueRow, *, picks: bool, supervised_offic
             p.due_date,
             p.submitted_at,
             timezone.get_current_timezone_name(),
-            p.assigned_to.display_name if p.assigned_to_id else None,
+            p.assigned_to.display_name if p.assigned_to else None,
             row.overdue,
             row.due_today,
             row.fetch_pending,
@@ -292,7 +300,7 @@ def assign(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     receipt_nos = form.cleaned_data["petitions"]
     petitions = list(Petition.objects.filter(receipt_no__in=receipt_nos, office_id__in=supervised))
@@ -391,7 +399,7 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
 
     memberships = selectors.memberships_for(user=request.user)
     snapshot = petition.type_snapshot or {}
-    documents = documents_for_case(petition.receipt_no)
+    documents = documents_for_case(petition.case_ref)
     attachments = [d for d in documents if getattr(d, "kind", "") == "attachment" and d.is_issued]
     supervisor = selectors.is_supervisor(memberships, petition.office_id)
     # services.may_decide (the assigned official or a supervisor of the office, and a member of
@@ -419,7 +427,7 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
         "is_supervisor": supervisor,
         "decidable": petition.status in selectors.DECIDABLE,
         "can_reject": petition.status in (S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED, S.SUPPLEMENT_REQUESTED),
-        "overdue": running and petition.due_date < today,
+        "overdue": running and petition.due_date is not None and petition.due_date < today,
         "due_today": running and petition.due_date == today,
         **_decision_forms(petition, bound),
         "reveal_form": bound.get("reveal_form"),

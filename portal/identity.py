@@ -17,8 +17,10 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 # What a provider's ``start`` found, in ``challenge.outcome`` (the values of
@@ -49,9 +51,9 @@ class ResidentRecord:
 
 class IdentityProvider:
     code = ""
-    verbose_name = ""
+    verbose_name: str | Promise = ""
 
-    def start(self, *, user, name: str, rrn: str, open_challenge: Callable[[str, str], object]):
+    def start(self, *, user, name: str, rrn: str, open_challenge: Callable[[str, str], Any]):
         """Opens the account's challenge (``open_challenge(provider_code, code_hash)``, which
         stores it for this account and RRN and returns it) and sends its code to the phone on
         record.
@@ -91,7 +93,7 @@ class OneTimeCodeProvider(IdentityProvider):
         self._lookup = lookup
         self._send_code = send_code
 
-    def start(self, *, user, name: str, rrn: str, open_challenge: Callable[[str, str], object]):
+    def start(self, *, user, name: str, rrn: str, open_challenge: Callable[[str, str], Any]):
         record = self._lookup(rrn)
         if record is None or record.name.replace(" ", "") != name.replace(" ", ""):
             outcome, phone = NO_MATCH, ""

@@ -202,7 +202,7 @@ def _fetches(office, count: int) -> list[int]:
 def _inside_the_lock(operation) -> list[str]:
     """With one writer: the statements sent while the lock is held, the Python work between them
     and the commit, each with its time (median of 50 runs)."""
-    timeline: list[tuple[str, float]] = []
+    timeline: list[tuple[str, float, float]] = []
 
     def record(execute, sql, params, many, context):
         started = time.monotonic()
@@ -214,7 +214,7 @@ def _inside_the_lock(operation) -> list[str]:
     runs = []
     for _ in range(50):
         timeline.clear()
-        marks = {}
+        marks: dict[str, float] = {}
 
         def lock_chain(real=audit._lock_chain, marks=marks):
             real()
