@@ -8,7 +8,6 @@ however many workers write at once; the unique ``sequence`` backs that up on any
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from . import sql
 from .models import AccessLogEntry
 
 logger = logging.getLogger(__name__)
@@ -53,19 +51,12 @@ def entry_hash(entry: AccessLogEntry) -> str:
 
 def _lock_chain() -> None:
     if connection.vendor == "postgresql":
-        sql.fetchone("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-
-
-@functools.cache
-def _chain_end_statement(using: str = sql.DEFAULT_DB) -> str:
-    return (
-        f"SELECT sequence, entry_hash FROM {sql.quoted(AccessLogEntry._meta.db_table, using)} "
-        "ORDER BY sequence DESC LIMIT 1"
-    )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
 
 
 def _chain_end() -> tuple[int, str] | None:
-    return sql.fetchone(_chain_end_statement())
+    return AccessLogEntry.objects.order_by("-sequence").values_list("sequence", "entry_hash").first()
 
 
 def _actor_label(actor, office) -> str:
@@ -134,8 +125,8 @@ def log_personal_data_access_many(
                         previous_hash=previous,
                     )
                     entry.entry_hash = entry_hash(entry)
-                    # Hand-written INSERT (sharing.sql): the append is on the hot path of every fetch.
-                    entries.append(sql.insert(entry))
+                    entry.save(force_insert=True)
+                    entries.append(entry)
                     sequence, previous = sequence + 1, entry.entry_hash
                 return entries
         except IntegrityError:
