@@ -168,8 +168,8 @@ HAND_MUTANTS = [
         "hand:chain-end-read-from-the-start",
         "sharing/audit.py (access log)",
         "sharing/audit.py",
-        '"ORDER BY sequence DESC LIMIT 1"',
-        '"ORDER BY sequence ASC LIMIT 1"',
+        'AccessLogEntry.objects.order_by("-sequence")',
+        'AccessLogEntry.objects.order_by("sequence")',
         ("tests/sharing/test_audit.py", "tests/sharing/test_audit_coverage.py"),
     ),
     HandMutant(

@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
 from portal.models import OfficeMembership, User
-from sharing.sql import PreparedRead
+from sharing.selectors import fetch_requests_for_case, fetch_requests_for_cases
 
 from .calendar import local_today
 from .models import OPEN_STATUSES, InternalNote, Petition, PetitionType, SupplementRequest, TimelineEvent
-from .selectors import _with_petition, case_fetches
 
 S = Petition.Status
 PAGE_SIZE = 25
@@ -43,47 +42,7 @@ DECIDABLE = (S.UNDER_REVIEW, S.SUPPLEMENT_SUBMITTED)
 
 
 def memberships_for(*, user) -> list[OfficeMembership]:
-    return _memberships_of(user_id=user.pk)
-
-
-# Reads of every officer page, compiled once (sharing.sql.PreparedRead).
-_memberships_of = PreparedRead(
-    lambda user_id: (
-        OfficeMembership.objects.filter(user_id=user_id).select_related("office").order_by("office__name_ko")
-    ),
-    user_id=-7_100_001,
-)
-# One membership per office and user, the receipt number unique: one row at most, no ordering needed.
-_officer_petition = PreparedRead(
-    lambda user_id, receipt_no: (
-        Petition.objects.filter(receipt_no=receipt_no, office__memberships__user_id=user_id)
-        .exclude(status=S.DRAFT)
-        .select_related("petition_type", "office", "applicant", "assigned_to")
-        .order_by()[:1]
-    ),
-    user_id=-7_100_002,
-    receipt_no="prepared-receipt-no",
-)
-_timeline_of = PreparedRead(
-    lambda petition_id: (
-        TimelineEvent.objects.filter(petition_id=petition_id).select_related("actor").order_by("created_at", "id")
-    ),
-    petition_id=-7_100_003,
-)
-_notes_of = PreparedRead(
-    lambda petition_id: (
-        InternalNote.objects.filter(petition_id=petition_id).select_related("author").order_by("created_at", "id")
-    ),
-    petition_id=-7_100_004,
-)
-_supplements_of = PreparedRead(
-    lambda petition_id: (
-        SupplementRequest.objects.filter(petition_id=petition_id)
-        .select_related("requested_by")
-        .order_by("-created_at", "-id")
-    ),
-    petition_id=-7_100_005,
-)
+    return list(OfficeMembership.objects.filter(user_id=user.pk).select_related("office").order_by("office__name_ko"))
 
 
 def is_supervisor(memberships: list[OfficeMembership], office_id: int | None) -> bool:
@@ -94,7 +53,13 @@ def petition_for_officer(*, user, receipt_no: str) -> Petition:
     """A filed petition of one of the official's offices; 404 for anyone else, whatever exists."""
     if not (user.is_authenticated and user.is_official):
         raise Http404
-    found = _officer_petition(user_id=user.pk, receipt_no=str(receipt_no))
+    # One membership per office and user, the receipt number unique: one row at most, no ordering needed.
+    found = list(
+        Petition.objects.filter(receipt_no=str(receipt_no), office__memberships__user_id=user.pk)
+        .exclude(status=S.DRAFT)
+        .select_related("petition_type", "office", "applicant", "assigned_to")
+        .order_by()[:1]
+    )
     if not found:
         raise Http404
     return found[0]
@@ -180,12 +145,18 @@ def queue_page(*, user, office_ids: list[int], filters: QueueFilters, page_size:
     today = local_today()
     page = max(1, filters.page)
     offset = (page - 1) * page_size
-    petitions = _queue_rows(
-        user=user, office_ids=office_ids, filters=filters, today=today, offset=offset, limit=page_size + 1
+    petitions = (
+        list(
+            _queue_rows_queryset(
+                user_id=user.pk, office_ids=office_ids, filters=filters, today=today, offset=offset, limit=page_size + 1
+            )
+        )
+        if office_ids
+        else []
     )
     has_next = len(petitions) > page_size
     petitions = petitions[:page_size]
-    fetches = _fetches_for_cases([p.receipt_no for p in petitions]) if petitions else {}
+    fetches = fetch_requests_for_cases([p.receipt_no for p in petitions]) if petitions else {}
     rows = []
     for petition in petitions:
         running = petition.status in CLOCK_RUNNING and petition.due_date is not None
@@ -223,79 +194,6 @@ def _queue_rows_queryset(*, user_id, office_ids, filters: QueueFilters, today, o
             "assigned_to__last_name",
         )[offset : offset + limit]
     )
-
-
-# The queue's usual views (by status, assignee and sort, on the first pages; no search, type or
-# due filter) compiled once each (PreparedRead); the others, built by the ORM for each request.
-_queue_reads: dict[tuple, PreparedRead] = {}
-PREPARED_QUEUE_PAGES = 5
-
-
-def _stand_ins(prefix: str, count: int, base: int) -> dict[str, int]:
-    return {f"{prefix}{i}": base - i for i in range(count)}
-
-
-def _queue_rows(*, user, office_ids: list[int], filters: QueueFilters, today, offset: int, limit: int) -> list:
-    if not office_ids:
-        return []
-    if (
-        filters.q.strip()
-        or filters.due
-        or filters.petition_type
-        or filters.fetch_problems
-        or offset >= PREPARED_QUEUE_PAGES * limit
-    ):
-        return list(
-            _queue_rows_queryset(
-                user_id=user.pk, office_ids=office_ids, filters=filters, today=today, offset=offset, limit=limit
-            )
-        )
-    shape = QueueFilters(status=filters.status, assignee=filters.assignee, sort=filters.sort)
-    mine = filters.assignee == "me"
-    key = (shape, len(office_ids), offset, limit)
-    read = _queue_reads.get(key)
-    if read is None:
-        count = len(office_ids)
-
-        def build(**values):
-            return _queue_rows_queryset(
-                user_id=values.get("user_id"),
-                office_ids=[values[f"office{i}"] for i in range(count)],
-                filters=shape,
-                today=today,
-                offset=offset,
-                limit=limit,
-            )
-
-        stand_ins = _stand_ins("office", count, -7_200_000) | ({"user_id": -7_300_000} if mine else {})
-        read = _queue_reads.setdefault(key, PreparedRead(build, **stand_ins))
-    values = {f"office{i}": office_id for i, office_id in enumerate(office_ids)}
-    if mine:
-        values["user_id"] = user.pk
-    return read(**values)
-
-
-_case_fetch_reads: dict[int, PreparedRead] = {}
-
-
-def _fetches_for_cases(case_refs: list[str]) -> dict[str, list]:
-    """sharing.selectors.fetch_requests_for_cases, compiled once per number of cases."""
-    from sharing.selectors import fetch_requests_queryset
-
-    count = len(case_refs)
-    read = _case_fetch_reads.get(count)
-    if read is None:
-        read = _case_fetch_reads.setdefault(
-            count,
-            PreparedRead(
-                lambda **refs: fetch_requests_queryset().filter(case_ref__in=[refs[f"ref{i}"] for i in range(count)]),
-                **{f"ref{i}": f"prepared-case-ref-{i}" for i in range(count)},
-            ),
-        )
-    grouped: dict[str, list] = {}
-    for fetch in read(**{f"ref{i}": ref for i, ref in enumerate(case_refs)}):
-        grouped.setdefault(fetch.case_ref, []).append(fetch)
-    return grouped
 
 
 QUEUE_COUNTS_SECONDS = 300
@@ -392,27 +290,11 @@ def assignable_officials(*, office_ids: list[int]) -> list[User]:
     """Officials who are members of the given offices (whom a supervisor may assign)."""
     if not office_ids:
         return []
-    count = len(office_ids)
-    read = _official_reads.get(count)
-    if read is None:  # compiled once per number of offices
-        read = _official_reads.setdefault(
-            count,
-            PreparedRead(
-                lambda **offices: (
-                    User.objects.filter(
-                        memberships__office_id__in=[offices[f"office{i}"] for i in range(count)],
-                        role=User.Role.OFFICIAL,
-                    )
-                    .distinct()
-                    .order_by("full_name", "username")
-                ),
-                **_stand_ins("office", count, -7_400_000),
-            ),
-        )
-    return read(**{f"office{i}": office_id for i, office_id in enumerate(office_ids)})
-
-
-_official_reads: dict[int, PreparedRead] = {}
+    return list(
+        User.objects.filter(memberships__office_id__in=office_ids, role=User.Role.OFFICIAL)
+        .distinct()
+        .order_by("full_name", "username")
+    )
 
 
 # --- The review page --------------------------------------------------------------------------
@@ -422,7 +304,7 @@ def review_fetches(petition: Petition) -> list:
     """The fetches of the case, with their provenance (no personal values): three queries."""
     from sharing.models import FetchedData, ItemField
 
-    fetches = case_fetches(case_ref=petition.receipt_no)
+    fetches = fetch_requests_for_case(petition.receipt_no)
     if not fetches:
         return []
     provenance = {
@@ -443,18 +325,21 @@ def review_fetches(petition: Petition) -> list:
     return fetches
 
 
+# Through the petition's related managers: each row's ``petition`` is this one, not read again.
+
+
 def internal_notes(petition: Petition) -> list[InternalNote]:
-    return _with_petition(_notes_of(petition_id=petition.pk), petition)
+    return list(petition.internal_notes.select_related("author").order_by("created_at", "id"))
 
 
 def supplements(petition: Petition) -> list[SupplementRequest]:
-    rows = _with_petition(_supplements_of(petition_id=petition.pk), petition)
-    prefetch_related_objects(rows, "uploads")
-    return rows
+    return list(
+        petition.supplements.select_related("requested_by").order_by("-created_at", "-id").prefetch_related("uploads")
+    )
 
 
-def timeline(petition: Petition) -> list:
-    return _with_petition(_timeline_of(petition_id=petition.pk), petition)
+def timeline(petition: Petition) -> list[TimelineEvent]:
+    return list(petition.timeline.select_related("actor").order_by("created_at", "id"))
 
 
 # --- The supervisor view ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import Http404
 
-from sharing.sql import PreparedRead
+from sharing.selectors import fetch_requests_for_case
 
 from .models import (
     FormField,
@@ -98,11 +98,7 @@ def petitions_page_for_applicant(*, user, page_number) -> Page:
     ``MY_PETITIONS_PAGE_SIZE``: the page costs the same after years of filing)."""
     petitions = _applicant_filed(user.pk)
     page = Paginator(petitions, MY_PETITIONS_PAGE_SIZE).get_page(page_number)
-    # The first page (where everyone lands) read by a compiled query; the others by the ORM.
-    if page.number == 1 and page.paginator.count:
-        page.object_list = _applicant_first_page(user.pk, MY_PETITIONS_PAGE_SIZE)
-    else:
-        page.object_list = list(page.object_list)
+    page.object_list = list(page.object_list)
     # The open supplements say what to do next on a petition waiting for one (citizen_next_step):
     # read for those only, none when no petition of the page waits.
     waiting = [p for p in page.object_list if p.status == S.SUPPLEMENT_REQUESTED]
@@ -123,30 +119,12 @@ def _applicant_filed(applicant_id):
     )
 
 
-_first_pages: dict[int, PreparedRead] = {}
-
-
-def _applicant_first_page(applicant_id: int, size: int) -> list[Petition]:
-    read = _first_pages.get(size)
-    if read is None:  # one compiled query per page size (the LIMIT is part of the SQL)
-        read = _first_pages.setdefault(
-            size, PreparedRead(lambda applicant_id: _applicant_filed(applicant_id)[:size], applicant_id=-7_000_005)
-        )
-    return read(applicant_id=applicant_id)
-
-
 def drafts_for_applicant(*, user) -> list[Petition]:
-    return _applicant_drafts(applicant_id=user.pk)
-
-
-_applicant_drafts = PreparedRead(
-    lambda applicant_id: (
-        Petition.objects.filter(applicant_id=applicant_id, status=S.DRAFT, petition_type__active=True)
+    return list(
+        Petition.objects.filter(applicant_id=user.pk, status=S.DRAFT, petition_type__active=True)
         .select_related("petition_type")
         .order_by("-updated_at")
-    ),
-    applicant_id=-7_000_006,
-)
+    )
 
 
 def petition_for_applicant(*, user, receipt_no: str, all_supplements: bool = False) -> Petition:
@@ -154,49 +132,29 @@ def petition_for_applicant(*, user, receipt_no: str, all_supplements: bool = Fal
     (``open_supplements``, newest first). ``all_supplements``: every supplement of the petition
     too (``all_supplements``, newest first, with their uploads), the open ones taken from them
     (one query fewer than reading both)."""
-    found = _applicant_petition(applicant_id=user.pk, receipt_no=str(receipt_no))
-    if not found:
+    # The receipt number is unique: no ordering needed to take the one row.
+    petition = _one_or_none(
+        Petition.objects.filter(applicant_id=user.pk, receipt_no=str(receipt_no))
+        .exclude(status=S.DRAFT)
+        .select_related("petition_type", "office")
+        .order_by()
+    )
+    if petition is None:
         raise Http404
-    petition = found[0]
     if all_supplements:
         petition.all_supplements = petition_supplements(petition)
         # The open ones, in the same order (the model's: newest first).
         petition.open_supplements = [s for s in petition.all_supplements if s.responded_at is None]
     else:
-        petition.open_supplements = _with_petition(_open_supplements_of(petition_id=petition.pk), petition)
+        # Through the related manager: each supplement's ``petition`` is this one, not read again.
+        petition.open_supplements = list(petition.supplements.filter(responded_at=None))
     return petition
 
 
-def _with_petition(rows: list, petition: Petition) -> list:
-    """Rows of a petition's related model, their ``petition`` set as a related manager would."""
-    for row in rows:
-        row.petition = petition
-    return rows
-
-
-# The receipt number is unique: no ordering needed to take the one row.
-_applicant_petition = PreparedRead(
-    lambda applicant_id, receipt_no: (
-        Petition.objects.filter(applicant_id=applicant_id, receipt_no=receipt_no)
-        .exclude(status=S.DRAFT)
-        .select_related("petition_type", "office")
-        .order_by()[:1]
-    ),
-    applicant_id=-7_000_001,
-    receipt_no="prepared-receipt-no",
-)
-_open_supplements_of = PreparedRead(
-    lambda petition_id: SupplementRequest.objects.filter(petition_id=petition_id, responded_at=None),
-    petition_id=-7_000_002,
-)
-_supplements_of = PreparedRead(
-    lambda petition_id: SupplementRequest.objects.filter(petition_id=petition_id).order_by("-created_at", "-id"),
-    petition_id=-7_000_003,
-)
-_timeline_of = PreparedRead(
-    lambda petition_id: TimelineEvent.objects.filter(petition_id=petition_id).order_by("created_at", "id"),
-    petition_id=-7_000_004,
-)
+def _one_or_none(queryset):
+    """The row a unique look-up finds, or None (``first()`` would add an ORDER BY)."""
+    rows = list(queryset[:1])
+    return rows[0] if rows else None
 
 
 def petition_progress_version(*, user, receipt_no: str) -> tuple | None:
@@ -235,31 +193,18 @@ def draft_for_applicant(*, user, public_id) -> Petition:
     return petition
 
 
-def petition_timeline(petition: Petition) -> list:
-    return _with_petition(_timeline_of(petition_id=petition.pk), petition)
+def petition_timeline(petition: Petition) -> list[TimelineEvent]:
+    # Through the related manager: each event's ``petition`` is this one, not read again.
+    return list(petition.timeline.order_by("created_at", "id"))
 
 
 def petition_supplements(petition: Petition) -> list[SupplementRequest]:
-    supplements = _with_petition(_supplements_of(petition_id=petition.pk), petition)
-    prefetch_related_objects(supplements, "uploads")
-    return supplements
-
-
-def _case_fetches_queryset(case_ref: str):
-    # sharing.selectors.fetch_requests_for_case's own queryset (its items, agencies and office).
-    from sharing.selectors import fetch_requests_queryset
-
-    return fetch_requests_queryset().filter(case_ref=case_ref)
-
-
-# sharing.selectors.fetch_requests_for_case, compiled once: every petition page and its live
-# part read the case's fetches.
-case_fetches = PreparedRead(_case_fetches_queryset, case_ref="prepared-case-ref")
+    return list(petition.supplements.order_by("-created_at", "-id").prefetch_related("uploads"))
 
 
 def petition_fetches(petition: Petition) -> dict:
     """The fetches of the case and how far they are."""
-    fetches = case_fetches(case_ref=petition.receipt_no) if petition.receipt_no else []
+    fetches = fetch_requests_for_case(petition.receipt_no) if petition.receipt_no else []
     done = sum(1 for fetch in fetches if not fetch.is_pending)
     return {"fetches": fetches, "done": done, "total": len(fetches), "pending": done < len(fetches)}
 

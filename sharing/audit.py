@@ -21,7 +21,6 @@ The entry stays in the transaction of the access it records: both are kept, or n
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -30,7 +29,6 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from . import sql
 from .models import AccessLogEntry
 
 logger = logging.getLogger(__name__)
@@ -72,9 +70,11 @@ def _lock_chain() -> None:
     this transaction only), so the lock goes as soon as the commit is done; the append then waits
     for the disk after the commit (``_wait_until_durable``). One statement: one round trip."""
     if connection.vendor == "postgresql":
-        sql.fetchone(
-            "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)",
+                [_ADVISORY_LOCK_KEY],
+            )
 
 
 def _wait_until_durable() -> None:
@@ -85,19 +85,12 @@ def _wait_until_durable() -> None:
     0.04 ms here, against 4 ms for a flush); a transactional logical-decoding message is the
     smallest WAL write there is, needs no table and no privilege, and decoders ignore its prefix.
     Concurrent writers' waits are served by the same flushes (group commit)."""
-    sql.fetchone("SELECT pg_logical_emit_message(true, %s, '')", [_DURABILITY_PREFIX])
-
-
-@functools.cache
-def _chain_end_statement(using: str = sql.DEFAULT_DB) -> str:
-    return (
-        f"SELECT sequence, entry_hash FROM {sql.quoted(AccessLogEntry._meta.db_table, using)} "
-        "ORDER BY sequence DESC LIMIT 1"
-    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_logical_emit_message(true, %s, '')", [_DURABILITY_PREFIX])
 
 
 def _chain_end() -> tuple[int, str] | None:
-    return sql.fetchone(_chain_end_statement())
+    return AccessLogEntry.objects.order_by("-sequence").values_list("sequence", "entry_hash").first()
 
 
 def _actor_label(actor, office) -> str:
@@ -171,8 +164,7 @@ def log_personal_data_access_many(
                     entry.sequence = sequence
                     entry.previous_hash = previous
                     entry.entry_hash = entry_hash(entry)
-                    # Hand-written INSERT (sharing.sql): the append is on the hot path of every fetch.
-                    sql.insert(entry)
+                    entry.save(force_insert=True)
                     sequence, previous = sequence + 1, entry.entry_hash
                 if serialised:
                     transaction.on_commit(_wait_until_durable)

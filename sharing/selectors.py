@@ -12,7 +12,7 @@ from .models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemF
 
 def fetch_requests_queryset() -> QuerySet[FetchRequest]:
     """The fetches with their items, agencies and office, in display order (not yet filtered):
-    the read under fetch_requests_for_case(s), for pages that filter and compile it themselves."""
+    the read under fetch_requests_for_case(s)."""
     return FetchRequest.objects.select_related("item__agency", "office").order_by("item__agency__code", "item__code")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import random
@@ -15,7 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, circuit, crypto, sql
+from . import audit, circuit, crypto
 from .errors import (
     FetchedDataDeleted,
     FieldsNotInItem,
@@ -177,20 +176,13 @@ def _provider_request(fetch_request: FetchRequest) -> ProviderRequest:
     )
 
 
-# The fetch with its item, agency, office and requester: the hot path of every fetch, compiled
-# once per process (the ORM's select_related costs 2 ms to compile each time).
-_in_hand = sql.PreparedRead(
-    lambda fetch_request_id: (
+def _fetch_request_in_hand(fetch_request_id: int) -> FetchRequest | None:
+    """The fetch with its item, agency, office and requester, in one query (no ordering: one row)."""
+    found = list(
         FetchRequest.objects.select_related("item__agency", "office", "requested_by")
         .filter(pk=fetch_request_id)
         .order_by()
-    ),
-    fetch_request_id=-7_000_001,
-)
-
-
-def _fetch_request_in_hand(fetch_request_id: int) -> FetchRequest | None:
-    found = _in_hand(fetch_request_id=int(fetch_request_id))
+    )
     return found[0] if found else None
 
 
@@ -235,11 +227,9 @@ def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
 
 
 def _update_if_unchanged(fetch_request: FetchRequest, changes: dict) -> bool:
-    claimed = sql.update(
-        FetchRequest,
-        changes,
-        {"id": fetch_request.pk, "state": fetch_request.state, "updated_at": fetch_request.updated_at},
-    )
+    claimed = FetchRequest.objects.filter(
+        pk=fetch_request.pk, state=fetch_request.state, updated_at=fetch_request.updated_at
+    ).update(**changes)
     if claimed:
         for name, value in changes.items():
             setattr(fetch_request, name, value)
@@ -354,7 +344,7 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
             changes["state"] = State.FAILED
     # Only the attempt that claimed the fetch records its outcome (an official's re-fetch may
     # have started another in the meantime).
-    recorded = sql.update(FetchRequest, changes, {"id": fetch_request.pk, "state": State.FETCHING, "txn_id": txn_id})
+    recorded = FetchRequest.objects.filter(pk=fetch_request.pk, state=State.FETCHING, txn_id=txn_id).update(**changes)
     if not recorded:
         return "superseded"
     for name, value in changes.items():
@@ -374,7 +364,7 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
         }
         # A first fetch (the common case) inserts; a re-fetch replaces the earlier answer.
         if first_fetch:
-            sql.insert(FetchedData(fetch_request=fetch_request, **values))
+            FetchedData.objects.create(fetch_request=fetch_request, **values)
         else:
             FetchedData.objects.update_or_create(fetch_request=fetch_request, defaults=values)
         # Under the subject (the plate, the parcel, the person) and under every person revealed.
@@ -455,19 +445,10 @@ def _after_attempt(attempt: dict | None, settled_case_ref: str | None) -> None:
         _announce_if_settled(settled_case_ref)
 
 
-@functools.cache
-def _pending_in_case_statement(using: str = sql.DEFAULT_DB) -> str:
-    placeholders = ", ".join(["%s"] * len(FetchRequest.PENDING_STATES))
-    return (
-        f"SELECT 1 FROM {sql.quoted(FetchRequest._meta.db_table, using)} "
-        f"WHERE case_ref = %s AND state IN ({placeholders}) LIMIT 1"
-    )
-
-
 def _announce_if_settled(case_ref: str) -> None:
     # Checked after commit, so that two fetches finishing together both see each other; the
     # signal may then come twice, and receivers are idempotent.
-    if not sql.exists(_pending_in_case_statement(), [case_ref, *FetchRequest.PENDING_STATES]):
+    if not FetchRequest.objects.filter(case_ref=case_ref, state__in=FetchRequest.PENDING_STATES).exists():
         case_fetches_settled.send(sender=FetchRequest, case_ref=case_ref)
 
 

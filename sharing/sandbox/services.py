@@ -9,8 +9,6 @@ from datetime import timezone as dt_timezone
 
 from django.db import IntegrityError, connection, transaction
 
-from sharing import sql
-
 from . import protocol, selectors
 from .keys import agency_signing_key
 from .models import SandboxAgency, SeenTransaction
@@ -28,32 +26,19 @@ class AgencyAnswer:
     field_names: tuple[str, ...]
 
 
-_SEEN_TABLE = connection.ops.quote_name(SeenTransaction._meta.db_table)
-# Plain SQL (portable): the ORM would spend more CPU compiling these than the database running them.
-_SEEN_INSERT = f"INSERT INTO {_SEEN_TABLE} (txn_id, agency_code, seen_at) VALUES (%s, %s, %s)"
-_SEEN_PRUNE = f"DELETE FROM {_SEEN_TABLE} WHERE seen_at < %s"
-
-
-def _insert_seen(params: list) -> None:
-    with sql.cursor() as cursor:  # prepared on PostgreSQL
-        cursor.execute(_SEEN_INSERT, params)
-
-
 def _remember_transaction(*, txn_id: str, agency_code: str, now: float) -> None:
     seen_at = datetime.fromtimestamp(now, tz=dt_timezone.utc)
-    params = [txn_id, agency_code, connection.ops.adapt_datetimefield_value(seen_at)]
     try:
         if connection.in_atomic_block:  # a savepoint, so that a refused replay leaves the caller's transaction usable
             with transaction.atomic():
-                _insert_seen(params)
+                SeenTransaction.objects.create(txn_id=txn_id, agency_code=agency_code, seen_at=seen_at)
         else:  # one autocommitted INSERT: nothing to roll back when it is refused
-            _insert_seen(params)
+            SeenTransaction.objects.create(txn_id=txn_id, agency_code=agency_code, seen_at=seen_at)
     except IntegrityError:
         raise ProtocolError(409, "replayed_txn", "This txn_id has been used before.") from None
     # Forget what can no longer be replayed, now and then (a few percent of the requests).
     if hashlib.sha256(txn_id.encode()).digest()[0] < 8:
-        with connection.cursor() as cursor:
-            cursor.execute(_SEEN_PRUNE, [connection.ops.adapt_datetimefield_value(seen_at - REPLAY_MEMORY)])
+        SeenTransaction.objects.filter(seen_at__lt=seen_at - REPLAY_MEMORY).delete()
 
 
 def _check_grant(request: protocol.ShareRequest, item: dict) -> None:

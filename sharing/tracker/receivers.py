@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.dispatch import receiver
 from django.utils import timezone
 
-from sharing import sql
 from sharing.signals import fetch_attempted
 
 # "not_applicants": the agency answered well; the portal discarded the answer (someone else's record).
@@ -24,14 +23,11 @@ def record_exchange(sender, *, agency_code, item_code, outcome, error_code, late
     recorded = OUTCOMES.get(outcome)
     if recorded is None:
         return
-    # One per fetch attempt: a hand-written INSERT (sharing.sql), not the ORM's compiled one.
-    sql.insert(
-        Exchange(
-            agency_code=agency_code[:40],
-            item_code=item_code[:60],
-            outcome=recorded,
-            error_code=error_code[:40] if recorded != "ok" else "",
-            latency_ms=max(0, int(latency_ms)),
-            finished_at=timezone.now(),
-        )
+    Exchange.objects.create(
+        agency_code=agency_code[:40],
+        item_code=item_code[:60],
+        outcome=recorded,
+        error_code=error_code[:40] if recorded != "ok" else "",
+        latency_ms=max(0, int(latency_ms)),
+        finished_at=timezone.now(),
     )

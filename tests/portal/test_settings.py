@@ -1,6 +1,7 @@
 """Production settings: required secrets, and `check --deploy` clean with the documented variables."""
 
 import base64
+import json
 import os
 import secrets
 import subprocess
@@ -92,3 +93,26 @@ def test_the_cache_is_django_redis_for_a_redis_url_and_the_file_cache_otherwise(
     assert default == backend, result.stderr
     assert location == cache_url or not cache_url
     assert fragments == "django.core.cache.backends.locmem.LocMemCache"  # menus, footer: in the process
+
+
+@pytest.mark.parametrize(
+    ("database_url", "prepared", "options"),
+    [
+        ("postgres://portal@db.example/portal", None, {"server_side_binding": True, "prepare_threshold": 5}),
+        ("postgres://portal@db.example/portal", "0", {}),
+        ("sqlite:///{tmp}/portal.sqlite3", None, {"server_side_binding": None, "prepare_threshold": None}),
+    ],
+)
+def test_postgresql_prepares_statements_through_django_options_unless_turned_off(
+    tmp_path, database_url, prepared, options
+):
+    code = (
+        "import json; from django.conf import settings; o = settings.DATABASES['default'].get('OPTIONS', {}); "
+        "print(json.dumps({k: o.get(k) for k in ('server_side_binding', 'prepare_threshold')}))"
+    )
+    env = _production_env(
+        tmp_path, DATABASE_URL=database_url.format(tmp=tmp_path), DATABASE_PREPARED_STATEMENTS=prepared
+    )
+    result = _manage(env, "shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == (options or {"server_side_binding": None, "prepare_threshold": None})

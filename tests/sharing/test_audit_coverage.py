@@ -340,16 +340,16 @@ def test_each_entry_records_what_it_was_given(office, official):
 def test_a_taken_sequence_number_is_tried_again_up_to_five_times(office, monkeypatch):
     from django.db import IntegrityError
 
-    real_insert = audit.sql.insert
+    real_save = AccessLogEntry.save
     failures = {"left": 4}
 
-    def colliding_insert(entry):
+    def colliding_save(entry, *args, **kwargs):
         if failures["left"]:
             failures["left"] -= 1
             raise IntegrityError("UNIQUE constraint failed: sequence")
-        return real_insert(entry)
+        return real_save(entry, *args, **kwargs)
 
-    monkeypatch.setattr(audit.sql, "insert", colliding_insert)
+    monkeypatch.setattr(AccessLogEntry, "save", colliding_save)
     assert _log(office).sequence == 1  # the fifth attempt succeeds
     failures["left"] = 5
     with pytest.raises(IntegrityError):

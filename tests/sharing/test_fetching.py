@@ -5,13 +5,16 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from sharing import circuit, crypto, services
 from sharing.errors import FieldsNotInItem, NotFetchedYet, RetryNotAllowed, RevealReasonRequired, UnknownItem
-from sharing.models import AccessLogEntry, FetchedData, FetchRequest
+from sharing.models import AccessLogEntry, Agency, FetchedData, FetchRequest
 from sharing.signals import case_fetches_settled
 from sharing.types import FetchSpec
+
+from .factories import FetchRequestFactory
 
 RRN = "900101-1234567"
 State = FetchRequest.State
@@ -422,3 +425,18 @@ def test_a_request_that_cannot_be_built_fails_with_its_reason_instead_of_staying
     with translation.override("ko"):
         assert "아무것도 요청하지 않았습니다" in error_message(fetch.error_code)
     assert not FetchedData.objects.exists() and not Exchange.objects.exists()
+
+
+def test_the_fetch_in_hand_comes_with_item_agency_office_and_requester_in_one_query():
+    with_requester = FetchRequestFactory(requested_by=OfficialFactory(staff_number="S-7"))
+    without = FetchRequestFactory()
+    jwks = Agency.objects.get(pk=with_requester.item.agency_id).public_jwks
+    with CaptureQueriesContext(connection) as queries:
+        in_hand = services._fetch_request_in_hand(with_requester.pk)
+        assert in_hand.item.agency.code == with_requester.item.agency.code
+        assert in_hand.item.agency.public_jwks == jwks
+        assert in_hand.office.code == with_requester.office.code
+        assert in_hand.requested_by.staff_number == "S-7"
+    assert len(queries) == 1
+    assert services._fetch_request_in_hand(without.pk).requested_by is None
+    assert services._fetch_request_in_hand(10**9) is None
