@@ -155,7 +155,7 @@ def fetch_requests_requeue_due(*, stalled_after: timedelta = timedelta(minutes=1
 def backoff_seconds(agency, attempt: int) -> float:
     """Exponential back-off with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
     ceiling = min(agency.backoff_cap_seconds, agency.backoff_base_seconds * (2 ** max(0, attempt - 1)))
-    return random.uniform(0, ceiling)
+    return random.uniform(0, ceiling)  # noqa: S311 (jitter spreads retries; nothing secret)
 
 
 def _provider_request(fetch_request: FetchRequest) -> ProviderRequest:
@@ -210,7 +210,7 @@ def _claim(fetch_request_id: int) -> tuple[FetchRequest | None, str]:
         return None, _hold(fetch_request, "agency_disabled", now + timedelta(seconds=agency.circuit_reset_seconds))
     permission = circuit.allow(agency)
     if not permission.allowed:
-        retry_at = now + timedelta(seconds=permission.retry_after + random.uniform(0, 1))
+        retry_at = now + timedelta(seconds=permission.retry_after + random.uniform(0, 1))  # noqa: S311 (jitter)
         return None, _hold(fetch_request, "circuit_open", retry_at)
     changes = {
         "state": State.FETCHING,
@@ -280,7 +280,7 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
         response, error = None, exc
     except KeyError:
         response, error = None, provider_errors.ProviderConfigurationError(f"no provider {agency.provider!r}")
-    except Exception as exc:  # noqa: BLE001 (a bug must not leave the fetch "fetching" for ever)
+    except Exception as exc:
         logger.exception("fetch %s: the provider raised %s", fetch_request.pk, type(exc).__name__)
         response, error = None, provider_errors.TransientError(type(exc).__name__, code="agency_error")
     latency_ms = max(0, round((time.monotonic() - started) * 1000))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 
@@ -27,7 +26,7 @@ class AgencyAnswer:
 
 
 def _remember_transaction(*, txn_id: str, agency_code: str, now: float) -> None:
-    seen_at = datetime.fromtimestamp(now, tz=dt_timezone.utc)
+    seen_at = datetime.fromtimestamp(now, tz=UTC)
     try:
         if connection.in_atomic_block:  # a savepoint, so that a refused replay leaves the caller's transaction usable
             with transaction.atomic():

@@ -13,6 +13,7 @@ from sharing.errors import FieldsNotInItem, NotFetchedYet, RetryNotAllowed, Reve
 from sharing.models import AccessLogEntry, Agency, FetchedData, FetchRequest
 from sharing.signals import case_fetches_settled
 from sharing.types import FetchSpec
+from tests.factories import OfficialFactory
 
 from .factories import FetchRequestFactory
 
