@@ -191,6 +191,11 @@ class FormField(models.Model):
 class Petition(models.Model):
     """A petition, from the first saved step of the wizard (a draft) to its decision."""
 
+    # Set by the selectors that prefetch them (not columns): the supplements still awaiting an
+    # answer, newest first, and every supplement of the petition.
+    open_supplements: list[SupplementRequest]
+    all_supplements: list[SupplementRequest]
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")

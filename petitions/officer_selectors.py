@@ -231,12 +231,13 @@ def _count_open(office_ids: list[int], today) -> dict:
         )
         .order_by()
     )
-    counted = {"by_status": {str(status): 0 for status in OPEN_STATUSES}, "overdue": 0, "due_today": 0}
+    by_status = {str(status): 0 for status in OPEN_STATUSES}
+    overdue = due_today = 0
     for row in grouped:
-        counted["by_status"][row["status"]] = row["n"]
-        counted["overdue"] += row["overdue"]
-        counted["due_today"] += row["due_today"]
-    return counted
+        by_status[row["status"]] = row["n"]
+        overdue += row["overdue"]
+        due_today += row["due_today"]
+    return {"by_status": by_status, "overdue": overdue, "due_today": due_today}
 
 
 def queue_counts(*, office_ids: list[int]) -> dict:
@@ -304,7 +305,7 @@ def review_fetches(petition: Petition) -> list:
     """The fetches of the case, with their provenance (no personal values): three queries."""
     from sharing.models import FetchedData, ItemField
 
-    fetches = fetch_requests_for_case(petition.receipt_no)
+    fetches = fetch_requests_for_case(petition.case_ref)
     if not fetches:
         return []
     provenance = {

@@ -270,4 +270,5 @@ def progress_steps(petition: Petition) -> list[dict]:
 def own_receipt_numbers(*, user, case_refs) -> set[str]:
     """The receipt numbers among ``case_refs`` of the user's own petitions (one query): the
     tracker links these rows of the user's access log (registered in petitions.apps)."""
-    return set(Petition.objects.filter(applicant=user, receipt_no__in=case_refs).values_list("receipt_no", flat=True))
+    found = Petition.objects.filter(applicant=user, receipt_no__in=case_refs).values_list("receipt_no", flat=True)
+    return {receipt_no for receipt_no in found if receipt_no}

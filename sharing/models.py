@@ -188,6 +188,12 @@ class FetchRequest(models.Model):
 
     PENDING_STATES = (State.WAITING, State.FETCHING, State.RETRYING, State.AGENCY_UNAVAILABLE)
 
+    # Set on an instance by the code that reads it (not columns): whether a success must reset
+    # the agency's circuit (the fetch's claim), and the review page's provenance and unique-id keys.
+    circuit_troubled: bool
+    provenance: FetchedData | None
+    unique_id_keys: set[str]
+
     case_ref = models.CharField(_("case reference"), max_length=40, db_index=True)
     item = models.ForeignKey(
         InformationItem, on_delete=models.PROTECT, related_name="fetch_requests", verbose_name=_("item")

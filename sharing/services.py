@@ -269,11 +269,12 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
         request = _provider_request(fetch_request)
     except Exception as exc:  # noqa: BLE001 (e.g. a subject that no key decrypts: end the fetch, not "fetching" for ever)
         logger.error("fetch %s: the request could not be built (%s)", fetch_request.pk, type(exc).__name__)
-        error = provider_errors.ProviderError(
+        not_built = provider_errors.ProviderError(
             f"the request could not be built: {type(exc).__name__}", code="request_not_built"
         )
-        return _record(fetch_request, fetch_request.txn_id, None, error)
+        return _record(fetch_request, fetch_request.txn_id, None, not_built)
     started = time.monotonic()
+    error: provider_errors.ProviderError | None
     try:
         response, error = registry[agency.provider].fetch(request), None
     except provider_errors.ProviderError as exc:
@@ -412,7 +413,8 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
         elif error.retryable:
             circuit.record_failure(agency)
         if fetch_request.state == State.RETRYING:
-            _enqueue(fetch_request, countdown=(fetch_request.next_attempt_at - now).total_seconds())
+            retry_at = fetch_request.next_attempt_at or now
+            _enqueue(fetch_request, countdown=(retry_at - now).total_seconds())
     attempt = (
         None
         if latency_ms is None

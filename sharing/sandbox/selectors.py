@@ -451,7 +451,7 @@ def item_answer(item_code: str, subject_id: str, fields=None) -> tuple[dict | No
     about a parcel, a building or a vehicle (whether or not their fields were asked for), None for
     an item about a person (the subject is the person)."""
     if fields is not None and item_code in _NARROWABLE:
-        record = ANSWERS[item_code](subject_id, fields)
+        record = resident_abstract(subject_id, fields)
     else:
         record = ANSWERS[item_code](subject_id)
     if record is None:

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from . import protocol, selectors
 from .keys import agency_signing_key
@@ -124,5 +124,9 @@ def agency_faults_update(*, agency: SandboxAgency, **faults) -> SandboxAgency:
 @transaction.atomic
 def agency_faults_reset(*, agency: SandboxAgency) -> SandboxAgency:
     """Back to a healthy agency: no added latency, no errors, no tampering."""
-    defaults = {name: SandboxAgency._meta.get_field(name).get_default() for name in SandboxAgency.FAULT_FIELDS}
+    defaults = {}
+    for name in SandboxAgency.FAULT_FIELDS:
+        field = SandboxAgency._meta.get_field(name)
+        assert isinstance(field, models.Field)  # noqa: S101 (a fault setting is a column)
+        defaults[name] = field.get_default()
     return agency_faults_update(agency=agency, **defaults)
