@@ -38,8 +38,42 @@ def test_entries_form_a_chain(office, official):
 
 @pytest.mark.django_db
 def test_log_rejects_unknown_action(office):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"Unknown access-log action 'edited'; one of \['.*'viewed'.*\]"):
         _log(office, action="edited")
+    assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_entry_about_nobody_is_refused_with_its_reason(office):
+    with pytest.raises(ValueError, match="An access-log entry is about someone: give at least one subject hash."):
+        audit.log_personal_data_access_many(
+            action="viewed",
+            subject_hashes=[],
+            case_ref="2026-0000001",
+            office=office,
+            actor=None,
+            item_code="resident_abstract",
+            fields=["name"],
+            purpose="P-PENSION",
+        )
+    assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_entries_about_several_people_have_no_detail_unless_one_is_given(office):
+    hashes = [crypto.subject_hash("900101-1234567"), crypto.subject_hash("850505-2345678")]
+    entries = audit.log_personal_data_access_many(
+        action="viewed",
+        subject_hashes=hashes,
+        case_ref="2026-0000001",
+        office=office,
+        actor=None,
+        item_code="land_register",
+        fields=["owner"],
+        purpose="P-LAND",
+    )
+    assert [e.detail for e in entries] == ["", ""]
+    assert [e.subject_hash for e in AccessLogEntry.objects.order_by("sequence")] == hashes
 
 
 @pytest.mark.django_db
