@@ -1,17 +1,20 @@
-"""Transport benchmark (``make bench``): the client's CPU per exchange, the portal's hand-written
-transport (``sharing.providers.transport``, on ``http.client``) against urllib3's pools.
+"""Transport benchmark (``make bench``): the client's CPU per exchange, the portal's transport
+(``sharing.providers.transport``, on urllib3) against other ways of making the same exchange.
 
 One exchange is what a fetch sends an agency: a POST of a small signed token (about 800 bytes)
 with the fetch's headers, answered by a small body (a compact JOSE token of about 1.5 KB) over a
 kept connection. The agency is a minimal HTTP/1.1 keep-alive server in a process of its own, so
 that only the client's work is counted: CPU time (``time.process_time``, user + system of this
-process), not wall time, as the machine is shared. Three clients, in alternating rounds:
+process), not wall time, as the machine is shared. Four clients, in alternating rounds:
 
-- ``transport``: ``sharing.providers.transport.request`` as the portal calls it;
-- ``urllib3 PoolManager``: the same function written on urllib3's ``PoolManager`` as a
-  replacement would be (retries off, no redirects, the size cap, errors mapped, headers lowered);
-- ``urllib3 HTTPConnectionPool``: the bare pool's ``urlopen`` with the body preloaded, the least
-  a urllib3 client can do per exchange (a lower bound, not a usable replacement).
+- ``transport``: ``sharing.providers.transport.request`` as the portal calls it (urllib3's
+  ``HTTPConnectionPool``, one per agency address, held by the module);
+- ``urllib3 PoolManager``: the same function written on urllib3's ``PoolManager`` (retries off,
+  no redirects, the size cap, errors mapped), the other way to use urllib3;
+- ``urllib3 HTTPConnectionPool, bare``: the pool's ``urlopen`` with the body preloaded, the least
+  a urllib3 client can do per exchange;
+- ``http.client by hand``: a kept ``http.client`` connection, checked for a hang-up before use,
+  as the hand-written transport that urllib3 replaced did (its floor: no URL parsing, no cap).
 
 The difference is related to the worker's CPU per fetch (``test_fetch_bench.py``; the README's
 Performance table: ~6–7 ms). Knobs: ``BENCH_TRANSPORT_EXCHANGES`` (per round, default 3000),
@@ -21,8 +24,10 @@ difference is related to, default 6.8). Prints figures; asserts only that every 
 
 from __future__ import annotations
 
+import http.client
 import multiprocessing
 import os
+import select
 import socket
 import socketserver
 import statistics
@@ -144,6 +149,16 @@ def test_transport_cpu_per_exchange():
         path = "/sandbox/agencies/mois/items/resident_abstract/"
         bare_timeout = urllib3.Timeout(connect=5, read=5)
 
+        by_hand = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+
+        def run_by_hand():
+            sock = by_hand.sock
+            if sock is not None and select.select([sock], [], [], 0)[0]:
+                by_hand.close()
+            by_hand.request("POST", path, body=TOKEN, headers=bare_headers)
+            response = by_hand.getresponse()
+            return response.status, len(response.read())
+
         def run_transport():
             answer = transport.request("POST", url, body=TOKEN, headers=HEADERS, timeout=5, max_bytes=MAX_BYTES)
             return answer.status_code, len(answer.content)
@@ -159,9 +174,10 @@ def test_transport_cpu_per_exchange():
             return response.status, len(response.data)
 
         clients = {
-            "transport (http.client)": run_transport,
+            "transport (urllib3)": run_transport,
             "urllib3 PoolManager": run_pool_manager,
-            "urllib3 HTTPConnectionPool": run_bare_pool,
+            "urllib3 pool, bare": run_bare_pool,
+            "http.client by hand": run_by_hand,
         }
         for client in clients.values():  # warm up: connections open, code paths loaded
             for _ in range(200):
@@ -181,6 +197,7 @@ def test_transport_cpu_per_exchange():
                 assert client() == (200, len(ANSWER))
         transport.close_all()
         bare_pool.close()
+        by_hand.close()
         _pools.clear()
     finally:
         server.terminate()
@@ -192,12 +209,12 @@ def test_transport_cpu_per_exchange():
         f"{len(ANSWER)} B answer, kept connection, urllib3 {urllib3.__version__}; {os.cpu_count()} CPUs, "
         f"load {os.getloadavg()[0]:.1f}"
     )
-    base = statistics.median(cpu["transport (http.client)"])
+    base = statistics.median(cpu["transport (urllib3)"])
     for name in clients:
         median = statistics.median(cpu[name])
         extra = median - base
         print(
-            f"  {name:28s} CPU per exchange median {median * 1e6:.0f} us "
+            f"  {name:21s} CPU per exchange median {median * 1e6:.0f} us "
             f"(rounds {', '.join(f'{value * 1e6:.0f}' for value in cpu[name])}); "
             f"wall {statistics.median(wall[name]) * 1e6:.0f} us; "
             f"vs transport {extra * 1e6:+.0f} us = {extra * 1000 / FETCH_CPU_MS:+.1%} of a fetch's worker CPU "
