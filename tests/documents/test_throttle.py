@@ -124,6 +124,7 @@ def test_without_the_settings_the_documented_defaults_apply(backend, clock, sett
     assert _miss().slowed
     refused = _miss()
     assert not refused.allowed and refused.retry_after == 30
+    assert refused.slowed is True and refused.slot_key == ""  # a refusal is on the slower path, nothing counted
     assert throttle.slow_seconds() == 30 and throttle.window_minutes() == 60
     clock["t"] = START + 3599  # the last second of the hour: still slowed
     assert _miss().slowed
@@ -224,6 +225,15 @@ def test_the_counters_leave_the_cache_a_minute_after_their_interval(backend, pro
     assert cache.get(SLOT_KEY) is None
 
 
+def test_a_counter_given_a_slot_back_leaves_the_cache_a_minute_after_its_window(backend, process_clock):
+    for _ in range(9):
+        _miss()
+    throttle.release(throttle.admit("203.0.113.7"))  # the last write of the counter is the give-back
+    assert cache.get(SLOT_KEY) == 9
+    process_clock.move_to(START + WINDOW + 61)
+    assert cache.get(SLOT_KEY) is None
+
+
 class _ForgetfulCache:
     """The shared cache, but the counter is lost between add() and incr() ``losses`` times."""
 
@@ -256,6 +266,7 @@ def test_a_counter_lost_between_add_and_incr_is_started_again(backend, clock, mo
 def test_a_cache_that_keeps_losing_the_counter_is_an_error_after_three_attempts(backend, clock, monkeypatch):
     forgetful = _ForgetfulCache(losses=1_000)
     monkeypatch.setattr(throttle, "cache", forgetful)
-    with pytest.raises(RuntimeError, match="the cache keeps losing the verification throttle's counter"):
+    with pytest.raises(RuntimeError) as excinfo:
         _miss()
+    assert str(excinfo.value) == "the cache keeps losing the verification throttle's counter"
     assert forgetful.adds == 3
