@@ -218,6 +218,9 @@ def test_the_counters_leave_the_cache_a_minute_after_their_interval(backend, pro
     for _ in range(11):
         _miss()
     assert cache.get(SLOT_KEY) == 11 and cache.get(SLOW_KEY) is not None
+    if backend == "redis":  # Redis expires keys on its own clock: their time to live instead
+        assert WINDOW < cache.ttl(SLOT_KEY) <= WINDOW + 60 and 30 < cache.ttl(SLOW_KEY) <= 30 + 60
+        return
     process_clock.move_to(START + 30 + 61)
     assert cache.get(SLOW_KEY) is None
     assert cache.get(SLOT_KEY) == 11
@@ -230,6 +233,9 @@ def test_a_counter_given_a_slot_back_leaves_the_cache_a_minute_after_its_window(
         _miss()
     throttle.release(throttle.admit("203.0.113.7"))  # the last write of the counter is the give-back
     assert cache.get(SLOT_KEY) == 9
+    if backend == "redis":  # Redis expires keys on its own clock: their time to live instead
+        assert WINDOW < cache.ttl(SLOT_KEY) <= WINDOW + 60
+        return
     process_clock.move_to(START + WINDOW + 61)
     assert cache.get(SLOT_KEY) is None
 
