@@ -92,13 +92,23 @@ def _address(address: str | None) -> str:
     return address or "unknown"
 
 
+def _add_to(key: str, delta: int, timeout: int) -> int:
+    """``cache.incr(key, delta)`` that keeps the counter's expiry. The file-based cache has no
+    incr() of its own: Django's generic one writes the new value back with the default timeout
+    (300 s), so the count would end five minutes after the last lookup instead of with its window."""
+    value = cache.incr(key, delta)
+    if isinstance(caches[DEFAULT_CACHE_ALIAS], FileBasedCache):
+        cache.touch(key, timeout)
+    return value
+
+
 def _take_slot(key: str, timeout: int) -> int:
     """The slot's number: 1 for the first lookup of the window, and so on."""
     with _serialised():
         for _attempt in range(3):
             cache.add(key, 0, timeout=timeout)
             try:
-                return cache.incr(key)
+                return _add_to(key, 1, timeout)
             except ValueError:
                 continue  # evicted or expired between add() and incr(): start it again
         raise RuntimeError("the cache keeps losing the verification throttle's counter")
@@ -126,7 +136,7 @@ def release(admission: Admission) -> None:
     if not admission.slot_key:
         return
     with _serialised(), contextlib.suppress(ValueError):  # the interval is over and its count gone
-        cache.decr(admission.slot_key)
+        _add_to(admission.slot_key, -1, _window() + 60)
 
 
 def slow_seconds() -> int:

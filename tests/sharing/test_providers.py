@@ -1,8 +1,13 @@
+import base64
+import datetime
+import json
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from joserfc import jws
 from joserfc.jwk import KeySet
 
 from sharing import keys
@@ -177,3 +182,118 @@ def test_answers_encrypted_to_a_previous_portal_key_still_open(agency, fake_agen
         assert StandardHttpProvider().fetch(_request(agency)).fields
     finally:
         keys.encryption_key = original
+
+
+# --- the request token and the checks of an answer, with expectations written out by hand ---------
+
+
+def _hand_request(**changes):
+    values = {
+        "agency": SimpleNamespace(code="fake"),
+        "item_code": "resident_abstract",
+        "subject_kind": "person",
+        "subject_id": "900101-1234567",
+        "fields": ("name", "address"),
+        "purpose_code": "P-PENSION",
+        "case_ref": "민원-2026-7",
+        "office_code": "jongno",
+        "requester_kind": "official",
+        "requester_id": "OF-7",
+        "txn_id": "txn-1",
+        "timestamp": 1_700_000_000,
+    }
+    return ProviderRequest(**(values | changes))
+
+
+def _b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def test_the_request_token_is_the_request_signed_by_the_portal_in_compact_json():
+    token = StandardHttpProvider().build_request_token(_hand_request())
+    header, payload, _signature = token.split(".")
+    assert json.loads(_b64decode(header)) == {
+        "alg": "ES256",
+        "kid": keys.signing_key().kid,
+        "typ": "share-request+jws",
+    }
+    expected = (
+        '{"v":1,"txn_id":"txn-1","timestamp":1700000000,"item":"resident_abstract",'
+        '"subject":{"kind":"person","id":"900101-1234567"},"fields":["name","address"],'
+        '"purpose":"P-PENSION","case_ref":"민원-2026-7","office":"jongno",'
+        '"requester":{"kind":"official","id":"OF-7"}}'
+    )
+    assert _b64decode(payload) == expected.encode("utf-8")
+    public = KeySet.import_key_set({"keys": [keys.signing_key().as_dict(private=False)]})
+    verified = jws.deserialize_compact(token, public, algorithms=["ES256"])
+    assert verified.payload == expected.encode("utf-8")
+
+
+def _answer(**changes):
+    answer = {
+        "v": 1,
+        "txn_id": "txn-1",
+        "item": "resident_abstract",
+        "fields": {"address": "서울특별시 종로구 삼봉로 43", "name": "김민원"},
+    }
+    return {key: value for key, value in (answer | changes).items() if value is not ...}
+
+
+def test_a_complete_answer_is_read_in_the_order_of_the_asked_fields():
+    answer = _answer(
+        subject={"kind": "person", "id": "900101-1234567"},
+        issued_at=1_700_000_000,
+        agency="fake",
+        persons=["900101-1234567"],
+    )
+    response = StandardHttpProvider()._validated(answer, _hand_request())
+    assert response.txn_id == "txn-1" and response.item_code == "resident_abstract"
+    assert response.agency_code == "fake"
+    assert list(response.fields.items()) == [("name", "김민원"), ("address", "서울특별시 종로구 삼봉로 43")]
+    assert response.issued_at == datetime.datetime(2023, 11, 14, 22, 13, 20, tzinfo=datetime.UTC)
+    assert response.persons == ("900101-1234567",)
+
+
+def test_an_answer_without_the_optional_members_is_read():
+    response = StandardHttpProvider()._validated(_answer(), _hand_request())
+    assert response.issued_at is None and response.persons == () and response.agency_code == "fake"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        (["not", "an", "object"], errors.MalformedResponse, "not a version 1 answer"),
+        (_answer(v=2), errors.MalformedResponse, "not a version 1 answer"),
+        (_answer(v=...), errors.MalformedResponse, "not a version 1 answer"),
+        (_answer(fields=["name", "address"]), errors.MalformedResponse, "missing txn_id or fields"),
+        (_answer(fields=...), errors.MalformedResponse, "missing txn_id or fields"),
+        (_answer(txn_id=...), errors.MalformedResponse, "missing txn_id or fields"),
+        (_answer(txn_id=1), errors.MalformedResponse, "missing txn_id or fields"),
+        (_answer(txn_id="txn-2"), errors.TxnMismatch, "the answer names another transaction"),
+        (_answer(item="vehicle"), errors.MalformedResponse, "the answer names another item"),
+        (_answer(item=...), errors.MalformedResponse, "the answer names another item"),
+        (_answer(subject="900101-1234567"), errors.MalformedResponse, "the answer names another subject"),
+        (
+            _answer(subject={"kind": "vehicle", "id": "900101-1234567"}),
+            errors.MalformedResponse,
+            "the answer names another subject",
+        ),
+        (
+            _answer(subject={"kind": "person", "id": "800101-2234567"}),
+            errors.MalformedResponse,
+            "the answer names another subject",
+        ),
+        (
+            _answer(fields={"name": "김민원", "address": "서울", "rrn": "900101-1234567"}),
+            errors.UnexpectedFields,
+            "unasked: ['rrn'], missing: []",
+        ),
+        (_answer(fields={"name": "김민원"}), errors.UnexpectedFields, "unasked: [], missing: ['address']"),
+        (_answer(issued_at="yesterday"), errors.MalformedResponse, "issued_at is not a timestamp"),
+        (_answer(agency="other"), errors.MalformedResponse, "the answer names another agency"),
+    ],
+)
+def test_each_fault_of_an_answer_is_refused_saying_which(answer, error, message):
+    with pytest.raises(error) as excinfo:
+        StandardHttpProvider()._validated(answer, _hand_request())
+    assert type(excinfo.value) is error and str(excinfo.value) == message
