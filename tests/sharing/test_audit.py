@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from sharing import audit, crypto
 from sharing.models import AccessLogEntry
@@ -73,7 +73,36 @@ def test_entries_about_several_people_have_no_detail_unless_one_is_given(office)
         purpose="P-LAND",
     )
     assert [e.detail for e in entries] == ["", ""]
+    assert [e.sequence for e in entries] == [1, 2]
+    assert entries[1].previous_hash == entries[0].entry_hash
     assert [e.subject_hash for e in AccessLogEntry.objects.order_by("sequence")] == hashes
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_an_empty_purpose_stays_empty_and_a_long_detail_is_cut_to_its_column(office):
+    entry = _log(office, purpose="", detail="d" * 600)
+    assert (entry.purpose, entry.detail) == ("", "d" * 500)
+    stored = AccessLogEntry.objects.get(pk=entry.pk)
+    assert (stored.purpose, stored.detail) == ("", "d" * 500)
+
+
+@pytest.mark.django_db
+def test_without_the_lock_a_taken_sequence_is_tried_again_five_times_then_refused(office, monkeypatch):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL serialises appends with its lock: no sequence is ever taken twice")
+    first = _log(office)
+    reads = []
+
+    def stale_end():  # every attempt reads the chain's end before the first entry
+        reads.append(1)
+        return None
+
+    monkeypatch.setattr(audit, "_chain_end", stale_end)
+    with pytest.raises(IntegrityError):
+        _log(office)
+    assert len(reads) == 5
+    assert list(AccessLogEntry.objects.values_list("sequence", flat=True)) == [first.sequence]
 
 
 @pytest.mark.django_db
