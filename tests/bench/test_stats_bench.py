@@ -99,6 +99,18 @@ def test_stats_queries_stay_constant_and_the_page_is_cached():
     data = stats.compute()
     computed = time.perf_counter() - started
 
+    filed = Petition.objects.exclude(receipt_no=None).exclude(status=Petition.Status.DRAFT)
+    reference = None
+    for name in os.environ.get("STATS_BENCH_PATHS", "_documents_by_join,_documents_by_orm").split(","):
+        started = time.perf_counter()
+        documents, petitioners = getattr(stats, name)(filed)
+        elapsed = time.perf_counter() - started
+        result = (sorted(documents), sorted(petitioners))
+        print(f"\n{name}: {elapsed:.2f} s, {sum(row[-1] for row in documents):,} documents", flush=True)
+        if reference is None:
+            reference = result
+        assert result == reference, name
+
     cache.clear()
     client = Client()
     client.get("/stats/")  # fills the cache
