@@ -130,6 +130,40 @@ def test_the_figures_match_the_hand_computed_example(example):
     assert data["processing"] == {"decided": 3, "on_time": 2, "median_days": 4.0}
 
 
+def filed_petitions():
+    return Petition.objects.exclude(receipt_no=None).exclude(status=S.DRAFT)
+
+
+def test_the_orm_path_gives_the_hand_computed_breakdown_in_local_months(example):
+    # Half past midnight on 1 March in Seoul is still February in UTC: the local month counts.
+    p5 = PetitionFactory(
+        petition_type=example[1], receipt_no="2026-0000005", status=S.UNDER_REVIEW, submitted_at=at(2026, 3, 1, 0)
+    )
+    fetched(p5, "resident_abstract")
+    documents, petitioners = stats._documents_by_orm(filed_petitions())
+    assert sorted(documents) == [
+        ("2026-01", example[0].id, "mois", 2),
+        ("2026-01", example[0].id, "molit", 1),
+        ("2026-02", example[1].id, "mois", 1),
+        ("2026-02", example[1].id, "molit", 1),
+        ("2026-02", example[1].id, "nts", 1),
+        ("2026-03", example[1].id, "mois", 1),
+    ]
+    assert sorted(petitioners) == [("2026-01", 2), ("2026-02", 1), ("2026-03", 1)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the raw SQL join is PostgreSQL's only")
+def test_the_raw_join_and_the_orm_give_the_same_figures(example):
+    p5 = PetitionFactory(
+        petition_type=example[1], receipt_no="2026-0000005", status=S.UNDER_REVIEW, submitted_at=at(2026, 3, 1, 0)
+    )
+    fetched(p5, "resident_abstract")
+    joined = stats._documents_by_join(filed_petitions())
+    orm = stats._documents_by_orm(filed_petitions())
+    assert (sorted(joined[0]), sorted(joined[1])) == (sorted(orm[0]), sorted(orm[1]))
+    assert len(joined[0]) == 6 and sorted(joined[1]) == [("2026-01", 2), ("2026-02", 1), ("2026-03", 1)]
+
+
 def test_the_queries_do_not_grow_with_the_number_of_petitions(example):
     with CaptureQueriesContext(connection) as few:
         stats.compute()
