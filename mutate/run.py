@@ -9,7 +9,8 @@ Two kinds of mutant, both reported per module:
 * hand mutants (HAND_MUTANTS below) cover those: each is one edit of the source made in a
   scratch copy of the tree, with the tests that must notice it.
 
-A mutant is killed when a test fails. The run prints the kill rate per module and every
+A mutant is killed when a test fails. The run prints the kill rate per module (killed out of
+the mutants that are not equivalent, as listed under "Equivalent" in SURVIVORS.md) and every
 survivor; it exits non-zero when a module is under TARGET or a survivor is not explained in
 mutate/SURVIVORS.md (by its name, e.g. ``sharing.crypto.x_mask_rrn__mutmut_12``).
 
@@ -292,6 +293,16 @@ def explained_survivors() -> set[str]:
     return set(re.findall(r"`([^`\s]+)`", SURVIVORS_FILE.read_text()))
 
 
+def equivalent_survivors() -> set[str]:
+    """The names in backticks under SURVIVORS.md's "## Equivalent" heading: mutants no test could
+    kill because nothing anyone could notice changes. The kill rate leaves them out, as a
+    mutation score does; the harmless ones (PostgreSQL-only, ...) stay in it."""
+    if not SURVIVORS_FILE.exists():
+        return set()
+    section = re.search(r"^## Equivalent\n(.*?)(?=^## |\Z)", SURVIVORS_FILE.read_text(), re.M | re.S)
+    return set(re.findall(r"`([^`\s]+)`", section.group(1))) if section else set()
+
+
 def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
     per_module: dict[str, dict[str, list[str]]] = {module: {} for module in MODULES}
     for name, status in statuses.items():
@@ -306,8 +317,12 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
             per_module[mutant.module].setdefault(verdict, []).append(mutant.name)
 
     explained = explained_survivors()
+    equivalent = equivalent_survivors()
     failures = 0
-    print(f"\n{'module':<78} {'mutants':>7} {'killed':>7} {'rate':>7} {'unrun':>6}")
+    print(
+        f"\n{'module':<78} {'mutants':>7} {'equiv.':>6} {'killed':>7} {'rate':>7} {'of all':>7} {'unrun':>6}"
+        "\n(rate: killed / (mutants - equivalent); of all: killed / mutants)"
+    )
     for module, by_status in per_module.items():
         unrun = len(by_status.pop("not checked", []))
         total = sum(len(names) for names in by_status.values())
@@ -316,11 +331,13 @@ def report(statuses: dict[str, str], hand: dict[str, str]) -> int:
             + len(by_status.get("timeout", []))
             + len(by_status.get("caught by type check", []))
         )
-        rate = killed / total if total else 0.0
+        same = sum(name in equivalent for names in by_status.values() for name in names)
+        rate = killed / (total - same) if total > same else 0.0
         mark = "  not run" if not total else ("" if rate >= TARGET else "  < target")
         failures += bool(mark)
         failures += bool(unrun)
-        print(f"{module:<78} {total:>7} {killed:>7} {rate:>7.1%} {unrun:>6}{mark}")
+        raw = killed / total if total else 0.0
+        print(f"{module:<78} {total:>7} {same:>6} {killed:>7} {rate:>7.1%} {raw:>7.1%} {unrun:>6}{mark}")
     print("\nSurvivors (survived, no tests, suspicious):")
     unexplained = []
     for by_status in per_module.values():
