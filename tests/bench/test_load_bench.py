@@ -22,7 +22,8 @@ errors. The web's cost is gunicorn's CPU time per mix request, printed as a mult
 ``/healthz``'s (a figure of the web process alone: the worker's, PostgreSQL's and locust's CPU
 do not enter it). With ``LOAD_BENCH_BASELINE`` naming the ``load.json`` of an earlier run (the
 commit before a change, run just before on the same machine), the run also says whether
-gunicorn's CPU per mix request stays within 10 % of that run's. Results: ``var/bench/load.json``
+gunicorn's CPU per mix request, as a multiple of /healthz's in the same run, stays within 10 % of
+that run's (the change in ms is printed too). Results: ``var/bench/load.json``
 and ``var/bench/load.md``.
 
 Environment: ``DATABASE_URL`` (PostgreSQL; default postgres://postgres@127.0.0.1:5432/portal_load),
@@ -68,7 +69,8 @@ def _baseline() -> dict | None:
     if not BASELINE:
         return None
     earlier = json.loads(Path(BASELINE).read_text())
-    return {"path": BASELINE, "when": earlier.get("when"), "gunicorn_ms": _gunicorn_ms(earlier["mix"])}
+    mix, trivial = _gunicorn_ms(earlier["mix"]), _gunicorn_ms(earlier["trivial"])
+    return {"path": BASELINE, "when": earlier.get("when"), "gunicorn_ms": mix, "multiple": mix / trivial}
 
 
 def _cpu_share(before: dict, after: dict, locust_cpu: float, wall: float, requests: int) -> dict:
@@ -149,8 +151,10 @@ def _table(paced: dict, mix: dict, trivial: dict, cpu_multiple: float, baseline:
         f"gunicorn CPU per mix request: {_gunicorn_ms(mix):.2f} ms, {cpu_multiple:.1f} x /healthz's "
         f"({_gunicorn_ms(trivial):.2f} ms)"
         + (
-            f"; the baseline run ({baseline['when']}) {baseline['gunicorn_ms']:.2f} ms: "
-            f"{_gunicorn_ms(mix) / baseline['gunicorn_ms'] - 1:+.0%} (target <= +{TARGET_CPU_GROWTH:.0%})"
+            f"; the baseline run ({baseline['when']}) {baseline['gunicorn_ms']:.2f} ms, "
+            f"{baseline['multiple']:.1f} x: {_gunicorn_ms(mix) / baseline['gunicorn_ms'] - 1:+.0%} in ms, "
+            f"{cpu_multiple / baseline['multiple'] - 1:+.0%} as a multiple of /healthz's "
+            f"(target <= +{TARGET_CPU_GROWTH:.0%})"
             if baseline
             else ""
         )
@@ -218,7 +222,10 @@ def test_load_mix_against_a_trivial_view():
         "errors": errors == 0,
     }
     if baseline:
-        met["cpu"] = _gunicorn_ms(mix) <= baseline["gunicorn_ms"] * (1 + TARGET_CPU_GROWTH)
+        # Judged on the multiple of /healthz's CPU, measured in the same run: /healthz's own CPU
+        # per request moves by 10 % and more between runs of the same code on this machine
+        # (0.41 and 0.46 ms, 2026-12-06), and a comparison in ms would carry that into the verdict.
+        met["cpu"] = cpu_multiple <= baseline["multiple"] * (1 + TARGET_CPU_GROWTH)
     result["met"] = met
     table = _table(paced, mix, trivial, cpu_multiple, baseline)
     (OUT_DIR / "load.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
@@ -233,7 +240,8 @@ def test_load_mix_against_a_trivial_view():
         f"errors {errors} {'met' if met['errors'] else 'NOT MET'}; "
         f"gunicorn CPU per mix request {_gunicorn_ms(mix):.2f} ms = {cpu_multiple:.1f} x /healthz's"
         + (
-            f", baseline {baseline['gunicorn_ms']:.2f} ms (target <= +{TARGET_CPU_GROWTH:.0%}) "
+            f", baseline {baseline['gunicorn_ms']:.2f} ms = {baseline['multiple']:.1f} x: "
+            f"{cpu_multiple / baseline['multiple'] - 1:+.0%} (target <= +{TARGET_CPU_GROWTH:.0%}) "
             f"{'met' if met['cpu'] else 'NOT MET'}"
             if baseline
             else " (no baseline: LOAD_BENCH_BASELINE unset)"
