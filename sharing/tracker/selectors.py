@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -180,11 +180,13 @@ def privacy_office_ids(*, user) -> list[int]:
 
 
 def inquiries_for_privacy_officer(*, user) -> list[PrivacyInquiry]:
+    """The inquiries of the officer's offices: those waiting for an answer first, then the newest."""
     office_ids = privacy_office_ids(user=user)
+    waiting_first = Case(When(status=PrivacyInquiry.Status.OPEN, then=Value(0)), default=Value(1))
     return list(
         PrivacyInquiry.objects.filter(office_id__in=office_ids)
         .select_related("office", "citizen", "entry")
-        .order_by("status", "-created_at", "-id")[:500]
+        .order_by(waiting_first, "-created_at", "-id")[:500]
     )
 
 
