@@ -3,8 +3,10 @@ who is a privacy officer, in which order inquiries are listed, and that a page's
 in the same query."""
 
 import datetime
+import zoneinfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -106,3 +108,24 @@ def test_the_cases_of_a_citizens_log_are_each_named_once_newest_first(office):
     for case_ref in ("2026-0000002", "2026-0000010", "2026-0000002", ""):
         _entry(office, case_ref=case_ref)
     assert selectors.access_log_case_refs(subject_hash=crypto.subject_hash(RRN)) == ["2026-0000010", "2026-0000002"]
+
+
+def test_the_last_day_of_a_date_filter_counts_whole_and_the_next_day_not(office):
+    seoul = zoneinfo.ZoneInfo("Asia/Seoul")
+    late = datetime.datetime(2026, 3, 10, 23, 30, tzinfo=seoul)
+    next_day = datetime.datetime(2026, 3, 11, 0, 30, tzinfo=seoul)
+    with time_machine.travel(late, tick=False):
+        inside = _entry(office)
+    with time_machine.travel(next_day, tick=False):
+        _entry(office)
+    filters = selectors.AccessFilters(date_from=datetime.date(2026, 3, 10), date_to=datetime.date(2026, 3, 10))
+    found = selectors.access_log_entries(subject_hash=crypto.subject_hash(RRN), filters=filters)
+    assert [e.sequence for e in found] == [inside.sequence]
+
+
+def test_an_entry_page_reads_the_entry_with_its_office_at_once(office):
+    entry = _entry(office)
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.access_entry_for_citizen(subject_hash=crypto.subject_hash(RRN), sequence=entry.sequence)
+        assert found.office.code == office.code
+    assert len(queries) == 1
