@@ -77,3 +77,53 @@ def test_only_a_signed_in_citizen_has_a_subject_hash(linked_citizen, official):
     assert tracker_selectors.citizen_subject_hash(AnonymousUser()) is None
     assert tracker_selectors.citizen_subject_hash(official) is None
     assert tracker_selectors.citizen_subject_hash(linked_citizen) == linked_citizen.resident_link.rrn_hash
+
+
+def test_my_drafts_are_mine_unfiled_and_of_types_still_offered(citizen, other_citizen):
+    mine = PetitionFactory(applicant=citizen, status=S.DRAFT, receipt_no=None)
+    PetitionFactory(applicant=other_citizen, status=S.DRAFT, receipt_no=None)
+    PetitionFactory(applicant=citizen, status=S.SUBMITTED)
+    PetitionFactory(applicant=citizen, status=S.DRAFT, receipt_no=None, petition_type__active=False)
+    with CaptureQueriesContext(connection) as queries:
+        drafts = selectors.drafts_for_applicant(user=citizen)
+        shown = [(d.pk, d.petition_type.slug) for d in drafts]
+    assert shown == [(mine.pk, mine.petition_type.slug)]
+    assert len(queries) == 1
+
+
+def test_a_wizard_address_names_one_petition_of_its_owner(citizen, other_citizen):
+    first = PetitionFactory(applicant=citizen, status=S.DRAFT, receipt_no=None)
+    second = PetitionFactory(applicant=citizen, status=S.DRAFT, receipt_no=None)
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.own_petition_by_public_id(user=citizen, public_id=second.public_id)
+        assert found.petition_type.slug == second.petition_type.slug
+    assert found.pk == second.pk and len(queries) == 1
+    assert selectors.own_petition_by_public_id(user=citizen, public_id=first.public_id).pk == first.pk
+    with pytest.raises(Http404):
+        selectors.own_petition_by_public_id(user=other_citizen, public_id=first.public_id)
+
+
+def test_a_receipt_number_names_one_filed_petition_of_its_applicant(citizen, official):
+    first = PetitionFactory(applicant=citizen)
+    second = PetitionFactory(applicant=citizen)
+    draft_with_a_number = PetitionFactory(applicant=citizen, status=S.DRAFT)
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.petition_for_applicant(user=citizen, receipt_no=second.receipt_no)
+        shown = (found.pk, found.petition_type.slug, found.office.code, found.open_supplements)
+    assert shown == (second.pk, second.petition_type.slug, second.office.code, [])
+    assert len(queries) == 2  # the petition with its type and office, its open supplements
+    assert not hasattr(found, "all_supplements")  # read only when asked for
+    assert selectors.petition_for_applicant(user=citizen, receipt_no=first.receipt_no).pk == first.pk
+    with pytest.raises(Http404):
+        selectors.petition_for_applicant(user=citizen, receipt_no=draft_with_a_number.receipt_no)
+
+
+def test_with_all_supplements_the_open_ones_are_those_not_yet_answered(citizen, official):
+    petition = PetitionFactory(applicant=citizen, status=S.SUPPLEMENT_REQUESTED)
+    answered = SupplementRequest.objects.create(
+        petition=petition, requested_by=official, message="old", responded_at=timezone.now()
+    )
+    waiting = SupplementRequest.objects.create(petition=petition, requested_by=official, message="new")
+    found = selectors.petition_for_applicant(user=citizen, receipt_no=petition.receipt_no, all_supplements=True)
+    assert [s.pk for s in found.open_supplements] == [waiting.pk]
+    assert {s.pk for s in found.all_supplements} == {waiting.pk, answered.pk}
