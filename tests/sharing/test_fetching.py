@@ -9,7 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from sharing import circuit, crypto, services
-from sharing.errors import FieldsNotInItem, NotFetchedYet, RetryNotAllowed, RevealReasonRequired, UnknownItem
+from sharing.errors import (
+    FetchedDataDeleted,
+    FieldsNotInItem,
+    NotFetchedYet,
+    RetryNotAllowed,
+    RevealReasonRequired,
+    UnknownItem,
+)
 from sharing.models import AccessLogEntry, Agency, FetchedData, FetchRequest
 from sharing.signals import case_fetches_settled
 from sharing.types import FetchSpec
@@ -441,3 +448,54 @@ def test_the_fetch_in_hand_comes_with_item_agency_office_and_requester_in_one_qu
     assert len(queries) == 1
     assert services._fetch_request_in_hand(without.pk).requested_by is None
     assert services._fetch_request_in_hand(10**9) is None
+
+
+def _read(fetch, official, office, **extra):
+    values = services.personal_data_read(
+        fetch_request=fetch, actor=official, office=office, purpose="P-PENSION", ip_address="192.0.2.1", **extra
+    )
+    return values, AccessLogEntry.objects.order_by("-sequence").first()
+
+
+def test_each_read_is_logged_with_its_case_item_fields_purpose_and_reason_exactly(
+    fetch, fake_agency, official, office, django_capture_on_commit_callbacks
+):
+    fake_agency.values = {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구"}
+    _run(fetch, django_capture_on_commit_callbacks)
+    values, viewed = _read(fetch, official, office)
+    assert list(values) == ["name", "rrn", "address"]
+    assert (viewed.action, viewed.case_ref, viewed.item_code, viewed.fields, viewed.purpose, viewed.detail) == (
+        "viewed",
+        "2026-0000001",
+        "resident_abstract",
+        ["name", "rrn", "address"],
+        "P-PENSION",
+        "",
+    )
+    assert viewed.subject_hash == crypto.subject_hash(RRN) and viewed.office == office
+
+    values, revealed = _read(fetch, official, office, reveal_fields=["name", "rrn"], reason="  identity check  ")
+    assert values == {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구"}
+    assert (revealed.action, revealed.detail) == ("revealed", "revealed rrn: identity check")
+
+    # Naming a field that is not masked reveals nothing: no reason needed, the RRN stays masked.
+    values, viewed_again = _read(fetch, official, office, reveal_fields=["name"])
+    assert values["rrn"] == "900101-1******"
+    assert (viewed_again.action, viewed_again.detail) == ("viewed", "")
+
+
+def test_the_refusals_of_a_read_say_why_and_log_nothing(
+    fetch, fake_agency, official, office, django_capture_on_commit_callbacks
+):
+    with translation.override("en"):
+        with pytest.raises(NotFetchedYet, match=r"^This item has not been fetched yet\.$"):
+            _read(fetch, official, office)
+        fake_agency.values = {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구"}
+        _run(fetch, django_capture_on_commit_callbacks)
+        logged = AccessLogEntry.objects.count()
+        with pytest.raises(RevealReasonRequired, match=r"^Give the reason for revealing the masked value\.$"):
+            _read(fetch, official, office, reveal_fields=["rrn"], reason="   ")
+        FetchedData.objects.filter(fetch_request=fetch).delete()
+        with pytest.raises(FetchedDataDeleted, match=r"^This information was deleted after the retention period\.$"):
+            _read(fetch, official, office)
+        assert AccessLogEntry.objects.count() == logged
