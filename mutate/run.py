@@ -190,6 +190,22 @@ HAND_MUTANTS = [
         ("tests/sharing/test_crypto.py", "tests/sharing/test_crypto_format.py", "tests/portal/test_settings.py"),
     ),
     HandMutant(
+        "hand:fields-outside-the-item-asked",
+        "sharing/services.py (field minimisation, office check on fetched data)",
+        "sharing/services.py",
+        "        if not spec.fields or unknown:\n",
+        "        if not spec.fields:\n",
+        ("tests/sharing/test_minimisation_and_office.py", "tests/sharing/test_fetching.py"),
+    ),
+    HandMutant(
+        "hand:retry-by-another-office",
+        "sharing/services.py (field minimisation, office check on fetched data)",
+        "sharing/services.py",
+        "    if not actor.memberships.filter(office_id=fetch_request.office_id).exists():\n",
+        "    if not actor.memberships.exists():\n",
+        ("tests/sharing/test_fetching.py",),
+    ),
+    HandMutant(
         "hand:verify-lock-never-expires",
         "sharing/documents/throttle.py (/verify/ throttle)",
         "sharing/documents/throttle.py",
