@@ -127,3 +127,11 @@ def test_with_all_supplements_the_open_ones_are_those_not_yet_answered(citizen, 
     found = selectors.petition_for_applicant(user=citizen, receipt_no=petition.receipt_no, all_supplements=True)
     assert [s.pk for s in found.open_supplements] == [waiting.pk]
     assert {s.pk for s in found.all_supplements} == {waiting.pk, answered.pk}
+
+
+def test_petitions_filed_at_the_same_moment_list_the_later_one_first(citizen):
+    moment = timezone.now()
+    first = PetitionFactory(applicant=citizen, submitted_at=moment)
+    second = PetitionFactory(applicant=citizen, submitted_at=moment)
+    page = selectors.petitions_page_for_applicant(user=citizen, page_number=1)
+    assert [p.pk for p in page.object_list] == [second.pk, first.pk]

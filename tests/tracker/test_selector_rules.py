@@ -129,3 +129,51 @@ def test_an_entry_page_reads_the_entry_with_its_office_at_once(office):
         found = selectors.access_entry_for_citizen(subject_hash=crypto.subject_hash(RRN), sequence=entry.sequence)
         assert found.office.code == office.code
     assert len(queries) == 1
+
+
+def test_privacy_offices_are_the_offices_not_the_appointments(official, office):
+    PrivacyOfficerFactory(user=official, office=office, pk=office.pk + 1000)  # ids that cannot be confused
+    assert selectors.privacy_office_ids(user=official) == [office.pk]
+
+
+def test_an_inquiry_address_names_that_inquiry(citizen, official, office):
+    PrivacyOfficerFactory(user=official, office=office)
+    first = _inquiry(citizen, office)
+    second = _inquiry(citizen, office)
+    assert selectors.inquiry_for_privacy_officer(user=official, public_id=second.public_id).pk == second.pk
+    assert selectors.inquiry_for_privacy_officer(user=official, public_id=first.public_id).pk == first.pk
+
+
+def test_inquiries_asked_at_the_same_moment_list_the_later_one_first(citizen, official, office):
+    PrivacyOfficerFactory(user=official, office=office)
+    first, second = _inquiry(citizen, office), _inquiry(citizen, office)
+    PrivacyInquiry.objects.update(created_at=first.created_at)
+    assert [i.pk for i in selectors.inquiries_for_citizen(user=citizen)] == [second.pk, first.pk]
+    assert [i.pk for i in selectors.inquiries_for_privacy_officer(user=official)] == [second.pk, first.pk]
+
+
+def test_refund_inquiries_asked_at_the_same_moment_the_later_one_is_the_latest(citizen):
+    from sharing.tracker.models import RefundInquiry
+
+    first = RefundInquiry.objects.create(citizen=citizen, case_ref="REFUND-X")
+    second = RefundInquiry.objects.create(citizen=citizen, case_ref="REFUND-Y")
+    RefundInquiry.objects.update(created_at=first.created_at)
+    assert selectors.refund_inquiry_latest(user=citizen).pk == second.pk
+
+
+def test_a_privacy_officer_sees_at_most_500_inquiries(citizen, official, office):
+    PrivacyOfficerFactory(user=official, office=office)
+    entry = _entry(office)
+    PrivacyInquiry.objects.bulk_create(
+        PrivacyInquiry(citizen=citizen, entry=entry, office=office, message="?") for _ in range(501)
+    )
+    assert len(selectors.inquiries_for_privacy_officer(user=official)) == 500
+
+
+def test_the_citizens_list_reads_who_answered_with_it(citizen, official, office):
+    for age in (1, 2):
+        inquiry = _inquiry(citizen, office, age_days=age, status=PrivacyInquiry.Status.ANSWERED)
+        PrivacyInquiry.objects.filter(pk=inquiry.pk).update(answered_by=official)
+    with CaptureQueriesContext(connection) as queries:
+        names = [i.answered_by.username for i in selectors.inquiries_for_citizen(user=citizen)]
+    assert names == [official.username, official.username] and len(queries) == 1
