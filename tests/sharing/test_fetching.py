@@ -499,3 +499,17 @@ def test_the_refusals_of_a_read_say_why_and_log_nothing(
         with pytest.raises(FetchedDataDeleted, match=r"^This information was deleted after the retention period\.$"):
             _read(fetch, official, office)
         assert AccessLogEntry.objects.count() == logged
+
+
+def test_a_read_of_a_record_about_several_people_is_logged_under_each_of_them(
+    fetch, fake_agency, official, office, django_capture_on_commit_callbacks
+):
+    fake_agency.values = {"name": "김민원", "rrn": RRN, "address": "서울특별시 종로구"}
+    _run(fetch, django_capture_on_commit_callbacks)
+    other = crypto.subject_hash("850505-2345678")
+    FetchedData.objects.filter(fetch_request=fetch).update(person_hashes=[other])
+    before = AccessLogEntry.objects.count()
+    _read(fetch, official, office)
+    logged = list(AccessLogEntry.objects.order_by("sequence")[before:])
+    assert [e.subject_hash for e in logged] == [crypto.subject_hash(RRN), other]
+    assert {e.action for e in logged} == {"viewed"}
