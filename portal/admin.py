@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Office, OfficeMembership, User
+from .models import Office, OfficeMembership, User, UsingAgency
 
 
 class MembershipInline(admin.TabularInline):
@@ -31,6 +31,15 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_ko", "name_en", "district_code"]
+    list_display = ["code", "name_ko", "name_en", "district_code", "using_agency"]
+    list_filter = ["using_agency"]
     search_fields = ["code", "name_ko", "name_en", "district_code"]
+    list_select_related = ["using_agency"]
     inlines = [MembershipInline]
+
+
+@admin.register(UsingAgency)
+class UsingAgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ko", "name_en", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name_ko", "name_en"]

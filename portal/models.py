@@ -27,8 +27,29 @@ class BilingualNameMixin:
         return self.name
 
 
+class UsingAgency(BilingualNameMixin, models.Model):
+    """A using agency (이용기관): a ministry, local government or public institution that owns
+    offices and applies for approved uses of shared information for its affairs."""
+
+    class Kind(models.TextChoices):
+        CENTRAL = "central", _("Central government")
+        LOCAL = "local", _("Local government")
+        PUBLIC = "public", _("Public institution")
+        FINANCIAL = "financial", _("Financial institution")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    kind = models.CharField(_("kind of agency"), max_length=20, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("using agency")
+        verbose_name_plural = _("using agencies")
+        ordering = ["name_ko"]
+
+
 class Office(BilingualNameMixin, models.Model):
-    """A using office (이용기관): the public office that handles petitions."""
+    """An office of a using agency: the public office that handles petitions and look-ups."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_ko = models.CharField(_("name (Korean)"), max_length=120)
@@ -38,6 +59,15 @@ class Office(BilingualNameMixin, models.Model):
     district_code = models.CharField(_("district code"), max_length=10, blank=True, db_index=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    using_agency = models.ForeignKey(
+        UsingAgency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offices",
+        verbose_name=_("using agency"),
+        help_text=_("The agency whose approved uses this office's fetches and look-ups run under."),
+    )
 
     class Meta:
         verbose_name = _("office")

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "sharing.apps.SharingConfig",
     "sharing.documents.apps.DocumentsConfig",
     "sharing.tracker.apps.TrackerConfig",
+    "sharing.hub.apps.HubConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -211,6 +211,16 @@ class FetchRequest(models.Model):
     )
     fields = models.JSONField(_("requested fields"), default=list)
     purpose_code = models.CharField(_("purpose code"), max_length=40)
+    # The approved use (이용 승인) the fetch runs under; checked before every attempt
+    # (sharing.hub.selectors.use_check). Null only on fetches made before uses existed.
+    approved_use = models.ForeignKey(
+        "hub.ApprovedUse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fetch_requests",
+        verbose_name=_("approved use"),
+    )
     subject_kind = models.CharField(_("subject kind"), max_length=20, choices=SubjectKind.choices)
     # The subject (an RRN, a PNU, ...) encrypted; found by its keyed hash.
     subject_encrypted = models.TextField(_("subject (encrypted)"), editable=False)

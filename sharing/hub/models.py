@@ -1,0 +1,209 @@
+"""Approved uses (이용 승인) and the people who apply for and decide them.
+
+A use is what every fetch runs under, whether it comes from a petition, a refund inquiry or an
+official's look-up: a using agency may ask one owning agency's item, for one administrative
+affair (사무), for exactly the approved fields, for one purpose under a stated legal basis,
+within a period. The using agency applies; the owning agency's reviewers approve (possibly
+narrowed: fewer fields, a shorter period), refuse, suspend, resume or revoke it. Every step is
+kept as an event with who and when. The one check of a fetch against its use is
+``sharing.hub.selectors.use_check``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+AFFAIR_CODE_VALIDATOR = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]{1,39}$",
+    _("An affair code is 2 to 40 capital letters, digits and hyphens, e.g. LOCAL-PARKING-01."),
+)
+
+
+def _in_english() -> bool:
+    return (get_language() or "ko").startswith("en")
+
+
+class UsingAgencyAdministrator(models.Model):
+    """An official who applies for and manages the approved uses of a using agency."""
+
+    using_agency = models.ForeignKey(
+        "portal.UsingAgency", on_delete=models.CASCADE, related_name="administrators", verbose_name=_("using agency")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="administered_using_agencies",
+        verbose_name=_("official"),
+    )
+
+    class Meta:
+        verbose_name = _("using agency administrator")
+        verbose_name_plural = _("using agency administrators")
+        constraints = [models.UniqueConstraint(fields=["using_agency", "user"], name="hub_using_admin_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.using_agency}"
+
+
+class OwningAgencyReviewer(models.Model):
+    """An official of an owning agency who decides applications for its items (이용 승인 심사)."""
+
+    agency = models.ForeignKey(
+        "sharing.Agency", on_delete=models.CASCADE, related_name="reviewers", verbose_name=_("owning agency")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviewed_agencies",
+        verbose_name=_("official"),
+    )
+
+    class Meta:
+        verbose_name = _("owning agency reviewer")
+        verbose_name_plural = _("owning agency reviewers")
+        constraints = [models.UniqueConstraint(fields=["agency", "user"], name="hub_owning_reviewer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency}"
+
+
+class ApprovedUse(models.Model):
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    using_agency = models.ForeignKey(
+        "portal.UsingAgency", on_delete=models.PROTECT, related_name="approved_uses", verbose_name=_("using agency")
+    )
+    item = models.ForeignKey(
+        "sharing.InformationItem",
+        on_delete=models.PROTECT,
+        related_name="approved_uses",
+        verbose_name=_("information item"),
+    )
+    affair_code = models.CharField(_("affair code"), max_length=40, validators=[AFFAIR_CODE_VALIDATOR])
+    affair_name_ko = models.CharField(_("administrative affair (Korean)"), max_length=200)
+    affair_name_en = models.CharField(_("administrative affair (English)"), max_length=200, blank=True)
+    purpose = models.ForeignKey(
+        "sharing.Purpose", on_delete=models.PROTECT, related_name="approved_uses", verbose_name=_("purpose")
+    )
+    legal_basis = models.CharField(
+        _("legal basis (Korean)"), max_length=300, help_text=_("The law and article, e.g. 주차장법 제10조.")
+    )
+    legal_basis_en = models.CharField(_("legal basis (English)"), max_length=300, blank=True)
+    consent_required = models.BooleanField(_("consent of the data subject required"), default=False)
+    requested_fields = models.JSONField(_("fields applied for"), default=list)
+    # The fields the owning agency approved: the requested ones or fewer (narrowed). Empty until decided.
+    fields = models.JSONField(_("approved fields"), default=list, blank=True)
+    expected_monthly_volume = models.PositiveIntegerField(_("expected look-ups per month"), default=0)
+    requested_from = models.DateField(_("period applied for: from"))
+    requested_until = models.DateField(_("period applied for: until"))
+    valid_from = models.DateField(_("approved from"), null=True, blank=True)
+    valid_until = models.DateField(_("approved until"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED, db_index=True)
+    # The reason given with the last decision (refusal, narrowing, suspension, revocation).
+    reason = models.CharField(_("reason of the last decision"), max_length=500, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied for by"),
+    )
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    # Incremented by every change of the row: the key of its cached copy (selectors.use_for_fetch).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("approved use")
+        verbose_name_plural = _("approved uses")
+        ordering = ["using_agency__code", "item__code", "affair_code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_from__lte=F("requested_until")), name="hub_use_requested_period_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=F("valid_until")),
+                name="hub_use_valid_period_order",
+            ),
+            # A use that has been approved has its period (suspended and revoked ones keep theirs).
+            models.CheckConstraint(
+                condition=Q(status__in=["applied", "refused"]) | Q(valid_from__isnull=False, valid_until__isnull=False),
+                name="hub_use_decided_has_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["using_agency", "status"], name="hub_use_agency_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.affair_code} · {self.item_id and self.item.code}"
+
+    @property
+    def affair_name(self) -> str:
+        return self.affair_name_en if _in_english() and self.affair_name_en else self.affair_name_ko
+
+    @property
+    def legal_basis_text(self) -> str:
+        return self.legal_basis_en if _in_english() and self.legal_basis_en else self.legal_basis
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        """Approved, and ``day`` within the approved period."""
+        return (
+            self.status == self.Status.APPROVED
+            and self.valid_from is not None
+            and self.valid_until is not None
+            and self.valid_from <= day <= self.valid_until
+        )
+
+
+class ApprovedUseEvent(models.Model):
+    """One step in the life of a use: who did what, when, why, and the fields and period after it."""
+
+    class Action(models.TextChoices):
+        APPLIED = "applied", _("Applied for")
+        APPROVED = "approved", _("Approved as applied for")
+        NARROWED = "narrowed", _("Approved with fewer fields or a shorter period")
+        REFUSED = "refused", _("Refused")
+        SUSPENDED = "suspended", _("Suspended")
+        RESUMED = "resumed", _("Resumed")
+        REVOKED = "revoked", _("Revoked")
+
+    use = models.ForeignKey(ApprovedUse, on_delete=models.CASCADE, related_name="events", verbose_name=_("use"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    actor_label = models.CharField(_("by (as recorded)"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    fields = models.JSONField(_("fields after this step"), default=list, blank=True)
+    valid_from = models.DateField(_("from"), null=True, blank=True)
+    valid_until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approved use event")
+        verbose_name_plural = _("approved use events")
+        ordering = ["use", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.use_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
