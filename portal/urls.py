@@ -41,6 +41,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("account/", include(account_patterns)),
     path("officer/", include("petitions.urls_officer")),
+    path("hub/", include("sharing.hub.urls")),
     path("", include("petitions.urls")),
     path("", include("sharing.urls")),
     path("", include("sharing.documents.urls")),

@@ -57,6 +57,11 @@ def _canonical(entry: AccessLogEntry) -> bytes:
         "ip_address": entry.ip_address,
         "detail": entry.detail,
     }
+    # Written since approved uses exist; left out when blank so that the hashes of the entries
+    # written before stay as they were. Any change of either value still changes the content.
+    if entry.affair_code or entry.legal_basis:
+        content["affair_code"] = entry.affair_code
+        content["legal_basis"] = entry.legal_basis
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
@@ -102,7 +107,19 @@ def _actor_label(actor, office) -> str:
 
 
 def log_personal_data_access(
-    *, action, subject_hash, case_ref, office, actor, item_code, fields, purpose, ip_address=None, detail=""
+    *,
+    action,
+    subject_hash,
+    case_ref,
+    office,
+    actor,
+    item_code,
+    fields,
+    purpose,
+    ip_address=None,
+    detail="",
+    affair_code="",
+    legal_basis="",
 ) -> AccessLogEntry:
     """Appends one entry. ``actor`` None means the system on behalf of ``office``."""
     return log_personal_data_access_many(
@@ -116,11 +133,25 @@ def log_personal_data_access(
         purpose=purpose,
         ip_address=ip_address,
         detail=detail,
+        affair_code=affair_code,
+        legal_basis=legal_basis,
     )[0]
 
 
 def log_personal_data_access_many(
-    *, action, subject_hashes, case_ref, office, actor, item_code, fields, purpose, ip_address=None, detail=""
+    *,
+    action,
+    subject_hashes,
+    case_ref,
+    office,
+    actor,
+    item_code,
+    fields,
+    purpose,
+    ip_address=None,
+    detail="",
+    affair_code="",
+    legal_basis="",
 ) -> list[AccessLogEntry]:
     """Appends one entry per person an access reveals (``subject_hashes``, in order, each once), so
     that every one of them finds it in their own log; one lock and one read of the chain's end."""
@@ -144,6 +175,8 @@ def log_personal_data_access_many(
             purpose=str(purpose or "")[:200],
             ip_address=ip_address,
             detail=str(detail or "")[:500],
+            affair_code=str(affair_code or "")[:40],
+            legal_basis=str(legal_basis or "")[:300],
         )
         for subject_hash in hashes
     ]

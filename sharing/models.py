@@ -305,6 +305,8 @@ class AccessLogEntry(models.Model):
         REVEALED = "revealed", _("Masked value revealed")
         DOWNLOADED = "downloaded", _("Downloaded")
         QUERIED = "queried", _("Queried")
+        # An official's look-up (열람) outside a petition, under one of their agency's approved uses.
+        LOOKED_UP = "looked_up", _("Looked up by an official")
         # Fetched for someone else's petition, then discarded unread: not the applicant's record.
         DISCARDED = "discarded", _("Fetched and discarded (not the applicant's)")
         # Written by the retention job (portal/retention.py) for every deletion of personal data.
@@ -330,6 +332,10 @@ class AccessLogEntry(models.Model):
     item_code = models.CharField(_("item"), max_length=60, blank=True)
     fields = models.JSONField(_("fields"), default=list)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    # The approved use's administrative affair (사무) and legal basis the access ran under, so the
+    # person concerned sees why (blank on entries written before uses existed).
+    affair_code = models.CharField(_("affair code"), max_length=40, blank=True, db_index=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     previous_hash = models.CharField(_("hash of the previous entry"), max_length=64, editable=False)

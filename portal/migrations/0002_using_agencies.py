@@ -6,31 +6,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UsingAgency',
+            name="UsingAgency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_ko', models.CharField(max_length=120, verbose_name='name (Korean)')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('kind', models.CharField(choices=[('central', 'Central government'), ('local', 'Local government'), ('public', 'Public institution'), ('financial', 'Financial institution')], max_length=20, verbose_name='kind of agency')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_ko", models.CharField(max_length=120, verbose_name="name (Korean)")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("central", "Central government"),
+                            ("local", "Local government"),
+                            ("public", "Public institution"),
+                            ("financial", "Financial institution"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind of agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'using agency',
-                'verbose_name_plural': 'using agencies',
-                'ordering': ['name_ko'],
+                "verbose_name": "using agency",
+                "verbose_name_plural": "using agencies",
+                "ordering": ["name_ko"],
             },
             bases=(portal.models.BilingualNameMixin, models.Model),
         ),
         migrations.AddField(
-            model_name='office',
-            name='using_agency',
-            field=models.ForeignKey(blank=True, help_text="The agency whose approved uses this office's fetches and look-ups run under.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='offices', to='portal.usingagency', verbose_name='using agency'),
+            model_name="office",
+            name="using_agency",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The agency whose approved uses this office's fetches and look-ups run under.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="offices",
+                to="portal.usingagency",
+                verbose_name="using agency",
+            ),
         ),
     ]

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hub', '0001_approved_uses'),
-        ('sharing', '0005_fetch_owner_check'),
+        ("hub", "0001_approved_uses"),
+        ("sharing", "0005_fetch_owner_check"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fetchrequest',
-            name='approved_use',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='fetch_requests', to='hub.approveduse', verbose_name='approved use'),
+            model_name="fetchrequest",
+            name="approved_use",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="fetch_requests",
+                to="hub.approveduse",
+                verbose_name="approved use",
+            ),
         ),
     ]

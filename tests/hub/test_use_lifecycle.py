@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sharing.hub import selectors, services
 from sharing.hub.errors import InvalidApplication, InvalidTransition, NotAllowed, UseRefused
@@ -22,6 +22,13 @@ from tests.hub.factories import (
 from tests.sharing.factories import InformationItemFactory, ItemFieldFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    with translation.override("en"):
+        yield
+
 
 TODAY = datetime.date(2026, 12, 6)
 

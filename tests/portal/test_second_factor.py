@@ -115,6 +115,9 @@ ADMIN_MODELS = {
     "axes/accessfailurelog": (False, True),
     "axes/accesslog": (False, True),
     "documents/documentrequest": (False, False),
+    "hub/approveduse": (False, False),  # applied for and decided on the hub's pages, not here
+    "hub/owningagencyreviewer": (True, True),
+    "hub/usingagencyadministrator": (True, True),
     "documents/edocument": (False, False),
     "otp_static/staticdevice": (True, True),
     "otp_totp/totpdevice": (True, True),
@@ -124,6 +127,7 @@ ADMIN_MODELS = {
     "petitions/residentlink": (False, True),
     "portal/office": (True, True),
     "portal/user": (True, True),
+    "portal/usingagency": (True, True),
     "sandbox/building": (False, False),
     "sandbox/grant": (True, True),
     "sandbox/parcel": (False, False),

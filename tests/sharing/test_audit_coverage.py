@@ -34,6 +34,8 @@ def _log(office, actor=None, **overrides):
         purpose="P-PENSION",
         ip_address="192.0.2.7",
         detail="first look",
+        affair_code="LOCAL-PENSION-01",
+        legal_basis="기초연금법 제10조",
     )
     values.update(overrides)
     return audit.log_personal_data_access(**values)
@@ -58,6 +60,8 @@ TAMPERED_COLUMNS = {
     "purpose": lambda f: "P-OTHER",
     "ip_address": lambda f: "198.51.100.1",
     "detail": lambda f: "nothing to see",
+    "affair_code": lambda f: "OTHER-AFFAIR-99",
+    "legal_basis": lambda f: "다른 법 제1조",
 }
 
 
@@ -89,6 +93,8 @@ def test_changing_any_covered_column_is_reported(column, office, official, other
         ("detail", ""),
         ("office_id", None),
         ("actor_id", None),  # an official's read passed off as the system's
+        ("affair_code", ""),  # the affair it ran under erased
+        ("legal_basis", ""),
     ],
 )
 def test_erasing_or_widening_a_column_is_reported(column, value, office, official):
@@ -113,6 +119,8 @@ def _entry(**overrides) -> AccessLogEntry:
         purpose="P-PENSION",
         ip_address="192.0.2.7",
         detail="first look",
+        affair_code="",
+        legal_basis="",
         previous_hash="b" * 64,
     )
     values.update(overrides)
@@ -133,6 +141,8 @@ HASH_INPUTS = {
     "purpose": "P-OTHER",
     "ip_address": "192.0.2.8",
     "detail": "second look",
+    "affair_code": "LOCAL-PENSION-01",
+    "legal_basis": "기초연금법 제10조",
     "previous_hash": "d" * 64,
 }
 
@@ -260,6 +270,21 @@ def test_the_hash_is_sha256_of_the_previous_hash_a_bar_and_the_canonical_json():
     )
     expected = hashlib.sha256(("b" * 64 + "|" + canonical).encode("utf-8")).hexdigest()
     assert audit.entry_hash(_entry(actor_label="김 (S-1)")) == expected
+
+
+def test_an_entry_with_an_affair_hashes_it_and_its_legal_basis_after_the_other_keys():
+    canonical = (
+        '{"action":"viewed","actor":11,"actor_label":"Kim (S-1)","affair_code":"LOCAL-PENSION-01",'
+        '"case_ref":"2026-0000001","created_at":"2026-11-02T09:30:00+00:00","detail":"first look",'
+        '"fields":["name","address"],"ip_address":"192.0.2.7","item_code":"resident_abstract",'
+        '"legal_basis":"기초연금법 제10조","office":3,"purpose":"P-PENSION",'
+        '"sequence":7,"subject_hash":"' + "a" * 64 + '"}'
+    )
+    entry = _entry(affair_code="LOCAL-PENSION-01", legal_basis="기초연금법 제10조")
+    expected = hashlib.sha256(("b" * 64 + "|" + canonical).encode("utf-8")).hexdigest()
+    assert audit.entry_hash(entry) == expected
+    # Either value alone is hashed with the other (blank): erasing one is still a change.
+    assert audit.entry_hash(_entry(affair_code="LOCAL-PENSION-01")) not in (expected, audit.entry_hash(_entry()))
 
 
 def test_missing_values_are_hashed_as_null_and_an_empty_list():
