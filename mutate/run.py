@@ -87,6 +87,10 @@ MODULES: dict[str, list[str]] = {
         "sharing.providers.standard_http", "StandardHttpProvider", "build_request_token", "_validated"
     ),
     "sharing/documents/throttle.py (/verify/ throttle)": ["sharing.documents.throttle.*"],
+    "sharing/hub (approved uses: the check of a fetch, deciding a use)": _functions(
+        "sharing.hub.selectors", "use_check", "use_for_fetch"
+    )
+    + _functions("sharing.hub.services", "_clean_fields", "_may_decide", "_decide"),
 }
 
 
@@ -212,6 +216,46 @@ HAND_MUTANTS = [
         'slot_key = f"documents:verify-miss:{_address(address)}:{int(now // window)}"',
         'slot_key = f"documents:verify-miss:{_address(address)}:0"',
         ("tests/documents/test_throttle.py", "tests/documents/test_views.py"),
+    ),
+    HandMutant(
+        "hand:revoked-use-resumed",
+        "sharing/hub (approved uses: the check of a fetch, deciding a use)",
+        "sharing/hub/services.py",
+        "    Action.RESUMED: (Status.SUSPENDED,),",
+        "    Action.RESUMED: (Status.SUSPENDED, Status.REVOKED),",
+        ("tests/hub/test_use_lifecycle.py",),
+    ),
+    HandMutant(
+        "hand:refused-use-approved",
+        "sharing/hub (approved uses: the check of a fetch, deciding a use)",
+        "sharing/hub/services.py",
+        "    Action.APPROVED: (Status.APPLIED,),",
+        "    Action.APPROVED: (Status.APPLIED, Status.REFUSED),",
+        ("tests/hub/test_use_lifecycle.py",),
+    ),
+    HandMutant(
+        "hand:use-widened-on-approval",
+        "sharing/hub (approved uses: the check of a fetch, deciding a use)",
+        "sharing/hub/services.py",
+        "    wider = [name for name in approved_fields if name not in use.requested_fields]",
+        "    wider = []",
+        ("tests/hub/test_use_lifecycle.py",),
+    ),
+    HandMutant(
+        "hand:any-official-applies",
+        "sharing/hub (approved uses: the check of a fetch, deciding a use)",
+        "sharing/hub/services.py",
+        "UsingAgencyAdministrator.objects.filter(user=actor, using_agency=using_agency).exists()",
+        "UsingAgencyAdministrator.objects.filter(user=actor).exists()",
+        ("tests/hub/test_use_lifecycle.py",),
+    ),
+    HandMutant(
+        "hand:suspension-without-reason",
+        "sharing/hub (approved uses: the check of a fetch, deciding a use)",
+        "sharing/hub/services.py",
+        "_REASON_REQUIRED = {Action.NARROWED, Action.REFUSED, Action.SUSPENDED, Action.REVOKED}",
+        "_REASON_REQUIRED = {Action.NARROWED, Action.REFUSED, Action.REVOKED}",
+        ("tests/hub/test_use_lifecycle.py",),
     ),
 ]
 

@@ -1,0 +1,83 @@
+"""Which values a read masks, and what its log entry says: each decided by this item's own fields.
+
+Two items share a field key with different sensitivities, so that a read that took another
+item's unique identifiers (or all items') would mask the wrong values; revealing two values
+names both in the log, in the order asked.
+"""
+
+import pytest
+
+from sharing import services
+from sharing.models import AccessLogEntry
+from sharing.types import FetchSpec
+from tests.sharing.factories import ItemFieldFactory
+from tests.sharing.test_minimisation_and_office import RRN, _read, _run
+
+pytestmark = pytest.mark.django_db
+SPOUSE_RRN = "920202-2345678"
+
+
+@pytest.fixture
+def family_item(agency):
+    # Here "rrn" is an ordinary personal field (a number printed on the certificate, shown as it is
+    # by this item's definition) and "spouse_rrn" is the unique identifier masked by default.
+    for order, (key, sensitivity) in enumerate(
+        [("name", "personal"), ("rrn", "personal"), ("spouse_rrn", "unique_id")]
+    ):
+        field = ItemFieldFactory(
+            item__code="family_relation", item__agency=agency, key=key, sensitivity=sensitivity, order=order
+        )
+    return field.item
+
+
+def _fetch(item, office, fields, capture, fake_agency, values, case_ref):
+    fake_agency.values = values
+    spec = FetchSpec(
+        item_code=item.code, fields=fields, purpose_code="P-PENSION", subject_kind="person", subject_id=RRN
+    )
+    with capture(execute=True):
+        [fetch_request] = services.fetch_requests_create(case_ref=case_ref, office=office, items=[spec])
+    assert _run(fetch_request, capture) == "fetched"
+    return fetch_request
+
+
+def test_masking_follows_the_read_items_own_unique_identifiers(
+    item, family_item, office, official, fake_agency, queued, django_capture_on_commit_callbacks
+):
+    values = {"name": "김민원", "rrn": RRN, "spouse_rrn": SPOUSE_RRN, "address": "서울특별시 종로구"}
+    abstract = _fetch(
+        item, office, ["name", "rrn"], django_capture_on_commit_callbacks, fake_agency, values, "2026-0000001"
+    )
+    family = _fetch(
+        family_item,
+        office,
+        ["name", "rrn", "spouse_rrn"],
+        django_capture_on_commit_callbacks,
+        fake_agency,
+        values,
+        "2026-0000002",
+    )
+    # resident_abstract: rrn is its unique identifier.
+    assert _read(abstract, office, official) == {"name": "김민원", "rrn": "900101-1******"}
+    # family_relation: rrn is ordinary here, spouse_rrn is the identifier.
+    assert _read(family, office, official) == {"name": "김민원", "rrn": RRN, "spouse_rrn": "920202-2******"}
+
+
+def test_a_read_revealing_two_values_names_both_in_the_log(
+    item, office, official, fake_agency, queued, django_capture_on_commit_callbacks
+):
+    ItemFieldFactory(item=item, key="old_rrn", sensitivity="unique_id", order=9)
+    values = {"name": "김민원", "rrn": RRN, "old_rrn": SPOUSE_RRN}
+    fetch = _fetch(
+        item,
+        office,
+        ["name", "rrn", "old_rrn"],
+        django_capture_on_commit_callbacks,
+        fake_agency,
+        values,
+        "2026-0000003",
+    )
+    read = _read(fetch, office, official, reveal_fields=["old_rrn", "rrn"], reason=" 동일인 확인 ")
+    assert read == {"name": "김민원", "rrn": RRN, "old_rrn": SPOUSE_RRN}
+    last = AccessLogEntry.objects.order_by("-sequence").first()
+    assert (last.action, last.detail) == ("revealed", "revealed old_rrn, rrn: 동일인 확인")
