@@ -516,6 +516,16 @@ for _name, _task in (
     ("resume-collecting-petitions", "petitions.tasks.petitions_resume_collecting"),
 ):
     CELERY_BEAT_SCHEDULE[_name] = {"task": _task, "schedule": 60.0, "options": {"queue": "default", "expires": 55}}
+# The access log's checkpoints (sharing/ledger.py): every minute with new entries, signed,
+# time-stamped and exported write-once to a directory and, when named, a Django storage (an
+# alias of STORAGES, e.g. an S3 bucket with Object Lock in compliance mode).
+ACCESS_LOG_CHECKPOINT_DIR = Path(env("ACCESS_LOG_CHECKPOINT_DIR", str(VAR_DIR / "access-log-checkpoints")))
+ACCESS_LOG_CHECKPOINT_STORAGE = env("ACCESS_LOG_CHECKPOINT_STORAGE", "")
+CELERY_BEAT_SCHEDULE["access-log-checkpoint"] = {
+    "task": "sharing.tasks.access_log_checkpoint",
+    "schedule": 60.0,
+    "options": {"queue": "default", "expires": 55},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
 # --- Crispy forms ---------------------------------------------------------------------------
