@@ -36,7 +36,7 @@ import importlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,18 +82,15 @@ def _entries(after: int, upto: int, *, chunk_size: int = CHUNK_SIZE) -> Iterator
         start = end
 
 
-def _leaf_hashes(start: int, end: int) -> Iterator[bytes]:
-    """The entry hashes of leaves ``start..end-1`` (sequences ``start+1..end``)."""
-    position = start
-    while position < end:
-        stop = min(position + CHUNK_SIZE, end)
-        for value in (
-            AccessLogEntry.objects.filter(sequence__gt=position, sequence__lte=stop)
-            .order_by("sequence")
-            .values_list("entry_hash", flat=True)
-        ):
-            yield bytes.fromhex(value)
-        position = stop
+def _leaf_hashes(size: int) -> Iterator[bytes]:
+    """The entry hashes of the first ``size`` entries, in order: one query, read as a stream."""
+    for value in (
+        AccessLogEntry.objects.filter(sequence__lte=size)
+        .order_by("sequence")
+        .values_list("entry_hash", flat=True)
+        .iterator(chunk_size=CHUNK_SIZE)
+    ):
+        yield bytes.fromhex(value)
 
 
 # --- Signing --------------------------------------------------------------------------------
@@ -508,12 +505,8 @@ def inclusion_proof(*, entry: AccessLogEntry, checkpoint: AccessLogCheckpoint) -
     if entry.sequence > checkpoint.tree_size:
         raise LedgerError("the checkpoint does not cover the entry")
     index = entry.sequence - 1
-
-    def leaves(start: int, end: int) -> Iterable[bytes]:
-        return _leaf_hashes(start, end)
-
     try:
-        path = inclusion_path(leaves, index, checkpoint.tree_size)
+        path = inclusion_path(_leaf_hashes(checkpoint.tree_size), index, checkpoint.tree_size)
     except ValueError as exc:
         raise LedgerError(str(exc)) from exc
     if (

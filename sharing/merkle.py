@@ -13,7 +13,7 @@ the older ones again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 # The verifier that auditors copy holds the hashing and the path check; the portal uses the same.
@@ -67,19 +67,12 @@ def _largest_power_of_two_below(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def subtree_root(leaves: Callable[[int, int], Iterable[bytes]], start: int, end: int) -> bytes:
-    """MTH of the leaves ``start..end-1``; ``leaves(start, end)`` yields their entry hashes."""
-    frontier = Frontier()
-    frontier.extend(leaves(start, end))
-    if frontier.size != end - start:
-        raise ValueError(f"Leaves {start}..{end - 1} are not all there.")
-    return frontier.root()
-
-
-def inclusion_path(leaves: Callable[[int, int], Iterable[bytes]], index: int, size: int) -> list[bytes]:
+def inclusion_path(leaves: Iterable[bytes], index: int, size: int) -> list[bytes]:
     """PATH(index, D[size]) of RFC 9162 2.1.3.1: the audit path of leaf ``index``, bottom up.
 
-    Reads each other leaf once (the sibling subtrees partition them) and not the leaf itself."""
+    ``leaves`` yields the entry hashes of leaves 0..size-1 in order, read once as a stream (the
+    sibling subtrees of the path partition the other leaves); raises ValueError when some are
+    missing."""
     if not 0 <= index < size:
         raise ValueError("The leaf is not in a tree of that size.")
     start, end = 0, size
@@ -92,4 +85,18 @@ def inclusion_path(leaves: Callable[[int, int], Iterable[bytes]], index: int, si
         else:
             siblings.append((start, start + k))
             start = start + k
-    return [subtree_root(leaves, sibling_start, sibling_end) for sibling_start, sibling_end in reversed(siblings)]
+    by_start = sorted(siblings)
+    frontiers = {sibling: Frontier() for sibling in siblings}
+    current = 0
+    position = -1
+    for position, leaf in enumerate(leaves):
+        if position >= size:
+            raise ValueError("There are more leaves than the tree's size.")
+        if position == index:
+            continue
+        while by_start[current][1] <= position:
+            current += 1
+        frontiers[by_start[current]].append(leaf)
+    if position != size - 1:
+        raise ValueError(f"Leaves {position + 1}..{size - 1} are missing.")
+    return [frontiers[sibling].root() for sibling in reversed(siblings)]

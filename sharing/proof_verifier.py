@@ -132,7 +132,9 @@ def timestamp_check(token: bytes, data: bytes, *, tsa_cert_pem: bytes | None = N
 
     Checks the message imprint (SHA-256 of ``data``), the signed attributes' digest of the TSTInfo
     and the signer's signature over them, with ``tsa_cert_pem`` when given."""
-    from asn1crypto import cms, x509
+    from asn1crypto import cms, tsp, x509
+
+    del tsp  # imported for its effect: it teaches cms the TSTInfo content type
     from cryptography import x509 as cx509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes

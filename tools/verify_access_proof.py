@@ -19,5 +19,6 @@ if __name__ == "__main__":
     if spec is None or spec.loader is None:
         sys.exit(f"Cannot load {_VERIFIER}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     sys.exit(module.main())
