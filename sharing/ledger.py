@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import json
 import logging
 import os
@@ -49,7 +48,7 @@ from django.utils import timezone
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from . import keys
+from . import keys, timestamping
 from .audit import GENESIS_HASH, canonical_content, entry_hash
 from .merkle import Frontier, inclusion_path, root_from_inclusion_path
 from .models import AccessLogCheckpoint, AccessLogEntry
@@ -141,13 +140,9 @@ def statement_verify(signed: str) -> dict:
 # --- Time stamps ----------------------------------------------------------------------------
 
 
-def _timestamping():
-    """The RFC 3161 client (``sharing.timestamping``: ``timestamp`` and ``verify_timestamp``)."""
-    return importlib.import_module("sharing.timestamping")
-
-
 def timestamp_verify(token: bytes, signed: str) -> datetime:
-    return _timestamping().verify_timestamp(bytes(token), signed.encode("ascii"))
+    """The time the TSA certifies for the signed checkpoint; ``TimestampInvalid`` otherwise."""
+    return timestamping.verify_timestamp(bytes(token), signed.encode("ascii"))
 
 
 def checkpoints_timestamp_pending(*, limit: int = 20) -> int:
@@ -156,10 +151,12 @@ def checkpoints_timestamp_pending(*, limit: int = 20) -> int:
     stamped = 0
     for checkpoint in AccessLogCheckpoint.objects.filter(timestamp_token__isnull=True).order_by("tree_size")[:limit]:
         try:
-            token = _timestamping().timestamp(checkpoint.signed.encode("ascii"))
+            token = timestamping.timestamp(checkpoint.signed.encode("ascii"))
             at = timestamp_verify(token, checkpoint.signed)
-        except Exception:  # noqa: BLE001 -- the TSA is another service: whatever it does, the checkpoint stays
-            logger.warning("access-log checkpoint %s: time stamp not obtained, will retry", checkpoint.tree_size)
+        except timestamping.TimestampError as exc:
+            logger.warning(
+                "access-log checkpoint %s: time stamp not obtained, will retry: %s", checkpoint.tree_size, exc
+            )
             return stamped
         AccessLogCheckpoint.objects.filter(pk=checkpoint.pk, timestamp_token__isnull=True).update(
             timestamp_token=token, timestamped_at=at
@@ -434,7 +431,7 @@ def _check_checkpoints(known: list[KnownCheckpoint], result: LedgerVerification)
         for token, checkpoint in with_token.items():
             try:
                 timestamp_verify(token, checkpoint.signed)
-            except Exception as exc:  # noqa: BLE001 -- whatever the client raises for a token that does not verify
+            except timestamping.TimestampError as exc:
                 result.problems.append(f"The time stamp of the {checkpoint.label} does not verify: {exc}")
     return by_size
 

@@ -164,17 +164,25 @@ def timestamp_check(token: bytes, data: bytes, *, tsa_cert_pem: bytes | None = N
     )
     if message_digest != hashlib.new(digest_algorithm, tst_der).digest():
         raise ProofError("The time stamp's signed attributes do not match its content.")
-    if tsa_cert_pem is not None:
-        certificate = cx509.load_pem_x509_certificate(tsa_cert_pem)
+    embedded = [
+        cx509.load_der_x509_certificate(c.chosen.dump())
+        for c in signed_data["certificates"] or []
+        if isinstance(c.chosen, x509.Certificate)
+    ]
+    sid = signer["sid"]
+    if sid.name == "issuer_and_serial_number":
+        issuer_der, serial = sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native
+        candidates = [c for c in embedded if (c.issuer.public_bytes(), c.serial_number) == (issuer_der, serial)]
     else:
-        sid = signer["sid"]
-        embedded = [c.chosen for c in signed_data["certificates"] or [] if isinstance(c.chosen, x509.Certificate)]
-        if sid.name == "issuer_and_serial_number":
-            wanted = (sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native)
-            embedded = [c for c in embedded if (c.issuer.dump(), c.serial_number) == wanted]
-        if not embedded:
-            raise ProofError("The time stamp carries no certificate; give the TSA's with --tsa-cert.")
-        certificate = cx509.load_der_x509_certificate(embedded[0].dump())
+        candidates = embedded
+    trusted = cx509.load_pem_x509_certificates(tsa_cert_pem) if tsa_cert_pem is not None else []
+    if trusted and not candidates:
+        candidates = trusted  # the token carries no certificate: the one given may be the signer's
+    if not candidates:
+        raise ProofError("The time stamp carries no certificate; give the TSA's with --tsa-cert.")
+    certificate = candidates[0]
+    if trusted:
+        _check_chain(certificate, trusted, embedded)
     signed_bytes = signed_attrs.untag().dump()
     signature = signer["signature"].native
     hash_algorithm = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}.get(
@@ -198,6 +206,35 @@ def timestamp_check(token: bytes, data: bytes, *, tsa_cert_pem: bytes | None = N
     except InvalidSignature as exc:
         raise ProofError("The time stamp's signature does not verify with the TSA's certificate.") from exc
     return generated_at, certificate.subject.rfc4514_string()
+
+
+def _check_chain(certificate, trusted: list, intermediates: list) -> None:
+    """The signer's certificate is one of ``trusted`` or issued (through ``intermediates``) by one."""
+    from cryptography import x509 as cx509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    try:
+        usages = certificate.extensions.get_extension_for_class(cx509.ExtendedKeyUsage).value
+    except cx509.ExtensionNotFound:
+        usages = []
+    if ExtendedKeyUsageOID.TIME_STAMPING not in usages:
+        raise ProofError("The time stamp's signer is not a time-stamping certificate.")
+    current = certificate
+    for _ in range(8):
+        if current in trusted:
+            return
+        issuers = [c for c in trusted + intermediates if c.subject == current.issuer and c != current]
+        for issuer in issuers:
+            try:
+                current.verify_directly_issued_by(issuer)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            current = issuer
+            break
+        else:
+            break
+    raise ProofError("The time stamp's signature does not verify with the TSA's certificate.")
 
 
 # --- The proof -----------------------------------------------------------------------------

@@ -3,8 +3,6 @@ nothing scrolls the page sideways (the hashes break), and axe-core finds nothing
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from tests.e2e.conftest import _new_page, assert_accessible
@@ -19,7 +17,7 @@ def checkpoints(live_server, transactional_db, monkeypatch, settings, tmp_path):
     from tests.factories import CITIZEN1, OfficeFactory
     from tests.sharing.fake_tsa import FakeTSA
 
-    monkeypatch.setitem(sys.modules, "sharing.timestamping", FakeTSA().module())
+    monkeypatch.setattr(ledger, "timestamping", FakeTSA().module())
     settings.ACCESS_LOG_CHECKPOINT_DIR = tmp_path / "checkpoints"
     office = OfficeFactory(code="jongno", name_ko="종로구청", name_en="Jongno-gu Office", district_code="11110")
     for _ in range(3):

@@ -1,5 +1,7 @@
-"""A time-stamping authority in the test process (pyHanko's DummyTimeStamper, RSA), standing in
-for ``sharing.timestamping`` with the same two functions: ``timestamp`` and ``verify_timestamp``."""
+"""A time-stamping authority in the test process (pyHanko's DummyTimeStamper, RSA, its own
+certificate), standing in for ``sharing.timestamping`` (``timestamp``, ``verify_timestamp``, its
+errors) where a test needs to switch it off or to hold its certificate: patch
+``sharing.ledger.timestamping`` with ``module()``. The sandbox TSA itself answers the other tests."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-from sharing.proof_verifier import timestamp_check
+from sharing import timestamping
+from sharing.proof_verifier import ProofError, timestamp_check
 
 
 class FakeTSA:
@@ -48,7 +51,7 @@ class FakeTSA:
     def timestamp(self, data: bytes) -> bytes:
         self.calls += 1
         if self.down:
-            raise ConnectionError("the time-stamping authority does not answer")
+            raise timestamping.TimestampUnavailable("the time-stamping authority does not answer")
         request = tsp.TimeStampReq(
             {
                 "version": 1,
@@ -64,11 +67,15 @@ class FakeTSA:
         return self._stamper.request_tsa_response(request)["time_stamp_token"].dump()
 
     def verify_timestamp(self, token: bytes, data: bytes) -> datetime.datetime:
-        generated_at, _signer = timestamp_check(token, data, tsa_cert_pem=self.cert_pem)
+        try:
+            generated_at, _signer = timestamp_check(token, data, tsa_cert_pem=self.cert_pem)
+        except ProofError as exc:
+            raise timestamping.TimestampInvalid("signature", str(exc)) from exc
         return generated_at
 
     def module(self) -> types.ModuleType:
         module = types.ModuleType("sharing.timestamping")
         module.timestamp = self.timestamp  # type: ignore[attr-defined]
         module.verify_timestamp = self.verify_timestamp  # type: ignore[attr-defined]
+        module.TimestampError = timestamping.TimestampError  # type: ignore[attr-defined]
         return module

@@ -31,7 +31,7 @@ from tests.sharing.tampering import (
 @pytest.fixture
 def tsa(monkeypatch):
     fake = FakeTSA()
-    monkeypatch.setitem(__import__("sys").modules, "sharing.timestamping", fake.module())
+    monkeypatch.setattr(ledger, "timestamping", fake.module())
     return fake
 
 

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def tsa(monkeypatch):
     fake = FakeTSA()
-    monkeypatch.setitem(sys.modules, "sharing.timestamping", fake.module())
+    monkeypatch.setattr(ledger, "timestamping", fake.module())
     return fake
 
 
@@ -352,3 +352,30 @@ def test_the_checkpoints_page_lists_them_in_korean_and_english(committed, django
     english.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     page = english.get("/access-log/checkpoints/").content.decode()
     assert "Checkpoints of the access log" in page and "Keep copies" in page
+
+
+@pytest.mark.django_db
+def test_a_proof_time_stamped_by_the_sandbox_tsa_verifies_offline_with_its_published_root(
+    linked_client, office, settings, tmp_path
+):
+    """No fake: the sandbox TSA (sharing.timestamping over the test client) stamps the checkpoint;
+    the offline verifier trusts only the root the TSA publishes, as an auditor would."""
+    settings.ACCESS_LOG_CHECKPOINT_DIR = tmp_path / "checkpoints"
+    _log(CITIZEN1.rrn, office, 3)
+    checkpoint = ledger.checkpoint_run()
+    assert checkpoint.timestamp_token and checkpoint.timestamped_at is not None
+    assert ledger.ledger_verify().ok
+    proof = tmp_path / "proof.json"
+    proof.write_bytes(linked_client.get(_proof_url(3)).content)
+    keys = tmp_path / "key.json"
+    keys.write_text(json.dumps(_keys()))
+    root = tmp_path / "tsa-root.pem"
+    root.write_bytes(Client().get("/sandbox/tsa/ca.pem").content)
+    ok = _tool(proof, "--keys", keys, "--tsa-cert", root)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "(the certificate given with --tsa-cert)" in ok.stdout
+    stranger = tmp_path / "stranger.pem"
+    stranger.write_bytes(FakeTSA("Stranger Root").cert_pem)
+    refused = _tool(proof, "--keys", keys, "--tsa-cert", stranger)
+    assert refused.returncode == 1
+    assert refused.stdout.strip() == "FAILED: The time stamp's signature does not verify with the TSA's certificate."
