@@ -492,8 +492,10 @@ def ledger_verify(*, chunk_size: int = CHUNK_SIZE) -> LedgerVerification:
 
 
 def covering_checkpoint(sequence: int) -> AccessLogCheckpoint | None:
-    """The first checkpoint that commits to the entry: a stable proof, time-stamped soon after."""
-    return AccessLogCheckpoint.objects.filter(tree_size__gte=sequence).order_by("tree_size").first()
+    """The first time-stamped checkpoint that commits to the entry (a stable proof, stamped soon
+    after the entry); while none is stamped yet (the TSA did not answer), the first at all."""
+    covering = AccessLogCheckpoint.objects.filter(tree_size__gte=sequence).order_by("tree_size")
+    return covering.filter(timestamp_token__isnull=False).first() or covering.first()
 
 
 def inclusion_proof(*, entry: AccessLogEntry, checkpoint: AccessLogCheckpoint) -> dict:

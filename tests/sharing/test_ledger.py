@@ -429,3 +429,46 @@ def test_a_time_stamp_over_other_data_is_reported(office, exports, tsa):
     problems = _problems(ledger.ledger_verify())
     assert "The time stamp of the checkpoint of 3 entries" in problems and "(database)" in problems
     assert "over other data than the signed checkpoint" in problems
+
+
+@pytest.mark.django_db
+def test_a_proof_uses_the_first_time_stamped_checkpoint_that_covers_the_entry(office, exports, tsa):
+    _log(office, 2)
+    tsa.down = True
+    unstamped = ledger.checkpoint_run()
+    assert ledger.covering_checkpoint(1) == unstamped  # none stamped yet: the first at all
+    _log(office, 1)
+    later = ledger.checkpoint_run()
+    # Only the later one got its time stamp (say the TSA answered once in between).
+    tsa.down = False
+    AccessLogCheckpoint.objects.filter(pk=later.pk).update(timestamp_token=tsa.timestamp(later.signed.encode()))
+    assert ledger.covering_checkpoint(1) == later
+    assert ledger.covering_checkpoint(3) == later
+    assert ledger.covering_checkpoint(4) is None
+
+
+@pytest.mark.django_db
+def test_checkpoints_signed_before_a_key_rotation_still_verify(office, exports, tsa, settings, tmp_path):
+    settings.PORTAL_SIGNING_KEY_FILES = [str(tmp_path / "old.pem")]
+    _log(office, 2)
+    before = ledger.checkpoint_run()
+    settings.PORTAL_SIGNING_KEY_FILES = [str(tmp_path / "new.pem"), str(tmp_path / "old.pem")]
+    _log(office, 2)
+    after = ledger.checkpoint_run()
+    assert after.key_id != before.key_id
+    assert ledger.ledger_verify().ok
+    # Dropping the old key from the published ones makes its checkpoints unverifiable: it must stay.
+    settings.PORTAL_SIGNING_KEY_FILES = [str(tmp_path / "new.pem")]
+    assert "The database's checkpoint of 2 entries is forged" in _problems(ledger.ledger_verify())
+
+
+@pytest.mark.django_db
+def test_administrators_see_checkpoints_and_cannot_change_them(office, exports, tsa, admin_client_verified):
+    _log(office, 2)
+    checkpoint = ledger.checkpoint_run()
+    listing = admin_client_verified.get("/admin/sharing/accesslogcheckpoint/")
+    assert listing.status_code == 200 and checkpoint.root_hash in listing.content.decode()
+    detail = admin_client_verified.get(f"/admin/sharing/accesslogcheckpoint/{checkpoint.pk}/change/")
+    assert detail.status_code == 200 and checkpoint.signed in detail.content.decode()
+    assert admin_client_verified.post(f"/admin/sharing/accesslogcheckpoint/{checkpoint.pk}/delete/").status_code == 403
+    assert admin_client_verified.get("/admin/sharing/accesslogcheckpoint/add/").status_code == 403
