@@ -35,6 +35,7 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -226,18 +227,25 @@ def export_names(tree_size: int) -> tuple[str, str]:
 
 
 def _write_once_file(directory: Path, name: str, content: bytes) -> None:
+    """Writes ``name`` unless it exists (then it must hold ``content``). The file appears whole or
+    not at all: written under a temporary name, synced, made read-only, then linked to its name
+    (``link`` fails when the name exists, so a file is never replaced)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / name
+    temporary = directory / f".{name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-    except FileExistsError:
-        if path.read_bytes() != content:
-            raise ExportConflictError(f"{path} exists with other content; it is never overwritten") from None
-        return
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+        with open(temporary, "xb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.chmod(0o444)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            if path.read_bytes() != content:
+                raise ExportConflictError(f"{path} exists with other content; it is never overwritten") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _write_once_storage(storage: Storage, name: str, content: bytes) -> None:
