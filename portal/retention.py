@@ -14,7 +14,8 @@ with ``manage.py purge_expired_data``:
 - issued e-documents: ``EDOCUMENT_RETENTION_DAYS`` after issue, by the store's own purge;
 - the access log is append-only (the database refuses deletes) and kept at least
   ``RETENTION_ACCESS_LOG_DAYS`` (never less than two years): the job only reports how many
-  entries are past that period, for archiving.
+  entries are past that period, for archiving. Entries are never deleted, so the access log's
+  signed checkpoints (sharing/ledger.py) never contradict a purge: the purge is entries too.
 
 Each deletion writes an access-log entry ("deleted", by the system on behalf of the office),
 so the citizen sees on "who viewed my information" when their data went. The job is

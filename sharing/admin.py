@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin_base import ReadOnlyAdmin
 
 from . import circuit
-from .models import AccessLogEntry, Agency, FetchedData, FetchRequest, InformationItem, ItemField, Purpose
+from .models import (
+    AccessLogCheckpoint,
+    AccessLogEntry,
+    Agency,
+    FetchedData,
+    FetchRequest,
+    InformationItem,
+    ItemField,
+    Purpose,
+)
 from .providers import errors as provider_errors
 from .providers import registry
 
@@ -217,3 +226,23 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     @admin.display(description=_("fields"))
     def fields_display(self, entry):
         return json.dumps(entry.fields, ensure_ascii=False)
+
+
+@admin.register(AccessLogCheckpoint)
+class AccessLogCheckpointAdmin(ReadOnlyAdmin):
+    """The access log's signed checkpoints (sharing.ledger): read only, like the log."""
+
+    list_display = ["tree_size", "created_at", "root_hash", "timestamped_at", "exported_at"]
+    readonly_fields = [
+        "tree_size",
+        "root_hash",
+        "last_entry_hash",
+        "previous",
+        "created_at",
+        "key_id",
+        "digest",
+        "signed",
+        "timestamped_at",
+        "exported_at",
+    ]
+    exclude = ["frontier", "timestamp_token", "previous_tree_size"]

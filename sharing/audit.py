@@ -65,6 +65,11 @@ def _canonical(entry: AccessLogEntry) -> bytes:
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+def canonical_content(entry: AccessLogEntry) -> bytes:
+    """The bytes an entry's hash covers after the previous hash (inclusion proofs carry them)."""
+    return _canonical(entry)
+
+
 def entry_hash(entry: AccessLogEntry) -> str:
     return hashlib.sha256(entry.previous_hash.encode("ascii") + b"|" + _canonical(entry)).hexdigest()
 

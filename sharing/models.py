@@ -363,3 +363,48 @@ class AccessLogEntry(models.Model):
     @property
     def is_system(self) -> bool:
         return self.actor_id is None
+
+
+class AccessLogCheckpoint(models.Model):
+    """The portal's signed, time-stamped commitment to the first ``tree_size`` access-log entries
+    (sharing/ledger.py): the Merkle root over their hashes, linked to the checkpoint before.
+
+    Copies are exported write-once and published, so that a database rewritten afterwards is
+    contradicted by what its owner can no longer change."""
+
+    tree_size = models.PositiveBigIntegerField(_("entries committed to"), unique=True, editable=False)
+    root_hash = models.CharField(_("Merkle root"), max_length=64, editable=False)
+    last_entry_hash = models.CharField(_("hash of the last entry"), max_length=64, editable=False)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next",
+        editable=False,
+        verbose_name=_("previous checkpoint"),
+    )
+    # Unique: two checkpoints made at once cannot both extend the same one (0: the first).
+    previous_tree_size = models.PositiveBigIntegerField(
+        _("entries of the previous checkpoint"), unique=True, editable=False
+    )
+    created_at = models.DateTimeField(_("committed at"), editable=False)
+    # The signed statement: a compact JWS (ES256) whose payload is the checkpoint's canonical JSON.
+    signed = models.TextField(_("signed checkpoint (JWS)"), editable=False)
+    digest = models.CharField(_("digest of the signed checkpoint"), max_length=64, unique=True, editable=False)
+    key_id = models.CharField(_("signing key"), max_length=100, editable=False)
+    # The right edge of the tree, to extend it without reading older entries (sharing.merkle.Frontier).
+    frontier = models.JSONField(_("frontier"), default=list, editable=False)
+    # RFC 3161 time-stamp token over the signed checkpoint; empty until the TSA answered.
+    timestamp_token = models.BinaryField(_("time-stamp token"), null=True, blank=True, editable=False)
+    timestamped_at = models.DateTimeField(_("time-stamped at"), null=True, blank=True, editable=False)
+    # When it was written to the exports with its time stamp (sharing.ledger.checkpoint_export).
+    exported_at = models.DateTimeField(_("exported at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("access-log checkpoint")
+        verbose_name_plural = _("access-log checkpoints")
+        ordering = ["-tree_size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size} {self.root_hash[:12]}"

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField
+from .models import AccessLogCheckpoint, AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField
 
 
 def fetch_requests_queryset() -> QuerySet[FetchRequest]:
@@ -53,3 +53,20 @@ def access_log_for_subject(subject_hash: str) -> QuerySet[AccessLogEntry]:
 
 def access_log_for_case(case_ref: str) -> QuerySet[AccessLogEntry]:
     return AccessLogEntry.objects.filter(case_ref=case_ref).select_related("office").order_by("-sequence")
+
+
+# --- The access log's checkpoints (public: roots and sizes, no personal data) ----------------
+
+CHECKPOINT_PAGE_SIZE = 50
+CHECKPOINT_JSON_LIMIT = 500
+
+
+def access_log_checkpoints() -> QuerySet[AccessLogCheckpoint]:
+    """Signed checkpoints, newest first, without the columns only the portal needs."""
+    return AccessLogCheckpoint.objects.defer("frontier").order_by("-tree_size")
+
+
+def access_log_checkpoints_after(tree_size: int) -> list[AccessLogCheckpoint]:
+    """Up to CHECKPOINT_JSON_LIMIT checkpoints after ``tree_size``, oldest first (an auditor's
+    copy catches up page by page)."""
+    return list(access_log_checkpoints().filter(tree_size__gt=tree_size).order_by("tree_size")[:CHECKPOINT_JSON_LIMIT])

@@ -31,3 +31,13 @@ def enqueue_fetch(fetch_request_id: int, agency_code: str, *, countdown: float =
     fetch_item.apply_async(
         (fetch_request_id,), queue=fetch_queue_name(agency_code), countdown=countdown if countdown > 0 else None
     )
+
+
+@shared_task(name="sharing.tasks.access_log_checkpoint", ignore_result=True)
+def access_log_checkpoint() -> int:
+    """Beat, every minute: commits to the access log when it has new entries, time-stamps and
+    exports (sharing.ledger). Returns the entries committed to, 0 when nothing was new."""
+    from .ledger import checkpoint_run
+
+    checkpoint = checkpoint_run()
+    return checkpoint.tree_size if checkpoint is not None else 0

@@ -7,6 +7,8 @@ in both languages). The portal's own entries use fixed codes, written by:
   ``edocument_download``;
 - portal/retention.py: items ``edocument:<kind>``, ``upload``, ``draft``,
   ``identity_challenge`` and any catalogue item, purpose ``retention``;
+- sharing/tracker/services.py ``access_entry_proof``: item ``access_log_proof``, purpose
+  ``access_log_proof`` (a citizen downloading the proof of an entry of their own log);
 - sharing/services.py (fetch and read) and sharing/tracker/services.py (refund inquiry):
   catalogue items and purposes.
 
@@ -22,6 +24,7 @@ from django.utils.translation import pgettext_lazy
 from sharing.documents.models import Kind
 
 EDOCUMENT_PREFIX = "edocument:"
+ACCESS_LOG_PROOF = "access_log_proof"
 
 PORTAL_ITEMS = {
     **{
@@ -31,11 +34,13 @@ PORTAL_ITEMS = {
     "upload": _("A file you uploaded"),
     "draft": _("A draft petition of yours"),
     "identity_challenge": _("A check of your identity"),
+    ACCESS_LOG_PROOF: _("An entry of your access log, with its proof"),
 }
 
 PORTAL_PURPOSES = {
     "edocument_download": _("Opening or downloading an e-document of a petition"),
     "retention": _("Deletion at the end of the retention period"),
+    ACCESS_LOG_PROOF: _("Downloading the proof of an entry of your access log"),
 }
 
 # The fields a portal entry may name (the catalogue's items have their own labels).

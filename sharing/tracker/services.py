@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Office
-from sharing import crypto
+from sharing import audit, crypto, ledger
 from sharing.demo_catalogue import PORTAL_OFFICE_CODE
 from sharing.errors import SharingError
 from sharing.models import AccessLogEntry, FetchRequest
 
-from . import selectors
+from . import labels, selectors
 from .errors import TrackerError
 from .models import Exchange, PrivacyInquiry, PrivacyOfficer, RefundAnswer, RefundInquiry
 
@@ -46,6 +46,48 @@ def portal_office() -> Office:
         defaults={"name_ko": "민원 포털", "name_en": "Civil Petition Portal"},
     )
     return office
+
+
+# --- The proof of an access-log entry -------------------------------------------------------
+
+
+@transaction.atomic
+def access_entry_proof(*, citizen, entry: AccessLogEntry, ip_address: str | None) -> dict:
+    """The inclusion proof of an entry of the citizen's own log (sharing.ledger), for them to keep
+    and check offline. The proof holds the entry's content, so handing it out is itself logged
+    ("downloaded", by the citizen)."""
+    if selectors.citizen_subject_hash(citizen) != entry.subject_hash:
+        raise TrackerError(_("You can only download the proof of an access to your own information."))
+    checkpoint = ledger.covering_checkpoint(entry.sequence)
+    if checkpoint is None:
+        raise TrackerError(
+            _("This entry is not in a checkpoint yet: the portal commits to its log every minute. Try again shortly.")
+        )
+    try:
+        proof = ledger.inclusion_proof(entry=entry, checkpoint=checkpoint)
+    except ledger.LedgerError:
+        logger.error(
+            "access-log proof of entry %s: the log does not match checkpoint %s", entry.sequence, checkpoint.tree_size
+        )
+        raise TrackerError(
+            _(
+                "The proof cannot be made now: the access log does not match its checkpoint. "
+                "The operators have been alerted."
+            )
+        ) from None
+    audit.log_personal_data_access(
+        action=AccessLogEntry.Action.DOWNLOADED,
+        subject_hash=entry.subject_hash,
+        case_ref=entry.case_ref,
+        office=None,
+        actor=citizen,
+        item_code=labels.ACCESS_LOG_PROOF,
+        fields=[],
+        purpose=labels.ACCESS_LOG_PROOF,
+        ip_address=ip_address,
+        detail=f"entry {entry.sequence}",
+    )
+    return proof
 
 
 # --- Privacy inquiries ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ app_name = "tracker"
 urlpatterns = [
     path("my/data-access/", views.data_access, name="data_access"),
     path("my/data-access/<int:sequence>/concern/", views.concern, name="concern"),
+    path("my/data-access/<int:sequence>/proof.json", views.entry_proof, name="entry_proof"),
     path("my/data-access/inquiries/", views.my_inquiries, name="my_inquiries"),
     path("officer/privacy/", views.privacy_inquiries, name="privacy_inquiries"),
     path("officer/privacy/<uuid:public_id>/", views.privacy_inquiry, name="privacy_inquiry"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.db.models import Count, Max, OuterRef, Subquery
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -110,6 +111,32 @@ def concern(request, sequence: int):
             status=status,
         )
     )
+
+
+@citizen_required
+@require_GET
+@never_cache
+def entry_proof(request, sequence: int):
+    """The entry with its inclusion proof, as a JSON file to keep and check offline
+    (tools/verify_access_proof.py); another person's entry is a 404."""
+    subject_hash = selectors.citizen_subject_hash(request.user)
+    entry = selectors.access_entry_for_citizen(subject_hash=subject_hash, sequence=sequence)
+    try:
+        proof = services.access_entry_proof(
+            citizen=request.user, entry=entry, ip_address=get_client_ip_address(request)
+        )
+    except TrackerError as exc:
+        return _private(
+            render(
+                request,
+                "tracker/proof_unavailable.html",
+                {"entry": entry, "description": selectors.entry_description(entry), "message": exc.message},
+                status=409,
+            )
+        )
+    response = JsonResponse(proof, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="access-log-entry-{entry.sequence}-proof.json"'
+    return _private(response)
 
 
 @citizen_required

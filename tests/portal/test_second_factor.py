@@ -136,6 +136,7 @@ ADMIN_MODELS = {
     "sandbox/resident": (False, False),
     "sandbox/sandboxagency": (False, False),
     "sandbox/vehicle": (False, False),
+    "sharing/accesslogcheckpoint": (False, False),
     "sharing/accesslogentry": (False, False),
     "sharing/agency": (True, True),
     "sharing/fetcheddata": (False, False),

@@ -279,3 +279,23 @@ def test_a_deletion_is_logged_under_every_person_the_deleted_answer_was_about(ca
     [entry] = _deletions(subject_hash=owner)
     assert entry.case_ref == case["approved"].receipt_no and entry.item_code == "building_ledger"
     assert report.log_entries_written == len(_deletions())
+
+
+def test_a_lawful_purge_never_contradicts_a_checkpoint(case, settings, tmp_path):
+    """The access log's checkpoints before and after a purge hold: the purge removes data, not
+    entries, and its deletions are entries the next checkpoint commits to (time-stamped by the
+    sandbox TSA)."""
+    from sharing import ledger
+    from sharing.models import AccessLogEntry
+
+    settings.ACCESS_LOG_CHECKPOINT_DIR = tmp_path / "checkpoints"
+    before = ledger.checkpoint_run()
+    report = retention_purge(now=case["now"] + timedelta(days=3651))
+    assert report.log_entries_written > 0
+    after = ledger.checkpoint_run()
+    assert after.tree_size == before.tree_size + report.log_entries_written
+    assert AccessLogEntry.objects.filter(sequence__gt=before.tree_size, action="deleted").count() == (
+        report.log_entries_written
+    )
+    result = ledger.ledger_verify()
+    assert result.ok and result.checkpoints == 2 and not result.warnings, (result.problems, result.warnings)
