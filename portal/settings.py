@@ -157,6 +157,18 @@ SANDBOX_KEY_SEED = env("SANDBOX_KEY_SEED", "")
 SANDBOX_PORTAL_JWKS_URL = env("SANDBOX_PORTAL_JWKS_URL", f"{SITE_URL}/sharing/jwks.json")
 SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS = env("SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS", 300, cast=int)
 
+# The RFC 3161 time-stamping authority (sharing/timestamping.py) that dates the e-documents'
+# signatures and the access log's checkpoints: the sandbox TSA in development, any real TSA by
+# setting. TSA_CA_FILE is the PEM of the certificate(s) a token's signer must chain to (the
+# TSA's root or its own certificate); in development, when unset, it is learned once per process
+# from TSA_CA_URL (the sandbox TSA publishes its root there).
+TSA_URL = env("TSA_URL", f"{SITE_URL}/sandbox/tsa/")
+TSA_CA_FILE = env("TSA_CA_FILE", "")
+TSA_CA_URL = env("TSA_CA_URL", f"{SITE_URL}/sandbox/tsa/ca.pem")
+TSA_TIMEOUT_SECONDS = env("TSA_TIMEOUT_SECONDS", 10.0, cast=float)
+# Sent as the Authorization header to a TSA that asks for one (e.g. "Basic dXNlcjpwYXNz").
+TSA_AUTHORIZATION = env("TSA_AUTHORIZATION", "")
+
 # The header middleware sits above every middleware that may answer by itself (the session
 # policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same
 # headers as a page. Static files answered by WhiteNoise get them from

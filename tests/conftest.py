@@ -177,3 +177,49 @@ def portal_jwks_over_the_test_client(monkeypatch):
     monkeypatch.setattr(portal_keys, "fetch_jwks_document", through_the_test_client)
     yield
     portal_keys.forget()
+
+
+@pytest.fixture(autouse=True)
+def tsa_over_the_test_client(monkeypatch):
+    """The portal asks the time-stamping authority (sharing.timestamping) over HTTP; in the test
+    process the sandbox TSA answers through the stand-alone sandbox's URLconf, without a socket
+    (as the portal's JWKS above). The real HTTP exchange has its live-server test in
+    tests/sharing/test_timestamping.py. Each test starts with no trusted root learned."""
+    from sharing import timestamping
+
+    def resolve_in_sandbox(url: str):
+        from urllib.parse import urlsplit
+
+        from django.urls import Resolver404, resolve
+
+        path = urlsplit(url).path
+        try:
+            return path, resolve(path, urlconf="sharing.sandbox.service_urls")
+        except Resolver404:
+            return path, None
+
+    def post_query(url: str, body: bytes) -> tuple[int, str, bytes]:
+        from django.test import RequestFactory
+
+        path, match = resolve_in_sandbox(url)
+        if match is None:
+            return 404, "application/json", b"{}"
+        request = RequestFactory().post(path, body, content_type=timestamping.MEDIA_TYPE_QUERY)
+        response = match.func(request, *match.args, **match.kwargs)
+        return response.status_code, response["Content-Type"].split(";")[0], response.content
+
+    def fetch_ca_document(url: str) -> bytes:
+        from django.test import RequestFactory
+
+        path, match = resolve_in_sandbox(url)
+        if match is None:
+            raise timestamping.TimestampUnavailable(f"nothing at {url}")
+        return match.func(RequestFactory().get(path), *match.args, **match.kwargs).content
+
+    timestamping.trusted_certificates.cache_clear()
+    timestamping.timestamper.cache_clear()
+    monkeypatch.setattr(timestamping, "post_query", post_query)
+    monkeypatch.setattr(timestamping, "fetch_ca_document", fetch_ca_document)
+    yield
+    timestamping.trusted_certificates.cache_clear()
+    timestamping.timestamper.cache_clear()

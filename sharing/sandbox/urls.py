@@ -10,6 +10,8 @@ machine_patterns = [
     path("agencies/<slug:agency_code>/", views.agency_root, name="agency"),
     path("agencies/<slug:agency_code>/jwks.json", views.agency_jwks, name="jwks"),
     path("agencies/<slug:agency_code>/items/<slug:item_code>/", views.item_endpoint, name="item"),
+    path("tsa/", views.tsa_endpoint, name="tsa"),
+    path("tsa/ca.pem", views.tsa_root_certificate, name="tsa_ca"),
 ]
 
 urlpatterns = [

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from sharing.crypto import mask_rrn
 
-from . import faults, openapi, protocol, selectors, services
+from . import faults, openapi, protocol, selectors, services, tsa
 from .demo import DEMO_PEOPLE
 from .keys import agency_public_jwks
 from .models import SandboxAgency
@@ -117,3 +117,24 @@ def index(request: HttpRequest) -> HttpResponse:
     # Registration numbers are masked here as on every other page, synthetic or not.
     people = [{**person, "rrn": mask_rrn(person["rrn"])} for person in DEMO_PEOPLE]
     return render(request, "sandbox/index.html", {"rows": rows, "people": people})
+
+
+@csrf_exempt
+@never_cache
+def tsa_endpoint(request: HttpRequest) -> HttpResponse:
+    """The sandbox time-stamping authority (RFC 3161 over HTTP, section 3.4)."""
+    if request.method != "POST":
+        response = _error(405, "method_not_allowed", "POST a DER TimeStampReq as application/timestamp-query.")
+        response["Allow"] = "POST"
+        return response
+    if request.content_type != tsa.MEDIA_TYPE_QUERY:
+        return _error(415, "unsupported_media_type", f"The body must be {tsa.MEDIA_TYPE_QUERY}.")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > tsa.MAX_QUERY_BYTES:
+        return _error(413, "malformed_request", f"A time-stamp query is at most {tsa.MAX_QUERY_BYTES} bytes.")
+    return HttpResponse(tsa.authority().answer(request.body), content_type=tsa.MEDIA_TYPE_REPLY)
+
+
+def tsa_root_certificate(request: HttpRequest) -> HttpResponse:
+    """The root the TSA's certificate chains to (PEM), as a real TSA publishes its chain."""
+    return HttpResponse(tsa.authority().root_pem(), content_type="application/x-pem-file")
