@@ -169,6 +169,22 @@ TSA_TIMEOUT_SECONDS = env("TSA_TIMEOUT_SECONDS", 10.0, cast=float)
 # Sent as the Authorization header to a TSA that asks for one (e.g. "Basic dXNlcjpwYXNz").
 TSA_AUTHORIZATION = env("TSA_AUTHORIZATION", "")
 
+# The document-sealing certificate that signs receipts and results as PAdES PDFs
+# (sharing/documents/pades.py): its private key and certificate, the certificates embedded with it
+# (intermediates and root), and the roots /verify/ trusts (every CA that ever issued a sealing
+# certificate, so documents sealed before a change of CA stay valid). In development a portal
+# sandbox CA and a sealing certificate are made under var/keys/sealing/ on first use.
+_SEALING_DIR = VAR_DIR / "keys" / "sealing"
+DOCUMENT_SEALING_KEY_FILE = env("DOCUMENT_SEALING_KEY_FILE", str(_SEALING_DIR / "document-sealing-key.pem"))
+DOCUMENT_SEALING_KEY_PASSWORD = env("DOCUMENT_SEALING_KEY_PASSWORD", "")
+DOCUMENT_SEALING_CERT_FILE = env("DOCUMENT_SEALING_CERT_FILE", str(_SEALING_DIR / "document-sealing-cert.pem"))
+DOCUMENT_SEALING_CHAIN_FILE = env("DOCUMENT_SEALING_CHAIN_FILE", str(_SEALING_DIR / "document-ca.pem"))
+DOCUMENT_SEALING_CA_FILE = env("DOCUMENT_SEALING_CA_FILE", str(_SEALING_DIR / "document-ca.pem"))
+# Development only: the key of the portal sandbox CA, which issues the sealing certificates there.
+DOCUMENT_SEALING_SANDBOX_CA_KEY_FILE = env(
+    "DOCUMENT_SEALING_SANDBOX_CA_KEY_FILE", str(_SEALING_DIR / "document-ca-key.pem")
+)
+
 # The header middleware sits above every middleware that may answer by itself (the session
 # policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same
 # headers as a page. Static files answered by WhiteNoise get them from
