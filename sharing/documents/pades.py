@@ -342,6 +342,49 @@ def sandbox_files_ensure() -> None:
     _write_once(cert_path, certificate.public_bytes(pem), private=False)
 
 
+def sandbox_sealing_key_rotate(*, now: dt.datetime | None = None) -> x509.Certificate:
+    """Development: a new sealing key and a certificate for it from the portal sandbox CA, in
+    place of the configured ones. The old certificate is kept beside them (``*.retired-<serial>``);
+    the old key is not. Documents signed before stay valid: they carry their certificate, its
+    chain and their time stamp, and the CA does not change. This process signs with the new key
+    at once; other processes once restarted."""
+    if not settings.DEBUG_KEY_GENERATION:
+        raise ImproperlyConfigured(
+            "Outside development the sealing certificate comes from a real CA: see README.md, key rotation."
+        )
+    with _load_lock:
+        sandbox_files_ensure()
+        now = now or dt.datetime.now(tz=dt.UTC)
+        key = ec.generate_private_key(ec.SECP256R1())
+        certificate = sandbox_sealing_certificate(
+            key=key,
+            ca_key=sandbox_ca_key(),
+            serial=x509.random_serial_number(),
+            valid_from=now - dt.timedelta(minutes=5),
+        )
+        key_path, cert_path = Path(settings.DOCUMENT_SEALING_KEY_FILE), Path(settings.DOCUMENT_SEALING_CERT_FILE)
+        old = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        retired = cert_path.with_name(f"{cert_path.stem}.retired-{old.serial_number:x}{cert_path.suffix}")
+        replace_file(retired, cert_path.read_bytes(), private=False)
+        replace_file(key_path, _pem_key(key), private=True)
+        replace_file(cert_path, certificate.public_bytes(serialization.Encoding.PEM), private=False)
+    forget()
+    return certificate
+
+
+def sealing_configuration_check() -> SignatureCheck:
+    """Signs a one-page PDF with the configured key and checks it as /verify/ would: the check after
+    installing a new sealing certificate (key and certificate match, chain, time stamp, trust)."""
+    from pypdf import PdfWriter
+
+    forget()
+    buffer = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(buffer)
+    return pdf_signature_check(pdf_sign(buffer.getvalue()))
+
+
 def forget() -> None:
     """Drops what this process loaded (after a rotation, and between tests)."""
     sealing_signer.cache_clear()
