@@ -162,6 +162,10 @@ SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS = env("SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS",
 # setting. TSA_CA_FILE is the PEM of the certificate(s) a token's signer must chain to (the
 # TSA's root or its own certificate); in development, when unset, it is learned once per process
 # from TSA_CA_URL (the sandbox TSA publishes its root there).
+# Sandbox trust (development, and sandbox deployments with the sandbox agencies): the portal sandbox
+# CA issues the document-sealing certificate and the sandbox TSA's root is trusted as published.
+# Off in production, where both come from files (TSA_CA_FILE, DOCUMENT_SEALING_*).
+SANDBOX_TRUST = env("SANDBOX_TRUST", DEBUG or SANDBOX_AGENCIES_ENABLED, cast=bool)
 TSA_URL = env("TSA_URL", f"{SITE_URL}/sandbox/tsa/")
 TSA_CA_FILE = env("TSA_CA_FILE", "")
 TSA_CA_URL = env("TSA_CA_URL", f"{SITE_URL}/sandbox/tsa/ca.pem")
@@ -172,7 +176,7 @@ TSA_AUTHORIZATION = env("TSA_AUTHORIZATION", "")
 # The document-sealing certificate that signs receipts and results as PAdES PDFs
 # (sharing/documents/pades.py): its private key and certificate, the certificates embedded with it
 # (intermediates and root), and the roots /verify/ trusts (every CA that ever issued a sealing
-# certificate, so documents sealed before a change of CA stay valid). In development a portal
+# certificate, so documents sealed before a change of CA stay valid). With SANDBOX_TRUST a portal
 # sandbox CA and a sealing certificate are made under var/keys/sealing/ on first use.
 _SEALING_DIR = VAR_DIR / "keys" / "sealing"
 DOCUMENT_SEALING_KEY_FILE = env("DOCUMENT_SEALING_KEY_FILE", str(_SEALING_DIR / "document-sealing-key.pem"))

@@ -13,10 +13,10 @@ carry the timeStamping extended key usage.
   ``TimestampInvalid`` saying what is wrong;
 - ``timestamper()``: the same TSA as a pyHanko ``TimeStamper``, for signing PDFs (PAdES).
 
-In development, when ``TSA_CA_FILE`` is unset, the trusted root is learned once per process from
-``TSA_CA_URL`` (the sandbox TSA publishes its root there); outside development the file is
-required. The sandbox TSA's keys are derived from the site's secret, so the root is the same in
-every process and every restart.
+With ``SANDBOX_TRUST`` (development and sandbox deployments), when ``TSA_CA_FILE`` is unset, the
+trusted root is learned once per process from ``TSA_CA_URL`` (the sandbox TSA publishes its root
+there); in production the file is required. The sandbox TSA's keys are derived from the site's
+secret, so the root is the same in every process and every restart.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def post_query(url: str, body: bytes) -> tuple[int, str, bytes]:
 
 
 def fetch_ca_document(url: str) -> bytes:
-    """The PEM document at ``url`` (development only: the sandbox TSA's published root)."""
+    """The PEM document at ``url`` (SANDBOX_TRUST only: the sandbox TSA's published root)."""
     try:
         answer = transport.request("GET", url, headers={}, timeout=settings.TSA_TIMEOUT_SECONDS, max_bytes=MAX_CA_BYTES)
     except (transport.TransportError, transport.TransportTimeout) as exc:
@@ -127,7 +127,7 @@ def trusted_certificates() -> tuple[x509.Certificate, ...]:
                 document = path.read_bytes()
             except OSError as exc:
                 raise ImproperlyConfigured(f"TSA_CA_FILE: {path} cannot be read ({exc}).") from exc
-        elif settings.DEBUG_KEY_GENERATION:
+        elif settings.SANDBOX_TRUST:
             document = fetch_ca_document(settings.TSA_CA_URL)
         else:
             raise ImproperlyConfigured("TSA_CA_FILE is not set: name the PEM file of the TSA's root certificate.")
@@ -270,6 +270,6 @@ def verify_timestamp(token: bytes, data: bytes) -> datetime:
 
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs):
-    if setting in {"TSA_URL", "TSA_CA_FILE", "TSA_CA_URL", "DEBUG_KEY_GENERATION"}:
+    if setting in {"TSA_URL", "TSA_CA_FILE", "TSA_CA_URL", "SANDBOX_TRUST"}:
         trusted_certificates.cache_clear()
         timestamper.cache_clear()

@@ -9,9 +9,10 @@ CA, or ``pyhanko sign validate``, checks it without the portal; the chain and th
 inside keep a document valid after the sealing key is rotated.
 
 The key, certificate, chain and trusted roots are files named in settings
-(``DOCUMENT_SEALING_*``), loaded once per process. In development a portal sandbox CA and a
-sealing certificate issued by it are made under ``var/keys/sealing/`` on first use (derived from
-the site's secret, so that processes starting at once write the same files);
+(``DOCUMENT_SEALING_*``), loaded once per process. With ``SANDBOX_TRUST`` (development, sandbox
+deployments) a portal sandbox CA and a sealing certificate issued by it are made under
+``var/keys/sealing/`` on first use (derived from the site's secret, so that processes starting
+at once write the same files);
 ``python manage.py rotate_sealing_key`` issues a new sealing key there.
 
 ``pdf_signature_check`` is what ``/verify/`` runs on an uploaded PDF: which part failed, if any.
@@ -90,7 +91,7 @@ _load_lock = threading.Lock()
 def sealing_signer() -> signers.SimpleSigner:
     """The key and certificate that sign documents now, with the chain embedded (once per process)."""
     with _load_lock:
-        if settings.DEBUG_KEY_GENERATION:
+        if settings.SANDBOX_TRUST:
             sandbox_files_ensure()
         key_path = Path(settings.DOCUMENT_SEALING_KEY_FILE)
         try:
@@ -124,7 +125,7 @@ def sealing_signer() -> signers.SimpleSigner:
 @functools.cache
 def trusted_roots() -> tuple[asn1_x509.Certificate, ...]:
     """The roots a document's signer must chain to (``DOCUMENT_SEALING_CA_FILE``)."""
-    if settings.DEBUG_KEY_GENERATION:
+    if settings.SANDBOX_TRUST:
         with _load_lock:
             sandbox_files_ensure()
     return tuple(_read_certificates("DOCUMENT_SEALING_CA_FILE"))
@@ -211,7 +212,7 @@ def pdf_signature_check(content: bytes) -> SignatureCheck:
     return SignatureCheck(Outcome.VALID, signed_at=stamp.timestamp, signer=signer)
 
 
-# -- the portal sandbox CA (development) ----------------------------------------------------------------
+# -- the portal sandbox CA (SANDBOX_TRUST) ---------------------------------------------------------------
 
 
 def _derived_key(label: str) -> ec.EllipticCurvePrivateKey:
@@ -348,9 +349,9 @@ def sandbox_sealing_key_rotate(*, now: dt.datetime | None = None) -> x509.Certif
     the old key is not. Documents signed before stay valid: they carry their certificate, its
     chain and their time stamp, and the CA does not change. This process signs with the new key
     at once; other processes once restarted."""
-    if not settings.DEBUG_KEY_GENERATION:
+    if not settings.SANDBOX_TRUST:
         raise ImproperlyConfigured(
-            "Outside development the sealing certificate comes from a real CA: see README.md, key rotation."
+            "Without SANDBOX_TRUST the sealing certificate comes from a real CA: see README.md, key rotation."
         )
     with _load_lock:
         sandbox_files_ensure()
@@ -393,5 +394,5 @@ def forget() -> None:
 
 @receiver(setting_changed)
 def _forget_on_change(*, setting, **kwargs):
-    if setting.startswith("DOCUMENT_SEALING_") or setting in {"DEBUG_KEY_GENERATION", "SECRET_KEY"}:
+    if setting.startswith("DOCUMENT_SEALING_") or setting in {"SANDBOX_TRUST", "SECRET_KEY"}:
         forget()

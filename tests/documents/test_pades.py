@@ -305,7 +305,7 @@ def test_the_rotation_command_checks_the_configuration_and_refuses_outside_devel
     out = io.StringIO()
     call_command("rotate_sealing_key", "--check", stdout=out)
     assert "Civil Petition Portal e-document seal" in out.getvalue()
-    settings.DEBUG_KEY_GENERATION = False
+    settings.SANDBOX_TRUST = False
     from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="real CA"):
