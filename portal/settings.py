@@ -184,6 +184,11 @@ DOCUMENT_SEALING_KEY_PASSWORD = env("DOCUMENT_SEALING_KEY_PASSWORD", "")
 DOCUMENT_SEALING_CERT_FILE = env("DOCUMENT_SEALING_CERT_FILE", str(_SEALING_DIR / "document-sealing-cert.pem"))
 DOCUMENT_SEALING_CHAIN_FILE = env("DOCUMENT_SEALING_CHAIN_FILE", str(_SEALING_DIR / "document-ca.pem"))
 DOCUMENT_SEALING_CA_FILE = env("DOCUMENT_SEALING_CA_FILE", str(_SEALING_DIR / "document-ca.pem"))
+# "B-T" (signature, chain and time stamp) or "B-LT" (plus the chains' revocation data, fetched from
+# the CRL/OCSP addresses in the certificates, in the document's DSS: validatable after they expire).
+DOCUMENT_SIGNATURE_LEVEL = env("DOCUMENT_SIGNATURE_LEVEL", "B-T")
+if DOCUMENT_SIGNATURE_LEVEL not in {"B-T", "B-LT"}:
+    raise ImproperlyConfigured(f"DOCUMENT_SIGNATURE_LEVEL must be B-T or B-LT, not {DOCUMENT_SIGNATURE_LEVEL!r}.")
 # Development only: the key of the portal sandbox CA, which issues the sealing certificates there.
 DOCUMENT_SEALING_SANDBOX_CA_KEY_FILE = env(
     "DOCUMENT_SEALING_SANDBOX_CA_KEY_FILE", str(_SEALING_DIR / "document-ca-key.pem")

@@ -2,9 +2,9 @@
 
 Every receipt and result is signed, after WeasyPrint has written it, as an incremental update
 (the PDF/A-3 file and its tags stay as they are, byte for byte, in front of the signature) with
-the portal's document-sealing certificate: PAdES baseline B-T, the signature (ECDSA, SHA-256)
-carrying the sealing certificate and its chain, and an RFC 3161 time stamp of the signature from
-the time-stamping authority (``sharing.timestamping``). Any PDF reader that trusts the sealing
+the portal's document-sealing certificate: PAdES baseline B-T (B-LT by setting), the signature
+(ECDSA, SHA-256) carrying the sealing certificate and its chain, and an RFC 3161 time stamp of the
+signature from the time-stamping authority (``sharing.timestamping``). Any PDF reader that trusts the sealing
 CA, or ``pyhanko sign validate``, checks it without the portal; the chain and the time stamp
 inside keep a document valid after the sealing key is rotated.
 
@@ -136,16 +136,27 @@ def trusted_roots() -> tuple[asn1_x509.Certificate, ...]:
 
 def pdf_sign(pdf: bytes) -> bytes:
     """``pdf`` with the portal's PAdES B-T signature appended as an incremental update."""
+    long_term = settings.DOCUMENT_SIGNATURE_LEVEL == "B-LT"
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         use_pades_lta=False,
+        # B-LT: the certificates and revocation data (CRL/OCSP, fetched from the addresses in the
+        # certificates) of the signer's and the TSA's chains go into the document's DSS, so it can
+        # be validated after the certificates expire. It costs a validation per document.
+        embed_validation_info=long_term,
+        validation_context=_long_term_context() if long_term else None,
     )
     signer = signers.PdfSigner(metadata, signer=sealing_signer(), timestamper=timestamping.timestamper())
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     output = signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=io.BytesIO())
     return output.getvalue()
+
+
+def _long_term_context() -> ValidationContext:
+    roots = [*trusted_roots(), *timestamping.trusted_certificates()]
+    return ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode="soft-fail")
 
 
 # -- checking ------------------------------------------------------------------------------------------

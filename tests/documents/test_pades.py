@@ -174,6 +174,16 @@ def test_the_signature_is_an_incremental_update_keeping_pdf_a_and_tags(
     assert int(field["/F"]) & 4  # printable, as PDF/A requires of every annotation
 
 
+def test_at_level_b_lt_the_chains_go_into_the_document_security_store(settings, tmp_path):
+    settings.DOCUMENT_SIGNATURE_LEVEL = "B-LT"
+    pdf = pades.pdf_sign(minimal_pdf("for the long term"))
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    stored = {cert.get_object().get_data() for cert in root["/DSS"]["/Certs"]}
+    assert len(stored) >= 3  # the signer's certificate and CA, the TSA's certificate and root
+    assert pades.pdf_signature_check(pdf).valid
+    assert _validate_outside(pdf, tmp_path)["bottom_line"] is True
+
+
 # -- /verify/ on an upload, per failing part -----------------------------------------------------
 
 
