@@ -25,8 +25,11 @@ import asyncio
 import functools
 import hashlib
 import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asn1crypto import cms, core, tsp, x509
 from asn1crypto.pem import detect as pem_detect
@@ -73,6 +76,24 @@ class TimestampInvalid(TimestampError):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
+
+
+_T = TypeVar("_T")
+
+
+# -- pyHanko's coroutines, from synchronous code --------------------------------------------------
+
+
+def run_sync(make_coroutine: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Runs a coroutine to completion from synchronous code. Where this thread already runs an event
+    loop (a caller inside asyncio, Playwright's synchronous API in the browser tests), ``asyncio.run``
+    would refuse: the coroutine runs on a loop of its own in another thread instead."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyhanko") as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 # -- the line to the TSA (the tests route it through Django's test client) -------------------------
@@ -251,8 +272,8 @@ def verify_timestamp(token: bytes, data: bytes) -> datetime:
     try:
         # The certificates are checked as of the stamp's time: a token stays valid after the
         # TSA's certificate expires, as long as it was valid when it signed.
-        status_kwargs = asyncio.run(
-            validate_tst_signed_data(
+        status_kwargs = run_sync(
+            lambda: validate_tst_signed_data(
                 signed_data, validation_context(moment=stamped_at), lambda name: hashlib.new(name, data).digest()
             )
         )

@@ -20,7 +20,6 @@ at once write the same files);
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import hashlib
@@ -150,7 +149,9 @@ def pdf_sign(pdf: bytes) -> bytes:
     )
     signer = signers.PdfSigner(metadata, signer=sealing_signer(), timestamper=timestamping.timestamper())
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    output = signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=io.BytesIO())
+    output = timestamping.run_sync(
+        lambda: signer.async_sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=io.BytesIO())
+    )
     return output.getvalue()
 
 
@@ -196,11 +197,11 @@ def pdf_signature_check(content: bytes) -> SignatureCheck:
         return SignatureCheck(Outcome.UNSIGNED)
     signature = signatures[-1]
     try:
-        status = asyncio.run(
-            async_validate_pdf_signature(
-                signature,
-                signer_validation_context=_validation_context(trusted_roots()),
-                ts_validation_context=_validation_context(timestamping.trusted_certificates()),
+        signer_context = _validation_context(trusted_roots())
+        ts_context = _validation_context(timestamping.trusted_certificates())
+        status = timestamping.run_sync(
+            lambda: async_validate_pdf_signature(
+                signature, signer_validation_context=signer_context, ts_validation_context=ts_context
             )
         )
     except (SignatureValidationError, PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:

@@ -336,3 +336,12 @@ def test_a_key_that_is_not_the_certificates_is_a_configuration_error(tmp_path, s
 
     with pytest.raises(ImproperlyConfigured, match="DOCUMENT_SEALING_CERT_FILE is not the certificate"):
         pades.sealing_signer()
+
+
+def test_documents_are_signed_and_checked_where_an_event_loop_already_runs():
+    import asyncio
+
+    async def inside_a_loop():
+        return pades.pdf_signature_check(pades.pdf_sign(minimal_pdf("from async code")))
+
+    assert asyncio.run(inside_a_loop()).outcome == "valid"

@@ -238,3 +238,13 @@ def test_the_client_reaches_the_tsa_over_http(live_server, monkeypatch):
     ):
         token = timestamping.timestamp(b"over the wire")
         assert timestamping.verify_timestamp(token, b"over the wire")
+
+
+def test_tokens_are_made_and_checked_where_an_event_loop_already_runs():
+    """As in the browser tests (Playwright's synchronous API runs a loop in the test's thread)."""
+
+    async def inside_a_loop():
+        token = timestamping.timestamp(b"from async code")
+        return timestamping.verify_timestamp(token, b"from async code")
+
+    assert asyncio.run(inside_a_loop()) is not None
