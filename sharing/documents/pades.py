@@ -43,12 +43,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -58,9 +56,9 @@ from sharing import timestamping
 logger = logging.getLogger(__name__)
 
 FIELD_NAME = "PortalSeal"
-# Bytes kept in the file for the signature (CMS with two certificates and a time stamp with two
-# more is about 3.5 KB): fixed, so pyHanko need not make a dummy signature to measure one.
-SIGNATURE_BYTES_RESERVED = 12 * 1024
+# What a signature holds besides the certificates and the time stamp (signed attributes, the
+# signature value, the structure): about 700 bytes; kept generously.
+SIGNATURE_OVERHEAD_BYTES = 2048
 _SANDBOX_VALID_FROM = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
@@ -149,10 +147,21 @@ def pdf_sign(pdf: bytes) -> bytes:
     )
     signer = signers.PdfSigner(metadata, signer=sealing_signer(), timestamper=timestamping.timestamper())
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    output = timestamping.run_sync(
-        lambda: signer.async_sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=io.BytesIO())
-    )
+    reserved = _signature_space()
+    output = timestamping.run_sync(lambda: signer.async_sign_pdf(writer, bytes_reserved=reserved, output=io.BytesIO()))
     return output.getvalue()
+
+
+@functools.cache
+def _signature_space() -> int:
+    """The hexadecimal digits kept in a PDF for its signature, measured once per process from the
+    certificates it embeds and a time stamp of the TSA (a real CA's chain may be several times the
+    sandbox's), so that pyHanko need not make a dummy signature for every document to measure one."""
+    signer = sealing_signer()
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    token = timestamping.run_sync(lambda: timestamping.timestamper().async_dummy_response("sha256"))
+    size = sum(len(certificate.dump()) for certificate in certificates) + len(token.dump())
+    return 2 * (size + SIGNATURE_OVERHEAD_BYTES)
 
 
 def _long_term_context() -> ValidationContext:
@@ -188,10 +197,13 @@ def _validation_context(roots) -> ValidationContext:
 
 def pdf_signature_check(content: bytes) -> SignatureCheck:
     """Checks the last signature of a PDF: integrity, signer chaining to the sealing CA, time stamp."""
+    # The file is anyone's upload: whatever a malformed one makes the parser raise is an answer
+    # about the file (never a server error).
     try:
         reader = PdfFileReader(io.BytesIO(content), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+    except Exception as exc:  # noqa: BLE001 (any parse failure means: no signature of ours)
+        logger.info("an uploaded file is not a readable PDF: %s", type(exc).__name__)
         return SignatureCheck(Outcome.UNSIGNED)
     if not signatures:
         return SignatureCheck(Outcome.UNSIGNED)
@@ -204,7 +216,7 @@ def pdf_signature_check(content: bytes) -> SignatureCheck:
                 signature, signer_validation_context=signer_context, ts_validation_context=ts_context
             )
         )
-    except (SignatureValidationError, PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+    except Exception as exc:  # noqa: BLE001 (a signature that cannot even be checked does not hold)
         logger.info("an uploaded PDF's signature could not be validated: %s", type(exc).__name__)
         return SignatureCheck(Outcome.MODIFIED)
     signer = status.signing_cert.subject.human_friendly if status.signing_cert is not None else ""
@@ -402,6 +414,7 @@ def forget() -> None:
     """Drops what this process loaded (after a rotation, and between tests)."""
     sealing_signer.cache_clear()
     trusted_roots.cache_clear()
+    _signature_space.cache_clear()
 
 
 @receiver(setting_changed)

@@ -264,6 +264,16 @@ def test_upload_of_an_unsigned_file_is_not_signed_by_the_portal(document):
     assert "전자서명이 없습니다" in page  # "carries no electronic signature"
 
 
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.9, 0.97, 0.995])
+def test_a_truncated_or_mangled_signed_file_is_an_answer_not_an_error(document, cut):
+    content = document.file.read()
+    truncated = content[: int(len(content) * cut)]
+    comparison, _page = _compare(document, truncated)
+    assert comparison.signature in {"unsigned", "modified"} and not comparison.ok
+    mangled = content.replace(b"/ByteRange", b"/ByteRangX", 1)
+    assert pades.pdf_signature_check(mangled).outcome in {"unsigned", "modified"}
+
+
 def test_a_document_issued_before_pdfs_were_signed_still_verifies_by_its_bytes(citizen, office):
     legacy = issued_document(owner=citizen, office=office, content=minimal_pdf("issued last year"))
     comparison, page = _compare(legacy, legacy.file.read())
