@@ -163,12 +163,37 @@ SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS = env("SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS",
 # setting. TSA_CA_FILE is the PEM of the certificate(s) a token's signer must chain to (the
 # TSA's root or its own certificate); in development, when unset, it is learned once per process
 # from TSA_CA_URL (the sandbox TSA publishes its root there).
+# Sandbox trust (development, and sandbox deployments with the sandbox agencies): the portal sandbox
+# CA issues the document-sealing certificate and the sandbox TSA's root is trusted as published.
+# Off in production, where both come from files (TSA_CA_FILE, DOCUMENT_SEALING_*).
+SANDBOX_TRUST = env("SANDBOX_TRUST", DEBUG or SANDBOX_AGENCIES_ENABLED, cast=bool)
 TSA_URL = env("TSA_URL", f"{SITE_URL}/sandbox/tsa/")
 TSA_CA_FILE = env("TSA_CA_FILE", "")
 TSA_CA_URL = env("TSA_CA_URL", f"{SITE_URL}/sandbox/tsa/ca.pem")
 TSA_TIMEOUT_SECONDS = env("TSA_TIMEOUT_SECONDS", 10.0, cast=float)
 # Sent as the Authorization header to a TSA that asks for one (e.g. "Basic dXNlcjpwYXNz").
 TSA_AUTHORIZATION = env("TSA_AUTHORIZATION", "")
+
+# The document-sealing certificate that signs receipts and results as PAdES PDFs
+# (sharing/documents/pades.py): its private key and certificate, the certificates embedded with it
+# (intermediates and root), and the roots /verify/ trusts (every CA that ever issued a sealing
+# certificate, so documents sealed before a change of CA stay valid). With SANDBOX_TRUST a portal
+# sandbox CA and a sealing certificate are made under var/keys/sealing/ on first use.
+_SEALING_DIR = VAR_DIR / "keys" / "sealing"
+DOCUMENT_SEALING_KEY_FILE = env("DOCUMENT_SEALING_KEY_FILE", str(_SEALING_DIR / "document-sealing-key.pem"))
+DOCUMENT_SEALING_KEY_PASSWORD = env("DOCUMENT_SEALING_KEY_PASSWORD", "")
+DOCUMENT_SEALING_CERT_FILE = env("DOCUMENT_SEALING_CERT_FILE", str(_SEALING_DIR / "document-sealing-cert.pem"))
+DOCUMENT_SEALING_CHAIN_FILE = env("DOCUMENT_SEALING_CHAIN_FILE", str(_SEALING_DIR / "document-ca.pem"))
+DOCUMENT_SEALING_CA_FILE = env("DOCUMENT_SEALING_CA_FILE", str(_SEALING_DIR / "document-ca.pem"))
+# "B-T" (signature, chain and time stamp) or "B-LT" (plus the chains' revocation data, fetched from
+# the CRL/OCSP addresses in the certificates, in the document's DSS: validatable after they expire).
+DOCUMENT_SIGNATURE_LEVEL = env("DOCUMENT_SIGNATURE_LEVEL", "B-T")
+if DOCUMENT_SIGNATURE_LEVEL not in {"B-T", "B-LT"}:
+    raise ImproperlyConfigured(f"DOCUMENT_SIGNATURE_LEVEL must be B-T or B-LT, not {DOCUMENT_SIGNATURE_LEVEL!r}.")
+# Development only: the key of the portal sandbox CA, which issues the sealing certificates there.
+DOCUMENT_SEALING_SANDBOX_CA_KEY_FILE = env(
+    "DOCUMENT_SEALING_SANDBOX_CA_KEY_FILE", str(_SEALING_DIR / "document-ca-key.pem")
+)
 
 # The header middleware sits above every middleware that may answer by itself (the session
 # policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same

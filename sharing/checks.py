@@ -30,3 +30,27 @@ def check_providers(app_configs, **kwargs):
     if "standard-http" not in registry:
         return [Error("The standard-http provider is not registered.", id="sharing.E002")]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_document_trust(app_configs, **kwargs):
+    """Outside the sandbox, the e-documents' sealing certificate and the TSA's root are files that
+    must be there (and the key must be the certificate's): a missing one would fail every render."""
+    if getattr(settings, "SANDBOX_TRUST", False):
+        return []
+    from django.core.exceptions import ImproperlyConfigured
+
+    from sharing import timestamping
+    from sharing.documents import pades
+
+    problems: list[CheckMessage] = []
+    for check, check_id in ((pades.sealing_signer, "sharing.E003"), (pades.trusted_roots, "sharing.E004")):
+        try:
+            check()
+        except ImproperlyConfigured as exc:
+            problems.append(Error(str(exc), id=check_id))
+    try:
+        timestamping.trusted_certificates()
+    except ImproperlyConfigured as exc:
+        problems.append(Error(str(exc), id="sharing.E005"))
+    return problems

@@ -13,10 +13,10 @@ carry the timeStamping extended key usage.
   ``TimestampInvalid`` saying what is wrong;
 - ``timestamper()``: the same TSA as a pyHanko ``TimeStamper``, for signing PDFs (PAdES).
 
-In development, when ``TSA_CA_FILE`` is unset, the trusted root is learned once per process from
-``TSA_CA_URL`` (the sandbox TSA publishes its root there); outside development the file is
-required. The sandbox TSA's keys are derived from the site's secret, so the root is the same in
-every process and every restart.
+With ``SANDBOX_TRUST`` (development and sandbox deployments), when ``TSA_CA_FILE`` is unset, the
+trusted root is learned once per process from ``TSA_CA_URL`` (the sandbox TSA publishes its root
+there); in production the file is required. The sandbox TSA's keys are derived from the site's
+secret, so the root is the same in every process and every restart.
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ import asyncio
 import functools
 import hashlib
 import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asn1crypto import cms, core, tsp, x509
 from asn1crypto.pem import detect as pem_detect
@@ -75,6 +78,24 @@ class TimestampInvalid(TimestampError):
         self.reason = reason
 
 
+_T = TypeVar("_T")
+
+
+# -- pyHanko's coroutines, from synchronous code --------------------------------------------------
+
+
+def run_sync(make_coroutine: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Runs a coroutine to completion from synchronous code. Where this thread already runs an event
+    loop (a caller inside asyncio, Playwright's synchronous API in the browser tests), ``asyncio.run``
+    would refuse: the coroutine runs on a loop of its own in another thread instead."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyhanko") as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 # -- the line to the TSA (the tests route it through Django's test client) -------------------------
 
 
@@ -94,7 +115,7 @@ def post_query(url: str, body: bytes) -> tuple[int, str, bytes]:
 
 
 def fetch_ca_document(url: str) -> bytes:
-    """The PEM document at ``url`` (development only: the sandbox TSA's published root)."""
+    """The PEM document at ``url`` (SANDBOX_TRUST only: the sandbox TSA's published root)."""
     try:
         answer = transport.request("GET", url, headers={}, timeout=settings.TSA_TIMEOUT_SECONDS, max_bytes=MAX_CA_BYTES)
     except (transport.TransportError, transport.TransportTimeout) as exc:
@@ -127,7 +148,7 @@ def trusted_certificates() -> tuple[x509.Certificate, ...]:
                 document = path.read_bytes()
             except OSError as exc:
                 raise ImproperlyConfigured(f"TSA_CA_FILE: {path} cannot be read ({exc}).") from exc
-        elif settings.DEBUG_KEY_GENERATION:
+        elif settings.SANDBOX_TRUST:
             document = fetch_ca_document(settings.TSA_CA_URL)
         else:
             raise ImproperlyConfigured("TSA_CA_FILE is not set: name the PEM file of the TSA's root certificate.")
@@ -251,8 +272,8 @@ def verify_timestamp(token: bytes, data: bytes) -> datetime:
     try:
         # The certificates are checked as of the stamp's time: a token stays valid after the
         # TSA's certificate expires, as long as it was valid when it signed.
-        status_kwargs = asyncio.run(
-            validate_tst_signed_data(
+        status_kwargs = run_sync(
+            lambda: validate_tst_signed_data(
                 signed_data, validation_context(moment=stamped_at), lambda name: hashlib.new(name, data).digest()
             )
         )
@@ -270,6 +291,6 @@ def verify_timestamp(token: bytes, data: bytes) -> datetime:
 
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs):
-    if setting in {"TSA_URL", "TSA_CA_FILE", "TSA_CA_URL", "DEBUG_KEY_GENERATION"}:
+    if setting in {"TSA_URL", "TSA_CA_FILE", "TSA_CA_URL", "SANDBOX_TRUST"}:
         trusted_certificates.cache_clear()
         timestamper.cache_clear()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from portal.models import OfficeMembership
 
-from . import codes
+from . import codes, pades
 from .models import DocumentRequest, EDocument
+from .seal import seal_verify
 
 
 def _documents_for(case_refs: list[str]) -> dict[str, list]:
@@ -97,4 +101,47 @@ def document_by_code(raw_code: str) -> EDocument | None:
         EDocument.objects.select_related("issuing_office", "superseded_by", "supersedes")
         .filter(verification_code=code)
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class FileComparison:
+    """What /verify/ found about an uploaded file, against the document of the code entered.
+
+    ``signature`` is the embedded signature's outcome (``pades.Outcome``), or ``"unknown"`` when the
+    signature is the portal's, intact and time-stamped but the portal issued no document with these
+    bytes (not this code's document, nor any other)."""
+
+    sha256: str
+    identical: bool
+    seal_valid: bool
+    signature: str
+    signed_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        # A document issued before PDFs were signed carries no signature: its bytes and seal decide.
+        signature_holds = self.signature == pades.Outcome.VALID or (
+            self.signature == pades.Outcome.UNSIGNED and self.identical
+        )
+        return self.identical and self.seal_valid and signature_holds
+
+
+UNKNOWN_DOCUMENT = "unknown"
+
+
+def file_comparison(*, document: EDocument, content: bytes) -> FileComparison:
+    """Compares an uploaded file with ``document``: bytes, the stored seal, the embedded signature."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    identical = sha256 == document.sha256
+    check = pades.pdf_signature_check(content)
+    signature = check.outcome
+    if check.valid and not identical and not EDocument.objects.filter(sha256=sha256).exists():
+        signature = UNKNOWN_DOCUMENT
+    return FileComparison(
+        sha256=sha256,
+        identical=identical,
+        seal_valid=seal_verify(seal=document.seal, sha256=sha256).valid,
+        signature=signature,
+        signed_at=check.signed_at,
     )

@@ -3,11 +3,11 @@ by htmx, and the public verification page."""
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlencode
 
+from asn1crypto.pem import armor as pem_armor
 from axes.helpers import get_client_ip_address
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -16,8 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.conditional import fragment_etag, polled_fragment, render_fragment
+from sharing import timestamping
 
-from . import selectors, services, throttle
+from . import pades, selectors, services, throttle
 from .attachments import max_bytes
 from .forms import VerifyCodeForm, VerifyFileForm
 from .responses import document_file_response
@@ -132,16 +133,27 @@ def verify(request):
                 )
                 status = 400
             else:
-                digest = hashlib.sha256()
-                for chunk in upload.chunks():
-                    digest.update(chunk)
-                uploaded_sha256 = digest.hexdigest()
-                context["comparison"] = {
-                    "sha256": uploaded_sha256,
-                    "identical": uploaded_sha256 == document.sha256,
-                    "seal_valid": seal_verify(seal=document.seal, sha256=uploaded_sha256).valid,
-                }
+                context["comparison"] = selectors.file_comparison(document=document, content=upload.read())
         else:
             status = 400
         context["file_form"] = file_form
     return render(request, "documents/verify.html", context, status=status)
+
+
+def _pem_response(certificates) -> HttpResponse:
+    body = b"".join(pem_armor("CERTIFICATE", certificate.dump()) for certificate in certificates)
+    response = HttpResponse(body, content_type="application/x-pem-file")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def sealing_ca(request):
+    """The roots the portal's document-sealing certificates chain to: what a verifier trusts."""
+    return _pem_response(pades.trusted_roots())
+
+
+@require_GET
+def tsa_ca(request):
+    """The certificates the time stamps in documents chain to."""
+    return _pem_response(timestamping.trusted_certificates())

@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import threading
 
 from asn1crypto import algos, core, tsp
 from asn1crypto import keys as asn1_keys
@@ -136,12 +137,17 @@ class SandboxAuthority:
 class _EcdsaTimeStamper(DummyTimeStamper):
     """pyHanko's dummy TSA, signing with an EC key (it signs only with RSA itself)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._lock = threading.Lock()  # one token at a time: the time is set on the shared instance
+
     def request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        self.fixed_dt = dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
-        try:
-            return super().request_tsa_response(req)
-        finally:
-            self.fixed_dt = None
+        with self._lock:
+            self.fixed_dt = dt.datetime.now(tz=dt.UTC).replace(microsecond=0)  # UTC, whole seconds
+            try:
+                return super().request_tsa_response(req)
+            finally:
+                self.fixed_dt = None
 
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt_: dt.datetime):
         # The signed attributes as the parent builds them, signed with ECDSA.

@@ -6,7 +6,7 @@ import io
 import itertools
 from typing import cast
 
-from sharing.documents import services
+from sharing.documents import pades, services
 from sharing.documents.models import Kind
 
 _counter = itertools.count(1)
@@ -39,9 +39,10 @@ def issued_document(
     issued_at=None,
     subject_hash="a" * 64,
 ):
-    """An EDocument stored as the services store one (file, hash, code, seal)."""
+    """An EDocument stored as the services store one (file, hash, code, seal); unless ``content`` is
+    given, a small PDF signed as rendered documents are (PAdES)."""
     return services._document_store(
-        content=content if content is not None else minimal_pdf(f"document {next(_counter)}"),
+        content=content if content is not None else pades.pdf_sign(minimal_pdf(f"document {next(_counter)}")),
         media_type="application/pdf",
         extension="pdf",
         kind=kind,

@@ -200,7 +200,8 @@ def test_uploading_the_issued_file_matches_and_the_seal_verifies(document):
     )
     assert response.status_code == 200
     comparison = response.context["comparison"]
-    assert comparison == {"sha256": document.sha256, "identical": True, "seal_valid": True}
+    assert (comparison.sha256, comparison.identical, comparison.seal_valid) == (document.sha256, True, True)
+    assert comparison.signature == "valid" and comparison.ok
 
 
 def test_a_tampered_file_fails_verification(document):
@@ -211,7 +212,8 @@ def test_a_tampered_file_fails_verification(document):
         {"code": document.display_code, "file": SimpleUploadedFile("mine.pdf", bytes(content), "application/pdf")},
     )
     comparison = response.context["comparison"]
-    assert comparison["identical"] is False and comparison["seal_valid"] is False
+    assert comparison.identical is False and comparison.seal_valid is False
+    assert comparison.signature == "modified" and not comparison.ok
     assert "documents-alert-danger" in response.content.decode()
 
 

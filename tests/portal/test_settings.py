@@ -14,6 +14,34 @@ from joserfc.jwk import ECKey
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _trust_files(tmp_path) -> dict:
+    """A sealing key and certificate from a CA of their own, and a TSA root, as files."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from sharing.documents import pades
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    pem = serialization.Encoding.PEM
+    certificate = pades.sandbox_sealing_certificate(
+        key=key, ca_key=ca_key, serial=7, valid_from=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    )
+    files = {
+        "DOCUMENT_SEALING_KEY_FILE": pades._pem_key(key),
+        "DOCUMENT_SEALING_CERT_FILE": certificate.public_bytes(pem),
+        "DOCUMENT_SEALING_CA_FILE": pades._sandbox_ca(ca_key).public_bytes(pem),
+        "TSA_CA_FILE": pades._sandbox_ca(ec.generate_private_key(ec.SECP256R1())).public_bytes(pem),
+    }
+    env = {}
+    for name, content in files.items():
+        path = tmp_path / f"{name.lower()}.pem"
+        path.write_bytes(content)
+        env[name] = str(path)
+    return env | {"DOCUMENT_SEALING_CHAIN_FILE": env["DOCUMENT_SEALING_CA_FILE"]}
+
+
 def _production_env(tmp_path, **overrides):
     signing = tmp_path / "signing.pem"
     encryption = tmp_path / "encryption.pem"
@@ -31,6 +59,7 @@ def _production_env(tmp_path, **overrides):
         "PORTAL_SIGNING_KEY_FILES": str(signing),
         "PORTAL_ENCRYPTION_KEY_FILES": str(encryption),
         "PORTAL_VAR_DIR": str(tmp_path),
+        **_trust_files(tmp_path),
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -46,6 +75,28 @@ def test_check_deploy_is_clean_under_production_variables(tmp_path):
     result = _manage(_production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        ("DOCUMENT_SEALING_KEY_FILE", "DOCUMENT_SEALING_KEY_FILE"),
+        ("DOCUMENT_SEALING_CA_FILE", "DOCUMENT_SEALING_CA_FILE"),
+        ("TSA_CA_FILE", "TSA_CA_FILE is not set"),
+    ],
+)
+def test_check_deploy_names_a_missing_sealing_or_time_stamp_file(tmp_path, missing, named):
+    result = _manage(_production_env(tmp_path, **{missing: None}), "check", "--deploy")
+    assert result.returncode != 0
+    assert named in result.stderr + result.stdout
+
+
+def test_check_deploy_refuses_a_sealing_key_that_is_not_the_certificates(tmp_path):
+    env = _production_env(tmp_path)
+    env["DOCUMENT_SEALING_KEY_FILE"] = env["PORTAL_SIGNING_KEY_FILES"]  # a key of another certificate
+    result = _manage(env, "check", "--deploy")
+    assert result.returncode != 0
+    assert "is not the certificate of the key" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS"])

@@ -133,16 +133,16 @@ def test_the_trusted_root_can_be_a_file_and_a_wrong_file_is_noticed(tmp_path):
         wrong_pem = tsa.authority().root_pem()
     wrong = tmp_path / "other-root.pem"
     wrong.write_bytes(wrong_pem)
-    with override_settings(TSA_CA_FILE=str(right), DEBUG_KEY_GENERATION=False):
+    with override_settings(TSA_CA_FILE=str(right), SANDBOX_TRUST=False):
         token = timestamping.timestamp(b"x")
         timestamping.verify_timestamp(token, b"x")
-    with override_settings(TSA_CA_FILE=str(wrong), DEBUG_KEY_GENERATION=False):
+    with override_settings(TSA_CA_FILE=str(wrong), SANDBOX_TRUST=False):
         assert _reason(token, b"x") == "untrusted"
 
 
 def test_outside_development_the_tsa_root_must_be_configured():
     with (
-        override_settings(TSA_CA_FILE="", DEBUG_KEY_GENERATION=False),
+        override_settings(TSA_CA_FILE="", SANDBOX_TRUST=False),
         pytest.raises(ImproperlyConfigured, match="TSA_CA_FILE"),
     ):
         timestamping.trusted_certificates()
@@ -238,3 +238,13 @@ def test_the_client_reaches_the_tsa_over_http(live_server, monkeypatch):
     ):
         token = timestamping.timestamp(b"over the wire")
         assert timestamping.verify_timestamp(token, b"over the wire")
+
+
+def test_tokens_are_made_and_checked_where_an_event_loop_already_runs():
+    """As in the browser tests (Playwright's synchronous API runs a loop in the test's thread)."""
+
+    async def inside_a_loop():
+        token = timestamping.timestamp(b"from async code")
+        return timestamping.verify_timestamp(token, b"from async code")
+
+    assert asyncio.run(inside_a_loop()) is not None

@@ -27,6 +27,9 @@ class Command(BaseCommand):
         self._prepare_document_fonts()
         python = sys.executable
         env = os.environ.copy()
+        # The worker time-stamps documents at the sandbox TSA this web server serves.
+        env.setdefault("TSA_URL", f"http://{address}/sandbox/tsa/")
+        env.setdefault("TSA_CA_URL", f"http://{address}/sandbox/tsa/ca.pem")
         queues = ",".join(settings.PORTAL_WORKER_QUEUES())
         processes = {
             "web": subprocess.Popen([python, "manage.py", "runserver", "--noreload", address], env=env),
