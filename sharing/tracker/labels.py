@@ -8,7 +8,9 @@ in both languages). The portal's own entries use fixed codes, written by:
 - portal/retention.py: items ``edocument:<kind>``, ``upload``, ``draft``,
   ``identity_challenge`` and any catalogue item, purpose ``retention``;
 - sharing/services.py (fetch and read) and sharing/tracker/services.py (refund inquiry):
-  catalogue items and purposes.
+  catalogue items and purposes;
+- petitions/delegation_services.py ``representation_view_log``: item ``representation``,
+  purposes ``delegated_filing`` and ``delegation_letter``.
 
 A code nobody gave words to is shown as a general description, never as the code itself.
 """
@@ -31,16 +33,24 @@ PORTAL_ITEMS = {
     "upload": _("A file you uploaded"),
     "draft": _("A draft petition of yours"),
     "identity_challenge": _("A check of your identity"),
+    "representation": _("Your details on a petition filed for you"),
 }
 
 PORTAL_PURPOSES = {
     "edocument_download": _("Opening or downloading an e-document of a petition"),
     "retention": _("Deletion at the end of the retention period"),
+    "delegated_filing": _("A petition filed for you by someone you delegated"),
+    "delegation_letter": _("A petition filed for you with your signed delegation letter"),
 }
 
 # The fields a portal entry may name (the catalogue's items have their own labels).
 PORTAL_FIELDS = {
     "identity_challenge": {"name": _("Name"), "rrn": _("Resident registration number")},
+    "representation": {
+        "name": _("Name"),
+        "rrn_masked": _("Resident registration number (masked)"),
+        "contact": _("Contact details"),
+    },
 }
 
 UNKNOWN_ITEM = _("Information about you held by the portal")
