@@ -45,9 +45,7 @@ def delegation_granted_by(*, user, delegation_id: int) -> Delegation:
 
 
 def delegation_held_by(*, user, delegation_id: int) -> Delegation:
-    delegation = (
-        Delegation.objects.filter(pk=delegation_id, delegate_id=user.pk).select_related("principal").first()
-    )
+    delegation = Delegation.objects.filter(pk=delegation_id, delegate_id=user.pk).select_related("principal").first()
     if delegation is None:
         raise Http404
     return delegation
@@ -66,9 +64,7 @@ def consent_requests_for(*, user) -> list[Representation]:
 
 def consent_request_for(*, user, representation_id: int) -> Representation:
     representation = (
-        Representation.objects.filter(pk=representation_id, principal_id=user.pk)
-        .select_related("petition")
-        .first()
+        Representation.objects.filter(pk=representation_id, principal_id=user.pk).select_related("petition").first()
     )
     if representation is None:
         raise Http404
@@ -92,4 +88,3 @@ def representations_for(petitions: list[Petition]) -> dict[int, Representation]:
         r.petition_id: r
         for r in Representation.objects.filter(petition_id__in=ids).select_related("principal", "delegation")
     }
-

@@ -123,8 +123,11 @@ def representation_start(*, petition: Petition, delegation: Delegation | None, l
             basis=Representation.Basis.LETTER,
             letter_state=Representation.LetterState.PENDING,
         )
-    assert delegation is not None
-    ensure_delegation_usable(delegation=delegation, delegate=petition.applicant, petition_type_id=petition.petition_type_id)
+    if delegation is None:
+        raise PetitionError(_("Choose who you are filing for."))
+    ensure_delegation_usable(
+        delegation=delegation, delegate=petition.applicant, petition_type_id=petition.petition_type_id
+    )
     link = getattr(delegation.principal, "resident_link", None)
     if link is None:
         raise PetitionError(_("The person you file for has not confirmed their identity yet."))
@@ -216,9 +219,7 @@ def principal_consent_answer(*, representation: Representation, principal: User,
 def representation_check_submit(*, petition: Petition) -> Representation | None:
     """The representation of a draft being submitted, checked again now (the delegation may have
     been revoked or have expired since the draft was started); None for one's own petition."""
-    representation = (
-        Representation.objects.select_related("delegation").filter(petition=petition).first()
-    )
+    representation = Representation.objects.select_related("delegation").filter(petition=petition).first()
     if representation is None:
         return None
     if representation.basis == Representation.Basis.LETTER:
@@ -230,8 +231,11 @@ def representation_check_submit(*, petition: Petition) -> Representation | None:
     delegation = representation.delegation
     if delegation is None:
         raise PetitionError(_("The delegation has been revoked. You can no longer file for this person."))
+    # Locked: a revocation committed meanwhile is seen; one arriving now waits for this filing.
     delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
-    ensure_delegation_usable(delegation=delegation, delegate=petition.applicant, petition_type_id=petition.petition_type_id)
+    ensure_delegation_usable(
+        delegation=delegation, delegate=petition.applicant, petition_type_id=petition.petition_type_id
+    )
     consented = representation.consent == Representation.Consent.GIVEN or (
         representation.consent == Representation.Consent.IN_DELEGATION and delegation.consent_given
     )
@@ -276,14 +280,15 @@ def representation_view_log(
 def _ensure_office_member(petition: Petition, actor: User) -> None:
     from portal.models import OfficeMembership
 
-    if not (
-        actor.is_official and OfficeMembership.objects.filter(user=actor, office_id=petition.office_id).exists()
+    office_id = petition.office_id
+    if office_id is None or not (
+        actor.is_official and OfficeMembership.objects.filter(user=actor, office_id=office_id).exists()
     ):
         raise PetitionError(_("Only an official of the handling office can decide on the delegation letter."))
 
 
 def _locked_letter(petition: Petition, actor: User) -> tuple[Petition, Representation]:
-    locked = Petition.objects.select_for_update().select_related("applicant", "office").get(pk=petition.pk)
+    locked = Petition.objects.select_for_update().get(pk=petition.pk)
     _ensure_office_member(locked, actor)
     representation = Representation.objects.select_for_update().filter(petition=locked).first()
     if representation is None or not representation.is_letter:
@@ -308,7 +313,7 @@ def letter_accept(*, petition: Petition, actor: User) -> Petition:
     representation.save(update_fields=["letter_state", "letter_decided_by", "letter_decided_at"])
     specs = _fetch_specs(locked, locked.type_snapshot, representation=representation)
     if specs:
-        fetch_requests_create(case_ref=locked.receipt_no, office=locked.office, items=specs)
+        fetch_requests_create(case_ref=locked.case_ref, office=locked.office, items=specs)
         petition_transition(petition=locked, to=S.COLLECTING, actor=actor, note_key="letter_accepted")
     else:
         petition_transition(petition=locked, to=S.UNDER_REVIEW, actor=actor)
@@ -336,4 +341,3 @@ def letter_refuse(*, petition: Petition, actor: User, reason: str) -> Petition:
     )
     logger.info("delegation letter refused receipt_no=%s", locked.receipt_no)
     return locked
-

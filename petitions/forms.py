@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.roles import english_active as _english
 
-from .models import FormField
+from .models import FormField, PetitionType
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -503,7 +503,7 @@ class FileForForm(forms.Form):
                 (f"d{key}", format_lazy(_("{name}, who delegated this to me"), name=delegation.principal.display_name))
             )
         choices.append((self.LETTER, _("Someone without an online delegation: I have their signed delegation letter")))
-        self.fields["file_for"].choices = choices
+        cast(forms.ChoiceField, self.fields["file_for"]).choices = choices
 
     def delegation(self):
         value = self.cleaned_data["file_for"] or self.SELF
@@ -529,7 +529,9 @@ class DelegationLetterForm(forms.Form):
     )
     letter = DocumentUploadField(
         label=_("Signed delegation letter"),
-        help_text=_("A scan or photo of the letter signed by the person you file for (PDF, JPEG or PNG, 10 MB at most)."),
+        help_text=_(
+            "A scan or photo of the letter signed by the person you file for (PDF, JPEG or PNG, 10 MB at most)."
+        ),
     )
 
     def __init__(self, *args, letter_uploaded: bool = False, **kwargs):
@@ -544,6 +546,11 @@ class DelegationLetterForm(forms.Form):
         return _valid_rrn(self.cleaned_data["principal_rrn"])
 
 
+class PetitionTypesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
 class DelegationGrantForm(forms.Form):
     identifier = forms.CharField(
         label=_("Their user name or e-mail"),
@@ -552,9 +559,9 @@ class DelegationGrantForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     all_types = forms.BooleanField(label=_("Every petition type"), required=False)
-    petition_types = forms.ModelMultipleChoiceField(
+    petition_types = PetitionTypesField(
         label=_("Or only these petition types"),
-        queryset=None,
+        queryset=PetitionType.objects.filter(active=True).order_by("category", "name_ko"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -567,13 +574,6 @@ class DelegationGrantForm(forms.Form):
         help_text=_("Without it, you are asked each time they file, on this page."),
         required=False,
     )
-
-    def __init__(self, *args, petition_types=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["petition_types"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = petition_types
-        field.label_from_instance = lambda obj: obj.name
 
     def clean(self):
         cleaned = super().clean()

@@ -440,6 +440,8 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     from sharing.documents.services import document_request
     from sharing.services import fetch_requests_create
 
+    from .delegation_services import representation_check_submit
+
     locked = Petition.objects.select_for_update().select_related("petition_type", "applicant").get(pk=petition.pk)
     if str(locked.submit_token) != str(submit_token):
         raise PetitionError(_("This page is out of date. Check your answers again and submit once more."))
@@ -449,14 +451,13 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     if not petition_type.active:
         raise PetitionError(_("This petition type is not open for filing."))
 
+    # Filing for someone: the delegation is checked again now (revoked, expired, narrowed).
+    representation = representation_check_submit(petition=locked)
     snapshot = petition_type_snapshot(petition_type)
     problems = _missing(locked, snapshot)
     if problems:
         raise PetitionError(" ".join(problems))
 
-    from .delegation_services import representation_check_submit
-
-    representation = representation_check_submit(petition=locked)
     now = timezone.now()
     today = local_today()
     locked.type_snapshot = snapshot

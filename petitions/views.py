@@ -484,7 +484,7 @@ def my_petitions(request):
     )
 
 
-def _mark_parties(user, petitions: list[Petition]) -> None:
+def _mark_parties(user, petitions) -> None:
     """Says on each petition filed for someone else who it is for, or who filed it for the
     user (``party_note``), from the rows the page read."""
     for petition in petitions:

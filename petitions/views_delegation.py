@@ -17,11 +17,6 @@ from . import delegation_selectors, delegation_services
 from .calendar import local_today
 from .errors import PetitionError
 from .forms import ConsentAnswerForm, DelegationGrantForm
-from .models import PetitionType
-
-
-def _petition_types():
-    return PetitionType.objects.filter(active=True).order_by("category", "name_ko")
 
 
 @citizen_required
@@ -29,7 +24,7 @@ def _petition_types():
 def delegations(request):
     user = request.user
     has_identity = hasattr(user, "resident_link")
-    form = DelegationGrantForm(request.POST or None, petition_types=_petition_types())
+    form = DelegationGrantForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if not has_identity:

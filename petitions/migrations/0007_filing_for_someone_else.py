@@ -6,73 +6,197 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('petitions', '0006_subject_owner_policy'),
+        ("petitions", "0006_subject_owner_policy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='petitionupload',
-            name='purpose',
-            field=models.CharField(choices=[('declined_item', 'Instead of fetched information'), ('supplement', 'Supplement'), ('form_field', 'Form field'), ('delegation_letter', 'Delegation letter')], max_length=20, verbose_name='purpose'),
+            model_name="petitionupload",
+            name="purpose",
+            field=models.CharField(
+                choices=[
+                    ("declined_item", "Instead of fetched information"),
+                    ("supplement", "Supplement"),
+                    ("form_field", "Form field"),
+                    ("delegation_letter", "Delegation letter"),
+                ],
+                max_length=20,
+                verbose_name="purpose",
+            ),
         ),
         migrations.CreateModel(
-            name='Delegation',
+            name="Delegation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delegate_identifier', models.CharField(max_length=254, verbose_name="delegate's user name or e-mail")),
-                ('all_types', models.BooleanField(default=False, verbose_name='every petition type')),
-                ('valid_until', models.DateField(verbose_name='valid until')),
-                ('consent_given', models.BooleanField(default=False, verbose_name='consent to fetching given in advance')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='granted')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('delegate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='delegations_held', to=settings.AUTH_USER_MODEL, verbose_name='delegate')),
-                ('petition_types', models.ManyToManyField(blank=True, related_name='+', to='petitions.petitiontype', verbose_name='petition types')),
-                ('principal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegations_granted', to=settings.AUTH_USER_MODEL, verbose_name='principal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "delegate_identifier",
+                    models.CharField(max_length=254, verbose_name="delegate's user name or e-mail"),
+                ),
+                ("all_types", models.BooleanField(default=False, verbose_name="every petition type")),
+                ("valid_until", models.DateField(verbose_name="valid until")),
+                (
+                    "consent_given",
+                    models.BooleanField(default=False, verbose_name="consent to fetching given in advance"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="granted")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "delegate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delegations_held",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="delegate",
+                    ),
+                ),
+                (
+                    "petition_types",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="petitions.petitiontype", verbose_name="petition types"
+                    ),
+                ),
+                (
+                    "principal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delegations_granted",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="principal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delegation',
-                'verbose_name_plural': 'delegations',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "delegation",
+                "verbose_name_plural": "delegations",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Representation',
+            name="Representation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('basis', models.CharField(choices=[('delegation', 'Online delegation'), ('letter', 'Signed delegation letter')], max_length=20, verbose_name='basis')),
-                ('consent', models.CharField(blank=True, choices=[('in_delegation', 'Given in the delegation'), ('not_asked', 'Not asked yet'), ('requested', 'Asked, waiting for the answer'), ('given', 'Given'), ('refused', 'Refused')], max_length=20, verbose_name="principal's consent")),
-                ('consent_at', models.DateTimeField(blank=True, null=True, verbose_name='consent answered')),
-                ('principal_name', models.CharField(blank=True, max_length=100, verbose_name="principal's name")),
-                ('principal_rrn_encrypted', models.TextField(blank=True, verbose_name="principal's resident registration number (encrypted)")),
-                ('principal_rrn_hash', models.CharField(blank=True, db_index=True, max_length=64, verbose_name="principal's resident registration number (keyed hash)")),
-                ('principal_rrn_masked', models.CharField(blank=True, max_length=14, verbose_name="principal's resident registration number")),
-                ('letter_state', models.CharField(blank=True, choices=[('pending', 'Waiting for the official'), ('accepted', 'Accepted'), ('refused', 'Refused')], max_length=20, verbose_name='delegation letter')),
-                ('letter_decided_at', models.DateTimeField(blank=True, null=True, verbose_name='letter decided')),
-                ('letter_reason', models.TextField(blank=True, verbose_name='reason for refusing the letter')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('delegation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='representations', to='petitions.delegation', verbose_name='delegation')),
-                ('letter_decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='letter decided by')),
-                ('petition', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='representation', to='petitions.petition', verbose_name='petition')),
-                ('principal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='represented_petitions', to=settings.AUTH_USER_MODEL, verbose_name='principal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[("delegation", "Online delegation"), ("letter", "Signed delegation letter")],
+                        max_length=20,
+                        verbose_name="basis",
+                    ),
+                ),
+                (
+                    "consent",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("in_delegation", "Given in the delegation"),
+                            ("not_asked", "Not asked yet"),
+                            ("requested", "Asked, waiting for the answer"),
+                            ("given", "Given"),
+                            ("refused", "Refused"),
+                        ],
+                        max_length=20,
+                        verbose_name="principal's consent",
+                    ),
+                ),
+                ("consent_at", models.DateTimeField(blank=True, null=True, verbose_name="consent answered")),
+                ("principal_name", models.CharField(blank=True, max_length=100, verbose_name="principal's name")),
+                (
+                    "principal_rrn_encrypted",
+                    models.TextField(blank=True, verbose_name="principal's resident registration number (encrypted)"),
+                ),
+                (
+                    "principal_rrn_hash",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        max_length=64,
+                        verbose_name="principal's resident registration number (keyed hash)",
+                    ),
+                ),
+                (
+                    "principal_rrn_masked",
+                    models.CharField(
+                        blank=True, max_length=14, verbose_name="principal's resident registration number"
+                    ),
+                ),
+                (
+                    "letter_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending", "Waiting for the official"),
+                            ("accepted", "Accepted"),
+                            ("refused", "Refused"),
+                        ],
+                        max_length=20,
+                        verbose_name="delegation letter",
+                    ),
+                ),
+                ("letter_decided_at", models.DateTimeField(blank=True, null=True, verbose_name="letter decided")),
+                ("letter_reason", models.TextField(blank=True, verbose_name="reason for refusing the letter")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "delegation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="representations",
+                        to="petitions.delegation",
+                        verbose_name="delegation",
+                    ),
+                ),
+                (
+                    "letter_decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="letter decided by",
+                    ),
+                ),
+                (
+                    "petition",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="representation",
+                        to="petitions.petition",
+                        verbose_name="petition",
+                    ),
+                ),
+                (
+                    "principal",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="represented_petitions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="principal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'representation',
-                'verbose_name_plural': 'representations',
+                "verbose_name": "representation",
+                "verbose_name_plural": "representations",
             },
         ),
         migrations.AddIndex(
-            model_name='delegation',
-            index=models.Index(fields=['delegate', 'revoked_at', 'valid_until'], name='delegation_held'),
+            model_name="delegation",
+            index=models.Index(fields=["delegate", "revoked_at", "valid_until"], name="delegation_held"),
         ),
         migrations.AddIndex(
-            model_name='delegation',
-            index=models.Index(fields=['principal', 'created_at'], name='delegation_granted'),
+            model_name="delegation",
+            index=models.Index(fields=["principal", "created_at"], name="delegation_granted"),
         ),
         migrations.AddIndex(
-            model_name='representation',
-            index=models.Index(fields=['principal', 'consent'], name='representation_principal'),
+            model_name="representation",
+            index=models.Index(fields=["principal", "consent"], name="representation_principal"),
         ),
     ]
