@@ -187,8 +187,11 @@ def letter_principal_set(*, petition: Petition, name: str, rrn: str, letter) -> 
 def principal_consent_request(*, petition: Petition, actor: User) -> Representation:
     """The delegate asks the principal to consent to the fetching of their information for this
     draft; the principal answers on their delegations page."""
-    representation = Representation.objects.select_for_update().select_related("petition").get(petition=petition)
-    if representation.petition.status != S.DRAFT or representation.petition.applicant_id != actor.pk:
+    representation = Representation.objects.select_for_update().filter(petition=petition).first()
+    if representation is None:
+        raise PetitionError(_("This petition is filed for yourself: there is nobody to ask."))
+    locked = Petition.objects.get(pk=representation.petition_id)
+    if locked.status != S.DRAFT or locked.applicant_id != actor.pk:
         raise PetitionError(_("Consent can be asked for a draft of yours only."))
     if representation.basis != Representation.Basis.DELEGATION:
         raise PetitionError(_("A delegation letter is checked by the official instead."))
