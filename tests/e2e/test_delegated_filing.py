@@ -75,8 +75,9 @@ def test_a_delegate_files_for_the_principal_who_sees_it_and_the_access_entries(
     assert "위임인" in page.content()
     axe_check(page)
     page.locator("label[for=id_confirm]").click()
-    page.get_by_role("button", name="민원 신청하기").click()
-    page.wait_for_url(re.compile(r"/my/petitions/\d{4}-\d{7}/$"))
+    # The fetches run eagerly when the filing commits (test settings): the answer takes a while.
+    page.get_by_role("button", name="민원 신청하기").click(timeout=120_000)
+    page.wait_for_url(re.compile(r"/my/petitions/\d{4}-\d{7}/$"), timeout=120_000)
     receipt_no = page.url.rstrip("/").rsplit("/", 1)[-1]
     page.wait_for_selector("#petition-progress >> text=검토 중", timeout=60_000)
     axe_check(page)
