@@ -373,7 +373,7 @@ def _fetch_specs(petition: Petition, snapshot: dict, *, representation: Represen
     return specs
 
 
-def _store_uploads(petition: Petition, uploads) -> None:
+def _store_uploads(petition: Petition, uploads, *, subject_hash: str = "") -> None:
     from sharing.documents.errors import AttachmentRejected
     from sharing.documents.services import attachment_store
 
@@ -389,6 +389,7 @@ def _store_uploads(petition: Petition, uploads) -> None:
                     issuing_office=petition.office,
                     title=upload.title,
                     title_en=upload.title_en,
+                    subject_hash=subject_hash,
                 )
         except AttachmentRejected as exc:
             raise PetitionError(exc.message) from exc
@@ -472,7 +473,8 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     locked.save()
     petition_transition(petition=locked, to=S.SUBMITTED, actor=actor)
 
-    _store_uploads(locked, locked.uploads.all())
+    principal_hash = representation.principal_rrn_hash if representation is not None else ""
+    _store_uploads(locked, locked.uploads.all(), subject_hash=principal_hash)
     document_request(
         kind="receipt",
         case_ref=locked.receipt_no,
@@ -483,6 +485,8 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
         language=locked.language,
         **both_languages(gettext_lazy("Receipt %(receipt_no)s"), receipt_no=locked.receipt_no),
         idempotency_key=f"petition-receipt:{locked.receipt_no}",
+        # Filed for someone: the receipt names them, so its downloads are logged against them.
+        **({"subject_hash": principal_hash} if principal_hash else {}),
     )
     if representation is not None and representation.is_letter:
         # Nothing is fetched before the official has accepted the delegation letter

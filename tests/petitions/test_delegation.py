@@ -337,6 +337,10 @@ def test_views_by_the_delegate_and_the_official_are_logged_against_the_principal
     assert not AccessLogEntry.objects.filter(
         subject_hash=subject_hash(CITIZEN1.rrn), case_ref=petition.receipt_no
     ).exists()
+    # The receipt names the principal: its downloads are logged against them.
+    from sharing.documents.models import DocumentRequest
+
+    assert DocumentRequest.objects.get(case_ref=petition.receipt_no, kind="receipt").subject_hash == principal_hash
     # The principal reads it on "who viewed my information", in words.
     page = _client(principal).get(reverse("tracker:data_access")).content.decode()
     assert delegate.display_name in page and "대리" in page
@@ -390,6 +394,16 @@ def test_a_letter_is_accepted_before_anything_is_fetched(demo_types, delegate, o
     jongno = login_verified(Client(), official)
     review = jongno.get(reverse("officer:review", args=[petition.receipt_no])).content.decode()
     assert "박어르신" in review and "450101-2******" in review and "위임장" in review
+    # The letter names the principal: the official's download is logged against them.
+    from sharing.documents.models import EDocument
+
+    letter = EDocument.objects.get(case_ref=petition.receipt_no, kind="attachment")
+    assert letter.subject_hash == subject_hash(ELDER_RRN)
+    download = jongno.get(reverse("officer:attachment", args=[petition.receipt_no, letter.public_id]))
+    assert download.status_code == 200
+    assert AccessLogEntry.objects.filter(
+        action="downloaded", subject_hash=subject_hash(ELDER_RRN), actor=official, case_ref=petition.receipt_no
+    ).exists()
     assert jongno.post(accept).status_code == 302
     petition.refresh_from_db()
     assert petition.status == S.COLLECTING

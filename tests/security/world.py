@@ -325,6 +325,11 @@ def build_world() -> World:
         petition_type=filed.petition_type, applicant=helper, delegation=delegation
     )
     delegation_services.principal_consent_request(petition=for_victim, actor=helper)
+    # A draft the victim files with a delegation letter, at its applicant step (the letter form).
+    services.petition_draft_update_step(
+        petition=services.petition_draft_start(petition_type=filed.petition_type, applicant=victim, letter=True),
+        next_step="applicant",
+    )
     assert filed.office_id == office_a.pk and attacker_petition.office_id == office_b.pk
     if apps.is_installed("sharing.tracker"):
         _tracker_rows(
