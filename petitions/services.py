@@ -486,7 +486,7 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
         **both_languages(gettext_lazy("Receipt %(receipt_no)s"), receipt_no=locked.receipt_no),
         idempotency_key=f"petition-receipt:{locked.receipt_no}",
         # Filed for someone: the receipt names them, so its downloads are logged against them.
-        **({"subject_hash": principal_hash} if principal_hash else {}),
+        subject_hash=principal_hash,
     )
     if representation is not None and representation.is_letter:
         # Nothing is fetched before the official has accepted the delegation letter
