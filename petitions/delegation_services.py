@@ -10,6 +10,7 @@ fetch and view, and (with an account) who sees the petition beside the delegate.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 
 from django.db import transaction
@@ -200,7 +201,14 @@ def principal_consent_request(*, petition: Petition, actor: User) -> Representat
     representation.consent = Representation.Consent.REQUESTED
     representation.consent_at = None
     representation.save(update_fields=["consent", "consent_at"])
+    transaction.on_commit(functools.partial(_consent_request_notify, representation.pk))
     return representation
+
+
+def _consent_request_notify(representation_id: int) -> None:
+    from .tasks import delegation_consent_notify
+
+    delegation_consent_notify.delay(representation_id)
 
 
 @transaction.atomic

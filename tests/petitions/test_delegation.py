@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -221,19 +222,25 @@ def test_the_wizard_files_for_the_chosen_principal(demo_types, principal, delega
     assert Petition.objects.filter(applicant=delegate, status=S.DRAFT).count() == 1
 
 
-def test_consent_asked_at_filing_is_answered_by_the_principal(demo_types, principal, delegate, third_citizen):
+def test_consent_asked_at_filing_is_answered_by_the_principal(
+    demo_types, principal, delegate, third_citizen, django_capture_on_commit_callbacks
+):
     delegation = _grant(principal, delegate, consent=False)
     draft = _draft_for(delegation, delegate)
     with pytest.raises(PetitionError, match="동의"):
         _submit(draft, delegate)
     review = reverse("petitions:wizard_step", args=["building-use-change", draft.public_id, "review"])
     assert "동의를 요청" in _client(delegate).get(review).content.decode()
-    response = _client(delegate).post(
-        reverse("petitions:wizard_consent_request", args=["building-use-change", draft.public_id])
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(delegate).post(
+            reverse("petitions:wizard_consent_request", args=["building-use-change", draft.public_id])
+        )
     assert response.status_code == 302
     representation = Representation.objects.get(petition=draft)
     assert representation.consent == Representation.Consent.REQUESTED
+    # The principal is told by e-mail, in their language, with the page to answer on.
+    assert [m.to for m in mail.outbox] == [[principal.email]]
+    assert delegate.display_name in mail.outbox[0].subject and "/my/delegations/" in mail.outbox[0].body
     answer = reverse("petitions:delegation_consent_answer", args=[representation.pk])
     # Nobody else answers for the principal.
     assert _client(third_citizen).post(answer, {"answer": "agree"}).status_code == 404
