@@ -596,8 +596,37 @@ def demo_citizens_link() -> int:
     return linked
 
 
+def demo_delegation_seed() -> int:
+    """The demo delegation (portal.demo.DEMO_DELEGATION): every type, for a year, consent given.
+    Made once: a run finding one in force (or revoked by someone trying the demo) adds none."""
+    import datetime
+
+    from portal.demo import DEMO_DELEGATION
+
+    from .calendar import local_today
+    from .delegation_services import delegation_grant
+    from .models import Delegation
+
+    principal = User.objects.filter(username=DEMO_DELEGATION["principal"]).first()
+    delegate = User.objects.filter(username=DEMO_DELEGATION["delegate"]).first()
+    if principal is None or delegate is None or not hasattr(principal, "resident_link"):
+        return 0
+    if Delegation.objects.filter(principal=principal, delegate=delegate).exists():
+        return 0
+    delegation_grant(
+        principal=principal,
+        identifier=delegate.username,
+        petition_types=[],
+        all_types=True,
+        valid_until=local_today() + datetime.timedelta(days=365),
+        consent_given=True,
+    )
+    return 1
+
+
 def seed(*, stdout=None, **options) -> None:
     types = petition_types_seed()
     linked = demo_citizens_link()
+    delegations = demo_delegation_seed()
     if stdout:
-        stdout.write(f"  petition types: {types} new, demo citizens linked: {linked}")
+        stdout.write(f"  petition types: {types} new, demo citizens linked: {linked}, delegations: {delegations} new")

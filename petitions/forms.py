@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.roles import english_active as _english
 
-from .models import FormField
+from .models import FormField, PetitionType
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -469,4 +469,127 @@ class BankAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I confirm that the account is in my name and that what I entered is true."),
         error_messages={"required": _("Confirm the account before you apply.")},
+    )
+
+
+# --- Filing for someone else -------------------------------------------------------------------
+
+
+def _valid_rrn(value: str) -> str:
+    value = value.strip().replace(" ", "")
+    if not RRN_PATTERN.match(value):
+        raise forms.ValidationError(_("Enter the 13 digits of the resident registration number."))
+    digits = value.replace("-", "")
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+class FileForForm(forms.Form):
+    """Who a new petition is for: oneself, a principal whose delegation the filer holds, or a
+    person named in a signed delegation letter."""
+
+    SELF, LETTER = "self", "letter"
+
+    # Not required: a start without the choice (an older page, a script) files for oneself.
+    file_for = forms.ChoiceField(
+        label=_("Who are you filing for?"), widget=forms.RadioSelect, initial=SELF, required=False
+    )
+
+    def __init__(self, *args, delegations: Iterable = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.delegations = {str(d.pk): d for d in delegations}
+        choices: list[tuple[str, StrOrPromise]] = [(self.SELF, _("Myself"))]
+        for key, delegation in self.delegations.items():
+            choices.append(
+                (f"d{key}", format_lazy(_("{name}, who delegated this to me"), name=delegation.principal.display_name))
+            )
+        choices.append((self.LETTER, _("Someone without an online delegation: I have their signed delegation letter")))
+        cast(forms.ChoiceField, self.fields["file_for"]).choices = choices
+
+    def delegation(self):
+        value = self.cleaned_data["file_for"] or self.SELF
+        return self.delegations.get(value[1:]) if value.startswith("d") else None
+
+    def is_letter(self) -> bool:
+        return self.cleaned_data["file_for"] == self.LETTER
+
+
+class DelegationLetterForm(forms.Form):
+    """The person a delegation letter names, and the signed letter (checked by the official)."""
+
+    principal_name = forms.CharField(
+        label=_("Name of the person you file for"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    principal_rrn = forms.CharField(
+        label=_("Their resident registration number"),
+        max_length=14,
+        help_text=_("13 digits, for example 450101-2234567. It is stored encrypted and never shown in full."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}, render_value=False),
+    )
+    letter = DocumentUploadField(
+        label=_("Signed delegation letter"),
+        help_text=_(
+            "A scan or photo of the letter signed by the person you file for (PDF, JPEG or PNG, 10 MB at most)."
+        ),
+    )
+
+    def __init__(self, *args, letter_uploaded: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if letter_uploaded:
+            self.fields["letter"].required = False
+            self.fields["letter"].help_text = format_lazy(
+                "{} {}", _("A letter is uploaded already; upload another one only to replace it."), UPLOAD_CLEANING_NOTE
+            )
+
+    def clean_principal_rrn(self):
+        return _valid_rrn(self.cleaned_data["principal_rrn"])
+
+
+class PetitionTypesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class DelegationGrantForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Their user name or e-mail"),
+        max_length=254,
+        help_text=_("Ask the person you trust for the user name or e-mail of their account on this portal."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    all_types = forms.BooleanField(label=_("Every petition type"), required=False)
+    petition_types = PetitionTypesField(
+        label=_("Or only these petition types"),
+        queryset=PetitionType.objects.filter(active=True).order_by("category", "name_ko"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until (inclusive)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    consent_given = forms.BooleanField(
+        label=_("I consent now to the fetching of my information for the petitions filed under this delegation"),
+        help_text=_("Without it, you are asked each time they file, on this page."),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned is not None and not cleaned.get("all_types") and not cleaned.get("petition_types"):
+            self.add_error("petition_types", _("Choose the petition types, or every type."))
+        return cleaned
+
+
+class ConsentAnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("agree", _("Consent")), ("refuse", _("Refuse"))])
+
+
+class LetterRefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the letter is refused"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The filer sees this reason, e.g. the letter is not signed or names someone else."),
     )

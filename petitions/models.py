@@ -202,6 +202,8 @@ class Petition(models.Model):
     # answer, newest first, and every supplement of the petition.
     open_supplements: list[SupplementRequest]
     all_supplements: list[SupplementRequest]
+    # Set by the citizen's list (petitions.views): who a petition filed for someone else is for.
+    party_note: str
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -413,6 +415,7 @@ class PetitionUpload(models.Model):
         DECLINED_ITEM = "declined_item", _("Instead of fetched information")
         SUPPLEMENT = "supplement", _("Supplement")
         FORM_FIELD = "form_field", _("Form field")
+        DELEGATION_LETTER = "delegation_letter", _("Delegation letter")
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="uploads", verbose_name=_("petition"))
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
@@ -778,3 +781,143 @@ class InternalNote(models.Model):
         from .note_texts import internal_note
 
         return internal_note(self.text_key, self.text_params, self.text)
+
+
+# --- Filing for someone else (대리 신청) ------------------------------------------------------
+
+
+class Delegation(models.Model):
+    """A citizen (the principal) lets another account (the delegate) file petitions for them.
+
+    The delegate is found by the identifier the principal typed (a user name or an e-mail
+    address the delegate gave them); the principal only ever sees what they typed, so granting
+    tells nobody whether an account exists. With no matching account the grant is held by
+    nobody (``delegate`` empty)."""
+
+    principal = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delegations_granted",
+        verbose_name=_("principal"),
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="delegations_held",
+        verbose_name=_("delegate"),
+    )
+    delegate_identifier = models.CharField(_("delegate's user name or e-mail"), max_length=254)
+    all_types = models.BooleanField(_("every petition type"), default=False)
+    petition_types = models.ManyToManyField(
+        PetitionType, blank=True, related_name="+", verbose_name=_("petition types")
+    )
+    valid_until = models.DateField(_("valid until"))
+    # The principal's consent, given once here, to the fetching of their information for the
+    # petitions filed under this delegation; without it each filing asks them.
+    consent_given = models.BooleanField(_("consent to fetching given in advance"), default=False)
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["delegate", "revoked_at", "valid_until"], name="delegation_held"),
+            models.Index(fields=["principal", "created_at"], name="delegation_granted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal_id} → {self.delegate_identifier}"
+
+    def is_active_on(self, day) -> bool:
+        return self.revoked_at is None and self.delegate_id is not None and day <= self.valid_until
+
+    def covers(self, petition_type_id: int) -> bool:
+        """Whether the delegation covers the type (the types must be prefetched or are read)."""
+        return self.all_types or any(t.pk == petition_type_id for t in self.petition_types.all())
+
+
+class Representation(models.Model):
+    """Who a petition is filed for when the account filing it is not that person: a principal
+    with an account (under a ``Delegation``), or a person named in a signed delegation letter
+    (위임장) that the official accepts before anything is fetched."""
+
+    class Basis(models.TextChoices):
+        DELEGATION = "delegation", _("Online delegation")
+        LETTER = "letter", _("Signed delegation letter")
+
+    class Consent(models.TextChoices):
+        IN_DELEGATION = "in_delegation", _("Given in the delegation")
+        NOT_ASKED = "not_asked", _("Not asked yet")
+        REQUESTED = "requested", _("Asked, waiting for the answer")
+        GIVEN = "given", _("Given")
+        REFUSED = "refused", _("Refused")
+
+    class LetterState(models.TextChoices):
+        PENDING = "pending", _("Waiting for the official")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    petition = models.OneToOneField(
+        "Petition", on_delete=models.CASCADE, related_name="representation", verbose_name=_("petition")
+    )
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
+    principal = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="represented_petitions",
+        verbose_name=_("principal"),
+    )
+    delegation = models.ForeignKey(
+        Delegation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="representations",
+        verbose_name=_("delegation"),
+    )
+    consent = models.CharField(_("principal's consent"), max_length=20, choices=Consent.choices, blank=True)
+    consent_at = models.DateTimeField(_("consent answered"), null=True, blank=True)
+    # Whose information is fetched: the principal's, kept like a resident link (encrypted, found
+    # by its keyed hash, shown masked); for a delegation copied from the principal's link at filing.
+    # (Empty for a letter until the filer names the principal on the applicant step.)
+    principal_name = models.CharField(_("principal's name"), max_length=100, blank=True)
+    principal_rrn_encrypted = models.TextField(_("principal's resident registration number (encrypted)"), blank=True)
+    principal_rrn_hash = models.CharField(
+        _("principal's resident registration number (keyed hash)"), max_length=64, blank=True, db_index=True
+    )
+    principal_rrn_masked = models.CharField(_("principal's resident registration number"), max_length=14, blank=True)
+    letter_state = models.CharField(_("delegation letter"), max_length=20, choices=LetterState.choices, blank=True)
+    letter_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("letter decided by"),
+    )
+    letter_decided_at = models.DateTimeField(_("letter decided"), null=True, blank=True)
+    letter_reason = models.TextField(_("reason for refusing the letter"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("representation")
+        verbose_name_plural = _("representations")
+        indexes = [models.Index(fields=["principal", "consent"], name="representation_principal")]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.get_basis_display()}"
+
+    @property
+    def is_letter(self) -> bool:
+        return self.basis == self.Basis.LETTER
+
+    def principal_rrn(self) -> str:
+        from sharing.crypto import decrypt_text
+
+        return decrypt_text(self.principal_rrn_encrypted)

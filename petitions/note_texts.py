@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 TIMELINE_NOTES = {
     "information_collected": _("All information has been collected."),
+    "letter_accepted": _("The delegation letter was accepted; the principal's information is being fetched."),
+    "letter_refused": _("The delegation letter was refused: %(reason)s. Nothing was fetched."),
 }
 
 INTERNAL_NOTES = {

@@ -55,3 +55,25 @@ def petition_notify_send(*, petition_id: int, status: str) -> bool:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
     logger.info("petition e-mail sent petition_id=%s status=%s", petition_id, status)
     return True
+
+
+def delegation_consent_request_send(*, representation_id: int) -> bool:
+    """Tells the principal that a delegate filing for them asks their consent (answered on their
+    delegations page), in the principal's language. Nothing when the request was answered meanwhile."""
+    from .models import Representation
+
+    representation = (
+        Representation.objects.select_related("principal", "petition__petition_type", "petition__applicant")
+        .filter(pk=representation_id, consent=Representation.Consent.REQUESTED)
+        .first()
+    )
+    if representation is None or representation.principal is None or not representation.principal.email:
+        return False
+    principal = representation.principal
+    with translation.override(principal.preferred_language or settings.LANGUAGE_CODE):
+        context = {"representation": representation, "petition": representation.petition, "site_url": settings.SITE_URL}
+        subject = render_to_string("petitions/email/consent_requested_subject.txt", context).strip()
+        body = render_to_string("petitions/email/consent_requested.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [principal.email])
+    logger.info("consent request e-mail sent representation_id=%s", representation_id)
+    return True

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -57,7 +57,14 @@ def petition_for_officer(*, user, receipt_no: str) -> Petition:
     found = list(
         Petition.objects.filter(receipt_no=str(receipt_no), office__memberships__user_id=user.pk)
         .exclude(status=S.DRAFT)
-        .select_related("petition_type", "office", "applicant", "assigned_to")
+        .select_related(
+            "petition_type",
+            "office",
+            "applicant",
+            "assigned_to",
+            "representation__delegation",
+            "representation__principal",
+        )
         .order_by()[:1]
     )
     if not found:
@@ -177,6 +184,8 @@ def _queue_rows_queryset(*, user_id, office_ids, filters: QueueFilters, today, o
     return (
         _queue_queryset(user=user_id, office_ids=office_ids, filters=filters, today=today)
         .select_related("petition_type", "assigned_to")
+        # Who filed for whom (대리 신청): the basis, or None for a petition filed by its subject.
+        .annotate(represented_basis=F("representation__basis"), represented_letter=F("representation__letter_state"))
         .only(
             "id",
             "receipt_no",

@@ -219,6 +219,12 @@ def _notice_context(petition: Petition, actor: User) -> dict:
 
 
 def _subject_hash(petition: Petition) -> str:
+    """Whose the petition is: the person it was filed for, or its applicant."""
+    from .models import Representation
+
+    represented = Representation.objects.filter(petition=petition).values_list("principal_rrn_hash", flat=True).first()
+    if represented:
+        return represented
     link = getattr(petition.applicant, "resident_link", None)
     return link.rrn_hash if link else ""
 

@@ -110,11 +110,20 @@ def petitions_page_for_applicant(*, user, page_number) -> Page:
     return page
 
 
+def _yours(user_id) -> Q:
+    """The petitions a citizen sees: those they filed (for themselves or for someone else) and
+    those someone filed for them under a delegation; never a principal's other petitions."""
+    from .models import Representation
+
+    represented = Representation.objects.filter(principal_id=user_id).values("petition_id")
+    return Q(applicant_id=user_id) | Q(pk__in=represented)
+
+
 def _applicant_filed(applicant_id):
     return (
-        Petition.objects.filter(applicant_id=applicant_id)
+        Petition.objects.filter(_yours(applicant_id))
         .exclude(status=S.DRAFT)
-        .select_related("petition_type", "office")
+        .select_related("petition_type", "office", "applicant", "representation")
         .order_by("-submitted_at", "-id")
     )
 
@@ -134,9 +143,9 @@ def petition_for_applicant(*, user, receipt_no: str, all_supplements: bool = Fal
     (one query fewer than reading both)."""
     # The receipt number is unique: no ordering needed to take the one row.
     petition = _one_or_none(
-        Petition.objects.filter(applicant_id=user.pk, receipt_no=str(receipt_no))
+        Petition.objects.filter(_yours(user.pk), receipt_no=str(receipt_no))
         .exclude(status=S.DRAFT)
-        .select_related("petition_type", "office")
+        .select_related("petition_type", "office", "representation", "applicant")
         .order_by()
     )
     if petition is None:
@@ -166,7 +175,7 @@ def petition_progress_version(*, user, receipt_no: str) -> tuple | None:
 
     fetches = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no")).order_by().values("case_ref")
     return (
-        Petition.objects.filter(applicant_id=user.pk, receipt_no=str(receipt_no))
+        Petition.objects.filter(_yours(user.pk), receipt_no=str(receipt_no))
         .exclude(status=S.DRAFT)
         .annotate(fetches_changed=Subquery(fetches.annotate(v=Max("updated_at")).values("v")[:1]))
         .values_list("status", "updated_at", "fetches_changed")
@@ -270,5 +279,13 @@ def progress_steps(petition: Petition) -> list[dict]:
 def own_receipt_numbers(*, user, case_refs) -> set[str]:
     """The receipt numbers among ``case_refs`` of the user's own petitions (one query): the
     tracker links these rows of the user's access log (registered in petitions.apps)."""
-    found = Petition.objects.filter(applicant=user, receipt_no__in=case_refs).values_list("receipt_no", flat=True)
+    found = Petition.objects.filter(_yours(user.pk), receipt_no__in=case_refs).values_list("receipt_no", flat=True)
     return {receipt_no for receipt_no in found if receipt_no}
+
+
+def user_is_party_to_case(*, user, case_ref: str) -> bool:
+    """Whether a citizen filed the petition of ``case_ref`` or it was filed for them: both may
+    download its documents (registered with sharing.documents in petitions.apps)."""
+    if not (user.is_authenticated and case_ref):
+        return False
+    return Petition.objects.filter(_yours(user.pk), receipt_no=case_ref).exclude(status=S.DRAFT).exists()

@@ -19,11 +19,13 @@ from portal.models import Office, User
 from .calendar import add_working_days, local_today
 from .errors import PetitionError
 from .models import (
+    Delegation,
     FormField,
     Petition,
     PetitionType,
     PetitionUpload,
     ReceiptCounter,
+    Representation,
     RequiredInformation,
     SupplementRequest,
 )
@@ -112,23 +114,37 @@ def route_office(*, petition_type: PetitionType, applicant: User) -> Office:
 
 
 @transaction.atomic
-def petition_draft_start(*, petition_type: PetitionType, applicant: User) -> Petition:
+def petition_draft_start(
+    *, petition_type: PetitionType, applicant: User, delegation: Delegation | None = None, letter: bool = False
+) -> Petition:
+    """A new draft filed by ``applicant``: for themselves, for the principal of ``delegation``
+    (whose contact details it starts with), or for someone named with a delegation ``letter``."""
+    from .delegation_services import ensure_delegation_usable, representation_start
+
     if not petition_type.active:
         raise PetitionError(_("This petition type is not open for filing."))
-    link = getattr(applicant, "resident_link", None)
+    if delegation is not None:
+        ensure_delegation_usable(delegation=delegation, delegate=applicant, petition_type_id=petition_type.pk)
+    person = delegation.principal if delegation is not None else applicant
+    link = getattr(person, "resident_link", None)
     details = {
-        "name": link.name if link else applicant.display_name,
+        "name": link.name if link else person.display_name,
         "phone": (link.phone if link else ""),
-        "email": applicant.email,
+        "email": person.email,
         "address": link.address if link else "",
     }
-    return Petition.objects.create(
+    if letter:  # the filer's contact details: the official reaches the principal through them
+        details["name"] = ""
+    petition = Petition.objects.create(
         petition_type=petition_type,
         applicant=applicant,
         applicant_details=details,
         language=applicant.preferred_language,
         wizard_step="notes",
     )
+    if delegation is not None or letter:
+        representation_start(petition=petition, delegation=delegation, letter=letter)
+    return petition
 
 
 def _locked_draft(petition: Petition) -> Petition:
@@ -315,11 +331,19 @@ def _others_basis(petition: Petition, mapping: dict) -> str:
     return ""
 
 
-def _fetch_specs(petition: Petition, snapshot: dict) -> list:
+def _fetch_specs(petition: Petition, snapshot: dict, *, representation: Representation | None = None) -> list:
+    """What to fetch for the petition: about its applicant, or, for a petition filed for
+    someone else (``representation``), about that person (their RRN, their records)."""
     from sharing.crypto import decrypt_text
     from sharing.types import FetchSpec
 
     link = getattr(petition.applicant, "resident_link", None)
+    if representation is not None:
+        subject_rrn, subject_hash = representation.principal_rrn(), representation.principal_rrn_hash
+    elif link is not None:
+        subject_rrn, subject_hash = "", link.rrn_hash
+    else:
+        subject_rrn, subject_hash = "", ""
     specs = []
     for mapping in snapshot["required_information"]:
         if mapping["consent_required"] and not petition.consents.get(mapping["item_code"]):
@@ -328,12 +352,13 @@ def _fetch_specs(petition: Petition, snapshot: dict) -> list:
         subject_id = str(petition.data.get(mapping["subject_field_key"]) or "").strip() if from_form else ""
         if from_form and not subject_id:
             continue
-        if link is None:  # the applicant's RRN, or whose a record entered in the form must be
+        if not subject_hash:  # the applicant's RRN, or whose a record entered in the form must be
             raise PetitionError(_("Confirm your identity before you file this petition."))
         if from_form:
             others_basis = _others_basis(petition, mapping)
         else:
-            subject_id, others_basis = decrypt_text(link.rrn_encrypted), ""
+            subject_id = subject_rrn or decrypt_text(link.rrn_encrypted if link else "")
+            others_basis = ""
         specs.append(
             FetchSpec(
                 item_code=mapping["item_code"],
@@ -341,14 +366,14 @@ def _fetch_specs(petition: Petition, snapshot: dict) -> list:
                 purpose_code=mapping["purpose_code"],
                 subject_kind=mapping["subject_kind"],
                 subject_id=subject_id,
-                applicant_hash=link.rrn_hash,
+                applicant_hash=subject_hash,
                 others_basis=others_basis,
             )
         )
     return specs
 
 
-def _store_uploads(petition: Petition, uploads) -> None:
+def _store_uploads(petition: Petition, uploads, *, subject_hash: str = "") -> None:
     from sharing.documents.errors import AttachmentRejected
     from sharing.documents.services import attachment_store
 
@@ -364,6 +389,7 @@ def _store_uploads(petition: Petition, uploads) -> None:
                     issuing_office=petition.office,
                     title=upload.title,
                     title_en=upload.title_en,
+                    subject_hash=subject_hash,
                 )
         except AttachmentRejected as exc:
             raise PetitionError(exc.message) from exc
@@ -415,6 +441,8 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     from sharing.documents.services import document_request
     from sharing.services import fetch_requests_create
 
+    from .delegation_services import representation_check_submit
+
     locked = Petition.objects.select_for_update().select_related("petition_type", "applicant").get(pk=petition.pk)
     if str(locked.submit_token) != str(submit_token):
         raise PetitionError(_("This page is out of date. Check your answers again and submit once more."))
@@ -424,6 +452,8 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     if not petition_type.active:
         raise PetitionError(_("This petition type is not open for filing."))
 
+    # Filing for someone: the delegation is checked again now (revoked, expired, narrowed).
+    representation = representation_check_submit(petition=locked)
     snapshot = petition_type_snapshot(petition_type)
     problems = _missing(locked, snapshot)
     if problems:
@@ -433,7 +463,9 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     today = local_today()
     locked.type_snapshot = snapshot
     locked.type_version = petition_type.version
-    locked.office = route_office(petition_type=petition_type, applicant=locked.applicant)
+    # A petition filed for someone goes to the office of that person's district.
+    routed_for = representation.principal if representation and representation.principal else locked.applicant
+    locked.office = route_office(petition_type=petition_type, applicant=routed_for)
     locked.receipt_no = receipt_number_next(year=today.year)
     locked.submitted_at = now
     locked.due_date = add_working_days(today, petition_type.processing_days)
@@ -441,7 +473,8 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     locked.save()
     petition_transition(petition=locked, to=S.SUBMITTED, actor=actor)
 
-    _store_uploads(locked, locked.uploads.all())
+    principal_hash = representation.principal_rrn_hash if representation is not None else ""
+    _store_uploads(locked, locked.uploads.all(), subject_hash=principal_hash)
     document_request(
         kind="receipt",
         case_ref=locked.receipt_no,
@@ -452,8 +485,15 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
         language=locked.language,
         **both_languages(gettext_lazy("Receipt %(receipt_no)s"), receipt_no=locked.receipt_no),
         idempotency_key=f"petition-receipt:{locked.receipt_no}",
+        # Filed for someone: the receipt names them, so its downloads are logged against them.
+        subject_hash=principal_hash,
     )
-    specs = _fetch_specs(locked, snapshot)
+    if representation is not None and representation.is_letter:
+        # Nothing is fetched before the official has accepted the delegation letter
+        # (delegation_services.letter_accept); the petition waits, submitted.
+        logger.info("petition filed with a delegation letter receipt_no=%s", locked.receipt_no)
+        return locked
+    specs = _fetch_specs(locked, snapshot, representation=representation)
     if specs:
         fetch_requests_create(case_ref=locked.receipt_no, office=locked.office, items=specs)
         petition_transition(petition=locked, to=S.COLLECTING)

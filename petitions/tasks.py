@@ -19,3 +19,10 @@ def petitions_resume_collecting() -> int:
     from .services import petitions_resume_settled
 
     return petitions_resume_settled(quiet_for=timedelta(seconds=settings.FETCH_STALLED_AFTER_SECONDS))
+
+
+@shared_task(name="petitions.tasks.delegation_consent_notify", acks_late=True)
+def delegation_consent_notify(representation_id: int) -> bool:
+    from .notifications import delegation_consent_request_send
+
+    return delegation_consent_request_send(representation_id=representation_id)

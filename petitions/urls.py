@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_delegation
 
 
 class ReceiptNumberConverter:
@@ -22,6 +22,11 @@ urlpatterns = [
     path("petitions/<slug:slug>/", views.petition_type_detail, name="type_detail"),
     path("petitions/<slug:slug>/apply/", views.wizard_start, name="wizard_start"),
     path("petitions/<slug:slug>/apply/<uuid:public_id>/discard/", views.wizard_discard, name="wizard_discard"),
+    path(
+        "petitions/<slug:slug>/apply/<uuid:public_id>/ask-consent/",
+        views.wizard_consent_request,
+        name="wizard_consent_request",
+    ),
     path("petitions/<slug:slug>/apply/<uuid:public_id>/<slug:step>/", views.wizard_step, name="wizard_step"),
     path("my/petitions/", views.my_petitions, name="my_list"),
     path("my/petitions/<receipt:receipt_no>/", views.my_petition_detail, name="my_detail"),
@@ -33,6 +38,13 @@ urlpatterns = [
     ),
     path("my/petitions/<receipt:receipt_no>/withdraw/", views.my_petition_withdraw, name="my_withdraw"),
     path("my/petitions/<receipt:receipt_no>/supplement/", views.my_petition_supplement, name="my_supplement"),
+    path("my/delegations/", views_delegation.delegations, name="delegations"),
+    path("my/delegations/<int:delegation_id>/revoke/", views_delegation.delegation_revoke, name="delegation_revoke"),
+    path(
+        "my/delegations/consents/<int:representation_id>/",
+        views_delegation.consent_answer,
+        name="delegation_consent_answer",
+    ),
     path("my/identity/", views.identity_start, name="identity"),
     path("my/identity/code/", views.identity_code, name="identity_code"),
 ]

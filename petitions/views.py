@@ -23,13 +23,15 @@ from portal.conditional import fragment_etag, polled_fragment, render_fragment
 from portal.roles import citizen_required
 from portal.roles import english_active as _english
 
-from . import catalogue_cache, identity, selectors, services
+from . import catalogue_cache, delegation_selectors, delegation_services, identity, selectors, services
 from .errors import IdentityAttemptsExceeded, IdentityError, PetitionError
 from .forms import (
     AnswersForm,
     ApplicantForm,
     ConsentForm,
+    DelegationLetterForm,
     FetchUploadForm,
+    FileForForm,
     IdentityCodeForm,
     IdentityStartForm,
     SubmitForm,
@@ -203,9 +205,21 @@ def wizard_start(request, slug):
     if not hasattr(request.user, "resident_link"):
         messages.info(request, _("Confirm your identity once before you file a petition."))
         return redirect(f"{reverse('petitions:identity')}?next={request.path}")
+    file_for = FileForForm(
+        request.POST if request.method == "POST" else None,
+        delegations=delegation_selectors.delegations_usable_for(user=request.user, petition_type=petition_type),
+    )
     if request.method == "POST":
+        if not file_for.is_valid():
+            messages.error(request, _("Choose who you are filing for."))
+            return redirect("petitions:wizard_start", slug=slug)
         try:
-            petition = services.petition_draft_start(petition_type=petition_type, applicant=request.user)
+            petition = services.petition_draft_start(
+                petition_type=petition_type,
+                applicant=request.user,
+                delegation=file_for.delegation(),
+                letter=file_for.is_letter(),
+            )
             petition = services.petition_draft_update_step(petition=petition, next_step="applicant")
         except PetitionError as exc:
             messages.error(request, exc.message)
@@ -218,6 +232,7 @@ def wizard_start(request, slug):
         {
             "petition_type": petition_type,
             "drafts": drafts,
+            "file_for": file_for,
             "required_rows": selectors.required_information_rows(petition_type),
             **_wizard_steps(petition_type, "notes"),
         },
@@ -272,8 +287,24 @@ def wizard_step(request, slug, public_id, step):
 
 def _applicant_step(request, petition):
     details = petition.applicant_details
+    representation = delegation_selectors.representation_of(petition)
     form = ApplicantForm(request.POST or None, initial=details)
-    if request.method == "POST" and form.is_valid():
+    letter_form = None
+    if representation is not None and representation.is_letter:
+        letter_form = DelegationLetterForm(
+            request.POST or None,
+            request.FILES or None,
+            initial={"principal_name": representation.principal_name},
+            letter_uploaded=petition.uploads.filter(purpose=PetitionUpload.Purpose.DELEGATION_LETTER).exists(),
+        )
+    if request.method == "POST" and form.is_valid() and (letter_form is None or letter_form.is_valid()):
+        if letter_form is not None:
+            delegation_services.letter_principal_set(
+                petition=petition,
+                name=letter_form.cleaned_data["principal_name"],
+                rrn=letter_form.cleaned_data["principal_rrn"],
+                letter=letter_form.cleaned_data.get("letter"),
+            )
         services.petition_draft_update_applicant(petition=petition, next_step="form", **form.cleaned_data)
         return redirect(_step_url(petition, "form"))
     link = request.user.resident_link
@@ -285,6 +316,8 @@ def _applicant_step(request, petition):
             "applicant",
             form=form,
             link=link,
+            representation=representation,
+            letter_form=letter_form,
         ),
     )
 
@@ -396,6 +429,7 @@ def _review_step(request, petition):
         _wizard_context(
             petition,
             "review",
+            representation=delegation_selectors.representation_of(petition),
             form=form,
             rows=_review_rows(snapshot["fields"], petition.data),
             items=items,
@@ -403,6 +437,22 @@ def _review_step(request, petition):
             uploads=list(petition.uploads.all()),
         ),
     )
+
+
+@citizen_required
+@require_POST
+def wizard_consent_request(request, slug, public_id):
+    """The delegate asks the principal to consent to the fetching of their information."""
+    petition = selectors.draft_for_applicant(user=request.user, public_id=public_id)
+    try:
+        delegation_services.principal_consent_request(petition=petition, actor=request.user)
+    except PetitionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Your request has been sent. Submit the petition once they have consented on their account.")
+        )
+    return redirect(_step_url(petition, "review"))
 
 
 @citizen_required
@@ -421,6 +471,7 @@ def wizard_discard(request, slug, public_id):
 @require_GET
 def my_petitions(request):
     page = selectors.petitions_page_for_applicant(user=request.user, page_number=request.GET.get("page"))
+    _mark_parties(request.user, page.object_list)
     return render(
         request,
         "my/petition_list.html",
@@ -431,6 +482,19 @@ def my_petitions(request):
             "drafts": selectors.drafts_for_applicant(user=request.user) if page.number == 1 else [],
         },
     )
+
+
+def _mark_parties(user, petitions) -> None:
+    """Says on each petition filed for someone else who it is for, or who filed it for the
+    user (``party_note``), from the rows the page read."""
+    for petition in petitions:
+        representation = delegation_selectors.representation_of(petition)
+        if representation is None:
+            petition.party_note = ""
+        elif petition.applicant_id == user.pk:
+            petition.party_note = _("Filed for %(name)s") % {"name": representation.principal_name}
+        else:
+            petition.party_note = _("Filed for you by %(name)s") % {"name": petition.applicant.display_name}
 
 
 def _petition_row_version(petition: Petition) -> str:
@@ -448,6 +512,7 @@ def _petition_row_version(petition: Petition) -> str:
             petition.status,
             petition.due_date,
             supplements[0].due_date if supplements else None,
+            getattr(petition, "party_note", ""),
         )
     )
 
@@ -494,9 +559,16 @@ def _supplement_history(petition: Petition) -> list[dict]:
 @require_GET
 def my_petition_detail(request, receipt_no):
     petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no, all_supplements=True)
+    representation = delegation_selectors.representation_of(petition)
+    if representation is not None:
+        # The filer sees the principal's details: a view of their information, in their log.
+        delegation_services.representation_view_log(
+            representation=representation, viewer=request.user, ip_address=get_client_ip_address(request)
+        )
     context = _detail_context(request, petition)
     context.update(
         {
+            "representation": representation,
             "documents": selectors.petition_documents(petition),
             "supplements": _supplement_history(petition),
             "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),

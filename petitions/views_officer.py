@@ -27,11 +27,12 @@ from portal.models import User
 from portal.roles import english_active as _english
 from portal.roles import official_required
 
+from . import delegation_selectors, delegation_services
 from . import officer_selectors as selectors
 from . import officer_services as services
 from .calendar import add_working_days, local_today
 from .errors import PetitionError
-from .forms import answer_changes, display_value, spec_label
+from .forms import LetterRefuseForm, answer_changes, display_value, spec_label
 from .models import OPEN_STATUSES, Petition
 
 S = Petition.Status
@@ -277,6 +278,8 @@ def _queue_row_version(row: selectors.QueueRow, *, picks: bool, supervised_offic
             p.submitted_at,
             timezone.get_current_timezone_name(),
             p.assigned_to.display_name if p.assigned_to else None,
+            getattr(p, "represented_basis", None),
+            getattr(p, "represented_letter", None),
             row.overdue,
             row.due_today,
             row.fetch_pending,
@@ -409,8 +412,22 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
     can_decide = member and (petition.assigned_to_id == request.user.pk or supervisor)
     today = local_today()
     running = petition.status in selectors.CLOCK_RUNNING and petition.due_date is not None
+    representation = delegation_selectors.representation_of(petition)
+    if representation is not None:
+        delegation_services.representation_view_log(
+            representation=representation, viewer=request.user, ip_address=get_client_ip_address(request)
+        )
+    letter_pending = bool(
+        representation
+        and representation.is_letter
+        and representation.letter_state == representation.LetterState.PENDING
+        and petition.status == S.SUBMITTED
+    )
     return {
         "petition": petition,
+        "representation": representation,
+        "letter_pending": letter_pending,
+        "letter_refuse_form": bound.get("letter_refuse_form") or LetterRefuseForm(),
         "rows": [
             (spec_label(spec), display_value(spec, petition.data.get(spec["key"])))
             for spec in snapshot.get("fields", [])
@@ -485,6 +502,34 @@ def reveal(request, receipt_no):
         form.add_error(None, _("This value cannot be revealed."))
         return _review(request, petition, status=400, reveal_form=form)
     return _review(request, petition, reveal={"item": item, "field": key, "reason": form.cleaned_data["reason"]})
+
+
+@official_required
+@require_POST
+def letter_accept(request, receipt_no):
+    """The official accepts the delegation letter: the principal's information is fetched now."""
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    try:
+        delegation_services.letter_accept(petition=petition, actor=request.user)
+    except PetitionError as exc:
+        return _review(request, petition, status=400, refused=exc.message)
+    messages.success(request, _("The delegation letter is accepted; the principal's information is being fetched."))
+    return redirect("officer:review", receipt_no=receipt_no)
+
+
+@official_required
+@require_POST
+def letter_refuse(request, receipt_no):
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    form = LetterRefuseForm(request.POST)
+    if not form.is_valid():
+        return _review(request, petition, status=400, letter_refuse_form=form)
+    try:
+        delegation_services.letter_refuse(petition=petition, actor=request.user, reason=form.cleaned_data["reason"])
+    except PetitionError as exc:
+        return _review(request, petition, status=400, refused=exc.message)
+    messages.success(request, _("The delegation letter is refused; nothing was fetched."))
+    return redirect("officer:review", receipt_no=receipt_no)
 
 
 @official_required

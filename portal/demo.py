@@ -77,6 +77,10 @@ ACCOUNTS = [
     ("admin", User.Role.ADMINISTRATOR, "관리자", "admin@example.go.kr", "AD-0001", [], True),
 ]
 
+# A delegation (대리 신청) between two demo citizens, made by petitions.demo: the principal lets
+# the delegate file every petition type for them, with consent to fetching given in advance.
+DEMO_DELEGATION = {"principal": "citizen2", "delegate": "citizen1"}
+
 
 def demo_totp_key_hex() -> str:
     return base64.b32decode(DEMO_TOTP_SECRET).hex()

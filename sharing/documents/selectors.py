@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,19 +49,40 @@ def documents_for_cases(case_refs: Iterable[str]) -> dict[str, list]:
     return {ref: grouped.get(ref, []) for ref in refs}
 
 
-def user_may_access(user, *, owner_id: int, office_id: int) -> bool:
-    """The owner, and the officials who are members of the issuing (handling) office."""
+# Who else is a party to a case besides the owner of its documents (e.g. the person a petition
+# was filed for by someone else): ``finder(*, user, case_ref) -> bool``, registered by the apps
+# that know (petitions.apps); the documents store knows nothing of petitions.
+CasePartyFinder = Callable[..., bool]
+_case_party_finders: list[CasePartyFinder] = []
+
+
+def case_party_finder_register(finder: CasePartyFinder) -> None:
+    if finder not in _case_party_finders:
+        _case_party_finders.append(finder)
+
+
+def _is_case_party(user, case_ref: str) -> bool:
+    return any(finder(user=user, case_ref=case_ref) for finder in _case_party_finders)
+
+
+def user_may_access(user, *, owner_id: int, office_id: int, case_ref: str = "") -> bool:
+    """The owner, the other parties to the case (a registered finder says who), and the
+    officials who are members of the issuing (handling) office."""
     if not user.is_authenticated:
         return False
     if user.pk == owner_id:
         return True
-    return user.is_official and OfficeMembership.objects.filter(user=user, office_id=office_id).exists()
+    if user.is_official:
+        return OfficeMembership.objects.filter(user=user, office_id=office_id).exists()
+    return bool(case_ref) and _is_case_party(user, case_ref)
 
 
 def document_for_user(*, user, public_id) -> EDocument:
     """The document if ``user`` may download it; 404 for everyone else (it might not exist)."""
     document = EDocument.objects.select_related("issuing_office", "owner").filter(public_id=public_id).first()
-    if document is None or not user_may_access(user, owner_id=document.owner_id, office_id=document.issuing_office_id):
+    if document is None or not user_may_access(
+        user, owner_id=document.owner_id, office_id=document.issuing_office_id, case_ref=document.case_ref
+    ):
         raise Http404
     return document
 
@@ -72,7 +93,9 @@ def document_request_for_user(*, user, public_id) -> DocumentRequest:
         .filter(public_id=public_id)
         .first()
     )
-    if request is None or not user_may_access(user, owner_id=request.owner_id, office_id=request.issuing_office_id):
+    if request is None or not user_may_access(
+        user, owner_id=request.owner_id, office_id=request.issuing_office_id, case_ref=request.case_ref
+    ):
         raise Http404
     return request
 
@@ -85,11 +108,14 @@ def document_request_version(*, user, public_id) -> tuple | None:
     allowed = Q(owner_id=user.pk)
     if user.is_official:
         allowed |= Q(Exists(OfficeMembership.objects.filter(user_id=user.pk, office_id=OuterRef("issuing_office_id"))))
-    return (
-        DocumentRequest.objects.filter(allowed, public_id=public_id)
-        .values_list("state", "updated_at", "document_id", "document__superseded_by__pk", "title", "title_en")
-        .first()
-    )
+    columns = ("state", "updated_at", "document_id", "document__superseded_by__pk", "title", "title_en")
+    found = DocumentRequest.objects.filter(allowed, public_id=public_id).values_list(*columns).first()
+    if found is None and not user.is_official and _case_party_finders:
+        # Not the owner: another party to the case (one more query, for them only).
+        other = DocumentRequest.objects.filter(public_id=public_id).values_list("case_ref", *columns).first()
+        if other is not None and _is_case_party(user, other[0]):
+            return tuple(other[1:])
+    return found
 
 
 def document_by_code(raw_code: str) -> EDocument | None:

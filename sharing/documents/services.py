@@ -298,7 +298,7 @@ def _in(language: str, text) -> str:
 
 @transaction.atomic
 def attachment_store(
-    *, uploaded_file, case_ref: str, owner, issuing_office, title: str, title_en: str = ""
+    *, uploaded_file, case_ref: str, owner, issuing_office, title: str, title_en: str = "", subject_hash: str = ""
 ) -> EDocument:
     """Checks an upload by content (PDF/JPEG/PNG, size, virus scan) and stores it.
 
@@ -328,6 +328,9 @@ def attachment_store(
         issuing_office=issuing_office,
         language=getattr(owner, "preferred_language", settings.LANGUAGE_CODE),
         idempotency_key=f"attachment:{uuid.uuid4().hex}",
+        # Whose it is when that is not the owner (a delegation letter: the principal's), so that
+        # every download lands in that person's access log.
+        subject_hash=subject_hash,
     )
 
 

@@ -10,7 +10,9 @@ in both languages). The portal's own entries use fixed codes, written by:
 - sharing/tracker/services.py ``access_entry_proof``: item ``access_log_proof``, purpose
   ``access_log_proof`` (a citizen downloading the proof of an entry of their own log);
 - sharing/services.py (fetch and read) and sharing/tracker/services.py (refund inquiry):
-  catalogue items and purposes.
+  catalogue items and purposes;
+- petitions/delegation_services.py ``representation_view_log``: item ``representation``,
+  purposes ``delegated_filing`` and ``delegation_letter``.
 
 A code nobody gave words to is shown as a general description, never as the code itself.
 """
@@ -35,17 +37,25 @@ PORTAL_ITEMS = {
     "draft": _("A draft petition of yours"),
     "identity_challenge": _("A check of your identity"),
     ACCESS_LOG_PROOF: _("An entry of your access log, with its proof"),
+    "representation": _("Your details on a petition filed for you"),
 }
 
 PORTAL_PURPOSES = {
     "edocument_download": _("Opening or downloading an e-document of a petition"),
     "retention": _("Deletion at the end of the retention period"),
     ACCESS_LOG_PROOF: _("Downloading the proof of an entry of your access log"),
+    "delegated_filing": _("A petition filed for you by someone you delegated"),
+    "delegation_letter": _("A petition filed for you with your signed delegation letter"),
 }
 
 # The fields a portal entry may name (the catalogue's items have their own labels).
 PORTAL_FIELDS = {
     "identity_challenge": {"name": _("Name"), "rrn": _("Resident registration number")},
+    "representation": {
+        "name": _("Name"),
+        "rrn_masked": _("Resident registration number (masked)"),
+        "contact": _("Contact details"),
+    },
 }
 
 UNKNOWN_ITEM = _("Information about you held by the portal")

@@ -57,6 +57,8 @@ MODEL_ALIASES = {
     "applicant": ("portal.User",),
     "account": ("portal.User",),
     "official": ("portal.User",),
+    "delegation": ("petitions.Delegation",),
+    "representation": ("petitions.Representation",),
 }
 _NOISE = {"id", "pk", "public", "uuid", "no", "number", "my", "by"}
 MAX_COMBINATIONS = 300

@@ -121,6 +121,7 @@ def victim_rows(model: type[models.Model], *, victim, receipts: list[str], subje
                 "person",
                 "account",
                 "subject_user",
+                "principal",
             ):
                 conditions |= models.Q(**{model_field.name: victim})
                 ruled = True
@@ -306,6 +307,29 @@ def build_world() -> World:
         petition_type=PetitionType.objects.get(slug="basic-pension"), applicant=victim
     )
     services.petition_draft_update_step(petition=pension, next_step="review")
+    # Filing for someone else: the victim lets a helper file for them, without consent given in
+    # advance; the helper's draft asks the victim's consent (answered on the victim's page).
+    from petitions import delegation_services
+    from petitions.calendar import local_today
+
+    helper = CitizenFactory.create(username="helper-citizen")
+    delegation = delegation_services.delegation_grant(
+        principal=victim,
+        identifier=helper.username,
+        petition_types=[],
+        all_types=True,
+        valid_until=local_today(),
+        consent_given=False,
+    )
+    for_victim = services.petition_draft_start(
+        petition_type=filed.petition_type, applicant=helper, delegation=delegation
+    )
+    delegation_services.principal_consent_request(petition=for_victim, actor=helper)
+    # A draft the victim files with a delegation letter, at its applicant step (the letter form).
+    services.petition_draft_update_step(
+        petition=services.petition_draft_start(petition_type=filed.petition_type, applicant=victim, letter=True),
+        next_step="applicant",
+    )
     assert filed.office_id == office_a.pk and attacker_petition.office_id == office_b.pk
     if apps.is_installed("sharing.tracker"):
         _tracker_rows(

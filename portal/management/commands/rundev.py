@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from portal.celery import ensure_broker_folders
-from portal.demo import ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+from portal.demo import ACCOUNTS, DEMO_DELEGATION, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
@@ -104,6 +104,7 @@ class Command(BaseCommand):
                 extra = "  + TOTP" if totp else ""
                 lines.append(f"    {username:<12} {str(role.label):<14} {name}{extra}")
         lines += [
+            f"  Delegation: {DEMO_DELEGATION['delegate']} may file for {DEMO_DELEGATION['principal']} (대리 신청)",
             f"  TOTP secret of the officials and admin: {DEMO_TOTP_SECRET} (base32)",
             "  Press Ctrl-C to stop the web server and the worker.",
             "=" * 64,
