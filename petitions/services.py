@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import logging
@@ -66,7 +67,7 @@ def petition_type_snapshot(petition_type: PetitionType) -> dict:
     """What a petition of this type is filed against: kept on the petition for good."""
     mappings = (
         RequiredInformation.objects.filter(petition_type=petition_type)
-        .select_related("item__agency")
+        .select_related("item__agency", "approved_use")
         .prefetch_related("item__fields")
     )
     return {
@@ -316,13 +317,16 @@ def _others_basis(petition: Petition, mapping: dict) -> str:
 
 
 def _fetch_specs(petition: Petition, snapshot: dict) -> list:
+    """The fetches of a filed petition (without their uses: ``petition_submit`` adds the routed
+    office's, petitions.uses.uses_for_office)."""
     from sharing.crypto import decrypt_text
     from sharing.types import FetchSpec
 
     link = getattr(petition.applicant, "resident_link", None)
     specs = []
     for mapping in snapshot["required_information"]:
-        if mapping["consent_required"] and not petition.consents.get(mapping["item_code"]):
+        consented = bool(petition.consents.get(mapping["item_code"]))
+        if mapping["consent_required"] and not consented:
             continue
         from_form = mapping["subject_source"] != RequiredInformation.SubjectSource.APPLICANT
         subject_id = str(petition.data.get(mapping["subject_field_key"]) or "").strip() if from_form else ""
@@ -343,6 +347,7 @@ def _fetch_specs(petition: Petition, snapshot: dict) -> list:
                 subject_id=subject_id,
                 applicant_hash=link.rrn_hash,
                 others_basis=others_basis,
+                consent_given=mapping["consent_required"] and consented,
             )
         )
     return specs
@@ -413,7 +418,10 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     """Files a draft: receipt number, office, due date, timeline, receipt e-document and the
     fetches, all in one transaction. A replayed submit returns the petition already filed."""
     from sharing.documents.services import document_request
+    from sharing.errors import SharingError
     from sharing.services import fetch_requests_create
+
+    from .uses import uses_for_office
 
     locked = Petition.objects.select_for_update().select_related("petition_type", "applicant").get(pk=petition.pk)
     if str(locked.submit_token) != str(submit_token):
@@ -455,7 +463,12 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     )
     specs = _fetch_specs(locked, snapshot)
     if specs:
-        fetch_requests_create(case_ref=locked.receipt_no, office=locked.office, items=specs)
+        uses = uses_for_office(snapshot, locked.office, items=[spec.item_code for spec in specs])
+        specs = [dataclasses.replace(spec, use_id=uses[spec.item_code]) for spec in specs]
+        try:
+            fetch_requests_create(case_ref=locked.receipt_no, office=locked.office, items=specs)
+        except SharingError as exc:  # e.g. outside the approved use: nothing is filed
+            raise PetitionError(exc.message) from exc
         petition_transition(petition=locked, to=S.COLLECTING)
     else:
         petition_transition(petition=locked, to=S.UNDER_REVIEW)

@@ -17,6 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from sharing import crypto
+from sharing.hub.models import ApprovedUse
+from sharing.hub.selectors import uses_in_force
 from sharing.models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField, Purpose
 
 from . import labels as access_labels
@@ -228,6 +230,22 @@ def refund_items() -> list[InformationItem]:
         .order_by("agency__code", "code")
         .distinct()
     )
+
+
+def refund_uses(*, office) -> list[tuple[InformationItem, ApprovedUse]]:
+    """The refund items the portal ``office`` may ask, each with the approved use of the office's
+    using agency it runs under (in force today, for the refund inquiry's purpose); items without
+    one are not asked."""
+    if office.using_agency_id is None:
+        return []
+    items = refund_items()
+    uses = {
+        use.item_id: use
+        for use in uses_in_force(using_agency_id=office.using_agency_id)
+        .filter(item__in=items, purpose__code=REFUND_INQUIRY_PURPOSE)
+        .order_by("item_id", "-valid_until", "pk")
+    }
+    return [(item, uses[item.pk]) for item in items if item.pk in uses]
 
 
 def refund_inquiry_latest(*, user) -> RefundInquiry | None:
