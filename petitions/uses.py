@@ -193,14 +193,16 @@ def uses_for_office(
     in_force: list[ApprovedUse] = []
     if others and office.using_agency_id is not None:
         in_force = list(
-            ApprovedUse.objects.select_related("purpose", "item").filter(
+            ApprovedUse.objects.select_related("purpose", "item")
+            .filter(
                 using_agency_id=office.using_agency_id,
                 item__code__in=[m["item_code"] for m in others],
                 affair_code__in=[m.get("affair_code") or "" for m in others],
                 status=ApprovedUse.Status.APPROVED,
                 valid_from__lte=day,
                 valid_until__gte=day,
-            ).order_by("-valid_until", "pk")
+            )
+            .order_by("-valid_until", "pk")
         )
     for mapping in rows:
         if mapping.get("use_id") and mapping.get("use_agency_id") == office.using_agency_id:
@@ -241,4 +243,3 @@ def uses_for_office(
             % {"office": office.name, "items": names}
         )
     return result
-

@@ -5,16 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('hub', '0001_approved_uses'),
-        ('petitions', '0006_subject_owner_policy'),
+        ("hub", "0001_approved_uses"),
+        ("petitions", "0006_subject_owner_policy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='requiredinformation',
-            name='approved_use',
-            field=models.ForeignKey(blank=True, help_text="The approved use of the handling office's using agency; with district routing each district's agency needs a use in force of the same affair.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='required_information', to='hub.approveduse', verbose_name='approved use'),
+            model_name="requiredinformation",
+            name="approved_use",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The approved use of the handling office's using agency; with district routing each district's agency needs a use in force of the same affair.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="required_information",
+                to="hub.approveduse",
+                verbose_name="approved use",
+            ),
         ),
     ]

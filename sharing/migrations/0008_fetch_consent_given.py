@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sharing', '0007_access_log_affair'),
+        ("sharing", "0007_access_log_affair"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fetchrequest',
-            name='consent_given',
-            field=models.BooleanField(default=False, verbose_name='consent of the data subject on record'),
+            model_name="fetchrequest",
+            name="consent_given",
+            field=models.BooleanField(default=False, verbose_name="consent of the data subject on record"),
         ),
     ]
