@@ -541,13 +541,10 @@ def demo_use(*, petition_type: PetitionType, item, purpose_code: str, fields, co
 
     offices = [petition_type.handling_office] if petition_type.handling_office else []
     if petition_type.routing == PetitionType.Routing.DISTRICT:
-        offices += list(
-            Office.objects.exclude(district_code="")
-            .exclude(pk=petition_type.handling_office_id)
-            .filter(using_agency__isnull=False)
-            .select_related("using_agency")
-            .order_by("code")
-        )
+        others = Office.objects.exclude(district_code="")
+        if petition_type.handling_office_id is not None:
+            others = others.exclude(pk=petition_type.handling_office_id)
+        offices += list(others.filter(using_agency__isnull=False).select_related("using_agency").order_by("code"))
     uses = [
         hub_demo.use_ensure(
             using_agency=office.using_agency,

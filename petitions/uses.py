@@ -78,18 +78,6 @@ def _row_problems(row: RequiredInformation, use: ApprovedUse, day: datetime.date
     return problems
 
 
-def _routable_offices(petition_type: PetitionType) -> list[Office]:
-    """Every office a petition of this type may be routed to."""
-    offices = []
-    if petition_type.handling_office_id:
-        offices.append(petition_type.handling_office)
-    if petition_type.routing == PetitionType.Routing.DISTRICT:
-        offices += list(
-            Office.objects.exclude(district_code="").exclude(pk=petition_type.handling_office_id).order_by("code")
-        )
-    return offices
-
-
 def use_problems(petition_type: PetitionType, *, on: datetime.date | None = None) -> list[str]:
     """What keeps the type's fetches from running under approved uses, in the reader's language;
     empty when every required information row's use is in order for every office it may be routed to.
@@ -119,7 +107,10 @@ def use_problems(petition_type: PetitionType, *, on: datetime.date | None = None
                 _("“%(item)s”: the use %(affair)s belongs to %(agency)s, not to %(office)s's using agency.")
                 % {"item": row.item.name, "affair": use.affair_code, "agency": use.using_agency, "office": home.name}
             )
-    others = [office for office in _routable_offices(petition_type) if office.pk != home.pk]
+    others: list[Office] = []
+    if petition_type.routing == PetitionType.Routing.DISTRICT:
+        # Every other office the applicant's district may route a petition to.
+        others = list(Office.objects.exclude(district_code="").exclude(pk=home.pk).order_by("code"))
     if others and not problems:
         problems += _district_problems(rows, others, day)
     return problems

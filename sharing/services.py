@@ -315,10 +315,9 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
     except OutsideApprovedUse as exc:
         return _record(fetch_request, fetch_request.txn_id, None, UseRefusedAtPortal(exc.message, code=exc.code))
     assert use is not None  # noqa: S101 (use_check refuses a missing use)
-    fetch_request.use = use
     if fetch_request.subject_kind == SubjectKind.PERSON and not _may_keep(fetch_request, [fetch_request.subject_hash]):
         # Another person's RRN in a form field: known to be someone else's without asking anyone.
-        return _record(fetch_request, fetch_request.txn_id, None, NotApplicantsRecord())
+        return _record(fetch_request, fetch_request.txn_id, None, NotApplicantsRecord(), use=use)
     try:
         request = _provider_request(fetch_request, use)
     except Exception as exc:  # noqa: BLE001 (e.g. a subject that no key decrypts: end the fetch, not "fetching" for ever)
@@ -326,7 +325,7 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
         not_built = provider_errors.ProviderError(
             f"the request could not be built: {type(exc).__name__}", code="request_not_built"
         )
-        return _record(fetch_request, fetch_request.txn_id, None, not_built)
+        return _record(fetch_request, fetch_request.txn_id, None, not_built, use=use)
     started = time.monotonic()
     error: provider_errors.ProviderError | None
     try:
@@ -339,7 +338,7 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
         logger.exception("fetch %s: the provider raised %s", fetch_request.pk, type(exc).__name__)
         response, error = None, provider_errors.TransientError(type(exc).__name__, code="agency_error")
     latency_ms = max(0, round((time.monotonic() - started) * 1000))
-    return _record(fetch_request, request.txn_id, response, error, latency_ms=latency_ms)
+    return _record(fetch_request, request.txn_id, response, error, latency_ms=latency_ms, use=use)
 
 
 class NotApplicantsRecord(provider_errors.ProviderError):
@@ -382,9 +381,18 @@ def _may_keep(fetch_request: FetchRequest, persons: list[str]) -> bool:
 
 
 @transaction.atomic
-def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latency_ms: int | None = None) -> str:
+def _record(
+    fetch_request: FetchRequest,
+    txn_id: str,
+    response,
+    error,
+    *,
+    latency_ms: int | None = None,
+    use: UseSnapshot | None = None,
+) -> str:
     """Stores the outcome of the attempt that claimed the fetch under ``txn_id``. ``latency_ms``
-    None: no agency was asked (the attempt is not an exchange).
+    None: no agency was asked (the attempt is not an exchange). ``use``: the approved use the
+    attempt ran under (its affair and legal basis go into the access log).
 
     An answer about someone other than the applicant, where the case may not use it, is
     discarded here: nothing of it is stored, and the fetch ends "not the applicant's"."""
@@ -449,7 +457,7 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
             fields=list(response.fields),
             purpose=fetch_request.purpose_code,
             detail=_fetched_detail(fetch_request, agency, response.txn_id, persons),
-            **_use_log_values(getattr(fetch_request, "use", None)),
+            **_use_log_values(use),
         )
     elif isinstance(error, NotApplicantsRecord):
         if not first_fetch:  # an earlier answer of a re-fetch: not kept beside a "not the applicant's"
@@ -467,7 +475,7 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
                 fields=list(fetch_request.fields),
                 purpose=fetch_request.purpose_code,
                 detail=f"{error.detail}: not the applicant's record; discarded unread, nothing stored",
-                **_use_log_values(getattr(fetch_request, "use", None)),
+                **_use_log_values(use),
             )
     else:
         logger.warning(
