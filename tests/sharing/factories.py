@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from sharing import crypto
 from sharing.models import Agency, FetchRequest, InformationItem, ItemField
@@ -81,6 +82,24 @@ def use_permitting(office, item, purpose_code, fields, **overrides):
     return ApprovedUseFactory(**(values | overrides))
 
 
+def _reusable_use(office, item, purpose_code, fields):
+    """An approved use made earlier (by ``use_permitting``) that permits the fetch too, if any."""
+    from sharing.hub.models import ApprovedUse
+
+    if office.using_agency_id is None:
+        return None
+    for use in ApprovedUse.objects.filter(
+        using_agency_id=office.using_agency_id,
+        item=item,
+        purpose__code=purpose_code,
+        status=ApprovedUse.Status.APPROVED,
+        consent_required=False,
+    ):
+        if use.in_force_on(timezone.localdate()) and all(key in use.fields for key in fields):
+            return use
+    return None
+
+
 def permitted(office, specs):
     """``specs`` each naming an approved use in force that permits it for ``office`` (made here);
     a spec of an unknown item is left without a use (the item check refuses it first)."""
@@ -96,6 +115,8 @@ def permitted(office, specs):
         if any(key not in known for key in spec.fields):
             result.append(spec)  # the fields check refuses it first
             continue
-        use = use_permitting(office, item, spec.purpose_code, spec.fields)
+        use = _reusable_use(office, item, spec.purpose_code, spec.fields) or use_permitting(
+            office, item, spec.purpose_code, spec.fields
+        )
         result.append(dataclasses.replace(spec, use_id=use.pk))
     return result
