@@ -14,7 +14,7 @@ from .models import (
     ResidentLink,
     TimelineEvent,
 )
-from .uses import use_problems, uses_ok_text
+from .uses import use_problems, use_problems_many
 
 
 class FormFieldInline(admin.TabularInline):
@@ -131,12 +131,23 @@ class PetitionTypeAdmin(admin.ModelAdmin):
         (_("Processing"), {"fields": (("processing_days", "fee"), ("routing", "handling_office"))}),
     )
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # The list's column, checked for the whole page at once (a fixed number of queries).
+        problems = use_problems_many(changelist.result_list)
+        for petition_type in changelist.result_list:
+            petition_type.use_problems = problems[petition_type.pk]
+        return changelist
+
     @admin.display(description=_("approved uses"))
     def uses_check(self, petition_type: PetitionType) -> str:
-        """ "OK", or what keeps the type from being published (petitions.uses.use_problems)."""
+        """'OK', or what keeps the type from being published (petitions.uses.use_problems)."""
         if petition_type.pk is None:
             return "—"
-        return uses_ok_text(petition_type)
+        problems = getattr(petition_type, "use_problems", None)
+        if problems is None:
+            problems = use_problems(petition_type)
+        return " ".join(problems) if problems else gettext("OK")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

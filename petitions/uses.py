@@ -80,20 +80,46 @@ def _row_problems(row: RequiredInformation, use: ApprovedUse, day: datetime.date
 
 def use_problems(petition_type: PetitionType, *, on: datetime.date | None = None) -> list[str]:
     """What keeps the type's fetches from running under approved uses, in the reader's language;
-    empty when every required information row's use is in order for every office it may be routed to.
-    A fixed number of queries, whatever the number of rows and offices."""
+    empty when every required information row's use is in order for every office it may be routed to."""
+    return use_problems_many([petition_type], on=on)[petition_type.pk]
+
+
+def use_problems_many(petition_types, *, on: datetime.date | None = None) -> dict[int, list[str]]:
+    """``use_problems`` of several types at once (the admin's list): three queries, whatever the
+    number of types, rows and offices (the types' handling offices are read with them)."""
     day = on or timezone.localdate()
-    rows = list(
-        petition_type.required_information.select_related(
-            "item", "approved_use__purpose", "approved_use__using_agency"
-        ).order_by("order", "id")
+    types = list(petition_types)
+    rows_of: dict[int, list[RequiredInformation]] = {petition_type.pk: [] for petition_type in types}
+    rows = RequiredInformation.objects.filter(petition_type__in=[t.pk for t in types]).select_related(
+        "item", "approved_use__purpose", "approved_use__using_agency"
     )
+    for row in rows.order_by("order", "id"):
+        rows_of[row.petition_type_id].append(row)
+    district = [t for t in types if t.routing == PetitionType.Routing.DISTRICT and rows_of[t.pk]]
+    offices = list(Office.objects.exclude(district_code="").order_by("code")) if district else []
+    in_force = _in_force_uses(
+        {office.using_agency_id for office in offices if office.using_agency_id},
+        {row.item_id for t in district for row in rows_of[t.pk]},
+        day,
+    )
+    result = {}
+    for petition_type in types:
+        problems = _type_problems(petition_type, rows_of[petition_type.pk], day)
+        if petition_type in district and not problems:
+            # Every other office the applicant's district may route a petition to.
+            others = [office for office in offices if office.pk != petition_type.handling_office_id]
+            problems = _district_problems(rows_of[petition_type.pk], others, in_force)
+        result[petition_type.pk] = problems
+    return result
+
+
+def _type_problems(petition_type: PetitionType, rows: list[RequiredInformation], day: datetime.date) -> list[str]:
     if not rows:
         return []
-    problems: list[str] = []
     home = petition_type.handling_office
     if home is None:
         return [_("Choose the office that handles this petition type.")]
+    problems: list[str] = []
     if home.using_agency_id is None:
         problems.append(_("The office %(office)s belongs to no using agency.") % {"office": home.name})
     for row in rows:
@@ -107,20 +133,12 @@ def use_problems(petition_type: PetitionType, *, on: datetime.date | None = None
                 _("“%(item)s”: the use %(affair)s belongs to %(agency)s, not to %(office)s's using agency.")
                 % {"item": row.item.name, "affair": use.affair_code, "agency": use.using_agency, "office": home.name}
             )
-    others: list[Office] = []
-    if petition_type.routing == PetitionType.Routing.DISTRICT:
-        # Every other office the applicant's district may route a petition to.
-        others = list(Office.objects.exclude(district_code="").exclude(pk=home.pk).order_by("code"))
-    if others and not problems:
-        problems += _district_problems(rows, others, day)
     return problems
 
 
-def _district_problems(rows: list[RequiredInformation], offices: list[Office], day: datetime.date) -> list[str]:
+def _district_problems(rows: list[RequiredInformation], offices: list[Office], in_force: dict) -> list[str]:
     """With district routing: each other office's using agency needs an equivalent use of every row."""
     problems = []
-    agency_ids = {office.using_agency_id for office in offices if office.using_agency_id}
-    in_force = _in_force_uses(agency_ids, {row.item_id for row in rows}, day)
     for office in offices:
         if office.using_agency_id is None:
             problems.append(_("The office %(office)s belongs to no using agency.") % {"office": office.name})
@@ -137,9 +155,12 @@ def _district_problems(rows: list[RequiredInformation], offices: list[Office], d
 
 def _in_force_uses(agency_ids: Iterable[int], item_ids: Iterable[int], day: datetime.date) -> dict:
     found: dict[int, list[ApprovedUse]] = {}
+    agency_ids, item_ids = list(agency_ids), list(item_ids)
+    if not agency_ids or not item_ids:
+        return found
     uses = ApprovedUse.objects.select_related("purpose").filter(
-        using_agency_id__in=list(agency_ids),
-        item_id__in=list(item_ids),
+        using_agency_id__in=agency_ids,
+        item_id__in=item_ids,
         status=ApprovedUse.Status.APPROVED,
         valid_from__lte=day,
         valid_until__gte=day,
@@ -158,12 +179,6 @@ def _equivalent(row: RequiredInformation, candidates: list[ApprovedUse]) -> Appr
         ):
             return use
     return None
-
-
-def uses_ok_text(petition_type: PetitionType) -> str:
-    """The admin's column: "OK", or what is missing."""
-    problems = use_problems(petition_type)
-    return " ".join(problems) if problems else _("OK")
 
 
 def uses_for_office(

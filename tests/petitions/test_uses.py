@@ -244,3 +244,23 @@ def test_filing_to_an_office_whose_agency_has_no_use_in_force_is_refused_and_not
     assert not Petition.objects.filter(applicant=linked_other_citizen).exclude(receipt_no=None).exists()
     assert not FetchRequest.objects.exists()
     assert CITIZEN2.district_code == gangnam.district_code
+
+
+def test_the_admins_list_checks_every_type_with_a_fixed_number_of_queries(demo_types, admin_client_verified):
+    from tests.petitions.factories import PetitionTypeFactory
+
+    changelist = reverse("admin:petitions_petitiontype_changelist")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client_verified.get(changelist).status_code == 200
+        return len(queries)
+
+    few = count()
+    jongno = Office.objects.get(code="jongno")
+    for n in range(6):
+        PetitionTypeFactory(slug=f"more-{n}", handling_office=jongno, routing=PetitionType.Routing.DISTRICT)
+    assert count() == few
+    RequiredInformation.objects.filter(pk=_row().pk).update(approved_use=None)
+    page = admin_client_verified.get(changelist).content.decode()
+    assert page.count("이용 승인이 지정되어 있지 않습니다") == 1  # the one type with a row without a use
