@@ -1,8 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import F
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from .catalogue_cache import catalogue_changed
 from .models import (
     FormField,
     IdentityAttempt,
@@ -12,6 +14,7 @@ from .models import (
     ResidentLink,
     TimelineEvent,
 )
+from .uses import use_problems, use_problems_many
 
 
 class FormFieldInline(admin.TabularInline):
@@ -63,6 +66,7 @@ class RequiredInformationForm(forms.ModelForm):
             "petition_type",
             "item",
             "fields",
+            "approved_use",
             "purpose_code",
             "purpose_ko",
             "purpose_en",
@@ -86,6 +90,7 @@ class RequiredInformationInline(admin.StackedInline):
     fields = [
         ("item", "order"),
         "fields",
+        "approved_use",
         ("purpose_code", "consent_required"),
         ("purpose_ko", "purpose_en"),
         ("legal_basis", "legal_basis_en"),
@@ -98,24 +103,106 @@ class RequiredInformationInline(admin.StackedInline):
 
 @admin.register(PetitionType)
 class PetitionTypeAdmin(admin.ModelAdmin):
-    list_display = ["name_ko", "name_en", "category", "processing_days", "fee", "routing", "active", "version"]
+    list_display = [
+        "name_ko",
+        "name_en",
+        "category",
+        "processing_days",
+        "fee",
+        "routing",
+        "active",
+        "uses_check",
+        "version",
+    ]
     list_filter = ["category", "active", "routing"]
+    list_select_related = ["handling_office"]
     search_fields = ["slug", "name_ko", "name_en"]
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["handling_office"]
-    readonly_fields = ["version", "updated_at"]
+    readonly_fields = ["version", "updated_at", "uses_check"]
     inlines = [FormFieldInline, RequiredInformationInline]
+    actions = ["publish", "unpublish"]
     fieldsets = (
-        (None, {"fields": ("slug", ("name_ko", "name_en"), "category", "active", ("version", "updated_at"))}),
+        (
+            None,
+            {"fields": ("slug", ("name_ko", "name_en"), "category", "active", "uses_check", ("version", "updated_at"))},
+        ),
         (_("Descriptions"), {"fields": ("description_ko", "description_en", "notes_ko", "notes_en")}),
         (_("Processing"), {"fields": (("processing_days", "fee"), ("routing", "handling_office"))}),
     )
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # The list's column, checked for the whole page at once (a fixed number of queries).
+        problems = use_problems_many(changelist.result_list)
+        for petition_type in changelist.result_list:
+            petition_type.use_problems = problems[petition_type.pk]
+        return changelist
+
+    @admin.display(description=_("approved uses"))
+    def uses_check(self, petition_type: PetitionType) -> str:
+        """'OK', or what keeps the type from being published (petitions.uses.use_problems)."""
+        if petition_type.pk is None:
+            return "—"
+        problems = getattr(petition_type, "use_problems", None)
+        if problems is None:
+            problems = use_problems(petition_type)
+        return " ".join(problems) if problems else gettext("OK")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if change:
             # Every saved edit is a new version; filed petitions keep the snapshot of theirs.
             PetitionType.objects.filter(pk=form.instance.pk).update(version=F("version") + 1)
+        petition_type = form.instance
+        if petition_type.active:
+            # Saved with its required information: a type whose uses are not in order is not published.
+            problems = use_problems(petition_type)
+            if problems:
+                PetitionType.objects.filter(pk=petition_type.pk).update(active=False)
+                petition_type.active = False
+                catalogue_changed()
+                self.message_user(
+                    request,
+                    gettext("Saved, but not open for filing: %(problems)s") % {"problems": " ".join(problems)},
+                    messages.ERROR,
+                )
+
+    @admin.action(description=_("Open for filing (after checking the approved uses)"), permissions=["change"])
+    def publish(self, request, queryset):
+        published = 0
+        for petition_type in queryset.select_related("handling_office"):
+            problems = use_problems(petition_type)
+            if problems:
+                self.message_user(
+                    request,
+                    gettext("“%(type)s” was not opened for filing: %(problems)s")
+                    % {"type": petition_type.name, "problems": " ".join(problems)},
+                    messages.ERROR,
+                )
+                continue
+            if not petition_type.active:
+                PetitionType.objects.filter(pk=petition_type.pk).update(active=True)
+                published += 1
+        if published:
+            catalogue_changed()
+            self.message_user(
+                request,
+                ngettext("%(n)d petition type opened for filing.", "%(n)d petition types opened for filing.", published)
+                % {"n": published},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Close for filing"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        closed = queryset.filter(active=True).update(active=False)
+        catalogue_changed()
+        self.message_user(
+            request,
+            ngettext("%(n)d petition type closed for filing.", "%(n)d petition types closed for filing.", closed)
+            % {"n": closed},
+            messages.SUCCESS,
+        )
 
 
 class TimelineInline(admin.TabularInline):

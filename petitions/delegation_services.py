@@ -312,9 +312,7 @@ def _locked_letter(petition: Petition, actor: User) -> tuple[Petition, Represent
 @transaction.atomic
 def letter_accept(*, petition: Petition, actor: User) -> Petition:
     """The official accepts the letter: only now is the principal's information fetched."""
-    from sharing.services import fetch_requests_create
-
-    from .services import _fetch_specs
+    from .services import petition_fetches_create
     from .workflow import petition_transition
 
     locked, representation = _locked_letter(petition, actor)
@@ -322,9 +320,7 @@ def letter_accept(*, petition: Petition, actor: User) -> Petition:
     representation.letter_decided_by = actor
     representation.letter_decided_at = timezone.now()
     representation.save(update_fields=["letter_state", "letter_decided_by", "letter_decided_at"])
-    specs = _fetch_specs(locked, locked.type_snapshot, representation=representation)
-    if specs:
-        fetch_requests_create(case_ref=locked.case_ref, office=locked.office, items=specs)
+    if petition_fetches_create(petition=locked, snapshot=locked.type_snapshot, representation=representation):
         petition_transition(petition=locked, to=S.COLLECTING, actor=actor, note_key="letter_accepted")
     else:
         petition_transition(petition=locked, to=S.UNDER_REVIEW, actor=actor)

@@ -534,8 +534,39 @@ PETITION_TYPES: list[dict[str, Any]] = [
 
 
 @transaction.atomic
+def demo_use(*, petition_type: PetitionType, item, purpose_code: str, fields, consent: bool):
+    """The approved use a demo requirement names (of the fixed office's using agency), made with an
+    equivalent one for every other office a district-routed type may go to (sharing.hub.demo)."""
+    from sharing.hub import demo as hub_demo
+
+    offices = [petition_type.handling_office] if petition_type.handling_office else []
+    if petition_type.routing == PetitionType.Routing.DISTRICT:
+        others = Office.objects.exclude(district_code="")
+        if petition_type.handling_office_id is not None:
+            others = others.exclude(pk=petition_type.handling_office_id)
+        offices += list(others.filter(using_agency__isnull=False).select_related("using_agency").order_by("code"))
+    uses = [
+        hub_demo.use_ensure(
+            using_agency=office.using_agency,
+            item=item,
+            purpose_code=purpose_code,
+            fields=fields,
+            consent_required=consent,
+        )
+        for office in offices
+        if office is not None and office.using_agency is not None
+    ]
+    return uses[0] if uses and offices[0].using_agency_id == uses[0].using_agency_id else None
+
+
 def petition_types_seed() -> int:
-    fallback = Office.objects.filter(code="jongno").first() or Office.objects.order_by("pk").first()
+    from sharing.hub.demo import using_agencies_seed
+
+    using_agencies_seed()
+    fallback = (
+        Office.objects.filter(code="jongno").select_related("using_agency").first()
+        or Office.objects.select_related("using_agency").order_by("pk").first()
+    )
     items = {item.code: item for item in InformationItem.objects.all()}
     created_count = 0
     for spec in PETITION_TYPES:
@@ -574,6 +605,13 @@ def petition_types_seed() -> int:
                 legal_basis=item.legal_basis,
                 legal_basis_en=item.legal_basis_en,
                 consent_required=consent,
+                approved_use=demo_use(
+                    petition_type=petition_type,
+                    item=item,
+                    purpose_code=need["purpose_code"],
+                    fields=need["fields"],
+                    consent=consent,
+                ),
                 subject_source="form_field" if need["subject_field"] else "applicant",
                 subject_field_key=need["subject_field"],
                 order=order,

@@ -68,6 +68,11 @@ CLAIM_TYPES = [
 
 @transaction.atomic
 def refund_claim_types_seed() -> int:
+    from sharing.hub.demo import using_agencies_seed
+
+    from .demo import demo_use
+
+    using_agencies_seed()
     fallback = (
         Office.objects.filter(code="jongno").first() or Office.objects.exclude(code="portal").order_by("pk").first()
     )
@@ -96,10 +101,14 @@ def refund_claim_types_seed() -> int:
         created_count += 1
         for order, field in enumerate((REFUND_ACCOUNT, REASON)):
             FormField.objects.create(petition_type=petition_type, order=order, **field)
+        fields = ["name", "refund_count", "refund_total", "refunds"]
         RequiredInformation.objects.create(
             petition_type=petition_type,
             item=item,
-            fields=["name", "refund_count", "refund_total", "refunds"],
+            fields=fields,
+            approved_use=demo_use(
+                petition_type=petition_type, item=item, purpose_code=spec["purpose"], fields=fields, consent=False
+            ),
             purpose_code=spec["purpose"],
             purpose_ko=spec["purpose_ko"],
             purpose_en=spec["purpose_en"],

@@ -600,6 +600,20 @@ class RequiredInformation(models.Model):
         "sharing.InformationItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("information item")
     )
     fields = models.JSONField(_("fields"), default=list, help_text=_("Keys of the item's fields this petition needs."))
+    # The approved use (이용 승인) of the handling office's using agency this item is fetched under
+    # (petitions.uses). Null only for rows made before uses existed: such a type cannot be published.
+    approved_use = models.ForeignKey(
+        "hub.ApprovedUse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="required_information",
+        verbose_name=_("approved use"),
+        help_text=_(
+            "The approved use of the handling office's using agency; with district routing each district's "
+            "agency needs a use in force of the same affair."
+        ),
+    )
     purpose_code = models.CharField(_("purpose code"), max_length=40)
     purpose_ko = models.CharField(_("purpose (Korean)"), max_length=200)
     purpose_en = models.CharField(_("purpose (English)"), max_length=200)
@@ -706,7 +720,11 @@ class RequiredInformation(models.Model):
     def snapshot(self) -> dict:
         item = self.item
         labels = {f.key: (f.label_ko, f.label_en) for f in item.fields.all()}
+        use = self.approved_use
         return {
+            "use_id": use.pk if use else None,
+            "use_agency_id": use.using_agency_id if use else None,
+            "affair_code": use.affair_code if use else "",
             "item_code": item.code,
             "item_name_ko": item.name_ko,
             "item_name_en": item.name_en,

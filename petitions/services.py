@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import logging
@@ -68,7 +69,7 @@ def petition_type_snapshot(petition_type: PetitionType) -> dict:
     """What a petition of this type is filed against: kept on the petition for good."""
     mappings = (
         RequiredInformation.objects.filter(petition_type=petition_type)
-        .select_related("item__agency")
+        .select_related("item__agency", "approved_use")
         .prefetch_related("item__fields")
     )
     return {
@@ -331,9 +332,31 @@ def _others_basis(petition: Petition, mapping: dict) -> str:
     return ""
 
 
+def petition_fetches_create(*, petition: Petition, snapshot: dict, representation: Representation | None) -> bool:
+    """Queues the petition's fetches, each under the approved use of the routed office's using
+    agency (petitions.uses.uses_for_office); False when there is nothing to fetch. A fetch outside
+    its use raises PetitionError, so that nothing of the step that asked is kept."""
+    from sharing.errors import SharingError
+    from sharing.services import fetch_requests_create
+
+    from .uses import uses_for_office
+
+    specs = _fetch_specs(petition, snapshot, representation=representation)
+    if not specs:
+        return False
+    uses = uses_for_office(snapshot, petition.office, items=[spec.item_code for spec in specs])
+    specs = [dataclasses.replace(spec, use_id=uses[spec.item_code]) for spec in specs]
+    try:
+        fetch_requests_create(case_ref=petition.receipt_no, office=petition.office, items=specs)
+    except SharingError as exc:  # e.g. outside the approved use
+        raise PetitionError(exc.message) from exc
+    return True
+
+
 def _fetch_specs(petition: Petition, snapshot: dict, *, representation: Representation | None = None) -> list:
     """What to fetch for the petition: about its applicant, or, for a petition filed for
-    someone else (``representation``), about that person (their RRN, their records)."""
+    someone else (``representation``), about that person (their RRN, their records). Without
+    their uses: ``petition_submit`` adds the routed office's (petitions.uses.uses_for_office)."""
     from sharing.crypto import decrypt_text
     from sharing.types import FetchSpec
 
@@ -346,7 +369,8 @@ def _fetch_specs(petition: Petition, snapshot: dict, *, representation: Represen
         subject_rrn, subject_hash = "", ""
     specs = []
     for mapping in snapshot["required_information"]:
-        if mapping["consent_required"] and not petition.consents.get(mapping["item_code"]):
+        consented = bool(petition.consents.get(mapping["item_code"]))
+        if mapping["consent_required"] and not consented:
             continue
         from_form = mapping["subject_source"] != RequiredInformation.SubjectSource.APPLICANT
         subject_id = str(petition.data.get(mapping["subject_field_key"]) or "").strip() if from_form else ""
@@ -368,6 +392,7 @@ def _fetch_specs(petition: Petition, snapshot: dict, *, representation: Represen
                 subject_id=subject_id,
                 applicant_hash=subject_hash,
                 others_basis=others_basis,
+                consent_given=mapping["consent_required"] and consented,
             )
         )
     return specs
@@ -439,7 +464,6 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     """Files a draft: receipt number, office, due date, timeline, receipt e-document and the
     fetches, all in one transaction. A replayed submit returns the petition already filed."""
     from sharing.documents.services import document_request
-    from sharing.services import fetch_requests_create
 
     from .delegation_services import representation_check_submit
 
@@ -493,9 +517,7 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
         # (delegation_services.letter_accept); the petition waits, submitted.
         logger.info("petition filed with a delegation letter receipt_no=%s", locked.receipt_no)
         return locked
-    specs = _fetch_specs(locked, snapshot, representation=representation)
-    if specs:
-        fetch_requests_create(case_ref=locked.receipt_no, office=locked.office, items=specs)
+    if petition_fetches_create(petition=locked, snapshot=snapshot, representation=representation):
         petition_transition(petition=locked, to=S.COLLECTING)
     else:
         petition_transition(petition=locked, to=S.UNDER_REVIEW)

@@ -38,6 +38,15 @@ class RevealReasonRequired(SharingError):
     pass
 
 
+class OutsideApprovedUse(SharingError):
+    """The fetch is not permitted by its approved use (sharing.hub.selectors.use_check);
+    ``code`` is the check's stable code (``use_fields``, ``use_revoked``, ...)."""
+
+    def __init__(self, message, *, code: str = "use_refused"):
+        super().__init__(message)
+        self.code = code
+
+
 MESSAGES = {
     # Held back or being retried.
     "circuit_open": _("The agency is not answering at the moment; the portal will try again automatically."),
@@ -72,10 +81,27 @@ MESSAGES = {
     ),
     # The portal could not prepare the request (e.g. the subject's identifier no key decrypts).
     "request_not_built": _("The portal could not prepare the request to the agency; nothing was asked."),
+    # The portal stopped the fetch before asking the agency: it is outside its approved use (이용 승인).
+    "no_use": _("The portal did not ask the agency: this fetch names no approved use."),
+    "use_applied": _("The portal did not ask the agency: the approved use has not been decided yet."),
+    "use_refused": _("The portal did not ask the agency: the use was refused by the owning agency."),
+    "use_suspended": _("The portal did not ask the agency: the approved use is suspended."),
+    "use_revoked": _("The portal did not ask the agency: the approved use was revoked."),
+    "use_not_yet": _("The portal did not ask the agency: the approved use is not in force yet."),
+    "use_expired": _("The portal did not ask the agency: the approved use has expired."),
+    "use_other_agency": _("The portal did not ask the agency: the approved use belongs to another using agency."),
+    "use_other_item": _("The portal did not ask the agency: the approved use does not cover this information."),
+    "use_other_purpose": _("The portal did not ask the agency: the approved use is for another purpose."),
+    "use_fields": _("The portal did not ask the agency: some of the fields are not approved for this use."),
+    "use_consent": _(
+        "The portal did not ask the agency: this use needs the consent of the person concerned, and none is on record."
+    ),
 }
 
 # Errors where the agency is reachable and answered: they say nothing about its health.
 REFUSAL_CODES = {"not_granted", "subject_not_found", "unknown_item"}
+# The portal's own refusals under the approved use (their detail names the affair and what is outside it).
+USE_REFUSAL_CODES = {code for code in MESSAGES if code == "no_use" or code.startswith("use_")}
 
 
 def error_message(code: str, detail: str = "") -> str:

@@ -221,6 +221,9 @@ class FetchRequest(models.Model):
         related_name="fetch_requests",
         verbose_name=_("approved use"),
     )
+    # Whether the data subject's consent to this fetch was on record when it was made (the
+    # petition's consent step, a consent grant): what the use's consent rule is checked against.
+    consent_given = models.BooleanField(_("consent of the data subject on record"), default=False)
     subject_kind = models.CharField(_("subject kind"), max_length=20, choices=SubjectKind.choices)
     # The subject (an RRN, a PNU, ...) encrypted; found by its keyed hash.
     subject_encrypted = models.TextField(_("subject (encrypted)"), editable=False)

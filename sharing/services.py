@@ -19,10 +19,13 @@ from .errors import (
     FetchedDataDeleted,
     FieldsNotInItem,
     NotFetchedYet,
+    OutsideApprovedUse,
     RetryNotAllowed,
     RevealReasonRequired,
     UnknownItem,
 )
+from .hub.errors import UseRefused
+from .hub.selectors import UseSnapshot, use_check, use_for_fetch
 from .models import FetchedData, FetchRequest, InformationItem, ItemField, SubjectKind
 from .providers import ProviderRequest
 from .providers import errors as provider_errors
@@ -51,6 +54,10 @@ def _enqueue(fetch_request: FetchRequest, *, countdown: float = 0.0) -> None:
 @transaction.atomic
 def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requested_by=None) -> list[FetchRequest]:
     """One FetchRequest per (case, item), fetched in parallel once the transaction commits.
+
+    Each spec names the approved use it runs under (``FetchSpec.use_id``); a spec the use does
+    not permit for ``office`` (its using agency, the item, fields, purpose, consent, the day)
+    raises OutsideApprovedUse and nothing is created.
 
     Idempotent: an item the case already has is returned as it is, not fetched again.
     """
@@ -85,6 +92,14 @@ def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requ
         if item.code in existing:
             result.append(existing[item.code])
             continue
+        _check_use(
+            use_for_fetch(spec.use_id) if spec.use_id else None,
+            office=office,
+            item_code=item.code,
+            fields=spec.fields,
+            purpose_code=spec.purpose_code,
+            consent_given=spec.consent_given,
+        )
         fetch_request = FetchRequest.objects.create(
             case_ref=case_ref,
             item=item,
@@ -92,6 +107,8 @@ def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requ
             requested_by=requested_by,
             fields=list(dict.fromkeys(spec.fields)),
             purpose_code=spec.purpose_code,
+            approved_use_id=spec.use_id,
+            consent_given=spec.consent_given,
             subject_kind=spec.subject_kind,
             subject_encrypted=crypto.encrypt_text(spec.subject_id),
             subject_hash=crypto.subject_hash(spec.subject_id),
@@ -102,6 +119,23 @@ def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requ
         _enqueue(fetch_request)
         result.append(fetch_request)
     return result
+
+
+def _check_use(
+    use: UseSnapshot | None, *, office, item_code: str, fields, purpose_code: str, consent_given: bool
+) -> None:
+    """The one check of a fetch against its approved use (``use_check``), as a sharing error."""
+    try:
+        use_check(
+            use,
+            using_agency_id=office.using_agency_id if office is not None else None,
+            item_code=item_code,
+            fields=fields,
+            purpose_code=purpose_code,
+            consent_given=consent_given,
+        )
+    except UseRefused as exc:
+        raise OutsideApprovedUse(exc.message, code=exc.code) from None
 
 
 @transaction.atomic
@@ -158,7 +192,7 @@ def backoff_seconds(agency, attempt: int) -> float:
     return random.uniform(0, ceiling)  # noqa: S311 (jitter spreads retries; nothing secret)
 
 
-def _provider_request(fetch_request: FetchRequest) -> ProviderRequest:
+def _provider_request(fetch_request: FetchRequest, use: UseSnapshot) -> ProviderRequest:
     requester = fetch_request.requested_by
     return ProviderRequest(
         agency=fetch_request.item.agency,
@@ -173,6 +207,10 @@ def _provider_request(fetch_request: FetchRequest) -> ProviderRequest:
         requester_id=(requester.staff_number or requester.username) if requester else None,
         txn_id=fetch_request.txn_id,
         timestamp=int(timezone.now().timestamp()),
+        use_id=use.public_id,
+        using_agency_code=use.using_agency_code,
+        affair_code=use.affair_code,
+        legal_basis=use.legal_basis,
     )
 
 
@@ -262,17 +300,32 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
     if fetch_request is None:
         return outcome
     agency = fetch_request.item.agency
+    # Checked again before every attempt, from the use's cached snapshot (no query once cached):
+    # a use suspended, revoked, narrowed or expired since the fetch was made stops it here.
+    use = use_for_fetch(fetch_request.approved_use_id) if fetch_request.approved_use_id else None
+    try:
+        _check_use(
+            use,
+            office=fetch_request.office,
+            item_code=fetch_request.item.code,
+            fields=fetch_request.fields,
+            purpose_code=fetch_request.purpose_code,
+            consent_given=fetch_request.consent_given,
+        )
+    except OutsideApprovedUse as exc:
+        return _record(fetch_request, fetch_request.txn_id, None, UseRefusedAtPortal(exc.message, code=exc.code))
+    assert use is not None  # noqa: S101 (use_check refuses a missing use)
     if fetch_request.subject_kind == SubjectKind.PERSON and not _may_keep(fetch_request, [fetch_request.subject_hash]):
         # Another person's RRN in a form field: known to be someone else's without asking anyone.
-        return _record(fetch_request, fetch_request.txn_id, None, NotApplicantsRecord())
+        return _record(fetch_request, fetch_request.txn_id, None, NotApplicantsRecord(), use=use)
     try:
-        request = _provider_request(fetch_request)
+        request = _provider_request(fetch_request, use)
     except Exception as exc:  # noqa: BLE001 (e.g. a subject that no key decrypts: end the fetch, not "fetching" for ever)
         logger.error("fetch %s: the request could not be built (%s)", fetch_request.pk, type(exc).__name__)
         not_built = provider_errors.ProviderError(
             f"the request could not be built: {type(exc).__name__}", code="request_not_built"
         )
-        return _record(fetch_request, fetch_request.txn_id, None, not_built)
+        return _record(fetch_request, fetch_request.txn_id, None, not_built, use=use)
     started = time.monotonic()
     error: provider_errors.ProviderError | None
     try:
@@ -285,13 +338,29 @@ def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
         logger.exception("fetch %s: the provider raised %s", fetch_request.pk, type(exc).__name__)
         response, error = None, provider_errors.TransientError(type(exc).__name__, code="agency_error")
     latency_ms = max(0, round((time.monotonic() - started) * 1000))
-    return _record(fetch_request, request.txn_id, response, error, latency_ms=latency_ms)
+    return _record(fetch_request, request.txn_id, response, error, latency_ms=latency_ms, use=use)
 
 
 class NotApplicantsRecord(provider_errors.ProviderError):
     """The record is someone else's and the case may use only the applicant's own."""
 
     code = NOT_APPLICANTS_CODE
+
+
+class UseRefusedAtPortal(provider_errors.ProviderError):
+    """The fetch is outside its approved use: refused by the portal, the agency was not asked.
+
+    ``code`` is the UseRefused code (e.g. ``use_revoked``), ``detail`` its message."""
+
+    code = "use_refused"
+    refusal = True
+
+
+def _use_log_values(use: UseSnapshot | None) -> dict:
+    """The affair and legal basis an access-log entry records (blank for a fetch without a use)."""
+    if use is None:
+        return {"affair_code": "", "legal_basis": ""}
+    return {"affair_code": use.affair_code, "legal_basis": use.legal_basis}
 
 
 def _revealed_persons(fetch_request: FetchRequest, response) -> list[str]:
@@ -312,9 +381,18 @@ def _may_keep(fetch_request: FetchRequest, persons: list[str]) -> bool:
 
 
 @transaction.atomic
-def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latency_ms: int | None = None) -> str:
+def _record(
+    fetch_request: FetchRequest,
+    txn_id: str,
+    response,
+    error,
+    *,
+    latency_ms: int | None = None,
+    use: UseSnapshot | None = None,
+) -> str:
     """Stores the outcome of the attempt that claimed the fetch under ``txn_id``. ``latency_ms``
-    None: no agency was asked (the attempt is not an exchange).
+    None: no agency was asked (the attempt is not an exchange). ``use``: the approved use the
+    attempt ran under (its affair and legal basis go into the access log).
 
     An answer about someone other than the applicant, where the case may not use it, is
     discarded here: nothing of it is stored, and the fetch ends "not the applicant's"."""
@@ -379,6 +457,7 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
             fields=list(response.fields),
             purpose=fetch_request.purpose_code,
             detail=_fetched_detail(fetch_request, agency, response.txn_id, persons),
+            **_use_log_values(use),
         )
     elif isinstance(error, NotApplicantsRecord):
         if not first_fetch:  # an earlier answer of a re-fetch: not kept beside a "not the applicant's"
@@ -396,6 +475,7 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
                 fields=list(fetch_request.fields),
                 purpose=fetch_request.purpose_code,
                 detail=f"{error.detail}: not the applicant's record; discarded unread, nothing stored",
+                **_use_log_values(use),
             )
     else:
         logger.warning(
@@ -407,7 +487,9 @@ def _record(fetch_request: FetchRequest, txn_id: str, response, error, *, latenc
             fetch_request.attempts,
             error.code,
         )
-        if error.refusal:
+        if isinstance(error, UseRefusedAtPortal):
+            pass  # the agency was not asked: nothing to say about its health
+        elif error.refusal:
             if getattr(fetch_request, "circuit_troubled", True):
                 circuit.record_success(agency)  # it answered: the agency is healthy
         elif error.retryable:
@@ -483,6 +565,8 @@ def personal_data_read(
         ).values_list("key", flat=True)
     )
     revealed = [key for key in reveal_fields if key in values and key in unique_ids]
+    # The data was fetched under this use: its affair and legal basis go with every read of it.
+    use = use_for_fetch(fetch_request.approved_use_id) if fetch_request.approved_use_id else None
     if revealed and not (reason or "").strip():
         raise RevealReasonRequired(_("Give the reason for revealing the masked value."))
     result = {}
@@ -504,5 +588,6 @@ def personal_data_read(
             purpose=purpose,
             ip_address=ip_address,
             detail=(f"revealed {', '.join(revealed)}: {reason.strip()}" if revealed else ""),
+            **_use_log_values(use),
         )
     return result

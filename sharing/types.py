@@ -20,3 +20,8 @@ class FetchSpec:
     # Why a record of another person may be kept (a legal basis, the applicant's declaration);
     # blank: only the applicant's own record is kept, another person's is discarded.
     others_basis: str = ""
+    # The approved use (이용 승인, ``hub.ApprovedUse`` id) the fetch runs under: checked at creation
+    # and before every attempt (``sharing.hub.selectors.use_check``). None is refused.
+    use_id: int | None = None
+    # Whether the data subject's consent to this fetch is on record (needed only where the use says so).
+    consent_given: bool = False

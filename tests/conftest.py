@@ -152,6 +152,15 @@ def queued_renders(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_use_snapshots():
+    """Approved uses' snapshots are cached by id (sharing.hub.selectors.use_for_fetch); ids repeat
+    between tests whose database is rolled back or flushed, so each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def portal_jwks_over_the_test_client(monkeypatch):
     """The sandbox agencies fetch the portal's JWKS over HTTP (sharing.sandbox.portal_keys); in
     the test process the portal is this process, so the document comes from the portal's own

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from sharing.errors import USE_REFUSAL_CODES
+
 register = template.Library()
 
 FETCH_BADGES = {
@@ -59,6 +61,8 @@ def fetch_status_text(fetch) -> str:
                 "time": _time(fetch.next_attempt_at),
             }
         return _("%(agency)s did not answer yet; we try again shortly") % {"agency": agency}
+    if state == "refused" and fetch.error_code in USE_REFUSAL_CODES:
+        return _("Not asked of %(agency)s: %(reason)s") % {"agency": agency, "reason": fetch.error_message}
     if state == "refused":
         return _("%(agency)s refused the request: %(reason)s") % {"agency": agency, "reason": fetch.error_message}
     if state == "not_applicants":

@@ -28,9 +28,11 @@ class UseSnapshot:
     """What a fetch needs of its use, small enough to cache (no personal data)."""
 
     id: int
+    public_id: str
     version: int
     status: str
     using_agency_id: int
+    using_agency_code: str
     item_code: str
     agency_code: str
     affair_code: str
@@ -48,9 +50,11 @@ class UseSnapshot:
     def of(cls, use: ApprovedUse) -> UseSnapshot:
         return cls(
             id=use.pk,
+            public_id=str(use.public_id),
             version=use.version,
             status=use.status,
             using_agency_id=use.using_agency_id,
+            using_agency_code=use.using_agency.code,
             item_code=use.item.code,
             agency_code=use.item.agency.code,
             affair_code=use.affair_code,
@@ -67,7 +71,8 @@ class UseSnapshot:
 
 
 def snapshot_cache_key(use_id: int) -> str:
-    return f"hub:use:{use_id}"
+    # "2": the snapshot's shape (a cached copy of another shape is never read back).
+    return f"hub:use:2:{use_id}"
 
 
 def uses_queryset() -> QuerySet[ApprovedUse]:

@@ -30,6 +30,13 @@ class ProviderRequest:
     requester_id: str | None
     txn_id: str
     timestamp: int
+    # The approved use (이용 승인) the fetch runs under: its public id, the using agency's code,
+    # the administrative affair's code and the legal basis (PROTOCOL.md: use_id, using_agency,
+    # affair_code, legal_basis). Blank only for requests made outside the fetch service.
+    use_id: str = ""
+    using_agency_code: str = ""
+    affair_code: str = ""
+    legal_basis: str = ""
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,10 @@ class StandardHttpProvider(BaseProvider):
             "case_ref": request.case_ref,
             "office": request.office_code,
             "requester": {"kind": request.requester_kind, "id": request.requester_id},
+            "use_id": request.use_id,
+            "using_agency": request.using_agency_code,
+            "affair_code": request.affair_code,
+            "legal_basis": request.legal_basis,
         }
         key = keys.signing_key()
         header = {"alg": keys.SIGNING_ALG, "kid": key.kid, "typ": REQUEST_TYPE}

@@ -27,7 +27,11 @@ def privacy_officers_seed() -> int:
 
 
 def seed(*, stdout=None, **options) -> None:
+    from sharing.hub import demo as hub_demo
+
     portal_office()
+    hub_demo.using_agencies_seed()  # the portal office's using agency,
+    hub_demo.refund_uses_seed()  # and its approved uses for the refund inquiry
     officers = privacy_officers_seed()
     if stdout:
         stdout.write(f"  privacy officers: {officers} new")

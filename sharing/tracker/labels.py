@@ -20,8 +20,8 @@ A code nobody gave words to is shown as a general description, never as the code
 from __future__ import annotations
 
 from django.utils.text import format_lazy
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from sharing.documents.models import Kind
 
@@ -61,6 +61,10 @@ PORTAL_FIELDS = {
 UNKNOWN_ITEM = _("Information about you held by the portal")
 UNKNOWN_PURPOSE = _("Handling of a petition")
 DRAFT_FIELDS = _("The answers you entered")
+
+
+def in_english() -> bool:
+    return (get_language() or "ko").startswith("en")
 
 
 def item_name(code: str, items: dict) -> str:

@@ -17,6 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from sharing import crypto
+from sharing.hub.models import ApprovedUse
+from sharing.hub.selectors import uses_in_force
 from sharing.models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField, Purpose
 
 from . import labels as access_labels
@@ -91,12 +93,44 @@ class AccessRow:
     field_labels: list[str]
     purpose: str
     petition_receipt_no: str  # set when the case is one of the citizen's own petitions
+    # The administrative affair (사무) and legal basis the access ran under (the approved use's),
+    # in the active language; blank for entries without one (e.g. before uses existed).
+    affair_name: str = ""
+    legal_basis: str = ""
+
+
+def _affair_texts(entries) -> dict[str, tuple[str, dict[str, str]]]:
+    """affair code -> (its name, {legal basis as logged: the basis in the active language}),
+    from the approved uses of those affairs: one query for the whole page."""
+    codes = {entry.affair_code for entry in entries if entry.affair_code}
+    if not codes:
+        return {}
+    english = access_labels.in_english()
+    found: dict[str, tuple[str, dict[str, str]]] = {}
+    uses = (
+        ApprovedUse.objects.filter(affair_code__in=codes)
+        .order_by("affair_code", "-updated_at", "-pk")
+        .values_list("affair_code", "affair_name_ko", "affair_name_en", "legal_basis", "legal_basis_en")
+    )
+    for code, name_ko, name_en, basis_ko, basis_en in uses:
+        name, bases = found.setdefault(code, ((name_en if english and name_en else name_ko), {}))
+        bases.setdefault(basis_ko, basis_en if english and basis_en else basis_ko)
+    return found
+
+
+def affair_and_basis(entry: AccessLogEntry, affairs: dict) -> tuple[str, str]:
+    """The affair ("name (CODE)") and legal basis an entry shows, in the active language."""
+    if not entry.affair_code:
+        return "", entry.legal_basis
+    name, bases = affairs.get(entry.affair_code, ("", {}))
+    affair = f"{name} ({entry.affair_code})" if name else entry.affair_code
+    return affair, bases.get(entry.legal_basis, entry.legal_basis)
 
 
 def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_number) -> tuple[Page, list[AccessRow]]:
     """One page of the citizen's access log, newest first, with names in the active language.
 
-    Queries: count, page, items, fields, purposes, own petitions: six, whatever the page.
+    Queries: count, page, items, fields, purposes, affairs, own petitions: seven, whatever the page.
     """
     # Paginates entries; the page then holds the rows made from them (object_list, below).
     paginator: Paginator[Any] = Paginator(
@@ -114,9 +148,11 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
     purposes = {purpose.code: purpose.name for purpose in Purpose.objects.filter(code__in=purpose_codes)}
     case_refs = {entry.case_ref for entry in entries if entry.case_ref}
     own_petitions = own_case_refs(user=user, case_refs=case_refs)
+    affairs = _affair_texts(entries)
     rows = []
     for entry in entries:
         item = items.get(entry.item_code)
+        affair_name, legal_basis = affair_and_basis(entry, affairs)
         rows.append(
             AccessRow(
                 entry=entry,
@@ -125,6 +161,8 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
                 field_labels=access_labels.field_labels(entry.item_code, entry.fields, labels),
                 purpose=access_labels.purpose_name(entry.purpose, purposes),
                 petition_receipt_no=entry.case_ref if entry.case_ref in own_petitions else "",
+                affair_name=affair_name,
+                legal_basis=legal_basis,
             )
         )
     page.object_list = rows
@@ -208,7 +246,10 @@ def entry_description(entry: AccessLogEntry) -> dict:
     )
     labels = {(item.code, field.key): field.label for field in item.fields.all()} if item else {}
     purpose = Purpose.objects.filter(code=entry.purpose).first()
+    affair_name, legal_basis = affair_and_basis(entry, _affair_texts([entry]))
     return {
+        "affair_name": affair_name,
+        "legal_basis": legal_basis,
         "item_name": access_labels.item_name(entry.item_code, {item.code: item} if item else {}),
         "agency_name": item.agency.name if item else "",
         "field_labels": access_labels.field_labels(entry.item_code, entry.fields, labels),
@@ -228,6 +269,22 @@ def refund_items() -> list[InformationItem]:
         .order_by("agency__code", "code")
         .distinct()
     )
+
+
+def refund_uses(*, office) -> list[tuple[InformationItem, ApprovedUse]]:
+    """The refund items the portal ``office`` may ask, each with the approved use of the office's
+    using agency it runs under (in force today, for the refund inquiry's purpose); items without
+    one are not asked."""
+    if office.using_agency_id is None:
+        return []
+    items = refund_items()
+    uses = {
+        use.item_id: use
+        for use in uses_in_force(using_agency_id=office.using_agency_id)
+        .filter(item__in=items, purpose__code=REFUND_INQUIRY_PURPOSE)
+        .order_by("item_id", "-valid_until", "pk")
+    }
+    return [(item, uses[item.pk]) for item in items if item.pk in uses]
 
 
 def refund_inquiry_latest(*, user) -> RefundInquiry | None:

@@ -163,30 +163,38 @@ def refund_inquiry_start(*, citizen) -> RefundInquiry:
         and FetchRequest.objects.filter(case_ref=latest.case_ref, state__in=FetchRequest.PENDING_STATES).exists()
     ):
         return latest
-    items = selectors.refund_items()
-    if not items:
+    office = portal_office()
+    uses = selectors.refund_uses(office=office)
+    if not uses:
         raise TrackerError(_("No agency answers refund inquiries at the moment."))
     # The case reference names the row, so it is set once the row has its number.
     inquiry = RefundInquiry.objects.create(citizen=citizen, case_ref=f"RF-new-{uuid.uuid4().hex[:24]}")
     inquiry.case_ref = _refund_case_ref(inquiry)
     inquiry.save(update_fields=["case_ref"])
     rrn = crypto.decrypt_text(link.rrn_encrypted)
-    fetch_requests_create(
-        case_ref=inquiry.case_ref,
-        office=portal_office(),
-        requested_by=None,
-        items=[
-            FetchSpec(
-                item_code=item.code,
-                fields=[field.key for field in item.fields.all()],
-                purpose_code=selectors.REFUND_INQUIRY_PURPOSE,
-                subject_kind=item.subject_kind,
-                subject_id=rrn,
-            )
-            for item in items
-        ],
-    )
-    logger.info("refund inquiry %s started agencies=%s", inquiry.case_ref, len(items))
+    try:
+        fetch_requests_create(
+            case_ref=inquiry.case_ref,
+            office=office,
+            requested_by=None,
+            items=[
+                FetchSpec(
+                    item_code=item.code,
+                    # The approved fields (a narrowed use asks fewer), in the item's order.
+                    fields=[field.key for field in item.fields.all() if field.key in use.fields],
+                    purpose_code=selectors.REFUND_INQUIRY_PURPOSE,
+                    subject_kind=item.subject_kind,
+                    subject_id=rrn,
+                    use_id=use.pk,
+                    # The citizen asks about themself: their own request is the consent.
+                    consent_given=True,
+                )
+                for item, use in uses
+            ],
+        )
+    except SharingError as exc:
+        raise TrackerError(exc.message) from exc
+    logger.info("refund inquiry %s started agencies=%s", inquiry.case_ref, len(uses))
     return inquiry
 
 

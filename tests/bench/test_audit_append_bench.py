@@ -40,7 +40,7 @@ from sharing.types import FetchSpec
 from tests.bench.load.stack import machine_cpu_seconds
 from tests.bench.processes import cpu_seconds
 from tests.factories import OfficeFactory
-from tests.sharing.factories import AgencyFactory, ItemFieldFactory
+from tests.sharing.factories import AgencyFactory, ItemFieldFactory, permitted
 
 APPENDS = int(os.environ.get("BENCH_AUDIT_APPENDS", "1200"))
 FETCHES = int(os.environ.get("BENCH_AUDIT_FETCHES", "480"))
@@ -185,15 +185,18 @@ def _fetches(office, count: int) -> list[int]:
             [fetch] = services.fetch_requests_create(
                 case_ref=f"2026-{number:07d}",
                 office=office,
-                items=[
-                    FetchSpec(
-                        item_code="resident_abstract",
-                        fields=["name", "address"],
-                        purpose_code="P-PENSION",
-                        subject_kind="person",
-                        subject_id=f"900101-{1000000 + number:07d}",
-                    )
-                ],
+                items=permitted(
+                    office,
+                    [
+                        FetchSpec(
+                            item_code="resident_abstract",
+                            fields=["name", "address"],
+                            purpose_code="P-PENSION",
+                            subject_kind="person",
+                            subject_id=f"900101-{1000000 + number:07d}",
+                        )
+                    ],
+                ),
             )
             ids.append(fetch.pk)
     return ids

@@ -40,6 +40,7 @@ from sharing.types import FetchSpec
 from tests.bench.load.stack import machine_cpu_seconds, postgres_cpu_seconds
 from tests.bench.processes import cpu_seconds, free_port
 from tests.factories import OfficeFactory
+from tests.sharing.factories import permitted
 
 BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 if not BROKER_URL.startswith(("redis://", "rediss://")):
@@ -260,10 +261,15 @@ def _create_case(case_ref: str, office, rrn: str, items=CASE_ITEMS) -> None:
     services.fetch_requests_create(
         case_ref=case_ref,
         office=office,
-        items=[
-            FetchSpec(item_code=item_code, fields=fields, purpose_code=PURPOSE, subject_kind="person", subject_id=rrn)
-            for _agency, item_code, fields, _latency in items
-        ],
+        items=permitted(
+            office,
+            [
+                FetchSpec(
+                    item_code=item_code, fields=fields, purpose_code=PURPOSE, subject_kind="person", subject_id=rrn
+                )
+                for _agency, item_code, fields, _latency in items
+            ],
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from sharing.types import FetchSpec
 from tests.factories import MembershipFactory, OfficialFactory
 from tests.petitions.factories import PetitionFactory
 from tests.sharing.conftest import agency, fake_agency, item, queued  # noqa: F401 (fixtures)
-from tests.sharing.factories import FetchRequestFactory, InformationItemFactory
+from tests.sharing.factories import FetchRequestFactory, InformationItemFactory, permitted
 from tests.sharing.tampering import tamper_access_log_entry
 
 RRN = "900101-1234567"
@@ -47,15 +47,18 @@ def good_state(item, office, queued, fake_agency, django_capture_on_commit_callb
         [fetch] = services.fetch_requests_create(
             case_ref=CASE,
             office=office,
-            items=[
-                FetchSpec(
-                    item_code=item.code,
-                    fields=["name", "address"],
-                    purpose_code="P-PENSION",
-                    subject_kind="person",
-                    subject_id=RRN,
-                )
-            ],
+            items=permitted(
+                office,
+                [
+                    FetchSpec(
+                        item_code=item.code,
+                        fields=["name", "address"],
+                        purpose_code="P-PENSION",
+                        subject_kind="person",
+                        subject_id=RRN,
+                    )
+                ],
+            ),
         )
     with django_capture_on_commit_callbacks(execute=True):
         assert services.fetch_execute(fetch_request_id=fetch.pk) == "fetched"

@@ -255,6 +255,20 @@ def build_world() -> World:
     RequiredInformation.objects.filter(
         petition_type__slug="building-use-change", item__code="resident_abstract"
     ).update(fields=["name", "rrn", "address"])
+    # ...under approved uses that permit it (the offices' using agencies apply for the wider use).
+    from petitions.demo import demo_use
+
+    for row in RequiredInformation.objects.filter(
+        petition_type__slug="building-use-change", item__code="resident_abstract"
+    ).select_related("petition_type__handling_office", "item"):
+        row.approved_use = demo_use(
+            petition_type=row.petition_type,
+            item=row.item,
+            purpose_code=row.purpose_code,
+            fields=row.fields,
+            consent=row.consent_required,
+        )
+        row.save(update_fields=["approved_use"])
 
     victim = CitizenFactory.create(username="victim-citizen")
     attacker = CitizenFactory.create(username="attacker-citizen")
@@ -367,5 +381,10 @@ def _tracker_rows(*, victim, office_a, office_b, victim_supervisor, attacker_off
     PrivacyOfficer.objects.create(office=office_b, user=attacker_official)
     entry = AccessLogEntry.objects.filter(case_ref=reviewed.receipt_no).earliest("sequence")
     tracker.privacy_inquiry_create(citizen=victim, entry=entry, message="누가 제 정보를 열람했는지 궁금합니다.")
+    from sharing.hub import demo as hub_demo
+
+    tracker.portal_office()
+    hub_demo.using_agencies_seed()  # the portal's using agency and its uses for refund inquiries
+    hub_demo.refund_uses_seed()
     inquiry = tracker.refund_inquiry_start(citizen=victim)
     fetch_all(inquiry.case_ref)

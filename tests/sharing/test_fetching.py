@@ -21,6 +21,7 @@ from sharing.models import AccessLogEntry, Agency, FetchedData, FetchRequest
 from sharing.signals import case_fetches_settled
 from sharing.types import FetchSpec
 from tests.factories import OfficialFactory
+from tests.sharing.factories import permitted
 
 from .factories import FetchRequestFactory
 
@@ -38,7 +39,9 @@ def _spec(fields=("name", "rrn", "address"), item_code="resident_abstract"):
 @pytest.fixture
 def fetch(item, office, queued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        [fetch_request] = services.fetch_requests_create(case_ref="2026-0000001", office=office, items=[_spec()])
+        [fetch_request] = services.fetch_requests_create(
+            case_ref="2026-0000001", office=office, items=permitted(office, [_spec()])
+        )
     assert queued == [(fetch_request.pk, "fake", 0.0)]
     queued.clear()
     return fetch_request
@@ -89,7 +92,9 @@ def test_fetch_stores_only_requested_fields_encrypted_with_provenance_and_logs(
 
 def test_create_is_idempotent_per_case_and_item(fetch, office, queued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.fetch_requests_create(case_ref="2026-0000001", office=office, items=[_spec()])
+        again = services.fetch_requests_create(
+            case_ref="2026-0000001", office=office, items=permitted(office, [_spec()])
+        )
     assert [fr.pk for fr in again] == [fetch.pk]
     assert queued == []
     assert FetchRequest.objects.count() == 1
@@ -97,11 +102,17 @@ def test_create_is_idempotent_per_case_and_item(fetch, office, queued, django_ca
 
 def test_create_validates_items_and_fields(item, office, queued):
     with pytest.raises(UnknownItem):
-        services.fetch_requests_create(case_ref="2026-0000002", office=office, items=[_spec(item_code="nope")])
+        services.fetch_requests_create(
+            case_ref="2026-0000002", office=office, items=permitted(office, [_spec(item_code="nope")])
+        )
     with pytest.raises(FieldsNotInItem):
-        services.fetch_requests_create(case_ref="2026-0000002", office=office, items=[_spec(fields=["salary"])])
+        services.fetch_requests_create(
+            case_ref="2026-0000002", office=office, items=permitted(office, [_spec(fields=["salary"])])
+        )
     with pytest.raises(FieldsNotInItem):
-        services.fetch_requests_create(case_ref="2026-0000002", office=office, items=[_spec(fields=[])])
+        services.fetch_requests_create(
+            case_ref="2026-0000002", office=office, items=permitted(office, [_spec(fields=[])])
+        )
     assert not FetchRequest.objects.exists()
 
 
@@ -187,7 +198,9 @@ def test_circuit_opens_holds_fetches_half_opens_and_closes(
     agency = item.agency  # threshold 3, reset 30 s, max attempts 3
     with django_capture_on_commit_callbacks(execute=True):
         fetches = [
-            services.fetch_requests_create(case_ref=f"2026-000001{n}", office=office, items=[_spec()])[0]
+            services.fetch_requests_create(
+                case_ref=f"2026-000001{n}", office=office, items=permitted(office, [_spec()])
+            )[0]
             for n in range(5)
         ]
     fake_agency.default = "status:500:internal"
@@ -312,12 +325,14 @@ def test_personal_data_read_refuses_what_is_not_fetched(fetch, official, office)
 
 
 def test_settled_signal_waits_for_every_item(item, office, fake_agency, queued, django_capture_on_commit_callbacks):
-    from tests.sharing.factories import ItemFieldFactory
+    from tests.sharing.factories import ItemFieldFactory, permitted
 
     second_item = ItemFieldFactory(item__code="local_tax_certificate", item__agency=item.agency, key="name").item
     with django_capture_on_commit_callbacks(execute=True):
         first, second = services.fetch_requests_create(
-            case_ref="2026-0000009", office=office, items=[_spec(), _spec(fields=["name"], item_code=second_item.code)]
+            case_ref="2026-0000009",
+            office=office,
+            items=permitted(office, [_spec(), _spec(fields=["name"], item_code=second_item.code)]),
         )
     settled = []
     case_fetches_settled.connect(
@@ -361,7 +376,9 @@ def test_requeue_command_queues_stalled_fetches_only(fetch, item, office, queued
     from django.utils import timezone
 
     with django_capture_on_commit_callbacks(execute=True):
-        [recent] = services.fetch_requests_create(case_ref="2026-0000077", office=office, items=[_spec()])
+        [recent] = services.fetch_requests_create(
+            case_ref="2026-0000077", office=office, items=permitted(office, [_spec()])
+        )
     queued.clear()
     long_ago = timezone.now() - timedelta(hours=1)
     FetchRequest.objects.filter(pk=fetch.pk).update(updated_at=long_ago)

@@ -12,6 +12,7 @@ from sharing.errors import FieldsNotInItem
 from sharing.models import AccessLogEntry, FetchedData, FetchRequest
 from sharing.types import FetchSpec
 from tests.factories import MembershipFactory, OfficialFactory
+from tests.sharing.factories import permitted
 
 RRN = "900101-1234567"
 State = FetchRequest.State
@@ -26,7 +27,9 @@ def _spec(fields, item_code="resident_abstract"):
 
 def _create(office, fields, capture, case_ref="2026-0000001"):
     with capture(execute=True):
-        [fetch_request] = services.fetch_requests_create(case_ref=case_ref, office=office, items=[_spec(fields)])
+        [fetch_request] = services.fetch_requests_create(
+            case_ref=case_ref, office=office, items=permitted(office, [_spec(fields)])
+        )
     return fetch_request
 
 
@@ -60,14 +63,16 @@ def test_a_field_named_twice_is_asked_once(item, office, queued, django_capture_
 @pytest.mark.parametrize("fields", [["name", "salary"], ["salary"], []])
 def test_a_field_the_item_does_not_have_or_none_at_all_is_refused(item, office, queued, fields):
     with pytest.raises(FieldsNotInItem):
-        services.fetch_requests_create(case_ref="2026-0000001", office=office, items=[_spec(fields)])
+        services.fetch_requests_create(case_ref="2026-0000001", office=office, items=permitted(office, [_spec(fields)]))
     assert not FetchRequest.objects.exists()
     assert queued == []
 
 
 def test_the_refusal_names_the_unknown_field(item, office, queued):
     with pytest.raises(FieldsNotInItem) as caught:
-        services.fetch_requests_create(case_ref="2026-0000001", office=office, items=[_spec(["name", "salary", "rrn"])])
+        services.fetch_requests_create(
+            case_ref="2026-0000001", office=office, items=permitted(office, [_spec(["name", "salary", "rrn"])])
+        )
     assert "salary" in str(caught.value.message) and "rrn" not in str(caught.value.message)
 
 
@@ -80,7 +85,7 @@ def test_a_subject_of_another_kind_is_refused(item, office, queued):
         subject_id="1111010100-1-0001-0000",
     )
     with pytest.raises(FieldsNotInItem):
-        services.fetch_requests_create(case_ref="2026-0000001", office=office, items=[spec])
+        services.fetch_requests_create(case_ref="2026-0000001", office=office, items=permitted(office, [spec]))
 
 
 # --- What is accepted and stored -------------------------------------------------------------------

@@ -201,6 +201,10 @@ def _hand_request(**changes):
         "requester_id": "OF-7",
         "txn_id": "txn-1",
         "timestamp": 1_700_000_000,
+        "use_id": "3f1c2a9e-6b1d-4c55-9a43-2d0f6e7b8a10",
+        "using_agency_code": "seoul-jongno",
+        "affair_code": "LOCAL-PENSION-01",
+        "legal_basis": "기초연금법 제11조",
     }
     return ProviderRequest(**(values | changes))
 
@@ -221,7 +225,9 @@ def test_the_request_token_is_the_request_signed_by_the_portal_in_compact_json()
         '{"v":1,"txn_id":"txn-1","timestamp":1700000000,"item":"resident_abstract",'
         '"subject":{"kind":"person","id":"900101-1234567"},"fields":["name","address"],'
         '"purpose":"P-PENSION","case_ref":"민원-2026-7","office":"jongno",'
-        '"requester":{"kind":"official","id":"OF-7"}}'
+        '"requester":{"kind":"official","id":"OF-7"},'
+        '"use_id":"3f1c2a9e-6b1d-4c55-9a43-2d0f6e7b8a10","using_agency":"seoul-jongno",'
+        '"affair_code":"LOCAL-PENSION-01","legal_basis":"기초연금법 제11조"}'
     )
     assert _b64decode(payload) == expected.encode("utf-8")
     public = KeySet.import_key_set({"keys": [keys.signing_key().as_dict(private=False)]})

@@ -15,6 +15,7 @@ from sharing.providers import ProviderRequest, registry
 from sharing.providers import errors as provider_errors
 from sharing.types import FetchSpec
 from tests.factories import OfficeFactory
+from tests.sharing.factories import permitted
 
 State = FetchRequest.State
 SUBJECT_KEYS = {"person": "rrn", "parcel": "pnu", "building": "building_id", "vehicle": "plate"}
@@ -56,7 +57,7 @@ def _item(code: str) -> dict:
 
 
 def _fetch(case_ref, office, spec) -> FetchRequest:
-    [fetch_request] = services.fetch_requests_create(case_ref=case_ref, office=office, items=[spec])
+    [fetch_request] = services.fetch_requests_create(case_ref=case_ref, office=office, items=permitted(office, [spec]))
     return fetch_request
 
 

@@ -13,7 +13,7 @@ from django.utils import translation
 from sharing import crypto, services
 from sharing.models import AccessLogEntry, FetchedData, FetchRequest
 from sharing.types import FetchSpec
-from tests.sharing.factories import ItemFieldFactory
+from tests.sharing.factories import ItemFieldFactory, permitted
 
 APPLICANT = "900101-1234567"
 OWNER = "850505-1111111"
@@ -64,7 +64,9 @@ def _fetch(
         applicant_hash=crypto.subject_hash(applicant) if applicant else "",
         others_basis=others_basis,
     )
-    [fetch_request] = services.fetch_requests_create(case_ref="2026-0000100", office=office, items=[spec])
+    [fetch_request] = services.fetch_requests_create(
+        case_ref="2026-0000100", office=office, items=permitted(office, [spec])
+    )
     with capture(execute=True):
         outcome = services.fetch_execute(fetch_request_id=fetch_request.pk)
     fetch_request.refresh_from_db()
@@ -247,7 +249,7 @@ def test_the_owner_check_costs_one_insert_per_person_revealed_and_nothing_else(
     def statements(**kwargs):
         spec = FetchSpec(purpose_code="P-PARKING", applicant_hash=crypto.subject_hash(APPLICANT), **kwargs)
         [fetch_request] = services.fetch_requests_create(
-            case_ref=f"2026-{len(kwargs['item_code']):07d}", office=office, items=[spec]
+            case_ref=f"2026-{len(kwargs['item_code']):07d}", office=office, items=permitted(office, [spec])
         )
         with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
             assert services.fetch_execute(fetch_request_id=fetch_request.pk) == "fetched"

@@ -8,6 +8,7 @@ SEED_STEPS = [
     "portal.demo.seed",
     "sharing.demo.seed",
     "sharing.sandbox.demo.seed",
+    "sharing.hub.demo.seed",
     "petitions.demo.seed",
     "sharing.tracker.demo.seed",
     "petitions.demo_refunds.seed",
