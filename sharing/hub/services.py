@@ -7,7 +7,8 @@ Transitions (anything else raises InvalidTransition):
     approved, suspended --revoke--> revoked
 
 Every step writes an ApprovedUseEvent, bumps the use's version and drops its cached snapshot
-once the transaction commits, so the next fetch anywhere sees the change.
+once the transaction commits, so the next fetch anywhere sees the change; a decision the owning
+agency must know (approved, suspended, revoked) is then pushed to it (``push``, ``tasks``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from sharing.models import InformationItem, Purpose
 
 from .errors import InvalidApplication, InvalidTransition, NotAllowed
-from .models import ApprovedUse, ApprovedUseEvent, OwningAgencyReviewer, UsingAgencyAdministrator
+from .models import ApprovedUse, ApprovedUseEvent, OwningAgencyReviewer, UsePush, UsingAgencyAdministrator
 from .selectors import snapshot_cache_key
 
 Status = ApprovedUse.Status
@@ -72,6 +73,38 @@ def _clean_fields(item: InformationItem, fields: Iterable[str]) -> list[str]:
 def _changed(use: ApprovedUse) -> None:
     key = snapshot_cache_key(use.pk)
     transaction.on_commit(lambda: cache.delete(key))
+
+
+def _push_later(use: ApprovedUse) -> None:
+    """Tells the owning agency of the decision once the transaction commits (retried by Celery)."""
+    from .push import PUSHED_STATUSES
+    from .tasks import use_push_task
+
+    if use.status not in PUSHED_STATUSES:
+        return
+    UsePush.objects.update_or_create(use=use, defaults={"state": UsePush.State.PENDING, "last_error": ""})
+    use_pk = use.pk
+    transaction.on_commit(lambda: use_push_task.delay(use_pk))
+
+
+def uses_push_all() -> int:
+    """Queues a push of every decided use the owning agency does not hold at its present version.
+
+    Idempotent: the agency keeps a push only when its version is newer than what it holds, so
+    running this again (seed_demo, an operator after an agency's outage) changes nothing there.
+    Returns the number of uses queued.
+    """
+    from .push import PUSHED_STATUSES
+
+    uses = list(
+        ApprovedUse.objects.filter(status__in=PUSHED_STATUSES)
+        .exclude(push__pushed_version__gte=F("version"))
+        .order_by("pk")
+    )
+    with transaction.atomic():
+        for use in uses:
+            _push_later(use)
+    return len(uses)
 
 
 def _record(use: ApprovedUse, action: str, actor, reason: str = "") -> ApprovedUseEvent:
@@ -168,6 +201,7 @@ def _decide(use: ApprovedUse, action: str, actor, reason: str, changes: dict | N
     use.refresh_from_db()
     _record(use, action, actor, reason[:500])
     _changed(use)
+    _push_later(use)
     return use
 
 

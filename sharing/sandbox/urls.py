@@ -10,6 +10,7 @@ machine_patterns = [
     path("agencies/<slug:agency_code>/", views.agency_root, name="agency"),
     path("agencies/<slug:agency_code>/jwks.json", views.agency_jwks, name="jwks"),
     path("agencies/<slug:agency_code>/items/<slug:item_code>/", views.item_endpoint, name="item"),
+    path("agencies/<slug:agency_code>/approvals/", views.approvals_endpoint, name="approvals"),
 ]
 
 urlpatterns = [

@@ -11,6 +11,8 @@ SEED_STEPS = [
     "petitions.demo.seed",
     "sharing.tracker.demo.seed",
     "petitions.demo_refunds.seed",
+    # Last: every decided use made above is pushed to its owning agency (the sandbox's copy).
+    "sharing.hub.push.seed",
 ]
 
 
