@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from joserfc import jws
 
 from sharing import keys
@@ -35,6 +34,8 @@ PUSHED_STATUSES = (ApprovedUse.Status.APPROVED, ApprovedUse.Status.SUSPENDED, Ap
 
 @dataclass(frozen=True)
 class PushOutcome:
+    """``message``: a technical detail in English (shown as such on the use's page, like an agency's error)."""
+
     pushed: bool
     retry: bool  # a failure worth trying again (the agency unreachable or failing), not a refusal
     message: str = ""
@@ -101,28 +102,26 @@ def use_push(*, use_pk: int) -> PushOutcome:
             max_bytes=MAX_ANSWER_BYTES,
         )
     except transport.TransportTimeout:
-        return _failed(use, _("The agency did not answer within the timeout."), retry=True)
+        return _failed(use, "timeout: no answer within the agency's timeout", retry=True)
     except transport.TransportError as exc:
-        return _failed(use, _("The agency could not be reached: %s") % exc, retry=True)
+        return _failed(use, f"connection failed: {exc}", retry=True)
     try:
         body = json.loads(answer.content)
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        return _failed(
-            use, _("The agency answered HTTP %(status)s without JSON.") % {"status": answer.status_code}, retry=True
-        )
+        return _failed(use, f"HTTP {answer.status_code} without a JSON body", retry=True)
     if answer.status_code != 200:
         message = f"HTTP {answer.status_code} {body.get('error', '')}: {str(body.get('message', ''))[:200]}"
         # 5xx and 401 stale_timestamp/429 may pass; any other refusal needs a person to look.
         return _failed(use, message, retry=answer.status_code >= 500 or answer.status_code in (401, 429))
     held = body.get("version")
     if body.get("use_id") != str(use.public_id) or isinstance(held, bool) or not isinstance(held, int):
-        return _failed(use, _("The agency's answer names another use or no version."), retry=True)
+        return _failed(use, "the answer names another use or no version", retry=True)
     if held < use.version:
         return _failed(
             use,
-            _("The agency holds version %(held)s, not %(version)s.") % {"held": held, "version": use.version},
+            f"the agency holds version {held}, not {use.version}",
             retry=True,
         )
     # Greatest: a slower attempt finishing after a newer one never lowers what the agency is known to hold.

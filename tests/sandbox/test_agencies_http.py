@@ -133,9 +133,7 @@ ANOTHER_USE = str(uuid.UUID("00000000-0000-4000-8000-00000000abcd"))
         ({"legal_basis": "주차장법 제10조"}, "another legal basis"),
     ],
 )
-def test_a_request_outside_its_approved_use_is_refused_naming_what_is_not_approved(
-    sandbox_agencies, overrides, named
-):
+def test_a_request_outside_its_approved_use_is_refused_naming_what_is_not_approved(sandbox_agencies, overrides, named):
     response = ask(sandbox_agencies, "mois", "resident_abstract", **overrides)
     assert refusal(response) == (403, "not_approved")
     assert named in response.json()["message"]
