@@ -147,6 +147,12 @@ class ApprovedUse(models.Model):
                 condition=Q(status__in=["applied", "refused"]) | Q(valid_from__isnull=False, valid_until__isnull=False),
                 name="hub_use_decided_has_period",
             ),
+            # One application waiting per affair, item and purpose: a form sent twice creates one.
+            models.UniqueConstraint(
+                fields=["using_agency", "item", "affair_code", "purpose"],
+                condition=Q(status="applied"),
+                name="hub_use_one_waiting_application",
+            ),
         ]
         indexes = [models.Index(fields=["using_agency", "status"], name="hub_use_agency_status_idx")]
 

@@ -17,7 +17,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,10 +61,11 @@ def _clean_fields(item: InformationItem, fields: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(fields))
     unknown = [name for name in wanted if name not in known]
     if not wanted:
-        raise InvalidApplication(_("Choose at least one field."))
+        raise InvalidApplication(_("Choose at least one field."), field="fields")
     if unknown:
         raise InvalidApplication(
-            _("The item %(item)s has no field(s) %(fields)s.") % {"item": item.code, "fields": ", ".join(unknown)}
+            _("The item %(item)s has no field(s) %(fields)s.") % {"item": item.code, "fields": ", ".join(unknown)},
+            field="fields",
         )
     # In the item's own order, so that two uses of the same fields compare equal.
     return [name for name in known if name in wanted]
@@ -145,27 +146,36 @@ def use_apply(
     ):
         raise NotAllowed(_("Only an administrator of %(agency)s may apply for its uses.") % {"agency": using_agency})
     if not legal_basis.strip():
-        raise InvalidApplication(_("Name the law and article that allow this use."))
+        raise InvalidApplication(_("Name the law and article that allow this use."), field="legal_basis")
     if requested_from > requested_until:
-        raise InvalidApplication(_("The period must end after it starts."))
+        raise InvalidApplication(_("The period must end after it starts."), field="requested_until")
     if requested_until < timezone.localdate():
-        raise InvalidApplication(_("The period has already ended."))
-    use = ApprovedUse.objects.create(
-        using_agency=using_agency,
-        item=item,
-        affair_code=affair_code.strip().upper(),
-        affair_name_ko=affair_name_ko.strip(),
-        affair_name_en=affair_name_en.strip(),
-        purpose=purpose,
-        legal_basis=legal_basis.strip(),
-        legal_basis_en=legal_basis_en.strip(),
-        consent_required=consent_required,
-        requested_fields=_clean_fields(item, fields),
-        expected_monthly_volume=expected_monthly_volume,
-        requested_from=requested_from,
-        requested_until=requested_until,
-        applied_by=actor,
-    )
+        raise InvalidApplication(_("The period has already ended."), field="requested_until")
+    try:
+        # A savepoint: the caller's transaction stays usable after a refusal. The constraint
+        # hub_use_one_waiting_application refuses a second application (a form sent twice).
+        with transaction.atomic():
+            use = ApprovedUse.objects.create(
+                using_agency=using_agency,
+                item=item,
+                affair_code=affair_code.strip().upper(),
+                affair_name_ko=affair_name_ko.strip(),
+                affair_name_en=affair_name_en.strip(),
+                purpose=purpose,
+                legal_basis=legal_basis.strip(),
+                legal_basis_en=legal_basis_en.strip(),
+                consent_required=consent_required,
+                requested_fields=_clean_fields(item, fields),
+                expected_monthly_volume=expected_monthly_volume,
+                requested_from=requested_from,
+                requested_until=requested_until,
+                applied_by=actor,
+            )
+    except IntegrityError:
+        raise InvalidApplication(
+            _("An application for this affair, item and purpose is already waiting for review."),
+            code="duplicate_application",
+        ) from None
     _record(use, Action.APPLIED, actor)
     return use
 
@@ -191,7 +201,7 @@ def _decide(use: ApprovedUse, action: str, actor, reason: str, changes: dict | N
         )
     reason = (reason or "").strip()
     if action in _REASON_REQUIRED and not reason:
-        raise InvalidApplication(_("Give the reason, for the applicant and the record."))
+        raise InvalidApplication(_("Give the reason, for the applicant and the record."), field="reason")
     for name, value in (changes or {}).items():
         setattr(use, name, value)
     use.status = _STATUS_AFTER[action]
@@ -225,10 +235,12 @@ def use_approve(
     end = valid_until or use.requested_until
     if wider:
         raise InvalidApplication(
-            _("The fields %(fields)s were not applied for; the agency must apply again.") % {"fields": ", ".join(wider)}
+            _("The fields %(fields)s were not applied for; the agency must apply again.")
+            % {"fields": ", ".join(wider)},
+            field="fields",
         )
     if start < use.requested_from or end > use.requested_until or start > end:
-        raise InvalidApplication(_("The approved period must lie within the period applied for."))
+        raise InvalidApplication(_("The approved period must lie within the period applied for."), field="valid_until")
     narrowed = len(approved_fields) < len(use.requested_fields) or (start, end) != (
         use.requested_from,
         use.requested_until,

@@ -7,6 +7,7 @@ from django.utils.module_loading import import_string
 SEED_STEPS = [
     "portal.demo.seed",
     "sharing.demo.seed",
+    "sharing.hub.demo_roles.seed",
     "sharing.sandbox.demo.seed",
     "petitions.demo.seed",
     "sharing.tracker.demo.seed",
