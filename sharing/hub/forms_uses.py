@@ -14,19 +14,25 @@ from .models import AFFAIR_CODE_VALIDATOR
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class ItemField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.agency.name} · {obj.name} ({obj.code})"
+
+
+class PurposeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} ({obj.code})"
+
+
 class ItemChoiceForm(forms.Form):
     """Step one of an application: which item (its fields are offered in step two)."""
 
-    item = forms.ModelChoiceField(
+    item = ItemField(
         label=_("Information item"),
         queryset=InformationItem.objects.select_related("agency").order_by("agency__code", "code"),
         to_field_name="code",
         empty_label=_("Choose an item"),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["item"].label_from_instance = lambda item: f"{item.agency.name} · {item.name} ({item.code})"
 
 
 class ApplyForm(forms.Form):
@@ -38,7 +44,7 @@ class ApplyForm(forms.Form):
     affair_code = forms.CharField(label=_("Affair code"), max_length=40, validators=[AFFAIR_CODE_VALIDATOR])
     affair_name_ko = forms.CharField(label=_("Administrative affair (Korean)"), max_length=200)
     affair_name_en = forms.CharField(label=_("Administrative affair (English)"), max_length=200, required=False)
-    purpose = forms.ModelChoiceField(
+    purpose = PurposeField(
         label=_("Purpose"), queryset=Purpose.objects.order_by("code"), to_field_name="code", empty_label=None
     )
     legal_basis = forms.CharField(
@@ -56,9 +62,10 @@ class ApplyForm(forms.Form):
 
     def __init__(self, *args, item: InformationItem, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["fields_wanted"].choices = [(field.key, field.label) for field in item.fields.all()]
+        wanted = self.fields["fields_wanted"]
+        assert isinstance(wanted, forms.MultipleChoiceField)  # noqa: S101 (declared above)
+        wanted.choices = [(field.key, field.label) for field in item.fields.all()]
         self.fields["affair_code"].widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
-        self.fields["purpose"].label_from_instance = lambda purpose: f"{purpose.name} ({purpose.code})"
 
     def add_service_error(self, error) -> None:
         """A service's refusal, next to the field it concerns (the form's names differ in one place)."""
@@ -82,7 +89,9 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args, use, labels: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["fields_approved"].choices = [(key, labels.get(key, key)) for key in use.requested_fields]
+        approved = self.fields["fields_approved"]
+        assert isinstance(approved, forms.MultipleChoiceField)  # noqa: S101 (declared above)
+        approved.choices = [(key, labels.get(key, key)) for key in use.requested_fields]
         if not self.is_bound:
             self.initial.update(
                 {
@@ -104,8 +113,8 @@ class ReasonForm(forms.Form):
         label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, prefix_name: str, **kwargs):
-        super().__init__(*args, prefix=prefix_name, **kwargs)
+    def __init__(self, data=None, *, prefix_name: str):
+        super().__init__(data, prefix=prefix_name)
 
     def add_service_error(self, error) -> None:
         self.add_error("reason" if error.field == "reason" else None, error.message)

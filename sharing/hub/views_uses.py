@@ -10,6 +10,7 @@ the use, whether or not it exists.
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.models import UsingAgency
+from portal.models import User, UsingAgency
 from portal.roles import official_required
 from sharing.models import InformationItem
 
@@ -47,9 +48,13 @@ def _labels(use: ApprovedUse) -> dict[str, str]:
     return {field.key: field.label for field in use.item.fields.all()}
 
 
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # official_required let only a signed-in official through
+
+
 def _administered_agency(request: HttpRequest) -> UsingAgency:
     """The using agency the user applies for: their only one, or the one named by ?agency= / the form."""
-    agencies = list(UsingAgency.objects.filter(administrators__user=request.user).order_by("name_ko"))
+    agencies = list(UsingAgency.objects.filter(administrators__user=_user(request)).order_by("name_ko"))
     if not agencies:
         raise Http404
     code = request.POST.get("agency") or request.GET.get("agency")
@@ -68,7 +73,7 @@ def uses_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     today = timezone.localdate()
     uses = list(selectors.uses_for_administrator(request.user))
-    agencies = list(UsingAgency.objects.filter(administrators__user=request.user).order_by("name_ko"))
+    agencies = list(UsingAgency.objects.filter(administrators__user=_user(request)).order_by("name_ko"))
     return render(request, "hub/uses/list.html", {"rows": _rows(uses, today), "agencies": agencies})
 
 

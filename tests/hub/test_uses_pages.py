@@ -80,7 +80,7 @@ def _waiting(jongno, item, purpose, **overrides) -> ApprovedUse:
         "valid_until": None,
         "status": ApprovedUse.Status.APPLIED,
     }
-    return ApprovedUseFactory(**(values | overrides))
+    return ApprovedUseFactory.create(**(values | overrides))
 
 
 def _apply_data(the_item, purpose, **overrides) -> dict:

@@ -1,7 +1,8 @@
 """Pytest fixtures that stand up the sandbox agencies over real HTTP (``live_server``).
 
 ``sandbox_agencies`` seeds the portal's catalogue (``sharing.demo.seed``), the sandbox
-agencies with the sandbox tests' approved uses (and the portal's, pushed) and one block of synthetic residents (the demo people first),
+agencies with the sandbox tests' approved uses (and the portal's, pushed) and one block of
+synthetic residents (the demo people first),
 points every portal ``Agency`` at ``live_server.url + "/sandbox/agencies/<code>/"`` with the
 agency's public keys, and returns a handle with ``.people`` (like ``DEMO_PEOPLE``) and
 ``.set_faults(agency_code, **faults)``.
@@ -47,11 +48,10 @@ class SandboxAgencies:
 @pytest.fixture
 def sandbox_agencies(live_server, transactional_db) -> SandboxAgencies:
     from sharing import demo as portal_catalogue_demo
+    from sharing.hub.services import uses_push_all
     from sharing.sandbox import demo
     from sharing.sandbox.loader import registers_load
     from sharing.sandbox.registers import BLOCK_SIZE
-
-    from sharing.hub.services import uses_push_all
 
     from .helpers import approvals_for_tests
 

@@ -19,7 +19,6 @@ from joserfc.jwk import ECKey
 from sharing import keys as portal_keys
 from sharing.sandbox.keys import agency_public_jwks
 
-
 # The using agency of the approved uses the sandbox's tests run under (``approvals_for_tests``).
 USING_AGENCY = "seoul-jongno"
 LEGAL_BASIS = "주민등록법 제29조"
@@ -37,10 +36,12 @@ def affair_code_for(item: str, purpose: str) -> str:
 def approvals_for_tests() -> int:
     """What the portal would have pushed: one approved use per (item, purpose) of the catalogue,
     to ``USING_AGENCY``, with all the item's fields, in force for a year around today."""
+    from django.utils import timezone
+
     from sharing import demo_catalogue
     from sharing.sandbox.models import SandboxAgency, UseApproval
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     agencies = {agency.code: agency for agency in SandboxAgency.objects.all()}
     rows = [
         UseApproval(
@@ -84,9 +85,10 @@ def payload(**overrides) -> dict:
     }
     body.update(overrides)
     # Under the test use of the item and purpose, unless the test names another one.
-    if isinstance(body.get("item"), str) and isinstance(body.get("purpose"), str):
-        body.setdefault("use_id", use_id_for(body["item"], body["purpose"]))
-        body.setdefault("affair_code", affair_code_for(body["item"], body["purpose"]))
+    item, purpose = body.get("item"), body.get("purpose")
+    if isinstance(item, str) and isinstance(purpose, str):
+        body.setdefault("use_id", use_id_for(item, purpose))
+        body.setdefault("affair_code", affair_code_for(item, purpose))
     body.setdefault("using_agency", USING_AGENCY)
     body.setdefault("legal_basis", LEGAL_BASIS)
     return {name: value for name, value in body.items() if value is not OMIT}
