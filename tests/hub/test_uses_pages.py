@@ -402,3 +402,16 @@ def test_the_menu_links_to_the_pages_only_for_their_role_holders(applicant, revi
     assert 'href="/hub/reviews/"' in _client(reviewer).get("/").text
     nobody = _client(outsiders["official without a role"]).get("/").text
     assert 'href="/hub/uses/"' not in nobody and 'href="/hub/reviews/"' not in nobody
+
+
+def test_the_use_page_shows_where_the_owning_agency_stands(applicant, jongno, item, purpose):
+    from sharing.hub.models import UsePush
+
+    use = ApprovedUseFactory(using_agency=jongno, item=item, purpose=purpose)
+    UsePush.objects.create(use=use, state="failed", attempts=3, last_error="connection failed: NewConnectionError")
+    page = _client(applicant, "en").get(f"/hub/uses/{use.public_id}/")
+    assert "Not yet received by the owning agency" in page.text
+    assert "3 attempts" in page.text and "connection failed: NewConnectionError" in page.text
+    UsePush.objects.filter(use=use).update(state="pushed", pushed_version=use.version, last_error="")
+    page = _client(applicant, "en").get(f"/hub/uses/{use.public_id}/")
+    assert "Held by the owning agency" in page.text and f"version {use.version}" in page.text
