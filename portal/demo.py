@@ -74,8 +74,26 @@ ACCOUNTS = [
         [("gangnam", OfficeMembership.Role.REVIEWER)],
         True,
     ),
+    # The hub's roles (given by sharing.hub.demo_roles, a later seed step): an administrator of the
+    # Jongno-gu using agency, who applies for its uses, and a reviewer of the Ministry of the
+    # Interior and Safety (mois), who decides applications for its items.
+    (
+        "hubadmin1",
+        User.Role.OFFICIAL,
+        "한이용",
+        "hubadmin1@jongno.example.go.kr",
+        "JN-0500",
+        [("jongno", OfficeMembership.Role.REVIEWER)],
+        True,
+    ),
+    ("reviewer1", User.Role.OFFICIAL, "오심사", "reviewer1@mois.example.go.kr", "MO-7001", [], True),
     ("admin", User.Role.ADMINISTRATOR, "관리자", "admin@example.go.kr", "AD-0001", [], True),
 ]
+# What the banner of make run says besides an account's kind.
+ACCOUNT_NOTES = {
+    "hubadmin1": "using agency administrator, Jongno-gu (/hub/uses/)",
+    "reviewer1": "owning agency reviewer, MOIS (/hub/reviews/)",
+}
 
 # A delegation (대리 신청) between two demo citizens, made by petitions.demo: the principal lets
 # the delegate file every petition type for them, with consent to fetching given in advance.

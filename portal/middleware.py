@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 # Every URL under these prefixes needs an official or administrator who passed the
 # second factor in this session.
-SECOND_FACTOR_PREFIXES = ("/officer/", "/admin/")
+SECOND_FACTOR_PREFIXES = ("/officer/", "/admin/", "/hub/")
 STAFF_SESSION_STARTED_KEY = "_staff_session_started"
 
 
@@ -71,4 +71,4 @@ def _names_a_petition(path: str) -> bool:
         match = resolve(path)
     except Resolver404:
         return False
-    return "receipt_no" in match.kwargs
+    return "receipt_no" in match.kwargs or "use_id" in match.kwargs

@@ -58,6 +58,7 @@ MESSAGES = {
     "unavailable": _("The agency is down for maintenance."),
     # The agency said no.
     "not_granted": _("The agency refused: this office may not ask for this information for this purpose."),
+    "not_approved": _("The agency refused: the request is outside the approved use the agency holds."),
     "subject_not_found": _("The agency holds no record for this person or property."),
     "unknown_item": _("The agency does not provide this item."),
     # The agency refused the portal's request itself.
@@ -99,7 +100,7 @@ MESSAGES = {
 }
 
 # Errors where the agency is reachable and answered: they say nothing about its health.
-REFUSAL_CODES = {"not_granted", "subject_not_found", "unknown_item"}
+REFUSAL_CODES = {"not_granted", "not_approved", "subject_not_found", "unknown_item"}
 # The portal's own refusals under the approved use (their detail names the affair and what is outside it).
 USE_REFUSAL_CODES = {code for code in MESSAGES if code == "no_use" or code.startswith("use_")}
 

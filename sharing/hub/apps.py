@@ -9,3 +9,6 @@ class HubConfig(AppConfig):
     name = "sharing.hub"
     label = "hub"
     verbose_name = _("Sharing hub: approved uses")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 (connects the signal receivers)

@@ -9,9 +9,11 @@ class UseError(Exception):
 
     code = "use_error"
 
-    def __init__(self, message, *, code: str | None = None):
+    def __init__(self, message, *, code: str | None = None, field: str | None = None):
         super().__init__(str(message))
         self.message = str(message)
+        # The form field the message belongs next to (None: the whole form).
+        self.field = field
         if code:
             self.code = code
 

@@ -147,6 +147,12 @@ class ApprovedUse(models.Model):
                 condition=Q(status__in=["applied", "refused"]) | Q(valid_from__isnull=False, valid_until__isnull=False),
                 name="hub_use_decided_has_period",
             ),
+            # One application waiting per affair, item and purpose: a form sent twice creates one.
+            models.UniqueConstraint(
+                fields=["using_agency", "item", "affair_code", "purpose"],
+                condition=Q(status="applied"),
+                name="hub_use_one_waiting_application",
+            ),
         ]
         indexes = [models.Index(fields=["using_agency", "status"], name="hub_use_agency_status_idx")]
 
@@ -207,3 +213,33 @@ class ApprovedUseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.use_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class UsePush(models.Model):
+    """Where the owning agency stands on a use: the last version the portal sent it and it stored.
+
+    A decision (approve, narrow, suspend, resume, revoke) is pushed to the agency over the
+    signed standard connection (``sharing.hub.push``), retried by Celery until the agency
+    acknowledges a version at least as new as the use's.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Being sent to the owning agency")
+        PUSHED = "pushed", _("Held by the owning agency")
+        FAILED = "failed", _("Not yet received by the owning agency")
+
+    use = models.OneToOneField(ApprovedUse, on_delete=models.CASCADE, related_name="push", verbose_name=_("use"))
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    # The use's version the agency confirmed it holds (0: none yet).
+    pushed_version = models.PositiveIntegerField(_("version held by the agency"), default=0)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    pushed_at = models.DateTimeField(_("received by the agency at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push of a use to its agency")
+        verbose_name_plural = _("pushes of uses to their agencies")
+
+    def __str__(self) -> str:
+        return f"{self.use_id} {self.state} v{self.pushed_version}"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -180,3 +180,106 @@ def owning_agencies_reviewed(user) -> list[int]:
     if not (user.is_authenticated and user.is_official):
         return []
     return list(OwningAgencyReviewer.objects.filter(user=user).values_list("agency_id", flat=True))
+
+
+# --- The pages of applying for and deciding uses (views_uses) --------------------------------
+
+ROLES_CACHE_SECONDS = 3600
+EXPIRING_SOON_DAYS = 30
+
+
+@dataclass(frozen=True)
+class HubRoles:
+    """Which of the hub's roles a user holds: what the officials' menu links to."""
+
+    administers: bool = False
+    reviews: bool = False
+
+
+def roles_cache_key(user_id: int) -> str:
+    return f"hub:roles:{user_id}"
+
+
+def hub_roles(user) -> HubRoles:
+    """The user's hub roles, from the shared cache (dropped by every change of a role row, see receivers)."""
+    if not (user.is_authenticated and user.is_official):
+        return HubRoles()
+    key = roles_cache_key(user.pk)
+    roles = cache.get(key)
+    if roles is None:
+        roles = HubRoles(
+            administers=UsingAgencyAdministrator.objects.filter(user=user).exists(),
+            reviews=OwningAgencyReviewer.objects.filter(user=user).exists(),
+        )
+        cache.set(key, roles, ROLES_CACHE_SECONDS)
+    return roles
+
+
+def _pages_queryset() -> QuerySet[ApprovedUse]:
+    return uses_queryset().select_related("push")
+
+
+def uses_for_administrator(user) -> QuerySet[ApprovedUse]:
+    """The uses of every using agency the user administers, newest application first."""
+    return (
+        _pages_queryset()
+        .filter(using_agency__administrators__user=user)
+        .order_by("using_agency__name_ko", "-created_at", "-pk")
+    )
+
+
+def uses_for_reviewer(user) -> QuerySet[ApprovedUse]:
+    """Applications for the items of every owning agency the user reviews: waiting ones first
+    (oldest first, in the order they came), then the decided ones (latest change first)."""
+    waiting_first = Case(When(status=ApprovedUse.Status.APPLIED, then=Value(0)), default=Value(1))
+    return (
+        _pages_queryset()
+        .filter(item__agency__reviewers__user=user)
+        .annotate(waiting_first=waiting_first)
+        .order_by("waiting_first", "created_at", "-updated_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class UseAccess:
+    use: ApprovedUse
+    administers: bool  # the user administers the using agency that applied
+    reviews: bool  # the user reviews for the agency that owns the item
+
+
+def use_for_user(user, public_id) -> UseAccess | None:
+    """The use with this public id if the user administers its using agency or reviews its item's
+    agency; None otherwise (the page answers 404 whether or not the use exists)."""
+    if not (user.is_authenticated and user.is_official):
+        return None
+    use = (
+        _pages_queryset()
+        .filter(public_id=public_id)
+        .annotate(
+            administers=Exists(
+                UsingAgencyAdministrator.objects.filter(user=user, using_agency_id=OuterRef("using_agency_id"))
+            ),
+            reviews=Exists(OwningAgencyReviewer.objects.filter(user=user, agency_id=OuterRef("item__agency_id"))),
+        )
+        .first()
+    )
+    if use is None or not (use.administers or use.reviews):
+        return None
+    return UseAccess(use=use, administers=use.administers, reviews=use.reviews)
+
+
+def use_history(use: ApprovedUse) -> QuerySet:
+    return use.events.select_related("actor").order_by("at", "pk")
+
+
+def days_left(use: ApprovedUse, today: datetime.date | None = None) -> int | None:
+    """Days until the approved period ends (0: the last day), for a use in force or not yet; None otherwise."""
+    if use.status != ApprovedUse.Status.APPROVED or use.valid_until is None:
+        return None
+    day = today or timezone.localdate()
+    return (use.valid_until - day).days if use.valid_until >= day else None
+
+
+def expiring_soon(use: ApprovedUse, today: datetime.date | None = None) -> bool:
+    left = days_left(use, today)
+    return left is not None and left <= EXPIRING_SOON_DAYS

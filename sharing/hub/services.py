@@ -7,7 +7,8 @@ Transitions (anything else raises InvalidTransition):
     approved, suspended --revoke--> revoked
 
 Every step writes an ApprovedUseEvent, bumps the use's version and drops its cached snapshot
-once the transaction commits, so the next fetch anywhere sees the change.
+once the transaction commits, so the next fetch anywhere sees the change; a decision the owning
+agency must know (approved, suspended, revoked) is then pushed to it (``push``, ``tasks``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from sharing.models import InformationItem, Purpose
 
 from .errors import InvalidApplication, InvalidTransition, NotAllowed
-from .models import ApprovedUse, ApprovedUseEvent, OwningAgencyReviewer, UsingAgencyAdministrator
+from .models import ApprovedUse, ApprovedUseEvent, OwningAgencyReviewer, UsePush, UsingAgencyAdministrator
 from .selectors import snapshot_cache_key
 
 Status = ApprovedUse.Status
@@ -60,10 +61,11 @@ def _clean_fields(item: InformationItem, fields: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(fields))
     unknown = [name for name in wanted if name not in known]
     if not wanted:
-        raise InvalidApplication(_("Choose at least one field."))
+        raise InvalidApplication(_("Choose at least one field."), field="fields")
     if unknown:
         raise InvalidApplication(
-            _("The item %(item)s has no field(s) %(fields)s.") % {"item": item.code, "fields": ", ".join(unknown)}
+            _("The item %(item)s has no field(s) %(fields)s.") % {"item": item.code, "fields": ", ".join(unknown)},
+            field="fields",
         )
     # In the item's own order, so that two uses of the same fields compare equal.
     return [name for name in known if name in wanted]
@@ -72,6 +74,38 @@ def _clean_fields(item: InformationItem, fields: Iterable[str]) -> list[str]:
 def _changed(use: ApprovedUse) -> None:
     key = snapshot_cache_key(use.pk)
     transaction.on_commit(lambda: cache.delete(key))
+
+
+def _push_later(use: ApprovedUse) -> None:
+    """Tells the owning agency of the decision once the transaction commits (retried by Celery)."""
+    from .push import PUSHED_STATUSES
+    from .tasks import use_push_task
+
+    if use.status not in PUSHED_STATUSES:
+        return
+    UsePush.objects.update_or_create(use=use, defaults={"state": UsePush.State.PENDING, "last_error": ""})
+    use_pk = use.pk
+    transaction.on_commit(lambda: use_push_task.delay(use_pk))
+
+
+def uses_push_all() -> int:
+    """Queues a push of every decided use the owning agency does not hold at its present version.
+
+    Idempotent: the agency keeps a push only when its version is newer than what it holds, so
+    running this again (seed_demo, an operator after an agency's outage) changes nothing there.
+    Returns the number of uses queued.
+    """
+    from .push import PUSHED_STATUSES
+
+    uses = list(
+        ApprovedUse.objects.filter(status__in=PUSHED_STATUSES)
+        .exclude(push__pushed_version__gte=F("version"))
+        .order_by("pk")
+    )
+    with transaction.atomic():
+        for use in uses:
+            _push_later(use)
+    return len(uses)
 
 
 def _record(use: ApprovedUse, action: str, actor, reason: str = "") -> ApprovedUseEvent:
@@ -112,27 +146,36 @@ def use_apply(
     ):
         raise NotAllowed(_("Only an administrator of %(agency)s may apply for its uses.") % {"agency": using_agency})
     if not legal_basis.strip():
-        raise InvalidApplication(_("Name the law and article that allow this use."))
+        raise InvalidApplication(_("Name the law and article that allow this use."), field="legal_basis")
     if requested_from > requested_until:
-        raise InvalidApplication(_("The period must end after it starts."))
+        raise InvalidApplication(_("The period must end after it starts."), field="requested_until")
     if requested_until < timezone.localdate():
-        raise InvalidApplication(_("The period has already ended."))
-    use = ApprovedUse.objects.create(
-        using_agency=using_agency,
-        item=item,
-        affair_code=affair_code.strip().upper(),
-        affair_name_ko=affair_name_ko.strip(),
-        affair_name_en=affair_name_en.strip(),
-        purpose=purpose,
-        legal_basis=legal_basis.strip(),
-        legal_basis_en=legal_basis_en.strip(),
-        consent_required=consent_required,
-        requested_fields=_clean_fields(item, fields),
-        expected_monthly_volume=expected_monthly_volume,
-        requested_from=requested_from,
-        requested_until=requested_until,
-        applied_by=actor,
-    )
+        raise InvalidApplication(_("The period has already ended."), field="requested_until")
+    try:
+        # A savepoint: the caller's transaction stays usable after a refusal. The constraint
+        # hub_use_one_waiting_application refuses a second application (a form sent twice).
+        with transaction.atomic():
+            use = ApprovedUse.objects.create(
+                using_agency=using_agency,
+                item=item,
+                affair_code=affair_code.strip().upper(),
+                affair_name_ko=affair_name_ko.strip(),
+                affair_name_en=affair_name_en.strip(),
+                purpose=purpose,
+                legal_basis=legal_basis.strip(),
+                legal_basis_en=legal_basis_en.strip(),
+                consent_required=consent_required,
+                requested_fields=_clean_fields(item, fields),
+                expected_monthly_volume=expected_monthly_volume,
+                requested_from=requested_from,
+                requested_until=requested_until,
+                applied_by=actor,
+            )
+    except IntegrityError:
+        raise InvalidApplication(
+            _("An application for this affair, item and purpose is already waiting for review."),
+            code="duplicate_application",
+        ) from None
     _record(use, Action.APPLIED, actor)
     return use
 
@@ -158,7 +201,7 @@ def _decide(use: ApprovedUse, action: str, actor, reason: str, changes: dict | N
         )
     reason = (reason or "").strip()
     if action in _REASON_REQUIRED and not reason:
-        raise InvalidApplication(_("Give the reason, for the applicant and the record."))
+        raise InvalidApplication(_("Give the reason, for the applicant and the record."), field="reason")
     for name, value in (changes or {}).items():
         setattr(use, name, value)
     use.status = _STATUS_AFTER[action]
@@ -168,6 +211,7 @@ def _decide(use: ApprovedUse, action: str, actor, reason: str, changes: dict | N
     use.refresh_from_db()
     _record(use, action, actor, reason[:500])
     _changed(use)
+    _push_later(use)
     return use
 
 
@@ -191,10 +235,12 @@ def use_approve(
     end = valid_until or use.requested_until
     if wider:
         raise InvalidApplication(
-            _("The fields %(fields)s were not applied for; the agency must apply again.") % {"fields": ", ".join(wider)}
+            _("The fields %(fields)s were not applied for; the agency must apply again.")
+            % {"fields": ", ".join(wider)},
+            field="fields",
         )
     if start < use.requested_from or end > use.requested_until or start > end:
-        raise InvalidApplication(_("The approved period must lie within the period applied for."))
+        raise InvalidApplication(_("The approved period must lie within the period applied for."), field="valid_until")
     narrowed = len(approved_fields) < len(use.requested_fields) or (start, end) != (
         use.requested_from,
         use.requested_until,

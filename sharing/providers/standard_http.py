@@ -179,8 +179,8 @@ class StandardHttpProvider(BaseProvider):
             return errors.AgencyUnavailable(message or f"HTTP {status}", status=status)
         if status >= 500:
             return errors.AgencyServerError(f"HTTP {status}", status=status)
-        if status == 403 and code == "not_granted":
-            return errors.Refused(message, code="not_granted", status=status)
+        if status == 403 and code in {"not_granted", "not_approved"}:
+            return errors.Refused(message, code=code, status=status)
         if status == 404 and code in {"subject_not_found", "unknown_item"}:
             return errors.Refused(message, code=code, status=status)
         rejected = {

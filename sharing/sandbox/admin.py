@@ -1,4 +1,4 @@
-"""Admin of the sandbox agencies: fault settings and grants are edited here; registers are read-only."""
+"""Admin of the sandbox agencies: fault settings are edited here, approved uses read; registers are read-only."""
 
 from __future__ import annotations
 
@@ -60,11 +60,22 @@ class SandboxAgencyAdmin(admin.ModelAdmin):
         self.message_user(request, _("The faults are reset."))
 
 
-@admin.register(models.Grant)
-class GrantAdmin(admin.ModelAdmin):
-    list_display = ["office_code", "item_code", "agency", "purposes"]
-    list_filter = ["agency", "office_code"]
-    search_fields = ["office_code", "item_code"]
+@admin.register(models.UseApproval)
+class UseApprovalAdmin(admin.ModelAdmin):
+    """What the portal pushed: read here, changed only by the portal's next decision (a new version)."""
+
+    list_display = ["using_agency", "item_code", "affair_code", "status", "valid_from", "valid_until", "version"]
+    list_filter = ["agency", "status", "using_agency"]
+    search_fields = ["=use_id", "affair_code", "item_code", "using_agency"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyRegisterAdmin(admin.ModelAdmin):

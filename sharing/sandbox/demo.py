@@ -1,4 +1,4 @@
-"""Demo data of the sandbox agencies: registers, agencies, grants, and the portal's agency keys.
+"""Demo data of the sandbox agencies: registers, agencies, and the portal's agency keys.
 
 ``seed`` is a step of ``manage.py seed_demo``: idempotent (a second run changes nothing),
 ``residents`` loads more synthetic residents (whole blocks of 500).
@@ -12,13 +12,11 @@ from typing import Any
 from django.apps import apps
 from django.db import transaction
 
-from sharing import demo_catalogue
-
 from . import registers
 from .geography import district
 from .keys import agency_public_jwks
 from .loader import DEFAULT_SEED, registers_load
-from .models import AGENCY_NAMES, Grant, SandboxAgency
+from .models import AGENCY_NAMES, SandboxAgency
 
 # The demo citizens' registrations: the first residents of block 0 (resident #1 and #2).
 DEMO_OVERRIDES: tuple[registers.DemoOverride, ...] = (
@@ -93,40 +91,18 @@ def _demo_people() -> list[dict]:
 DEMO_PEOPLE: list[dict] = _demo_people()
 
 
-def refund_item_codes() -> list[str]:
-    return [item["code"] for item in demo_catalogue.ITEMS if "P-REFUND-INQUIRY" in item["purposes"]]
-
-
 @transaction.atomic
-def agencies_and_grants_seed() -> tuple[int, int]:
-    """The sandbox agencies and their grants (existing rows, edited in the admin, are left alone)."""
-    agencies = {}
+def agencies_seed() -> int:
+    """The sandbox agencies (existing rows, edited in the admin, are left alone); returns how many are new.
+
+    The agencies hold no approved use of their own: they learn each one when the portal pushes
+    its decision (``approvals`` endpoint; the portal's ``sharing.hub.services.uses_push_all``).
+    """
     created_agencies = 0
     for code, (name_ko, name_en) in AGENCY_NAMES.items():
-        agencies[code], created = SandboxAgency.objects.get_or_create(
-            code=code, defaults={"name_ko": name_ko, "name_en": name_en}
-        )
+        _, created = SandboxAgency.objects.get_or_create(code=code, defaults={"name_ko": name_ko, "name_en": name_en})
         created_agencies += created
-    created_grants = 0
-    refund_items = set(refund_item_codes())
-    for item in demo_catalogue.ITEMS:
-        fields = [spec["key"] for spec in item["fields"]]
-        offices = list(demo_catalogue.GRANTED_OFFICES)
-        for office in offices:
-            _, created = Grant.objects.get_or_create(
-                office_code=office,
-                item_code=item["code"],
-                defaults={"agency": agencies[item["agency"]], "fields": fields, "purposes": list(item["purposes"])},
-            )
-            created_grants += created
-        if item["code"] in refund_items:
-            _, created = Grant.objects.get_or_create(
-                office_code=demo_catalogue.PORTAL_OFFICE_CODE,
-                item_code=item["code"],
-                defaults={"agency": agencies[item["agency"]], "fields": fields, "purposes": ["P-REFUND-INQUIRY"]},
-            )
-            created_grants += created
-    return created_agencies, created_grants
+    return created_agencies
 
 
 def portal_agencies_configure(*, base_url: str | None = None) -> int:
@@ -154,12 +130,12 @@ def portal_agencies_configure(*, base_url: str | None = None) -> int:
 
 
 def seed(*, stdout=None, residents: int = 2000, seed: int = DEFAULT_SEED, **options) -> None:
-    """Step of seed_demo: agencies, grants, at least ``residents`` residents, the portal's agency keys."""
-    created_agencies, created_grants = agencies_and_grants_seed()
+    """Step of seed_demo: agencies, at least ``residents`` residents, the portal's agency keys."""
+    created_agencies = agencies_seed()
     added = registers_load(residents=residents, seed=seed, demo=DEMO_OVERRIDES, stdout=stdout)
     configured = portal_agencies_configure()
     if stdout:
         stdout.write(
-            f"  sandbox agencies: {created_agencies} new, grants: {created_grants} new, "
+            f"  sandbox agencies: {created_agencies} new, "
             f"residents: {added:,} new, portal agencies given keys: {configured}"
         )

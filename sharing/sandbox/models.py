@@ -1,4 +1,4 @@
-"""The sandbox agencies: their synthetic registers, grants, fault settings and seen transactions.
+"""The sandbox agencies: their synthetic registers, approved uses, fault settings and seen transactions.
 
 The registers are what the owning agencies would hold. Every row is synthetic
 (``Resident.synthetic``; resident registration numbers carry a deliberately invalid check
@@ -107,25 +107,45 @@ class SandboxAgency(models.Model):
         return any(getattr(self, name) for name in self.FAULT_FIELDS)
 
 
-class Grant(models.Model):
-    """What a using office may ask this agency: which fields of which item, for which purposes."""
+class UseApproval(models.Model):
+    """An approved use (이용 승인) of one of this agency's items, as the portal pushed it.
 
-    agency = models.ForeignKey(SandboxAgency, on_delete=models.CASCADE, related_name="grants", verbose_name=_("agency"))
-    office_code = models.SlugField(_("using office code"), max_length=40)
+    The agency's own copy of the decision: a request names its use (``use_id``) and is answered
+    only inside it (``services._check_approval``). Pushed decisions are idempotent by
+    (``use_id``, ``version``): an older version never overwrites a newer one.
+    """
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    agency = models.ForeignKey(
+        SandboxAgency, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("agency")
+    )
+    use_id = models.UUIDField(_("use id"), unique=True)
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    using_agency = models.SlugField(_("using agency code"), max_length=40)
     item_code = models.SlugField(_("item code"), max_length=60)
-    fields = models.JSONField(_("allowed fields"), default=list)
-    purposes = models.JSONField(_("purpose codes"), default=list)
+    affair_code = models.CharField(_("affair code"), max_length=40)
+    affair_name = models.CharField(_("administrative affair"), max_length=200)
+    purpose = models.CharField(_("purpose code"), max_length=80)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    consent_required = models.BooleanField(_("consent of the data subject required"), default=False)
+    fields = models.JSONField(_("approved fields"), default=list)
+    valid_from = models.DateField(_("approved from"))
+    valid_until = models.DateField(_("approved until"))
+    reason = models.CharField(_("reason of the last decision"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now=True)
 
     class Meta:
-        ordering = ["agency", "office_code", "item_code"]
-        constraints = [
-            models.UniqueConstraint(fields=["office_code", "item_code"], name="sandbox_grant_office_item"),
-        ]
-        verbose_name = _("grant")
-        verbose_name_plural = _("grants")
+        ordering = ["agency", "using_agency", "item_code", "affair_code"]
+        verbose_name = _("approved use (agency's copy)")
+        verbose_name_plural = _("approved uses (agency's copy)")
 
     def __str__(self) -> str:
-        return f"{self.office_code} → {self.item_code}"
+        return f"{self.using_agency} → {self.item_code} ({self.affair_code} v{self.version})"
 
 
 class SeenTransaction(models.Model):

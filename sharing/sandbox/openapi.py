@@ -8,7 +8,7 @@ import functools
 from sharing import demo_catalogue
 
 from .keys import AGENCY_CODES
-from .protocol import MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECONDS, REQUEST_TYPE, RESPONSE_TYPE, SUBJECT_KINDS
+from .protocol import APPROVAL_TYPE, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECONDS, REQUEST_TYPE, RESPONSE_TYPE, SUBJECT_KINDS
 
 ITEM_CODES = [item["code"] for item in demo_catalogue.ITEMS]
 
@@ -112,10 +112,13 @@ def _document() -> dict:
                             "The timestamp is more than 300 seconds from the agency's clock.",
                         ),
                         "403": _error(
-                            "The office may not ask these fields of this item for this purpose.",
-                            ["not_granted"],
-                            "not_granted",
-                            "The fields rrn of the item 'resident_abstract' are not granted to the office 'jongno'.",
+                            "Outside the approved use the request names: unknown to the agency, not in force "
+                            "(suspended, revoked, expired, not yet), for another item, purpose, affair, legal "
+                            "basis or using agency, or fields outside the approved ones.",
+                            ["not_approved"],
+                            "not_approved",
+                            "The fields rrn are not approved under approved use "
+                            "3f1c2a9e-0000-4000-8000-000000000001 (LOCAL-PARKING-01).",
                         ),
                         "404": _error(
                             "Unknown agency, item not owned by the agency, or no such subject.",
@@ -152,6 +155,58 @@ def _document() -> dict:
                             ["timeout"],
                             "timeout",
                             "The agency did not answer in time (simulated).",
+                        ),
+                    },
+                },
+            },
+            "/agencies/{agency}/approvals/": {
+                "parameters": [{"$ref": "#/components/parameters/Agency"}],
+                "post": {
+                    "operationId": "pushApproval",
+                    "summary": "The portal tells the agency of a decision on an approved use of its items",
+                    "requestBody": {
+                        "required": True,
+                        "description": f"A compact JWS (ES256, typ `{APPROVAL_TYPE}`) over an ApprovalPush.",
+                        "content": {
+                            "application/jose": {
+                                "schema": {"$ref": "#/components/schemas/CompactJWS"},
+                                "x-signed-payload": {"$ref": "#/components/schemas/ApprovalPush"},
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Stored, or already held at this version or a newer one.",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/ApprovalReceipt"}}
+                            },
+                        },
+                        "400": _error(
+                            "Not a JWS, bad JSON, missing or invalid members.",
+                            ["malformed_request"],
+                            "malformed_request",
+                            "Missing members: version.",
+                        ),
+                        "401": _error(
+                            "The signature does not verify, or the timestamp is stale.",
+                            ["bad_signature", "stale_timestamp"],
+                            "bad_signature",
+                            "The signature does not verify against the portal's key.",
+                        ),
+                        "404": _error(
+                            "Unknown agency, or an item the agency does not own.",
+                            ["unknown_agency", "unknown_item"],
+                            "unknown_item",
+                            "The agency 'mois' does not own an item 'vehicle_registration'.",
+                        ),
+                        "409": _error(
+                            "The use is held by another agency.",
+                            ["use_conflict"],
+                            "use_conflict",
+                            "The use 3f1c2a9e-0000-4000-8000-000000000001 is held by another agency.",
+                        ),
+                        "503": _error(
+                            "The agency is down.", ["unavailable"], "unavailable", "The agency is down for maintenance."
                         ),
                     },
                 },
@@ -267,6 +322,10 @@ def _document() -> dict:
                         "case_ref",
                         "office",
                         "requester",
+                        "use_id",
+                        "using_agency",
+                        "affair_code",
+                        "legal_basis",
                     ],
                     "properties": {
                         "v": {"const": 1},
@@ -279,6 +338,62 @@ def _document() -> dict:
                         "case_ref": {"type": "string", "examples": ["2026-0000123"]},
                         "office": {"type": "string", "examples": ["jongno"]},
                         "requester": {"$ref": "#/components/schemas/Requester"},
+                        "use_id": {
+                            "type": "string",
+                            "format": "uuid",
+                            "description": "The approved use the request runs under (pushed to the agency before).",
+                        },
+                        "using_agency": {"type": "string", "examples": ["seoul-jongno"]},
+                        "affair_code": {"type": "string", "pattern": r"^[A-Z0-9][A-Z0-9-]{1,39}$"},
+                        "legal_basis": {"type": "string", "maxLength": 300, "examples": ["주차장법 제10조"]},
+                    },
+                },
+                "ApprovalPush": {
+                    "type": "object",
+                    "required": [
+                        "v",
+                        "timestamp",
+                        "use_id",
+                        "version",
+                        "status",
+                        "using_agency",
+                        "item",
+                        "affair_code",
+                        "affair_name",
+                        "purpose",
+                        "legal_basis",
+                        "consent_required",
+                        "fields",
+                        "valid_from",
+                        "valid_until",
+                        "reason",
+                    ],
+                    "properties": {
+                        "v": {"const": 1},
+                        "timestamp": {"type": "number", "description": "Seconds since the epoch."},
+                        "use_id": {"type": "string", "format": "uuid"},
+                        "version": {"type": "integer", "minimum": 1, "description": "Grows with every decision."},
+                        "status": {"type": "string", "enum": ["approved", "suspended", "revoked"]},
+                        "using_agency": {"type": "string"},
+                        "item": {"type": "string", "enum": ITEM_CODES},
+                        "affair_code": {"type": "string", "pattern": r"^[A-Z0-9][A-Z0-9-]{1,39}$"},
+                        "affair_name": {"type": "string", "maxLength": 200},
+                        "purpose": {"type": "string"},
+                        "legal_basis": {"type": "string", "maxLength": 300},
+                        "consent_required": {"type": "boolean"},
+                        "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+                        "valid_from": {"type": "string", "format": "date"},
+                        "valid_until": {"type": "string", "format": "date"},
+                        "reason": {"type": "string", "maxLength": 500},
+                    },
+                },
+                "ApprovalReceipt": {
+                    "type": "object",
+                    "required": ["use_id", "version", "stored"],
+                    "properties": {
+                        "use_id": {"type": "string", "format": "uuid"},
+                        "version": {"type": "integer", "description": "The version the agency now holds."},
+                        "stored": {"type": "boolean", "description": "false: it held this version or a newer one."},
                     },
                 },
                 "ShareResponse": {

@@ -1,7 +1,8 @@
 """The agency side of the standard connection (sharing/PROTOCOL.md, version 1).
 
 Reads and checks a signed request from the portal, and builds the signed and encrypted
-answer. Knows nothing of registers or grants; ``services.share_request_answer`` puts the
+answer, and reads the decisions on approved uses the portal pushes. Knows nothing of
+registers or approvals; ``services.share_request_answer`` puts the
 pieces together. The portal's public keys come from the JWKS the portal publishes
 (``/sharing/jwks.json``), fetched over HTTP and cached (``portal_keys``), as a real agency's.
 """
@@ -23,6 +24,7 @@ from . import portal_keys
 
 PROTOCOL_VERSION = 1
 REQUEST_TYPE = "share-request+jws"
+APPROVAL_TYPE = "use-approval+jws"
 RESPONSE_TYPE = "share-response+jws"
 MAX_CLOCK_SKEW_SECONDS = 300
 MAX_BODY_BYTES = 64 * 1024
@@ -37,6 +39,9 @@ SUBJECT_ID_PATTERNS = {
 }
 _CODE = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _FIELD = re.compile(r"[a-z0-9_]{1,60}")
+_AFFAIR_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,39}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+APPROVAL_STATUSES = ("approved", "suspended", "revoked")
 
 
 class ProtocolError(Exception):
@@ -69,6 +74,33 @@ class ShareRequest:
     office: str
     requester_kind: str
     requester_id: str | None
+    # The approved use the request runs under (PROTOCOL.md "Request"): checked against the
+    # approvals the portal pushed to this agency (``services._check_approval``).
+    use_id: str
+    using_agency: str
+    affair_code: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class ApprovalPush:
+    """A decision on an approved use, pushed by the portal (PROTOCOL.md "Approved uses")."""
+
+    timestamp: float
+    use_id: str
+    version: int
+    status: str
+    using_agency: str
+    item: str
+    affair_code: str
+    affair_name: str
+    purpose: str
+    legal_basis: str
+    consent_required: bool
+    fields: tuple[str, ...]
+    valid_from: str
+    valid_until: str
+    reason: str
 
 
 def _b64decode(segment: str) -> bytes:
@@ -96,8 +128,8 @@ def portal_encryption_key() -> ECKey:
     return encryption
 
 
-def read_request(body: bytes, *, now: float) -> ShareRequest:
-    """Verifies the portal's signature and the payload; raises ProtocolError with the refusal."""
+def _verified_payload(body: bytes, *, typ: str):
+    """The JSON payload of a compact JWS ``body`` of type ``typ`` signed by one of the portal's keys."""
     if not body:
         raise malformed("The body is empty; expected a compact JWS.")
     if len(body) > MAX_BODY_BYTES:
@@ -117,8 +149,8 @@ def read_request(body: bytes, *, now: float) -> ShareRequest:
         raise malformed("The JWS header is not a JSON object.")
     if header.get("alg") != "ES256":
         raise malformed("The JWS must be signed with alg ES256.")
-    if header.get("typ") != REQUEST_TYPE:
-        raise malformed(f"The JWS typ must be {REQUEST_TYPE!r}.")
+    if header.get("typ") != typ:
+        raise malformed(f"The JWS typ must be {typ!r}.")
     key = portal_keys.signing_key(header["kid"]) if isinstance(header.get("kid"), str) else None
     if key is None:
         raise ProtocolError(401, "bad_signature", "The JWS kid names none of the portal's published signing keys.")
@@ -129,17 +161,32 @@ def read_request(body: bytes, *, now: float) -> ShareRequest:
     except (ValueError, binascii.Error):
         raise malformed("The JWS could not be decoded.") from None
     try:
-        payload = json.loads(signed.payload)
+        return json.loads(signed.payload)
     except (ValueError, UnicodeDecodeError):
         raise malformed("The signed payload is not JSON.") from None
-    request = _validate_payload(payload)
-    if abs(now - request.timestamp) > MAX_CLOCK_SKEW_SECONDS:
+
+
+def _check_timestamp(timestamp: float, now: float) -> None:
+    if abs(now - timestamp) > MAX_CLOCK_SKEW_SECONDS:
         raise ProtocolError(
             401,
             "stale_timestamp",
             f"The timestamp is more than {MAX_CLOCK_SKEW_SECONDS} seconds from the agency's clock.",
         )
+
+
+def read_request(body: bytes, *, now: float) -> ShareRequest:
+    """Verifies the portal's signature and the payload; raises ProtocolError with the refusal."""
+    request = _validate_payload(_verified_payload(body, typ=REQUEST_TYPE))
+    _check_timestamp(request.timestamp, now)
     return request
+
+
+def read_approval(body: bytes, *, now: float) -> ApprovalPush:
+    """Verifies a pushed decision on an approved use (signed by the portal like a request)."""
+    push = _validate_approval(_verified_payload(body, typ=APPROVAL_TYPE))
+    _check_timestamp(push.timestamp, now)
+    return push
 
 
 def _string(payload: dict, name: str, *, pattern: re.Pattern | None = None, max_length: int = 80) -> str:
@@ -154,7 +201,22 @@ def _string(payload: dict, name: str, *, pattern: re.Pattern | None = None, max_
 def _validate_payload(payload) -> ShareRequest:
     if not isinstance(payload, dict):
         raise malformed("The payload must be a JSON object.")
-    required = {"v", "txn_id", "timestamp", "item", "subject", "fields", "purpose", "case_ref", "office", "requester"}
+    required = {
+        "v",
+        "txn_id",
+        "timestamp",
+        "item",
+        "subject",
+        "fields",
+        "purpose",
+        "case_ref",
+        "office",
+        "requester",
+        "use_id",
+        "using_agency",
+        "affair_code",
+        "legal_basis",
+    }
     missing = sorted(required - payload.keys())
     if missing:
         raise malformed(f"Missing members: {', '.join(missing)}.")
@@ -165,9 +227,7 @@ def _validate_payload(payload) -> ShareRequest:
         uuid.UUID(txn_id)
     except ValueError:
         raise malformed("The member 'txn_id' must be a UUID.") from None
-    timestamp = payload["timestamp"]
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float) or not 0 < timestamp < 1e11:
-        raise malformed("The member 'timestamp' must be seconds since the epoch.")
+    timestamp = _timestamp(payload)
     item = _string(payload, "item", pattern=_CODE)
     subject = payload["subject"]
     if not isinstance(subject, dict) or subject.get("kind") not in SUBJECT_KINDS:
@@ -175,16 +235,7 @@ def _validate_payload(payload) -> ShareRequest:
     subject_id = _string(subject, "id", max_length=64)
     if not SUBJECT_ID_PATTERNS[subject["kind"]].fullmatch(subject_id):
         raise malformed(f"The subject id is not a valid {subject['kind']} identifier.")
-    fields = payload["fields"]
-    if (
-        not isinstance(fields, list)
-        or not fields
-        or len(fields) > 50
-        or not all(isinstance(name, str) and _FIELD.fullmatch(name) for name in fields)
-    ):
-        raise malformed("The member 'fields' must be a non-empty list of field keys.")
-    if len(set(fields)) != len(fields):
-        raise malformed("The member 'fields' lists a field twice.")
+    fields = _fields(payload)
     purpose = _string(payload, "purpose", pattern=_CODE)
     case_ref = _string(payload, "case_ref", max_length=40)
     office = _string(payload, "office", pattern=_CODE)
@@ -196,9 +247,13 @@ def _validate_payload(payload) -> ShareRequest:
         requester_id = _string(requester, "id", max_length=40)
     elif requester_id is not None:
         raise malformed("A 'system' requester has id null.")
+    use_id = _uuid(payload, "use_id")
+    using_agency = _string(payload, "using_agency", pattern=_CODE, max_length=40)
+    affair_code = _string(payload, "affair_code", pattern=_AFFAIR_CODE, max_length=40)
+    legal_basis = _string(payload, "legal_basis", max_length=300)
     return ShareRequest(
         txn_id=txn_id,
-        timestamp=float(timestamp),
+        timestamp=timestamp,
         item=item,
         subject_kind=subject["kind"],
         subject_id=subject_id,
@@ -208,6 +263,98 @@ def _validate_payload(payload) -> ShareRequest:
         office=office,
         requester_kind=requester["kind"],
         requester_id=requester_id,
+        use_id=use_id,
+        using_agency=using_agency,
+        affair_code=affair_code,
+        legal_basis=legal_basis,
+    )
+
+
+def _uuid(payload: dict, name: str) -> str:
+    value = _string(payload, name, max_length=64)
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise malformed(f"The member {name!r} must be a UUID.") from None
+
+
+def _fields(payload: dict) -> list[str]:
+    fields = payload["fields"]
+    if (
+        not isinstance(fields, list)
+        or not fields
+        or len(fields) > 50
+        or not all(isinstance(name, str) and _FIELD.fullmatch(name) for name in fields)
+    ):
+        raise malformed("The member 'fields' must be a non-empty list of field keys.")
+    if len(set(fields)) != len(fields):
+        raise malformed("The member 'fields' lists a field twice.")
+    return fields
+
+
+def _timestamp(payload: dict) -> float:
+    timestamp = payload["timestamp"]
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float) or not 0 < timestamp < 1e11:
+        raise malformed("The member 'timestamp' must be seconds since the epoch.")
+    return float(timestamp)
+
+
+def _validate_approval(payload) -> ApprovalPush:
+    if not isinstance(payload, dict):
+        raise malformed("The payload must be a JSON object.")
+    required = {
+        "v",
+        "timestamp",
+        "use_id",
+        "version",
+        "status",
+        "using_agency",
+        "item",
+        "affair_code",
+        "affair_name",
+        "purpose",
+        "legal_basis",
+        "consent_required",
+        "fields",
+        "valid_from",
+        "valid_until",
+        "reason",
+    }
+    missing = sorted(required - payload.keys())
+    if missing:
+        raise malformed(f"Missing members: {', '.join(missing)}.")
+    if payload["v"] != PROTOCOL_VERSION or isinstance(payload["v"], bool):
+        raise malformed(f"Unsupported protocol version; this agency speaks v{PROTOCOL_VERSION}.")
+    version = payload["version"]
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 < version < 2**31:
+        raise malformed("The member 'version' must be a positive integer.")
+    if payload["status"] not in APPROVAL_STATUSES:
+        raise malformed(f"The member 'status' must be one of {', '.join(APPROVAL_STATUSES)}.")
+    if not isinstance(payload["consent_required"], bool):
+        raise malformed("The member 'consent_required' must be true or false.")
+    valid_from = _string(payload, "valid_from", pattern=_DATE, max_length=10)
+    valid_until = _string(payload, "valid_until", pattern=_DATE, max_length=10)
+    if valid_from > valid_until:
+        raise malformed("The period ends before it starts.")
+    reason = payload["reason"]
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise malformed("The member 'reason' must be a string of at most 500 characters.")
+    return ApprovalPush(
+        timestamp=_timestamp(payload),
+        use_id=_uuid(payload, "use_id"),
+        version=version,
+        status=payload["status"],
+        using_agency=_string(payload, "using_agency", pattern=_CODE, max_length=40),
+        item=_string(payload, "item", pattern=_CODE),
+        affair_code=_string(payload, "affair_code", pattern=_AFFAIR_CODE, max_length=40),
+        affair_name=_string(payload, "affair_name", max_length=200),
+        purpose=_string(payload, "purpose", pattern=_CODE),
+        legal_basis=_string(payload, "legal_basis", max_length=300),
+        consent_required=payload["consent_required"],
+        fields=tuple(_fields(payload)),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        reason=reason,
     )
 
 

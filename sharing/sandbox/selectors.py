@@ -20,7 +20,6 @@ from .models import (
     AddressHistory,
     Building,
     Business,
-    Grant,
     HealthInsurance,
     MilitaryRecord,
     Mortgage,
@@ -29,6 +28,7 @@ from .models import (
     Resident,
     SandboxAgency,
     TaxRecord,
+    UseApproval,
     Vehicle,
 )
 from .registers import ZONING_RESTRICTIONS
@@ -61,8 +61,9 @@ def agency_get(code: str) -> SandboxAgency | None:
     return _first(SandboxAgency.objects.filter(code=code).order_by())
 
 
-def grant_get(*, office_code: str, item_code: str) -> Grant | None:
-    return _first(Grant.objects.filter(office_code=office_code, item_code=item_code).order_by())
+def approval_get(*, agency: SandboxAgency, use_id: str) -> UseApproval | None:
+    """The agency's copy of an approved use (one indexed read), or None when it was never pushed here."""
+    return _first(UseApproval.objects.filter(agency=agency, use_id=use_id).order_by())
 
 
 # --- Registers: one or two look-ups by an indexed identifier per item ------------------------

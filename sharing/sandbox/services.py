@@ -1,16 +1,17 @@
-"""Writes of the sandbox agencies: answering a share request, fault settings."""
+"""Writes of the sandbox agencies: answering a share request, storing pushed approved uses, fault settings."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 
 from . import protocol, selectors
 from .keys import agency_signing_key
-from .models import SandboxAgency, SeenTransaction
+from .models import SandboxAgency, SeenTransaction, UseApproval
 from .protocol import ProtocolError
 
 # Transaction ids older than this can never come back (the timestamp would be stale).
@@ -40,27 +41,100 @@ def _remember_transaction(*, txn_id: str, agency_code: str, now: float) -> None:
         SeenTransaction.objects.filter(seen_at__lt=seen_at - REPLAY_MEMORY).delete()
 
 
-def _check_grant(request: protocol.ShareRequest, item: dict) -> None:
-    grant = selectors.grant_get(office_code=request.office, item_code=request.item)
-    if grant is None:
-        raise ProtocolError(
-            403, "not_granted", f"The office {request.office!r} holds no grant for the item {request.item!r}."
-        )
-    if request.purpose not in grant.purposes:
-        raise ProtocolError(
-            403,
-            "not_granted",
-            f"The purpose {request.purpose!r} is not granted to the office {request.office!r} "
-            f"for the item {request.item!r}.",
-        )
-    refused = [name for name in request.fields if name not in grant.fields]
+def _not_approved(message: str) -> ProtocolError:
+    return ProtocolError(403, "not_approved", message)
+
+
+def _check_approval(agency: SandboxAgency, request: protocol.ShareRequest, *, now: float) -> None:
+    """Refuses a request outside the approved use it names, as this agency holds it.
+
+    Everything the use fixes must match the request: the using agency, the item, the purpose, the
+    affair and its legal basis; the use must be approved (not suspended or revoked) and in its
+    period on the agency's day; the fields asked must be among the approved ones.
+    """
+    approval = selectors.approval_get(agency=agency, use_id=request.use_id)
+    if approval is None:
+        raise _not_approved(f"The agency {agency.code!r} holds no approved use {request.use_id}.")
+    use = f"The approved use {request.use_id} ({approval.affair_code})"
+    if approval.status != UseApproval.Status.APPROVED:
+        raise _not_approved(f"{use} is {approval.status}: {approval.reason or 'no reason given'}.")
+    day = timezone.localtime(datetime.fromtimestamp(now, tz=UTC)).date()
+    if day < approval.valid_from:
+        raise _not_approved(f"{use} is in force only from {approval.valid_from.isoformat()}.")
+    if day > approval.valid_until:
+        raise _not_approved(f"{use} expired on {approval.valid_until.isoformat()}.")
+    if request.using_agency != approval.using_agency:
+        raise _not_approved(f"{use} is not approved to the using agency {request.using_agency!r}.")
+    if request.item != approval.item_code:
+        raise _not_approved(f"{use} does not cover the item {request.item!r}.")
+    if request.purpose != approval.purpose:
+        raise _not_approved(f"{use} is not approved for the purpose {request.purpose!r}.")
+    if request.affair_code != approval.affair_code:
+        raise _not_approved(f"{use} is approved for the affair {approval.affair_code!r}, not {request.affair_code!r}.")
+    if request.legal_basis != approval.legal_basis:
+        raise _not_approved(f"{use} is approved under another legal basis ({approval.legal_basis}).")
+    refused = [name for name in request.fields if name not in approval.fields]
     if refused:
-        raise ProtocolError(
-            403,
-            "not_granted",
-            f"The fields {', '.join(refused)} of the item {request.item!r} are not granted to the office "
-            f"{request.office!r}.",
-        )
+        raise _not_approved(f"The fields {', '.join(refused)} are not approved under {use[4:]}.")
+
+
+@dataclass(frozen=True)
+class ApprovalReceipt:
+    """What the agency answers a push: the version it now holds, and whether this push changed it."""
+
+    use_id: str
+    version: int
+    stored: bool
+
+
+def approval_receive(*, agency: SandboxAgency, body: bytes, now: float) -> ApprovalReceipt:
+    """Stores a decision on an approved use the portal pushed; raises ProtocolError to refuse.
+
+    Idempotent by (use_id, version): the same push again, or an older version arriving after a
+    newer one (a retry overtaken by the next decision), changes nothing and is answered with the
+    version held.
+    """
+    push = protocol.read_approval(body, now=now)
+    if selectors.item_for_agency(agency.code, push.item) is None:
+        raise ProtocolError(404, "unknown_item", f"The agency {agency.code!r} does not own an item {push.item!r}.")
+    item = selectors.ITEMS[push.item]
+    unknown = [name for name in push.fields if name not in {spec["key"] for spec in item["fields"]}]
+    if unknown:
+        raise protocol.malformed(f"The item {push.item!r} has no fields {', '.join(unknown)}.")
+    values = {
+        "agency": agency,
+        "version": push.version,
+        "status": push.status,
+        "using_agency": push.using_agency,
+        "item_code": push.item,
+        "affair_code": push.affair_code,
+        "affair_name": push.affair_name,
+        "purpose": push.purpose,
+        "legal_basis": push.legal_basis,
+        "consent_required": push.consent_required,
+        "fields": list(push.fields),
+        "valid_from": date.fromisoformat(push.valid_from),
+        "valid_until": date.fromisoformat(push.valid_until),
+        "reason": push.reason,
+    }
+    with transaction.atomic():
+        held = UseApproval.objects.select_for_update().filter(use_id=push.use_id).first()
+        if held is None:
+            try:
+                with transaction.atomic():
+                    UseApproval.objects.create(use_id=push.use_id, **values)
+            except IntegrityError:  # a concurrent first push of the same use: it won; compare with it
+                held = UseApproval.objects.select_for_update().get(use_id=push.use_id)
+            else:
+                return ApprovalReceipt(use_id=push.use_id, version=push.version, stored=True)
+        if held.agency_id != agency.pk:
+            raise ProtocolError(409, "use_conflict", f"The use {push.use_id} is held by another agency.")
+        if push.version <= held.version:
+            return ApprovalReceipt(use_id=push.use_id, version=held.version, stored=False)
+        for name, value in values.items():
+            setattr(held, name, value)
+        held.save()
+    return ApprovalReceipt(use_id=push.use_id, version=push.version, stored=True)
 
 
 def share_request_answer(
@@ -75,7 +149,7 @@ def share_request_answer(
     """Checks a request of the standard connection and answers it; raises ProtocolError to refuse.
 
     Order of the checks: the item is this agency's (404), the JWS and its signature (400/401),
-    the payload and its timestamp (400/401), the transaction id is new (409), the grant (403),
+    the payload and its timestamp (400/401), the transaction id is new (409), the approved use (403),
     the subject exists (404).
     """
     item = selectors.item_for_agency(agency.code, item_code)
@@ -89,7 +163,7 @@ def share_request_answer(
             f"The item {item_code!r} is about a {item['subject_kind']}, not a {request.subject_kind}."
         )
     _remember_transaction(txn_id=request.txn_id, agency_code=agency.code, now=now)
-    _check_grant(request, item)
+    _check_approval(agency, request, now=now)
     record, persons = selectors.item_answer(item_code, request.subject_id, fields=request.fields)
     if record is None:
         raise ProtocolError(404, "subject_not_found", f"The register of {item_code!r} holds no such subject.")

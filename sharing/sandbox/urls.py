@@ -12,6 +12,7 @@ machine_patterns = [
     path("agencies/<slug:agency_code>/items/<slug:item_code>/", views.item_endpoint, name="item"),
     path("tsa/", views.tsa_endpoint, name="tsa"),
     path("tsa/ca.pem", views.tsa_root_certificate, name="tsa_ca"),
+    path("agencies/<slug:agency_code>/approvals/", views.approvals_endpoint, name="approvals"),
 ]
 
 urlpatterns = [

@@ -73,6 +73,30 @@ def item_endpoint(request: HttpRequest, agency_code: str, item_code: str) -> Htt
 
 @csrf_exempt
 @never_cache
+def approvals_endpoint(request: HttpRequest, agency_code: str) -> HttpResponse:
+    """The portal pushes its decisions on approved uses of this agency's items here (PROTOCOL.md)."""
+    if request.method != "POST":
+        response = _error(405, "method_not_allowed", "Use POST with a compact JWS body.")
+        response["Allow"] = "POST"
+        return response
+    agency = selectors.agency_get(agency_code)
+    if agency is None:
+        return _error(404, "unknown_agency", f"There is no sandbox agency {agency_code!r}.")
+    if agency.down:
+        return _error(503, "unavailable", "The agency is down for maintenance.")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > protocol.MAX_BODY_BYTES:
+        return _error(413, "malformed_request", f"The body is larger than {protocol.MAX_BODY_BYTES} bytes.")
+    try:
+        receipt = services.approval_receive(agency=agency, body=request.body, now=time.time())
+    except ProtocolError as refusal:
+        logger.info("sandbox agency %s refused a pushed approval: %s", agency.code, refusal.error)
+        return JsonResponse(refusal.body(), status=refusal.status)
+    return JsonResponse({"use_id": receipt.use_id, "version": receipt.version, "stored": receipt.stored})
+
+
+@csrf_exempt
+@never_cache
 def agency_root(request: HttpRequest, agency_code: str) -> HttpResponse:
     """What the agency serves (a connection check lands here); honours the down and latency faults."""
     agency = selectors.agency_get(agency_code)

@@ -129,7 +129,7 @@ ADMIN_MODELS = {
     "portal/user": (True, True),
     "portal/usingagency": (True, True),
     "sandbox/building": (False, False),
-    "sandbox/grant": (True, True),
+    "sandbox/useapproval": (False, False),  # only the portal's pushes change it
     "sandbox/parcel": (False, False),
     "sandbox/refund": (False, False),
     "sandbox/registerblock": (False, False),

@@ -1,7 +1,8 @@
 """Pytest fixtures that stand up the sandbox agencies over real HTTP (``live_server``).
 
 ``sandbox_agencies`` seeds the portal's catalogue (``sharing.demo.seed``), the sandbox
-agencies with their grants and one block of synthetic residents (the demo people first),
+agencies with the sandbox tests' approved uses (and the portal's, pushed) and one block of
+synthetic residents (the demo people first),
 points every portal ``Agency`` at ``live_server.url + "/sandbox/agencies/<code>/"`` with the
 agency's public keys, and returns a handle with ``.people`` (like ``DEMO_PEOPLE``) and
 ``.set_faults(agency_code, **faults)``.
@@ -47,12 +48,17 @@ class SandboxAgencies:
 @pytest.fixture
 def sandbox_agencies(live_server, transactional_db) -> SandboxAgencies:
     from sharing import demo as portal_catalogue_demo
+    from sharing.hub.services import uses_push_all
     from sharing.sandbox import demo
     from sharing.sandbox.loader import registers_load
     from sharing.sandbox.registers import BLOCK_SIZE
 
+    from .helpers import approvals_for_tests
+
     portal_catalogue_demo.seed()
-    demo.agencies_and_grants_seed()
+    demo.agencies_seed()
+    approvals_for_tests()  # the uses the sandbox's own tests run under (tests/sandbox/helpers.py)
     registers_load(residents=BLOCK_SIZE, demo=demo.DEMO_OVERRIDES)
     demo.portal_agencies_configure(base_url=live_server.url)
+    uses_push_all()  # the portal's decided uses, pushed over HTTP as in make run
     return SandboxAgencies(url=live_server.url, people=[dict(person) for person in demo.DEMO_PEOPLE])

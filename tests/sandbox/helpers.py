@@ -6,6 +6,8 @@ so that the sandbox is checked against the contract, not against the other imple
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import time
 import uuid
@@ -16,6 +18,56 @@ from joserfc.jwk import ECKey
 
 from sharing import keys as portal_keys
 from sharing.sandbox.keys import agency_public_jwks
+
+# The using agency of the approved uses the sandbox's tests run under (``approvals_for_tests``).
+USING_AGENCY = "seoul-jongno"
+LEGAL_BASIS = "주민등록법 제29조"
+
+
+def use_id_for(item: str, purpose: str) -> str:
+    """The id of the test use of ``item`` for ``purpose`` (one per pair, all fields approved)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-test-use:{item}:{purpose}"))
+
+
+def affair_code_for(item: str, purpose: str) -> str:
+    return "T-" + hashlib.sha256(f"{item}:{purpose}".encode()).hexdigest()[:12].upper()
+
+
+def approvals_for_tests() -> int:
+    """What the portal would have pushed: one approved use per (item, purpose) of the catalogue,
+    to ``USING_AGENCY``, with all the item's fields, in force for a year around today."""
+    from django.utils import timezone
+
+    from sharing import demo_catalogue
+    from sharing.sandbox.models import SandboxAgency, UseApproval
+
+    today = timezone.localdate()
+    agencies = {agency.code: agency for agency in SandboxAgency.objects.all()}
+    rows = [
+        UseApproval(
+            agency=agencies[item["agency"]],
+            use_id=use_id_for(item["code"], purpose),
+            version=1,
+            status="approved",
+            using_agency=USING_AGENCY,
+            item_code=item["code"],
+            affair_code=affair_code_for(item["code"], purpose),
+            affair_name="시험 사무",
+            purpose=purpose,
+            legal_basis=LEGAL_BASIS,
+            fields=[spec["key"] for spec in item["fields"]],
+            valid_from=today - datetime.timedelta(days=180),
+            valid_until=today + datetime.timedelta(days=180),
+        )
+        for item in demo_catalogue.ITEMS
+        for purpose in {*item["purposes"], "P-PARKING"}
+        if item["agency"] in agencies
+    ]
+    return len(UseApproval.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+# payload(member=OMIT) leaves a member out.
+OMIT = object()
 
 
 def payload(**overrides) -> dict:
@@ -32,7 +84,14 @@ def payload(**overrides) -> dict:
         "requester": {"kind": "official", "id": "JN-2041"},
     }
     body.update(overrides)
-    return body
+    # Under the test use of the item and purpose, unless the test names another one.
+    item, purpose = body.get("item"), body.get("purpose")
+    if isinstance(item, str) and isinstance(purpose, str):
+        body.setdefault("use_id", use_id_for(item, purpose))
+        body.setdefault("affair_code", affair_code_for(item, purpose))
+    body.setdefault("using_agency", USING_AGENCY)
+    body.setdefault("legal_basis", LEGAL_BASIS)
+    return {name: value for name, value in body.items() if value is not OMIT}
 
 
 def sign(body: dict | bytes, *, key: ECKey | None = None, header: dict | None = None) -> str:

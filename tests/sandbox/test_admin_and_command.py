@@ -9,7 +9,7 @@ from django.urls import reverse
 from sharing import demo_catalogue
 from sharing.sandbox import demo, models
 
-ADMIN_MODELS = ["sandboxagency", "grant", "resident", "parcel", "building", "vehicle", "refund", "registerblock"]
+ADMIN_MODELS = ["sandboxagency", "useapproval", "resident", "parcel", "building", "vehicle", "refund", "registerblock"]
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS)
@@ -22,8 +22,9 @@ def test_admin_lists_load(seeded, admin_client_verified, model, django_assert_ma
 def test_admin_detail_pages_load_and_registers_are_read_only(seeded, admin_client_verified):
     agency = models.SandboxAgency.objects.get(code="mois")
     assert admin_client_verified.get(reverse("admin:sandbox_sandboxagency_change", args=[agency.pk])).status_code == 200
-    grant = models.Grant.objects.first()
-    assert admin_client_verified.get(reverse("admin:sandbox_grant_change", args=[grant.pk])).status_code == 200
+    approval = models.UseApproval.objects.first()
+    page = admin_client_verified.get(reverse("admin:sandbox_useapproval_change", args=[approval.pk]))
+    assert page.status_code == 200 and b'name="_save"' not in page.content  # only the portal's pushes change it
     resident = models.Resident.objects.get(pk=1)
     page = admin_client_verified.get(reverse("admin:sandbox_resident_change", args=[resident.pk]))
     assert page.status_code == 200 and b'name="_save"' not in page.content

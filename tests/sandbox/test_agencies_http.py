@@ -11,7 +11,7 @@ from joserfc.jwk import ECKey
 from sharing import demo_catalogue
 from sharing.sandbox.models import SeenTransaction
 
-from .helpers import ask, open_answer, payload, post, sign
+from .helpers import OMIT, ask, open_answer, payload, post, sign, use_id_for
 
 ITEMS = {item["code"]: item for item in demo_catalogue.ITEMS}
 
@@ -117,18 +117,25 @@ def test_a_replayed_transaction_is_refused_and_remembered(sandbox_agencies):
     assert SeenTransaction.objects.filter(agency_code="mois").count() == 1
 
 
+PARKING_USE = use_id_for("resident_abstract", "P-PARKING")
+ANOTHER_USE = str(uuid.UUID("00000000-0000-4000-8000-00000000abcd"))
+
+
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
-        ({"office": "busan-jung"}, "busan-jung"),
-        ({"purpose": "P-REFUND-INQUIRY"}, "P-REFUND-INQUIRY"),
+        ({"use_id": ANOTHER_USE}, ANOTHER_USE),
+        ({"using_agency": "busan-jung"}, "busan-jung"),
+        ({"use_id": PARKING_USE, "purpose": "P-REFUND-INQUIRY"}, "P-REFUND-INQUIRY"),
         ({"fields": ["name", "rrn", "favourite_colour"]}, "favourite_colour"),
-        ({"office": "portal"}, "portal"),
+        ({"use_id": use_id_for("local_tax_refunds", "P-REFUND-INQUIRY")}, "'resident_abstract'"),
+        ({"affair_code": "OTHER-AFFAIR-01"}, "OTHER-AFFAIR-01"),
+        ({"legal_basis": "주차장법 제10조"}, "another legal basis"),
     ],
 )
-def test_a_request_outside_the_grant_is_refused_naming_what_is_not_granted(sandbox_agencies, overrides, named):
+def test_a_request_outside_its_approved_use_is_refused_naming_what_is_not_approved(sandbox_agencies, overrides, named):
     response = ask(sandbox_agencies, "mois", "resident_abstract", **overrides)
-    assert refusal(response) == (403, "not_granted")
+    assert refusal(response) == (403, "not_approved")
     assert named in response.json()["message"]
 
 
@@ -184,6 +191,15 @@ def test_bodies_that_are_not_a_jws_are_malformed(sandbox_agencies, body):
         {"requester": {"kind": "robot", "id": None}},
         {"requester": {"kind": "system", "id": "JN-1"}},
         {"purpose": ""},
+        {"use_id": "not-a-uuid"},
+        {"use_id": OMIT},
+        {"using_agency": ""},
+        {"using_agency": OMIT},
+        {"affair_code": "lower-case-01"},
+        {"affair_code": OMIT},
+        {"legal_basis": ""},
+        {"legal_basis": "법" * 301},
+        {"legal_basis": OMIT},
     ],
 )
 def test_signed_payloads_that_break_the_protocol_are_malformed(sandbox_agencies, change):

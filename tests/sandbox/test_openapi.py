@@ -27,7 +27,7 @@ def test_it_is_served_and_lists_every_status_code(client, db):
         "bad_signature",
         "stale_timestamp",
         "replayed_txn",
-        "not_granted",
+        "not_approved",
         "unknown_item",
         "subject_not_found",
         "unavailable",
@@ -44,5 +44,10 @@ def test_it_is_served_and_lists_every_status_code(client, db):
         "case_ref",
         "office",
         "requester",
+        "use_id",
+        "using_agency",
+        "affair_code",
+        "legal_basis",
     }
     assert "/agencies/{agency}/" in served["paths"]
+    assert "/agencies/{agency}/approvals/" in served["paths"]

@@ -12,7 +12,7 @@ from sharing.sandbox.keys import agency_public_jwks
 
 def _counts() -> dict[str, int]:
     return {name: model._default_manager.count() for name, model in loader.MODELS.items()} | {
-        "grants": models.Grant.objects.count(),
+        "approvals": models.UseApproval.objects.count(),
         "agencies": models.SandboxAgency.objects.count(),
         "blocks": models.RegisterBlock.objects.count(),
     }
@@ -40,21 +40,16 @@ def test_more_residents_append_blocks_identical_to_a_fresh_load(db):
     assert list(models.Resident.objects.order_by("pk").values_list("pk", "rrn", "name")) == appended
 
 
-def test_grants_cover_the_granted_offices_and_the_portal_for_refunds(db):
-    demo.agencies_and_grants_seed()
-    grant = models.Grant.objects.get(office_code="jongno", item_code="resident_abstract")
-    assert grant.agency.code == "mois" and "P-PARKING" in grant.purposes and "rrn" in grant.fields
-    portal_items = set(models.Grant.objects.filter(office_code="portal").values_list("item_code", flat=True))
-    assert portal_items == {"local_tax_refunds", "national_tax_refunds", "premium_refunds", "pension_refunds"}
-    assert models.Grant.objects.filter(office_code="portal", purposes=["P-REFUND-INQUIRY"]).count() == 4
+def test_the_agencies_are_seeded_without_any_approved_use_of_their_own(db):
+    """The agencies learn approved uses only from the portal's pushes (PROTOCOL.md)."""
+    assert demo.agencies_seed() == len(models.AGENCY_NAMES)
+    assert not models.UseApproval.objects.exists()
 
 
-def test_an_edited_grant_or_fault_survives_a_second_seed(db):
-    demo.agencies_and_grants_seed()
-    models.Grant.objects.filter(office_code="mapo", item_code="resident_copy").update(purposes=["P-MOVE-IN"])
+def test_an_edited_fault_survives_a_second_seed(db):
+    demo.agencies_seed()
     models.SandboxAgency.objects.filter(code="nts").update(latency_ms=200)
-    demo.agencies_and_grants_seed()
-    assert models.Grant.objects.get(office_code="mapo", item_code="resident_copy").purposes == ["P-MOVE-IN"]
+    assert demo.agencies_seed() == 0
     assert models.SandboxAgency.objects.get(code="nts").latency_ms == 200
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sharing.sandbox import demo, selectors
-from sharing.sandbox.models import Building, Grant, Parcel, Resident, SandboxAgency, Vehicle
+from sharing.sandbox.models import Building, Parcel, Resident, SandboxAgency, UseApproval, Vehicle
 from sharing.sandbox.services import agency_faults_update
 
 
@@ -100,12 +100,15 @@ def test_the_resident_abstract_reads_the_history_only_when_asked_for(seeded):
     assert {key: full[key] for key in narrowed} == narrowed
 
 
-def test_the_agency_and_the_grants_are_read_as_they_are_now(seeded):
+def test_the_agency_and_its_approved_uses_are_read_as_they_are_now(seeded):
     agency_faults_update(agency=SandboxAgency.objects.get(code="mois"), down=True, error_rate=0.25, latency_ms=30)
     agency = selectors.agency_get("mois")
     assert (agency.down, agency.error_rate, agency.latency_ms, agency.has_faults) == (True, 0.25, 30, True)
     assert selectors.agency_get("nowhere") is None
-    for expected in Grant.objects.all():
-        grant = selectors.grant_get(office_code=expected.office_code, item_code=expected.item_code)
-        assert (grant.pk, grant.fields, grant.purposes) == (expected.pk, expected.fields, expected.purposes)
-    assert selectors.grant_get(office_code="nowhere", item_code="resident_copy") is None
+    for expected in UseApproval.objects.select_related("agency"):
+        approval = selectors.approval_get(agency=expected.agency, use_id=str(expected.use_id))
+        assert (approval.pk, approval.fields, approval.purpose) == (expected.pk, expected.fields, expected.purpose)
+    held = UseApproval.objects.filter(agency__code="mois").first()
+    # Another agency does not answer under mois's use, and an unknown id is no use.
+    assert selectors.approval_get(agency=SandboxAgency.objects.get(code="nts"), use_id=str(held.use_id)) is None
+    assert selectors.approval_get(agency=agency, use_id="00000000-0000-4000-8000-000000000000") is None

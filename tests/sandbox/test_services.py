@@ -33,7 +33,7 @@ def test_every_item_costs_a_few_queries_and_answers_all_its_fields(seeded, item_
         purpose=item["purposes"][0],
     )
     agency = SandboxAgency.objects.get(code=item["agency"])
-    # savepoint + insert of the txn id + release, the grant, at most three reads, now and then a prune
+    # savepoint + insert of the txn id + release, the approved use, at most three reads, now and then a prune
     with django_assert_max_num_queries(8):
         answer = share_request_answer(agency=agency, item_code=item_code, body=sign(body).encode(), now=time.time())
     opened = open_answer(answer.token, item["agency"])
@@ -58,10 +58,10 @@ def test_the_answer_is_encrypted_to_the_portals_current_key_and_names_it(seeded)
 
 def test_a_refusal_stores_the_transaction_so_it_cannot_be_replayed(seeded):
     agency = SandboxAgency.objects.get(code="mois")
-    body = sign(payload(office="nowhere")).encode()
+    body = sign(payload(using_agency="nowhere")).encode()
     with pytest.raises(ProtocolError) as first:
         share_request_answer(agency=agency, item_code="resident_abstract", body=body, now=time.time())
-    assert first.value.error == "not_granted"
+    assert first.value.error == "not_approved"
     with pytest.raises(ProtocolError) as second:
         share_request_answer(agency=agency, item_code="resident_abstract", body=body, now=time.time())
     assert second.value.error == "replayed_txn"

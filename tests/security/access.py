@@ -29,6 +29,8 @@ ALLOWED_PUBLIC_ROUTES = {
     "owner; a wrong token shows the 'link no longer valid' page",
     "sandbox:agency": "a simulated owning agency's description; the sandbox is switched off in production",
     "sandbox:jwks": "a simulated agency's public keys, public by design",
+    "sandbox:approvals": "where the portal pushes its decisions on approved uses: each push is a JWS signed by "
+    "the portal and checked by the agency (tests/hub/test_push.py)",
     "sandbox:item": "the standard connection endpoint: each request is a JWS signed by the portal and checked by "
     "the agency (tests/sandbox, test_sandbox_schema.py)",
 }
@@ -59,6 +61,8 @@ MODEL_ALIASES = {
     "official": ("portal.User",),
     "delegation": ("petitions.Delegation",),
     "representation": ("petitions.Representation",),
+    "use": ("hub.ApprovedUse",),
+    "review": ("hub.ApprovedUse",),
 }
 _NOISE = {"id", "pk", "public", "uuid", "no", "number", "my", "by"}
 MAX_COMBINATIONS = 300
@@ -151,6 +155,8 @@ def resolve_parameter(route: Route, parameter: Parameter, world) -> list:
         return list(world.values["verification_code"])
     if name in ("item_code", "item") and kind in ("slug", "str"):
         return list(world.values["item_code"])
+    if name == "action" and route.name == "hub:decide":
+        return ["refuse"]  # a decision the victim's waiting application accepts
     if name == "sequence":
         return list(world.values["sequence"])  # entries of the access log about the victim
     if name == "username":

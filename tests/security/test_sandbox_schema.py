@@ -30,7 +30,7 @@ from schemathesis.checks import (
 )
 
 from sharing import demo_catalogue
-from tests.sandbox.helpers import open_answer, sign
+from tests.sandbox.helpers import LEGAL_BASIS, USING_AGENCY, affair_code_for, open_answer, sign, use_id_for
 
 CHECKS = [
     not_a_server_error,
@@ -83,9 +83,14 @@ def signed_requests(draw, *, item_code: str, people: list[dict]) -> tuple[dict, 
         "case_ref": "2026-0000123",
         "office": draw(st.sampled_from(["jongno", "gangnam"])),
         "requester": draw(st.sampled_from([{"kind": "official", "id": "JN-2041"}, {"kind": "system", "id": None}])),
+        "using_agency": USING_AGENCY,
+        "legal_basis": LEGAL_BASIS,
     }
+    # Under the sandbox tests' approved use of the item and purpose (tests/sandbox/helpers.py).
+    body["use_id"] = use_id_for(item_code, body["purpose"])
+    body["affair_code"] = affair_code_for(item_code, body["purpose"])
     if draw(st.integers(0, 3)) == 0:
-        wrong = draw(st.sampled_from(["subject", "fields", "purpose", "office", "timestamp", "missing", "kind"]))
+        wrong = draw(st.sampled_from(["subject", "fields", "purpose", "using_agency", "timestamp", "missing", "kind"]))
         if wrong == "subject":
             body["subject"]["id"] = draw(st.text(max_size=20))
         elif wrong == "kind":
@@ -94,8 +99,8 @@ def signed_requests(draw, *, item_code: str, people: list[dict]) -> tuple[dict, 
             body["fields"] = draw(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=2, unique=True))
         elif wrong == "purpose":
             body["purpose"] = draw(st.sampled_from(sorted(demo_catalogue.PURPOSES)))
-        elif wrong == "office":
-            body["office"] = "nowhere"
+        elif wrong == "using_agency":
+            body["using_agency"] = "nowhere"
         elif wrong == "timestamp":
             body["timestamp"] -= 3600
         else:

@@ -176,6 +176,15 @@ def collect(world: World) -> None:
         "sequence": list(AccessLogEntry.objects.filter(subject_hash=victim_hash).values_list("sequence", flat=True)),
     }
     world.extra_pages = [f"/verify/?code={code}" for code in codes[:1]]
+    # The hub's uses of the victim official's using agency (the official applies, the supervisor reviews).
+    from sharing.hub.models import ApprovedUse
+
+    world.uuids_by_label["hub.ApprovedUse"] = list(
+        ApprovedUse.objects.filter(using_agency__administrators__user=world.victim_official).values_list(
+            "public_id", flat=True
+        )
+    )
+    world.extra_pages.append("/hub/uses/apply/?agency=seoul-jongno&item=resident_abstract")
 
 
 SAMPLE_VALUES = {"string": "시험 값", "date": "2020-03-02", "integer": 3, "boolean": False, "list": [], "object": {}}
@@ -285,6 +294,7 @@ def build_world() -> World:
     ).user
     administrator = AdministratorFactory.create(username="security-admin")
 
+    _hub_rows(victim_official=victim_official, victim_supervisor=victim_supervisor)
     # The attacker's own petition first, so that their rows and the victim's differ in primary key.
     attacker_petition = file_building_use_change(attacker)
     fetch_all(attacker_petition.receipt_no)
@@ -369,6 +379,43 @@ def build_world() -> World:
     )
     collect(world)
     return world
+
+
+def _hub_rows(*, victim_official, victim_supervisor) -> None:
+    """The hub's roles and uses: the victim's official administers the Jongno-gu using agency and
+    applied for a use of the resident abstract; the victim's supervisor administers it too and
+    reviews for the item's owning agency."""
+    import datetime
+
+    from django.utils import timezone
+
+    from portal.models import UsingAgency
+    from sharing.hub import services as hub
+    from sharing.hub.models import OwningAgencyReviewer, UsingAgencyAdministrator
+    from sharing.models import InformationItem, Purpose
+
+    jongno = UsingAgency.objects.create(
+        code="seoul-jongno", name_ko="서울특별시 종로구", name_en="Jongno-gu, Seoul", kind=UsingAgency.Kind.LOCAL
+    )
+    UsingAgencyAdministrator.objects.create(using_agency=jongno, user=victim_official)
+    # The supervisor administers it too: the form fuzzer's only verified official applies with it.
+    UsingAgencyAdministrator.objects.create(using_agency=jongno, user=victim_supervisor)
+    item = InformationItem.objects.get(code="resident_abstract")
+    OwningAgencyReviewer.objects.create(agency=item.agency, user=victim_supervisor)
+    hub.use_apply(
+        actor=victim_official,
+        using_agency=jongno,
+        item=item,
+        affair_code="SECURITY-CHECK-01",
+        affair_name_ko="보안 점검 사무",
+        purpose=Purpose.objects.get(code="P-PARKING"),
+        legal_basis="주차장법 제10조",
+        consent_required=False,
+        fields=["name", "address"],
+        expected_monthly_volume=10,
+        requested_from=timezone.localdate(),
+        requested_until=timezone.localdate() + datetime.timedelta(days=30),
+    )
 
 
 def _tracker_rows(*, victim, office_a, office_b, victim_supervisor, attacker_official, reviewed) -> None:

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from portal.celery import ensure_broker_folders
-from portal.demo import ACCOUNTS, DEMO_DELEGATION, DEMO_PASSWORD, DEMO_TOTP_SECRET
+from portal.demo import ACCOUNT_NOTES, ACCOUNTS, DEMO_DELEGATION, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
@@ -102,7 +102,8 @@ class Command(BaseCommand):
         with translation.override("en"):
             for username, role, name, *_rest, totp in ACCOUNTS:
                 extra = "  + TOTP" if totp else ""
-                lines.append(f"    {username:<12} {str(role.label):<14} {name}{extra}")
+                note = f"  ({ACCOUNT_NOTES[username]})" if username in ACCOUNT_NOTES else ""
+                lines.append(f"    {username:<12} {str(role.label):<14} {name}{extra}{note}")
         lines += [
             f"  Delegation: {DEMO_DELEGATION['delegate']} may file for {DEMO_DELEGATION['principal']} (대리 신청)",
             f"  TOTP secret of the officials and admin: {DEMO_TOTP_SECRET} (base32)",

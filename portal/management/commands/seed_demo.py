@@ -7,11 +7,14 @@ from django.utils.module_loading import import_string
 SEED_STEPS = [
     "portal.demo.seed",
     "sharing.demo.seed",
+    "sharing.hub.demo_roles.seed",
     "sharing.sandbox.demo.seed",
     "sharing.hub.demo.seed",
     "petitions.demo.seed",
     "sharing.tracker.demo.seed",
     "petitions.demo_refunds.seed",
+    # Last: every decided use made above is pushed to its owning agency (the sandbox's copy).
+    "sharing.hub.push.seed",
 ]
 
 

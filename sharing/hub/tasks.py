@@ -1,0 +1,26 @@
+"""Celery tasks of the hub: pushing a decision on a use to its owning agency, with retries."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+# Back-off between attempts: 10 s, 20 s, 40 s, ... capped at an hour; after the last one the
+# push stays "failed" on the use's page until ``uses_push_all`` (seed_demo, or an operator) sends it again.
+PUSH_MAX_RETRIES = 12
+PUSH_BACKOFF_CAP_SECONDS = 3600
+
+
+def push_countdown(retries: int) -> int:
+    return min(PUSH_BACKOFF_CAP_SECONDS, 10 * 2**retries)
+
+
+@shared_task(bind=True, name="sharing.hub.tasks.use_push", ignore_result=True, max_retries=PUSH_MAX_RETRIES)
+def use_push_task(self, use_pk: int) -> bool:
+    from .push import use_push
+
+    outcome = use_push(use_pk=use_pk)
+    # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) there is no broker to hold a later attempt:
+    # the failure stays recorded on the use, and uses_push_all sends it again.
+    if outcome.retry and not self.request.is_eager and self.request.retries < PUSH_MAX_RETRIES:
+        raise self.retry(countdown=push_countdown(self.request.retries))
+    return outcome.pushed
