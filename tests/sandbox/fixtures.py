@@ -10,9 +10,15 @@ agency's public keys, and returns a handle with ``.people`` (like ``DEMO_PEOPLE`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from sharing.hub.models import ApprovedUse
 
 
 @dataclass
@@ -34,6 +40,15 @@ class SandboxAgencies:
 
         return agency_faults_update(agency=SandboxAgency.objects.get(code=agency_code), **faults)
 
+    @contextmanager
+    def uses_not_pushed(self) -> Iterator[None]:
+        """Uses made inside stay the portal's own: the agencies never hear of them."""
+        post_save.disconnect(sender=ApprovedUse, dispatch_uid="tests-push-uses")
+        try:
+            yield
+        finally:
+            post_save.connect(_push_when_saved, sender=ApprovedUse, dispatch_uid="tests-push-uses")
+
     def reset_faults(self, agency_code: str | None = None) -> None:
         from sharing.sandbox.models import SandboxAgency
         from sharing.sandbox.services import agency_faults_reset
@@ -46,7 +61,7 @@ class SandboxAgencies:
 
 
 @pytest.fixture
-def sandbox_agencies(live_server, transactional_db) -> SandboxAgencies:
+def sandbox_agencies(live_server, transactional_db) -> Iterator[SandboxAgencies]:
     from sharing import demo as portal_catalogue_demo
     from sharing.hub.services import uses_push_all
     from sharing.sandbox import demo
@@ -61,4 +76,18 @@ def sandbox_agencies(live_server, transactional_db) -> SandboxAgencies:
     registers_load(residents=BLOCK_SIZE, demo=demo.DEMO_OVERRIDES)
     demo.portal_agencies_configure(base_url=live_server.url)
     uses_push_all()  # the portal's decided uses, pushed over HTTP as in make run
-    return SandboxAgencies(url=live_server.url, people=[dict(person) for person in demo.DEMO_PEOPLE])
+    # Uses a test makes later (with the factories, not through the hub's services, which push
+    # every decision) reach the agencies as a decision would: pushed once saved and committed.
+    post_save.connect(_push_when_saved, sender=ApprovedUse, dispatch_uid="tests-push-uses")
+    try:
+        yield SandboxAgencies(url=live_server.url, people=[dict(person) for person in demo.DEMO_PEOPLE])
+    finally:
+        post_save.disconnect(sender=ApprovedUse, dispatch_uid="tests-push-uses")
+
+
+def _push_when_saved(sender, instance, **kwargs):
+    from sharing.hub.push import PUSHED_STATUSES, use_push
+
+    if instance.status in PUSHED_STATUSES:
+        use_pk = instance.pk
+        transaction.on_commit(lambda: use_push(use_pk=use_pk))

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from sharing import circuit, crypto, services
 from sharing.demo_catalogue import ITEMS
+from sharing.hub.selectors import use_for_fetch
 from sharing.models import AccessLogEntry, Agency, FetchedData, FetchRequest
 from sharing.providers import ProviderRequest, registry
 from sharing.providers import errors as provider_errors
 from sharing.types import FetchSpec
 from tests.factories import OfficeFactory
-from tests.sharing.factories import permitted
+from tests.sharing.factories import ItemFieldFactory, permitted
 
 State = FetchRequest.State
 SUBJECT_KEYS = {"person": "rrn", "parcel": "pnu", "building": "building_id", "vehicle": "plate"}
@@ -121,34 +124,36 @@ def test_raw_rows_hold_no_personal_value(sandbox_agencies, jongno, queued):
             assert secret not in raw, (table, "a personal value is stored in clear")
 
 
-def test_request_outside_the_grant_is_refused_with_the_reason(sandbox_agencies, queued):
+def test_request_under_a_use_the_agency_does_not_hold_is_refused_with_the_reason(sandbox_agencies, queued):
+    # The portal holds an approved use the owning agency never received: the agency refuses.
     outsider = OfficeFactory(code="outsider", name_ko="허가되지 않은 기관", name_en="Not granted")
-    fetch_request = _fetch("2026-2000002", outsider, _spec(_item("resident_abstract"), sandbox_agencies.people[0]))
+    with sandbox_agencies.uses_not_pushed():
+        fetch_request = _fetch("2026-2000002", outsider, _spec(_item("resident_abstract"), sandbox_agencies.people[0]))
     assert _attempt(fetch_request) == "refused"
-    assert fetch_request.state == State.REFUSED and fetch_request.error_code == "not_granted"
+    assert fetch_request.state == State.REFUSED and fetch_request.error_code == "not_approved"
     assert fetch_request.error_detail  # the agency's reason, shown with the state
     assert not FetchedData.objects.exists()
 
 
-def test_fields_outside_the_grant_are_refused(sandbox_agencies, jongno, queued):
+def test_fields_outside_what_the_agency_approved_are_refused(sandbox_agencies, jongno, queued):
+    # The agency approved "name" only; the portal's copy of the use says more (say, a stale or
+    # tampered copy): the agency answers by its own record and refuses.
     spec = _spec(_item("resident_copy"), sandbox_agencies.people[0], fields=["name"], purpose="P-LAND-DEAL")
     fetch_request = _fetch("2026-2000003", jongno, spec)
-    assert _attempt(fetch_request) == "refused" and fetch_request.error_code == "not_granted"
+    use = fetch_request.approved_use
+    with sandbox_agencies.uses_not_pushed():
+        ItemFieldFactory(item=use.item, key="address")
+        use.fields = [*use.fields, "address"]
+        use.save(update_fields=["fields"])
+    cache.clear()
+    FetchRequest.objects.filter(pk=fetch_request.pk).update(fields=["name", "address"])
+    assert _attempt(fetch_request) == "refused" and fetch_request.error_code == "not_approved"
 
 
-def test_replay_is_refused_by_the_agency(sandbox_agencies, jongno):
-    agency = Agency.objects.get(code="mois")
-    request = ProviderRequest(
-        agency=agency,
-        item_code="resident_abstract",
-        subject_kind="person",
-        subject_id=sandbox_agencies.people[0]["rrn"],
-        fields=("name",),
-        purpose_code="P-PENSION",
-        case_ref="2026-2000004",
-        office_code="jongno",
-        requester_kind="system",
-        requester_id=None,
+def test_replay_is_refused_by_the_agency(sandbox_agencies, jongno, queued):
+    fetch_request = _fetch("2026-2000004", jongno, _spec(_item("resident_abstract"), sandbox_agencies.people[0]))
+    request = dataclasses.replace(
+        services._provider_request(fetch_request, use_for_fetch(fetch_request.approved_use_id)),
         txn_id=str(uuid.uuid4()),
         timestamp=int(time.time()),
     )
