@@ -62,10 +62,12 @@ def oversight_flags_raise(
         if key not in existing
     ]
     # ignore_conflicts: another run raising the same window at the same moment wins, quietly.
+    # It sets no primary keys: the flags are read back.
     OversightFlag.objects.bulk_create(new, ignore_conflicts=True)
-    if new:
-        logger.info("oversight: %d flag(s) raised (%s)", len(new), ", ".join(sorted({flag.kind for flag in new})))
-    return new
+    if not new:
+        return []
+    logger.info("oversight: %d flag(s) raised (%s)", len(new), ", ".join(sorted({flag.kind for flag in new})))
+    return list(OversightFlag.objects.filter(key__in=[flag.key for flag in new]).order_by("id"))
 
 
 def days_to_examine(*, today: datetime.date | None = None) -> list[datetime.date]:
