@@ -7,6 +7,7 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -207,15 +208,13 @@ def usage(office, other_office, kim, agency):
     """By hand: November 2026, Jongno (local): 2 look-ups (LOCAL-PARKING-01, resident_abstract)
     and 1 fetch (one record about 3 people: 3 uses) under the same affair; December 2026: 1
     look-up. Gangnam's office belongs to the National Pension Service (public): 1 fetch."""
-    InformationItemFactory(code="resident_abstract", name_ko="주민등록표 초본", name_en="Resident registration abstract")
+    InformationItemFactory(code="resident_abstract", name_ko="주민등록표 초본", name_en="Resident abstract")
     ApprovedUseFactory(using_agency=agency, affair_code="LOCAL-PARKING-01", affair_name_ko="거주자 우선주차 관리")
     pension = UsingAgencyFactory(code="nps", name_ko="=국민연금공단", name_en="National Pension Service", kind="public")
     other_office.using_agency = pension
     other_office.save()
     look_up(at=seoul(2026, 11, 18, 10), official=kim, office=office, people=["a", "b"])
     look_up(at=seoul(2026, 12, 1, 10), official=kim, office=office, people=["c"])
-    import time_machine
-
     for where, people in ((office, ["d", "e", "f"]), (other_office, ["g"])):
         with time_machine.travel(seoul(2026, 11, 20, 10), tick=False):
             log_personal_data_access_many(
@@ -267,7 +266,9 @@ def test_the_csv_is_utf8_with_a_bom_and_the_figures_of_the_page(usage):
     body = b"".join(response.streaming_content)
     assert body.startswith(codecs.BOM_UTF8)
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0] == ["월", "이용기관 코드", "이용기관", "기관 유형", "항목 코드", "항목", "사무 코드", "사무", "조회", "열람", "합계"]
+    assert rows[0] == [
+        "월", "이용기관 코드", "이용기관", "기관 유형", "항목 코드", "항목", "사무 코드", "사무", "조회", "열람", "합계"
+    ]  # fmt: skip
     assert rows[1:] == [
         # A name starting with "=" is not left to run as a formula in a spreadsheet.
         ["2026-11", "nps", "'=국민연금공단", "공공기관", "resident_abstract", "주민등록표 초본", "LOCAL-PARKING-01",
