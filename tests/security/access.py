@@ -57,6 +57,7 @@ MODEL_ALIASES = {
     "applicant": ("portal.User",),
     "account": ("portal.User",),
     "official": ("portal.User",),
+    "flag": ("hub.OversightFlag",),
 }
 _NOISE = {"id", "pk", "public", "uuid", "no", "number", "my", "by"}
 MAX_COMBINATIONS = 300
