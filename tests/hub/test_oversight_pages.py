@@ -278,3 +278,10 @@ def test_the_csv_is_utf8_with_a_bom_and_the_figures_of_the_page(usage):
         ["2026-12", "seoul-jongno", "서울특별시 종로구", "지방자치단체", "resident_abstract", "주민등록표 초본",
          "LOCAL-PARKING-01", "거주자 우선주차 관리", "0", "1", "1"],
     ]  # fmt: skip
+
+
+def test_supervisors_and_privacy_officers_find_the_oversight_pages(supervisor, office, kim):
+    assert 'href="/hub/oversight/"' in client_for(supervisor).get("/officer/").content.decode()
+    officer = PrivacyOfficerFactory(office=office).user
+    assert 'href="/hub/oversight/"' in client_for(officer).get("/officer/privacy/").content.decode()
+    assert 'href="/hub/oversight/"' not in client_for(kim).get("/officer/").content.decode()
