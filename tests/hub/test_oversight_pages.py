@@ -285,3 +285,13 @@ def test_supervisors_and_privacy_officers_find_the_oversight_pages(supervisor, o
     officer = PrivacyOfficerFactory(office=office).user
     assert 'href="/hub/oversight/"' in client_for(officer).get("/officer/privacy/").content.decode()
     assert 'href="/hub/oversight/"' not in client_for(kim).get("/officer/").content.decode()
+
+
+def test_the_pages_speak_english_too(flagged, supervisor):
+    client = client_for(supervisor)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/hub/oversight/"})
+    overview = client.get(f"/hub/oversight/{PERIOD}").content.decode()
+    assert "Oversight of look-ups" in overview and "Jongno-gu Office" in overview
+    assert "Resident priority parking" in overview  # the affair's English name
+    flag = client.get(f"/hub/oversight/flags/{flagged['off_hours'].public_id}/").content.decode()
+    assert "김공무: 2 look-ups outside working hours under LOCAL-PARKING-01." in flag
