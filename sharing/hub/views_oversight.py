@@ -154,8 +154,8 @@ def usage_page(request):
     agencies = usage.agencies_of(rows)
     context = {
         "form": form,
-        "first": first,
-        "last": last,
+        "first_month": f"{first:%Y-%m}",
+        "last_month": f"{last:%Y-%m}",
         "rows": rows,
         "months": months,
         "agencies": agencies,
