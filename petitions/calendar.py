@@ -1,21 +1,14 @@
-"""Working days: weekends and Korean public holidays (the `holidays` package) do not count."""
+"""Working days: weekends and Korean public holidays (portal.calendar) do not count."""
 
 from __future__ import annotations
 
 import datetime
-from functools import lru_cache
 
-import holidays
 from django.utils import timezone
 
+from portal.calendar import is_working_day
 
-@lru_cache(maxsize=32)
-def _korean_holidays(year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.country_holidays("KR", years=year).keys())
-
-
-def is_working_day(day: datetime.date) -> bool:
-    return day.weekday() < 5 and day not in _korean_holidays(day.year)
+__all__ = ["add_working_days", "is_working_day", "local_today", "working_days_between"]
 
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:

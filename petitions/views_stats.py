@@ -5,12 +5,14 @@ Mounted in the ``tracker`` namespace by the root URLconf, next to the access-log
 
 from __future__ import annotations
 
+from decimal import Decimal
 from itertools import accumulate
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from portal.models import UsingAgency
 from portal.roles import english_active
 from sharing.tracker import charts
 
@@ -28,6 +30,7 @@ def stats_page(request):
     by_type = [{**row, "name": _name(row)} for row in data["by_type"]]
     by_agency = [{**row, "name": _name(row)} for row in data["by_agency"]]
     labels = [row["month"] for row in months]
+    uses_by_kind = [{**row, "label": UsingAgency.Kind(row["kind"]).label} for row in data["uses_by_kind"]]
     context = {
         "totals": data["totals"],
         "savings": stats.savings(data["totals"]),
@@ -40,6 +43,13 @@ def stats_page(request):
             if data["processing"]["decided"]
             else None
         ),
+        "carbon_kg_per_case": stats.CARBON_KG_PER_CASE.quantize(Decimal("0.01")),
+        "carbon_tonnes": stats.CARBON_TONNES_2005_2012,
+        "carbon_cases": stats.CASES_2005_2012,
+        "carbon_source": stats.CARBON_SOURCE,
+        "cases_source": stats.CASES_SOURCE,
+        "uses_by_kind": uses_by_kind,
+        "uses_total": sum(row["uses"] for row in uses_by_kind),
         "months": months,
         "by_type": by_type,
         "by_agency": by_agency,
@@ -67,6 +77,13 @@ def stats_page(request):
             description=_("One bar per petition type; the same figures are in the table below."),
             rows=[(row["name"], row["documents"]) for row in by_type[:15]],
             css="tracker-series-b",
+        ),
+        "kind_chart": charts.bar_chart(
+            chart_id="chart-kinds",
+            title=_("Uses of shared information, by kind of using agency"),
+            description=_("One bar per kind of agency; the same figures are in the table below."),
+            rows=[(row["label"], row["uses"]) for row in uses_by_kind],
+            css="tracker-series-a",
         ),
         "agency_chart": charts.bar_chart(
             chart_id="chart-agencies",

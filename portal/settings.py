@@ -543,6 +543,23 @@ CELERY_BEAT_SCHEDULE["tracker-purge"] = {
     "schedule": _crontab(hour=RETENTION_PURGE_HOUR_UTC, minute=(RETENTION_PURGE_MINUTE + 15) % 60),
     "options": {"queue": "default", "expires": 6 * 3600},
 }
+# --- Hub oversight (sharing.hub.oversight): flags on officials' look-ups, raised hourly by beat ---
+# Volume: a day's look-ups by one official above max(MIN, FACTOR x their median daily count over
+# the USUAL_DAYS before). Same person: looked up by at least OFFICIALS distinct officials within
+# DAYS days. Working hours: weekdays that are not Korean public holidays, START to END o'clock
+# (Seoul time; END excluded).
+HUB_OVERSIGHT_VOLUME_MIN = env("HUB_OVERSIGHT_VOLUME_MIN", 30, cast=int)
+HUB_OVERSIGHT_VOLUME_FACTOR = env("HUB_OVERSIGHT_VOLUME_FACTOR", 3, cast=int)
+HUB_OVERSIGHT_USUAL_DAYS = env("HUB_OVERSIGHT_USUAL_DAYS", 30, cast=int)
+HUB_OVERSIGHT_SAME_PERSON_OFFICIALS = env("HUB_OVERSIGHT_SAME_PERSON_OFFICIALS", 3, cast=int)
+HUB_OVERSIGHT_SAME_PERSON_DAYS = env("HUB_OVERSIGHT_SAME_PERSON_DAYS", 7, cast=int)
+HUB_OVERSIGHT_WORK_START_HOUR = env("HUB_OVERSIGHT_WORK_START_HOUR", 9, cast=int)
+HUB_OVERSIGHT_WORK_END_HOUR = env("HUB_OVERSIGHT_WORK_END_HOUR", 18, cast=int)
+CELERY_BEAT_SCHEDULE["hub-oversight-flags"] = {
+    "task": "sharing.hub.tasks.oversight_raise_flags",
+    "schedule": _crontab(minute=5),
+    "options": {"queue": "default", "expires": 3000},
+}
 # Recovery sweeps, every minute: work a killed worker held (a fetch, a render, the step that
 # moves a petition on once its fetches settled) comes back within minutes, not after the
 # broker's visibility timeout. Each is safe to run twice.

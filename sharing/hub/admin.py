@@ -10,7 +10,7 @@ from django.contrib import admin
 
 from portal.admin_base import ReadOnlyAdmin
 
-from .models import ApprovedUse, ApprovedUseEvent, OwningAgencyReviewer, UsingAgencyAdministrator
+from .models import ApprovedUse, ApprovedUseEvent, OversightFlag, OwningAgencyReviewer, UsingAgencyAdministrator
 
 
 @admin.register(UsingAgencyAdministrator)
@@ -50,3 +50,13 @@ class ApprovedUseAdmin(ReadOnlyAdmin):
     search_fields = ["affair_code", "affair_name_ko", "affair_name_en", "legal_basis"]
     list_select_related = ["using_agency", "item"]
     inlines = [ApprovedUseEventInline]
+
+
+@admin.register(OversightFlag)
+class OversightFlagAdmin(ReadOnlyAdmin):
+    """Flags are raised by the job and closed on /hub/oversight/ by the office's reviewers."""
+
+    list_display = ["kind", "office", "official", "window_start", "window_end", "count", "status", "closed_by"]
+    list_filter = ["status", "kind", "office"]
+    list_select_related = ["office", "official", "closed_by"]
+    date_hierarchy = "window_end"

@@ -243,3 +243,81 @@ class UsePush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.use_id} {self.state} v{self.pushed_version}"
+class OversightFlag(models.Model):
+    """A pattern of officials' look-ups a reviewer should look at (sharing.hub.oversight).
+
+    Raised by the periodic job from the access log, once per window (``key`` is unique), and
+    closed by a supervisor or the privacy officer of the office with a note. No clear personal
+    data: the person concerned is named by the access log's keyed hash only.
+    """
+
+    class Kind(models.TextChoices):
+        VOLUME = "volume", _("Far more look-ups than the official's usual")
+        SAME_PERSON = "same_person", _("The same person looked up by many officials")
+        OFF_HOURS = "off_hours", _("Look-ups outside working hours")
+        NO_CASE = "no_case", _("Look-ups with no case reference")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    # kind:office:official:affair:subject:window_start:window_end; the same window is flagged once.
+    key = models.CharField(_("window key"), max_length=200, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    office = models.ForeignKey(
+        "portal.Office", on_delete=models.PROTECT, related_name="oversight_flags", verbose_name=_("office")
+    )
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="oversight_flags",
+        verbose_name=_("official"),
+    )
+    subject_hash = models.CharField(_("whose data (keyed hash)"), max_length=64, blank=True)
+    affair_code = models.CharField(_("affair code"), max_length=40, blank=True)
+    window_start = models.DateField(_("from"))
+    window_end = models.DateField(_("until"))
+    count = models.PositiveIntegerField(_("count"))
+    # What the count was measured against (the threshold in force, the usual daily count).
+    threshold = models.PositiveIntegerField(_("threshold"), default=0)
+    usual = models.DecimalField(_("usual daily count"), max_digits=8, decimal_places=1, null=True, blank=True)
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    note = models.TextField(_("reviewer's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("oversight flag")
+        verbose_name_plural = _("oversight flags")
+        ordering = ["status", "-window_end", "-id"]
+        indexes = [models.Index(fields=["office", "status", "-window_end"], name="hub_flag_office_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(window_start__lte=F("window_end")), name="hub_flag_window_order"),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | Q(status="closed", closed_at__isnull=False, closed_by__isnull=False),
+                name="hub_flag_closed_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.office_id} {self.window_start}..{self.window_end}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def subject_short(self) -> str:
+        return self.subject_hash[:12]

@@ -1,4 +1,5 @@
-"""Celery tasks of the hub: pushing a decision on a use to its owning agency, with retries."""
+"""Celery tasks of the hub: pushing a decision on a use to its owning agency, with retries;
+raising the oversight flags (hourly, by beat; idempotent by window)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,10 @@ def use_push_task(self, use_pk: int) -> bool:
     if outcome.retry and not self.request.is_eager and self.request.retries < PUSH_MAX_RETRIES:
         raise self.retry(countdown=push_countdown(self.request.retries))
     return outcome.pushed
+
+@shared_task(name="sharing.hub.tasks.oversight_raise_flags", ignore_result=True)
+def oversight_raise_flags() -> int:
+    """Examines yesterday and today so far; raises each window's flag once. Returns how many."""
+    from .services_oversight import days_to_examine, oversight_flags_raise
+
+    return len(oversight_flags_raise(days=days_to_examine()))

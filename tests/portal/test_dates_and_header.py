@@ -69,10 +69,11 @@ def test_a_draft_and_a_document_show_zero_padded_dates(citizen_client, citizen):
 def test_the_savings_page_gives_every_figure_its_unit(client):
     page = client.get(reverse("tracker:stats")).content.decode()
     values = re.findall(r'<strong class="tracker-kpi-value">(.*?)</strong>', page, re.S)
-    assert len(values) == 6
+    assert len(values) == 7
     for value in values[:2]:
         assert re.fullmatch(r"[\d,]+건", value.strip()), value
     assert values[2].strip().endswith("원") and values[3].strip().endswith("시간")
+    assert values[4].strip().endswith("kg CO₂")
     headers = re.findall(r'<th scope="col">(.*?)</th>', page)
     assert "서류 1건당(원)" in headers and "합계(원)" in headers
     assert "신청 민원(건)" in headers and "제출하지 않은 서류(건)" in headers

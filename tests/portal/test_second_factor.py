@@ -116,6 +116,7 @@ ADMIN_MODELS = {
     "axes/accesslog": (False, True),
     "documents/documentrequest": (False, False),
     "hub/approveduse": (False, False),  # applied for and decided on the hub's pages, not here
+    "hub/oversightflag": (False, False),  # raised by the job, closed on /hub/oversight/
     "hub/owningagencyreviewer": (True, True),
     "hub/usingagencyadministrator": (True, True),
     "documents/edocument": (False, False),

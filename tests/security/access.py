@@ -63,6 +63,7 @@ MODEL_ALIASES = {
     "representation": ("petitions.Representation",),
     "use": ("hub.ApprovedUse",),
     "review": ("hub.ApprovedUse",),
+    "flag": ("hub.OversightFlag",),
 }
 _NOISE = {"id", "pk", "public", "uuid", "no", "number", "my", "by"}
 MAX_COMBINATIONS = 300

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from portal.models import User
 
 # The project's own tables (row counts before/after a refused request must not move).
-PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker")
+PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker", "hub")
 
 
 def project_models() -> list[type[models.Model]]:
@@ -364,6 +364,8 @@ def build_world() -> World:
             attacker_official=attacker_official,
             reviewed=reviewed,
         )
+    if apps.is_installed("sharing.hub"):
+        _oversight_rows(office_a=office_a)
     world = World(
         victim=victim,
         victim_official=victim_official,
@@ -415,6 +417,30 @@ def _hub_rows(*, victim_official, victim_supervisor) -> None:
         expected_monthly_volume=10,
         requested_from=timezone.localdate(),
         requested_until=timezone.localdate() + datetime.timedelta(days=30),
+    )
+
+
+def _oversight_rows(*, office_a) -> None:
+    """An oversight flag about the victim (the same person looked up by many officials) in the
+    handling office: its supervisor and privacy officer open it, nobody else."""
+    import datetime
+
+    from django.utils import timezone
+
+    from sharing.crypto import subject_hash
+    from sharing.hub.models import OversightFlag
+    from tests.factories import CITIZEN1
+
+    today = timezone.localdate()
+    OversightFlag.objects.create(
+        key=f"same_person:{office_a.pk}:-:-:victim:{today}",
+        kind=OversightFlag.Kind.SAME_PERSON,
+        office=office_a,
+        subject_hash=subject_hash(CITIZEN1.rrn),
+        window_start=today - datetime.timedelta(days=6),
+        window_end=today,
+        count=3,
+        threshold=2,
     )
 
 

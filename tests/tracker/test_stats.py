@@ -107,7 +107,8 @@ def test_the_figures_match_the_hand_computed_example(example):
     data = stats.compute()
     assert data["totals"] == {"petitions": 4, "documents": 6, "petitioners": 3}
     saved = stats.savings(data["totals"])
-    # 6 documents × (3,758 + 383 + 486 + 46 = 4,673 won) = 28,038 won; 3 petitioners × 0.36 h = 1.08 h.
+    # 6 documents × (3,758 + 383 + 486 + 46 = 4,673 won) = 28,038 won; 3 petitioners × 0.36 h = 1.08 h;
+    # 6 × (1,023,000 t / 51,313,057 cases = 19.9364 kg) = 119.62 kg of CO2.
     assert saved == {
         "time": 22_548,
         "travel": 2_298,
@@ -115,6 +116,7 @@ def test_the_figures_match_the_hand_computed_example(example):
         "printing": 276,
         "total": 28_038,
         "hours": Decimal("1.08"),
+        "carbon_kg": Decimal("119.6"),
     }
     assert stats.WON_PER_DOCUMENT == 4_673
     assert data["by_month"] == [
@@ -190,12 +192,12 @@ def test_the_page_is_public_cached_and_draws_charts_with_tables_and_no_inline_st
         response = client.get("/stats/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count("<svg") == 4 and 'role="img"' in html and "<title" in html
+    assert html.count("<svg") == 4 and 'role="img"' in html and "<title" in html  # no use yet: no kind chart
     assert "style=" not in html and "<script>" not in html
     assert "28,038" in html and "1.1" in html  # won saved; hours
     assert "4.0" in html and "66.7%" in html  # median days; decided within the deadline
-    # Each chart's data as a table with a caption: coefficients, months, types, agencies.
-    assert html.count("<table") == 4 and len(re.findall(r"<caption>[^<]+</caption>", html)) == 4
+    # Each chart's data as a table with a caption: coefficients, kinds of using agency, months, types, agencies.
+    assert html.count("<table") == 5 and len(re.findall(r"<caption>[^<]+</caption>", html)) == 5
     assert '<th scope="row">2026-01</th>' in html and '<th scope="row">가 민원</th>' in html
     # Cached: the second view reads no petition at all.
     with CaptureQueriesContext(connection) as second:
