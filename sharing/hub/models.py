@@ -207,3 +207,16 @@ class ApprovedUseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.use_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+# Officials' look-ups and citizens' online consents live in their own module (one part, one file).
+from .models_lookups import ConsentGrant, Lookup  # noqa: E402
+
+__all__ = [
+    "ApprovedUse",
+    "ApprovedUseEvent",
+    "ConsentGrant",
+    "Lookup",
+    "OwningAgencyReviewer",
+    "UsingAgencyAdministrator",
+]
