@@ -9,3 +9,6 @@ class HubConfig(AppConfig):
     name = "sharing.hub"
     label = "hub"
     verbose_name = _("Sharing hub: approved uses")
+
+    def ready(self):
+        from . import signals_lookups  # noqa: F401 (connects the logout receiver)
