@@ -61,7 +61,7 @@ class LookupAdmin(ReadOnlyAdmin):
     list_filter = ["using_agency", "subject_kind", "consent_basis"]
     search_fields = ["reference", "case_reference", "official__username", "official__staff_number"]
     list_select_related = ["official", "office", "approved_use__item"]
-    fields = readonly_fields = [
+    fields = (
         "reference",
         "official",
         "office",
@@ -76,7 +76,8 @@ class LookupAdmin(ReadOnlyAdmin):
         "created_at",
         "kept_until",
         "purged_at",
-    ]
+    )
+    readonly_fields = fields
 
 
 @admin.register(ConsentGrant)
@@ -84,7 +85,7 @@ class ConsentGrantAdmin(ReadOnlyAdmin):
     list_display = ["affair_code", "using_agency", "granted_at", "expires_at", "withdrawn_at"]
     list_filter = ["using_agency"]
     list_select_related = ["using_agency"]
-    fields = readonly_fields = [
+    fields = (
         "citizen",
         "using_agency",
         "approved_use",
@@ -92,4 +93,5 @@ class ConsentGrantAdmin(ReadOnlyAdmin):
         "granted_at",
         "expires_at",
         "withdrawn_at",
-    ]
+    )
+    readonly_fields = fields

@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sharing.models import SubjectKind
+
 from .models import ApprovedUse
 from .models_lookups import Lookup
 from .subjects import EXPECTED
@@ -56,14 +58,14 @@ class LookupForm(forms.Form):
         super().__init__(*args, **kwargs)
         kind = use.item.subject_kind
         self.fields["subject"].label = use.item.get_subject_kind_display()
-        self.fields["subject"].help_text = _("Enter %(expected)s.") % {"expected": EXPECTED[kind]}
+        self.fields["subject"].help_text = _("Enter %(expected)s.") % {"expected": EXPECTED[SubjectKind(kind)]}
         self.fields["subject"].widget.attrs["autocomplete"] = "off"
         if not use.consent_required:
             del self.fields["consent_basis"]
             del self.fields["consent_scan"]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("consent_basis") == Basis.PAPER and not cleaned.get("consent_scan"):
             self.add_error("consent_scan", _("Attach the scan of the signed paper consent."))
         return cleaned

@@ -372,6 +372,8 @@ def lookup_purge(*, lookup: Lookup, why: str) -> bool:
             .select_related("item")
             .filter(pk=locked.fetch_request_id)
             .first()
+            if locked.fetch_request_id is not None
+            else None
         )
         data = FetchedData.objects.filter(fetch_request_id=locked.fetch_request_id).first() if fetch else None
         persons = list(data.person_hashes or []) if data is not None else []

@@ -75,7 +75,9 @@ def using_agency(db):
 
 @pytest.fixture
 def lookup_office(using_agency):
-    return OfficeFactory(code="jongno-parking", name_ko="종로구 주차관리과", name_en="Jongno Parking Division", using_agency=using_agency)
+    return OfficeFactory(
+        code="jongno-parking", name_ko="종로구 주차관리과", name_en="Jongno Parking Division", using_agency=using_agency
+    )
 
 
 @pytest.fixture
@@ -92,7 +94,7 @@ def lookup_client(lookup_official):
 
 @pytest.fixture
 def parking_use(using_agency, resident_item) -> ApprovedUse:
-    return ApprovedUseFactory(
+    return ApprovedUseFactory.create(
         using_agency=using_agency,
         item=resident_item,
         affair_code="LOCAL-PARKING-01",
@@ -107,7 +109,7 @@ def parking_use(using_agency, resident_item) -> ApprovedUse:
 
 @pytest.fixture
 def consent_use(using_agency, resident_item) -> ApprovedUse:
-    return ApprovedUseFactory(
+    return ApprovedUseFactory.create(
         using_agency=using_agency,
         item=resident_item,
         affair_code="LOCAL-WELFARE-02",
@@ -125,7 +127,9 @@ def consent_use(using_agency, resident_item) -> ApprovedUse:
 def other_agency_setup(resident_item):
     """Another using agency, with its own office, official and use of the same item."""
     agency = UsingAgencyFactory(code="busan-haeundae", name_ko="부산광역시 해운대구", name_en="Haeundae-gu, Busan")
-    office = OfficeFactory(code="haeundae-tax", name_ko="해운대구 세무과", name_en="Haeundae Tax Division", using_agency=agency)
+    office = OfficeFactory(
+        code="haeundae-tax", name_ko="해운대구 세무과", name_en="Haeundae Tax Division", using_agency=agency
+    )
     official = OfficialFactory(username="other-agency-official")
     MembershipFactory(office=office, user=official)
     use = ApprovedUseFactory(

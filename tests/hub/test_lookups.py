@@ -25,18 +25,6 @@ from sharing.models import AccessLogEntry, FetchedData, FetchRequest
 from tests.conftest import login_verified
 from tests.factories import CITIZEN1, CITIZEN2, MembershipFactory, OfficialFactory
 
-from .lookup_fixtures import (  # noqa: F401 (fixtures)
-    agency_answers,
-    consent_use,
-    lookup_client,
-    lookup_office,
-    lookup_official,
-    other_agency_setup,
-    parking_use,
-    resident_item,
-    using_agency,
-)
-
 pytestmark = pytest.mark.django_db
 
 DATA_ACCESS = "/my/data-access/"
@@ -220,9 +208,7 @@ def test_a_citizens_online_consent_lets_the_lookup_through(
     assert "consent: online consent" in _entries(action="looked_up")[0].detail
 
 
-def test_a_withdrawn_or_expired_consent_no_longer_counts(
-    lookup_client, consent_use, agency_answers, linked_client
-):
+def test_a_withdrawn_or_expired_consent_no_longer_counts(lookup_client, consent_use, agency_answers, linked_client):
     _grant(linked_client, consent_use)
     grant = ConsentGrant.objects.get()
     withdrawn = linked_client.post(reverse("hub:consent_withdraw", args=[grant.public_id]))
@@ -273,9 +259,7 @@ def test_a_paper_consent_must_be_attached_and_be_a_real_scan(lookup_client, cons
     assert Lookup.objects.count() == 0 and FetchRequest.objects.count() == 0
 
 
-def test_citizens_grant_only_for_uses_needing_consent_and_with_a_future_date(
-    consent_use, parking_use, linked_client
-):
+def test_citizens_grant_only_for_uses_needing_consent_and_with_a_future_date(consent_use, parking_use, linked_client):
     page = linked_client.get(reverse("hub:consents"))
     assert page.status_code == 200
     text = page.content.decode()
@@ -444,9 +428,7 @@ def test_the_consent_page_reads_a_constant_number_of_queries(consent_use, linked
 # --- kept for the session, or for the retention period with a case reference -----------------
 
 
-def test_a_lookup_without_case_reference_is_purged_at_logout(
-    lookup_client, parking_use, agency_answers, linked_client
-):
+def test_a_lookup_without_case_reference_is_purged_at_logout(lookup_client, parking_use, agency_answers, linked_client):
     _post_lookup(lookup_client, parking_use)
     _post_lookup(lookup_client, parking_use, case_reference="주차-2026-1", subject=CITIZEN2.rrn)
     unattached, attached = Lookup.objects.get(case_reference=""), Lookup.objects.get(case_reference="주차-2026-1")
@@ -507,8 +489,10 @@ def test_kept_until_follows_the_settings(lookup_official, lookup_office, parking
         reason="확인",
         case_reference="A-1",
     )
-    assert before + datetime.timedelta(seconds=1800) <= session.kept_until <= timezone.now() + datetime.timedelta(
-        seconds=1800
+    assert (
+        before + datetime.timedelta(seconds=1800)
+        <= session.kept_until
+        <= timezone.now() + datetime.timedelta(seconds=1800)
     )
     assert kept.kept_until - kept.created_at == datetime.timedelta(days=10)
 
