@@ -57,6 +57,9 @@ MODEL_ALIASES = {
     "applicant": ("portal.User",),
     "account": ("portal.User",),
     "official": ("portal.User",),
+    "lookup": ("hub.Lookup",),
+    "consent": ("hub.ConsentGrant",),
+    "approved": ("hub.ApprovedUse",),
 }
 _NOISE = {"id", "pk", "public", "uuid", "no", "number", "my", "by"}
 MAX_COMBINATIONS = 300
