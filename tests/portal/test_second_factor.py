@@ -116,6 +116,8 @@ ADMIN_MODELS = {
     "axes/accesslog": (False, True),
     "documents/documentrequest": (False, False),
     "hub/approveduse": (False, False),  # applied for and decided on the hub's pages, not here
+    "hub/consentgrant": (False, False),  # given and withdrawn by the citizen on their page
+    "hub/lookup": (False, False),  # made by officials on the hub's pages; the log is append-only
     "hub/owningagencyreviewer": (True, True),
     "hub/usingagencyadministrator": (True, True),
     "documents/edocument": (False, False),
