@@ -11,6 +11,7 @@ SEED_STEPS = [
     "petitions.demo.seed",
     "sharing.tracker.demo.seed",
     "petitions.demo_refunds.seed",
+    "sharing.hub.demo_lookups.seed",
 ]
 
 
