@@ -21,10 +21,13 @@ pytestmark = [pytest.mark.browser]
 
 @pytest.fixture
 def lookup_demo(sandbox_agencies):
+    from django.core.cache import cache
+
     from petitions.demo import demo_citizens_link
     from portal.demo import seed as portal_seed
     from sharing.hub.demo_lookups import lookup_uses_seed
 
+    cache.clear()  # no use snapshot of another test under a reused id (SQLite)
     portal_seed()
     demo_citizens_link()
     lookup_uses_seed()

@@ -342,6 +342,7 @@ def _hub_rows(*, victim, office_a, looking_up):
     owner of the form fuzzer) looked the victim up. Returns the use looked up under."""
     import datetime
 
+    from django.core.cache import cache
     from django.utils import timezone
 
     from portal.models import UsingAgency
@@ -350,6 +351,7 @@ def _hub_rows(*, victim, office_a, looking_up):
     from sharing.models import Agency, InformationItem, Purpose
     from tests.factories import CITIZEN1
 
+    cache.clear()  # no use snapshot of another test under a reused id (SQLite)
     agency = UsingAgency.objects.create(
         code="security-jongno", name_ko="서울특별시 종로구", name_en="Jongno-gu, Seoul", kind=UsingAgency.Kind.LOCAL
     )
