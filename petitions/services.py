@@ -344,6 +344,8 @@ def petition_fetches_create(*, petition: Petition, snapshot: dict, representatio
     specs = _fetch_specs(petition, snapshot, representation=representation)
     if not specs:
         return False
+    if petition.office is None or not petition.receipt_no:
+        raise PetitionError(_("This petition has not been filed yet."))
     uses = uses_for_office(snapshot, petition.office, items=[spec.item_code for spec in specs])
     specs = [dataclasses.replace(spec, use_id=uses[spec.item_code]) for spec in specs]
     try:

@@ -48,6 +48,7 @@ class RetentionPeriods:
     draft_days: int
     edocument_days: int
     access_log_days: int
+    lookup_days: int = 30
 
 
 def retention_periods() -> RetentionPeriods:
@@ -59,13 +60,14 @@ def retention_periods() -> RetentionPeriods:
         draft_days=int(settings.RETENTION_DRAFT_DAYS),
         edocument_days=int(settings.EDOCUMENT_RETENTION_DAYS),
         access_log_days=int(settings.RETENTION_ACCESS_LOG_DAYS),
+        lookup_days=int(getattr(settings, "RETENTION_LOOKUP_DAYS", 30)),
     )
     if periods.access_log_days < max(minimum, 730):
         raise ImproperlyConfigured(
             f"RETENTION_ACCESS_LOG_DAYS is {periods.access_log_days}; the access log must be kept at least "
             f"{max(minimum, 730)} days (two years)."
         )
-    for name in ("fetched_data_days", "attachment_days", "draft_days", "edocument_days"):
+    for name in ("fetched_data_days", "attachment_days", "draft_days", "edocument_days", "lookup_days"):
         if getattr(periods, name) < 1:
             raise ImproperlyConfigured(f"The retention period {name} must be at least one day.")
     return periods
@@ -80,6 +82,7 @@ class RetentionReport:
     drafts: int = 0
     identity_challenges: int = 0
     edocuments: int = 0
+    lookups: int = 0  # officials' look-ups whose answer and subject were deleted
     access_log_entries: int = 0  # kept
     access_log_past_period: int = 0  # kept, older than RETENTION_ACCESS_LOG_DAYS (for archiving)
     log_entries_written: int = 0
@@ -100,6 +103,8 @@ class RetentionReport:
             f"{self.drafts} draft(s) {verb} ({p.get('draft_days')} days without change); "
             f"{self.identity_challenges} expired identity challenge(s) {verb}.",
             f"{self.edocuments} e-document(s) {verb} ({p.get('edocument_days')} days after issue).",
+            f"Answers of {self.lookups} official look-up(s) {verb} (past their session or "
+            f"{p.get('lookup_days')} days with a case reference).",
             f"Access log kept: {self.access_log_entries} entries, {self.access_log_past_period} older than "
             f"{p.get('access_log_days')} days (append-only: archive them before any removal).",
             f"{self.log_entries_written} deletion(s) recorded in the access log.",
@@ -337,6 +342,14 @@ def _purge_edocuments(report: RetentionReport, *, now, days: int) -> None:
     report.edocuments = len(deleted)
 
 
+def _purge_lookups(report: RetentionReport, *, now) -> None:
+    """Officials' look-ups past their ``kept_until`` (RETENTION_LOOKUP_DAYS with a case reference,
+    the session without one): the hub's purge, which logs each deletion itself."""
+    from sharing.hub.services_lookups import lookups_purge_expired
+
+    report.lookups = lookups_purge_expired(now=now, dry_run=report.dry_run)
+
+
 def _access_log_summary(report: RetentionReport, *, now, days: int) -> None:
     from sharing.models import AccessLogEntry
 
@@ -353,6 +366,7 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> Re
     _purge_attachments(report, now=now, days=periods.attachment_days)
     _purge_drafts(report, now=now, days=periods.draft_days)
     _purge_edocuments(report, now=now, days=periods.edocument_days)
+    _purge_lookups(report, now=now)
     _access_log_summary(report, now=now, days=periods.access_log_days)
     logger.info(
         "retention %s: fetched_data=%d attachments=%d drafts=%d identity_challenges=%d edocuments=%d "

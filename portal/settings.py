@@ -516,6 +516,13 @@ TRACKER_EXCHANGE_DAYS = env("TRACKER_EXCHANGE_DAYS", 8, cast=int)
 RETENTION_FETCHED_DATA_DAYS = env("RETENTION_FETCHED_DATA_DAYS", 30, cast=int)
 RETENTION_ATTACHMENT_DAYS = env("RETENTION_ATTACHMENT_DAYS", 365, cast=int)
 RETENTION_DRAFT_DAYS = env("RETENTION_DRAFT_DAYS", 30, cast=int)
+# Officials' look-ups (sharing.hub): the answer, the subject and a paper consent scan are kept this
+# many days when the look-up names a case reference of the official's; without one, only while
+# the official's session lasts (deleted at logout, and at the latest LOOKUP_UNATTACHED_SECONDS
+# after the look-up, by the purge beat runs every LOOKUP_PURGE_EVERY_SECONDS).
+RETENTION_LOOKUP_DAYS = env("RETENTION_LOOKUP_DAYS", 30, cast=int)
+LOOKUP_UNATTACHED_SECONDS = env("LOOKUP_UNATTACHED_SECONDS", STAFF_SESSION_ABSOLUTE_SECONDS, cast=int)
+LOOKUP_PURGE_EVERY_SECONDS = env("LOOKUP_PURGE_EVERY_SECONDS", 600, cast=int)
 ACCESS_LOG_MINIMUM_RETENTION_DAYS = 730
 RETENTION_ACCESS_LOG_DAYS = env("RETENTION_ACCESS_LOG_DAYS", 5 * 365, cast=int)
 if RETENTION_ACCESS_LOG_DAYS < ACCESS_LOG_MINIMUM_RETENTION_DAYS:
@@ -523,7 +530,12 @@ if RETENTION_ACCESS_LOG_DAYS < ACCESS_LOG_MINIMUM_RETENTION_DAYS:
         f"RETENTION_ACCESS_LOG_DAYS is {RETENTION_ACCESS_LOG_DAYS}; the access log must be kept at least "
         f"{ACCESS_LOG_MINIMUM_RETENTION_DAYS} days (two years)."
     )
-for _name in ("RETENTION_FETCHED_DATA_DAYS", "RETENTION_ATTACHMENT_DAYS", "RETENTION_DRAFT_DAYS"):
+for _name in (
+    "RETENTION_FETCHED_DATA_DAYS",
+    "RETENTION_ATTACHMENT_DAYS",
+    "RETENTION_DRAFT_DAYS",
+    "RETENTION_LOOKUP_DAYS",
+):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1 day, not {globals()[_name]}.")
 # When beat starts the daily run: hour and minute in UTC (default 18:30 UTC, 03:30 in Seoul).
@@ -559,6 +571,11 @@ CELERY_BEAT_SCHEDULE["hub-oversight-flags"] = {
     "task": "sharing.hub.tasks.oversight_raise_flags",
     "schedule": _crontab(minute=5),
     "options": {"queue": "default", "expires": 3000},
+}
+CELERY_BEAT_SCHEDULE["hub-lookups-purge"] = {
+    "task": "sharing.hub.tasks.lookups_purge",
+    "schedule": float(LOOKUP_PURGE_EVERY_SECONDS),
+    "options": {"queue": "default", "expires": max(30, LOOKUP_PURGE_EVERY_SECONDS - 30)},
 }
 # Recovery sweeps, every minute: work a killed worker held (a fetch, a render, the step that
 # moves a petition on once its fetches settled) comes back within minutes, not after the

@@ -125,6 +125,19 @@ def mask_rrn(value: str) -> str:
     return f"{digits[:6]}-{digits[6]}******"
 
 
+MASK = "*****"
+
+
+def mask_value(value):
+    """Any fetched value masked for the screen: text keeps its first half (an RRN its birth date
+    and sex digit, ``mask_rrn``); numbers, yes/no, lists and records are hidden whole."""
+    if value is None or value == "":
+        return value
+    if isinstance(value, str):
+        return mask_rrn(value)
+    return MASK
+
+
 @receiver(setting_changed)
 def _clear_caches(*, setting, **kwargs):
     if setting in {"FIELD_ENCRYPTION_KEYS", "SUBJECT_HASH_KEY", "SECRET_KEY"}:

@@ -23,6 +23,7 @@ class SubjectKind(models.TextChoices):
     PARCEL = "parcel", _("Parcel (PNU)")
     BUILDING = "building", _("Building (management number)")
     VEHICLE = "vehicle", _("Vehicle (registration plate)")
+    BUSINESS = "business", _("Business (registration number)")
 
 
 class Agency(BilingualNameMixin, models.Model):

@@ -52,7 +52,9 @@ def _enqueue(fetch_request: FetchRequest, *, countdown: float = 0.0) -> None:
 
 
 @transaction.atomic
-def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requested_by=None) -> list[FetchRequest]:
+def fetch_requests_create(
+    *, case_ref: str, office, items: list[FetchSpec], requested_by=None, enqueue: bool = True
+) -> list[FetchRequest]:
     """One FetchRequest per (case, item), fetched in parallel once the transaction commits.
 
     Each spec names the approved use it runs under (``FetchSpec.use_id``); a spec the use does
@@ -60,6 +62,8 @@ def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requ
     raises OutsideApprovedUse and nothing is created.
 
     Idempotent: an item the case already has is returned as it is, not fetched again.
+    ``enqueue`` False: nothing is queued, the caller runs the first attempt itself
+    (``fetch_execute``; an official's look-up, answered on the next page).
     """
     catalogue = {
         item.code: item
@@ -116,7 +120,8 @@ def fetch_requests_create(*, case_ref: str, office, items: list[FetchSpec], requ
             others_basis=(spec.others_basis or "")[:300],
         )
         existing[item.code] = fetch_request
-        _enqueue(fetch_request)
+        if enqueue:
+            _enqueue(fetch_request)
         result.append(fetch_request)
     return result
 
@@ -545,11 +550,16 @@ def personal_data_read(
     ip_address: str | None,
     reveal_fields=(),
     reason: str = "",
+    masked_fields=None,
+    affair_code: str = "",
+    legal_basis: str = "",
 ) -> dict:
     """The fetched fields of one item, in the requested order; writes one access-log entry.
 
     Unique identifiers (RRNs) come masked unless named in ``reveal_fields`` with a ``reason``
-    (logged as "revealed"). Only the office that fetched the data may read it.
+    (logged as "revealed"); ``masked_fields`` names the fields masked that way instead (an
+    official's look-up masks every field). Only the office that fetched the data may read it.
+    ``affair_code`` and ``legal_basis``: of the approved use the read runs under, for the log.
     """
     if office is None or fetch_request.office_id != office.pk:
         raise PermissionDenied
@@ -564,16 +574,23 @@ def personal_data_read(
             item_id=fetch_request.item_id, sensitivity=ItemField.Sensitivity.UNIQUE_ID
         ).values_list("key", flat=True)
     )
-    revealed = [key for key in reveal_fields if key in values and key in unique_ids]
+    masked = unique_ids if masked_fields is None else set(masked_fields)
+    revealed = [key for key in reveal_fields if key in values and key in masked]
     # The data was fetched under this use: its affair and legal basis go with every read of it.
     use = use_for_fetch(fetch_request.approved_use_id) if fetch_request.approved_use_id else None
+    logged_use = _use_log_values(use)
+    if affair_code or legal_basis:
+        logged_use = {"affair_code": affair_code, "legal_basis": legal_basis}
     if revealed and not (reason or "").strip():
         raise RevealReasonRequired(_("Give the reason for revealing the masked value."))
     result = {}
     for key in data.fields:
         value = values.get(key)
-        if key in unique_ids and key not in revealed and isinstance(value, str):
-            value = crypto.mask_rrn(value)
+        if key in masked and key not in revealed:
+            if key in unique_ids and isinstance(value, str):
+                value = crypto.mask_rrn(value)
+            elif key not in unique_ids:
+                value = crypto.mask_value(value)
         result[key] = value
     with transaction.atomic():
         # Under the subject and under every person the record is about (FetchedData.person_hashes).
@@ -588,6 +605,6 @@ def personal_data_read(
             purpose=purpose,
             ip_address=ip_address,
             detail=(f"revealed {', '.join(revealed)}: {reason.strip()}" if revealed else ""),
-            **_use_log_values(use),
+            **logged_use,
         )
     return result

@@ -11,6 +11,7 @@ from django.contrib import admin
 from portal.admin_base import ReadOnlyAdmin
 
 from .models import ApprovedUse, ApprovedUseEvent, OversightFlag, OwningAgencyReviewer, UsingAgencyAdministrator
+from .models_lookups import ConsentGrant, Lookup
 
 
 @admin.register(UsingAgencyAdministrator)
@@ -60,3 +61,47 @@ class OversightFlagAdmin(ReadOnlyAdmin):
     list_filter = ["status", "kind", "office"]
     list_select_related = ["office", "official", "closed_by"]
     date_hierarchy = "window_end"
+
+
+@admin.register(Lookup)
+class LookupAdmin(ReadOnlyAdmin):
+    """Who looked up what kind of subject, under which use, why: never the subject or the answer."""
+
+    list_display = ["reference", "official", "office", "approved_use", "subject_kind", "consent_basis", "created_at"]
+    list_filter = ["using_agency", "subject_kind", "consent_basis"]
+    search_fields = ["reference", "case_reference", "official__username", "official__staff_number"]
+    list_select_related = ["official", "office", "approved_use__item"]
+    fields = (
+        "reference",
+        "official",
+        "office",
+        "using_agency",
+        "approved_use",
+        "subject_kind",
+        "case_reference",
+        "reason",
+        "consent_basis",
+        "consent_grant",
+        "fetch_request",
+        "created_at",
+        "kept_until",
+        "purged_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(ConsentGrant)
+class ConsentGrantAdmin(ReadOnlyAdmin):
+    list_display = ["affair_code", "using_agency", "granted_at", "expires_at", "withdrawn_at"]
+    list_filter = ["using_agency"]
+    list_select_related = ["using_agency"]
+    fields = (
+        "citizen",
+        "using_agency",
+        "approved_use",
+        "affair_code",
+        "granted_at",
+        "expires_at",
+        "withdrawn_at",
+    )
+    readonly_fields = fields

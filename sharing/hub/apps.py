@@ -11,4 +11,7 @@ class HubConfig(AppConfig):
     verbose_name = _("Sharing hub: approved uses")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 (connects the signal receivers)
+        from . import (
+            receivers,  # noqa: F401 (connects the signal receivers)
+            signals_lookups,  # noqa: F401 (connects the logout receiver)
+        )

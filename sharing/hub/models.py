@@ -243,6 +243,8 @@ class UsePush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.use_id} {self.state} v{self.pushed_version}"
+
+
 class OversightFlag(models.Model):
     """A pattern of officials' look-ups a reviewer should look at (sharing.hub.oversight).
 
@@ -321,3 +323,16 @@ class OversightFlag(models.Model):
     @property
     def subject_short(self) -> str:
         return self.subject_hash[:12]
+
+
+# Officials' look-ups and citizens' online consents live in their own module (one part, one file).
+from .models_lookups import ConsentGrant, Lookup  # noqa: E402
+
+__all__ = [
+    "ApprovedUse",
+    "ApprovedUseEvent",
+    "ConsentGrant",
+    "Lookup",
+    "OwningAgencyReviewer",
+    "UsingAgencyAdministrator",
+]

@@ -1,5 +1,6 @@
 """Celery tasks of the hub: pushing a decision on a use to its owning agency, with retries;
-raising the oversight flags (hourly, by beat; idempotent by window)."""
+raising the oversight flags (hourly, by beat; idempotent by window); purging look-ups'
+answers that were not attached to a case."""
 
 from __future__ import annotations
 
@@ -26,9 +27,19 @@ def use_push_task(self, use_pk: int) -> bool:
         raise self.retry(countdown=push_countdown(self.request.retries))
     return outcome.pushed
 
+
 @shared_task(name="sharing.hub.tasks.oversight_raise_flags", ignore_result=True)
 def oversight_raise_flags() -> int:
     """Examines yesterday and today so far; raises each window's flag once. Returns how many."""
     from .services_oversight import days_to_examine, oversight_flags_raise
 
     return len(oversight_flags_raise(days=days_to_examine()))
+
+
+@shared_task(name="sharing.hub.tasks.lookups_purge", ignore_result=True)
+def lookups_purge() -> int:
+    """Beat, every LOOKUP_PURGE_EVERY_SECONDS: look-ups kept past their time lose their answer.
+    Idempotent (a purged look-up is skipped)."""
+    from .services_lookups import lookups_purge_expired
+
+    return lookups_purge_expired()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views_oversight, views_uses
+from . import views_lookups, views_oversight, views_uses
 
 app_name = "hub"
 
@@ -25,4 +25,11 @@ urlpatterns = [
     path("oversight/flags/<uuid:public_id>/", views_oversight.flag_detail, name="oversight_flag"),
     path("oversight/usage/", views_oversight.usage_page, name="oversight_usage"),
     path("oversight/usage.csv", views_oversight.usage_csv, name="oversight_usage_csv"),
+    # Officials' look-ups (열람) and citizens' online consents to them.
+    path("lookups/", views_lookups.lookup_index, name="lookup_index"),
+    path("lookups/new/<uuid:approved_use_id>/", views_lookups.lookup_new, name="lookup_new"),
+    path("lookups/<uuid:public_id>/", views_lookups.lookup_detail, name="lookup_detail"),
+    path("lookups/<uuid:public_id>/reveal/", views_lookups.lookup_reveal, name="lookup_reveal"),
+    path("consents/", views_lookups.consents, name="consents"),
+    path("consents/<uuid:public_id>/withdraw/", views_lookups.consent_withdraw, name="consent_withdraw"),
 ]

@@ -83,6 +83,8 @@ def _demo_people() -> list[dict]:
                 "building_id": registers.building_number(override.district_code, index),
                 "pnu": registers.parcel_number(dong_code, False, index),
                 "plate": registers.plate_number(1) if override.owns_vehicle else None,
+                # Only the second demo citizen runs a business: the first of the register.
+                "business_number": registers.business_number_for(1) if override.business else None,
             }
         )
     return people

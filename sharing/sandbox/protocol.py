@@ -29,13 +29,14 @@ RESPONSE_TYPE = "share-response+jws"
 MAX_CLOCK_SKEW_SECONDS = 300
 MAX_BODY_BYTES = 64 * 1024
 
-SUBJECT_KINDS = ("person", "parcel", "building", "vehicle")
+SUBJECT_KINDS = ("person", "parcel", "building", "vehicle", "business")
 REQUESTER_KINDS = ("official", "system")
 SUBJECT_ID_PATTERNS = {
     "person": re.compile(r"\d{6}-\d{7}"),
     "parcel": re.compile(r"\d{19}"),
     "building": re.compile(r"[0-9A-Za-z-]{1,40}"),
     "vehicle": re.compile(r"\d{2,3}[가-힣]\d{4}"),
+    "business": re.compile(r"\d{3}-\d{2}-\d{5}"),
 }
 _CODE = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _FIELD = re.compile(r"[a-z0-9_]{1,60}")

@@ -362,6 +362,28 @@ def business_registration(rrn: str) -> dict | None:
     }
 
 
+def business_status(business_number: str) -> dict | None:
+    business = _first(
+        Business.objects.filter(business_number=business_number)
+        .order_by()
+        .values_list(
+            "business_number", "trade_name", "business_type", "opened_on", "status", "resident__name", "resident__rrn"
+        )
+    )
+    if business is None:
+        return None
+    number, trade_name, business_type, opened_on, status, representative_name, representative_rrn = business
+    return {
+        "business_number": number,
+        "trade_name": trade_name,
+        "business_type": business_type,
+        "opened_on": _date(opened_on),
+        "status": status,
+        "representative_name": representative_name,
+        PERSONS: _persons(representative_rrn),
+    }
+
+
 def income_certificate(rrn: str) -> dict | None:
     # The resident and their latest income in one query (a LEFT OUTER JOIN through the reverse
     # relation): a resident who reported none gives one row of nulls.
@@ -428,6 +450,7 @@ ANSWERS: dict[str, Callable[[str], dict | None]] = {
     "vehicle_registration": vehicle_registration,
     "tax_payment_certificate": lambda rrn: _tax_certificate(rrn, TaxRecord.Authority.NATIONAL),
     "business_registration": business_registration,
+    "business_status": business_status,
     "income_certificate": income_certificate,
     "national_tax_refunds": lambda rrn: _refunds(rrn, "nts"),
     "health_insurance_eligibility": health_insurance_eligibility,

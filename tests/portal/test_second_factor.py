@@ -117,6 +117,8 @@ ADMIN_MODELS = {
     "documents/documentrequest": (False, False),
     "hub/approveduse": (False, False),  # applied for and decided on the hub's pages, not here
     "hub/oversightflag": (False, False),  # raised by the job, closed on /hub/oversight/
+    "hub/consentgrant": (False, False),  # given and withdrawn by the citizen on their page
+    "hub/lookup": (False, False),  # made by officials on the hub's pages; the log is append-only
     "hub/owningagencyreviewer": (True, True),
     "hub/usingagencyadministrator": (True, True),
     "documents/edocument": (False, False),

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sharing.sandbox import demo, selectors
-from sharing.sandbox.models import Building, Parcel, Resident, SandboxAgency, UseApproval, Vehicle
+from sharing.sandbox.models import Building, Business, Parcel, Resident, SandboxAgency, UseApproval, Vehicle
 from sharing.sandbox.services import agency_faults_update
 
 
@@ -33,6 +33,10 @@ def _subjects() -> dict[str, list[str]]:
             *Vehicle.objects.order_by("id").values_list("plate", flat=True)[:40],
             *(person["plate"] for person in people),
             "12가3456",
+        ],
+        "business": [
+            *Business.objects.order_by("id").values_list("business_number", flat=True)[:40],
+            "000-00-00000",
         ],
     }
 
@@ -88,6 +92,17 @@ def test_the_vehicle_and_the_owned_parcel_say_whose_they_are(seeded):
     if unowned is not None:
         assert selectors.item_answer("land_register", unowned.pnu)[1] == []
     assert selectors.item_answer("land_use_plan", owned.pnu)[1] == []
+
+
+def test_a_business_is_answered_by_its_number_and_says_whose_it_is(seeded):
+    business = Business.objects.select_related("resident").first()
+    assert business is not None
+    record, persons = selectors.item_answer("business_status", business.business_number)
+    assert record["business_number"] == business.business_number
+    assert record["trade_name"] == business.trade_name
+    assert record["representative_name"] == business.resident.name
+    assert persons == [business.resident.rrn]
+    assert selectors.item_answer("business_status", "000-00-00000") == (None, None)
 
 
 def test_the_resident_abstract_reads_the_history_only_when_asked_for(seeded):

@@ -18,12 +18,13 @@ ITEMS = {item["code"]: item for item in demo_catalogue.ITEMS}
 @pytest.mark.parametrize("item_code", list(ITEMS))
 def test_every_item_costs_a_few_queries_and_answers_all_its_fields(seeded, item_code, django_assert_max_num_queries):
     item = ITEMS[item_code]
-    person = demo.DEMO_PEOPLE[1 if item_code == "business_registration" else 0]
+    person = demo.DEMO_PEOPLE[1 if item_code in ("business_registration", "business_status") else 0]
     ids = {
         "person": person["rrn"],
         "parcel": person["pnu"],
         "building": person["building_id"],
         "vehicle": person["plate"],
+        "business": person["business_number"],
     }
     fields = [spec["key"] for spec in item["fields"]]
     body = payload(
@@ -74,8 +75,13 @@ OWNED_ITEMS = [code for code, item in ITEMS.items() if item["subject_kind"] != "
 def test_an_answer_about_a_thing_names_its_owners_inside_the_signed_encrypted_payload(seeded, item_code):
     """Whose the record is, whether or not an owner field was asked for (PROTOCOL.md ``persons``)."""
     item = ITEMS[item_code]
-    person = demo.DEMO_PEOPLE[0]
-    ids = {"parcel": person["pnu"], "building": person["building_id"], "vehicle": person["plate"]}
+    person = demo.DEMO_PEOPLE[1 if item_code == "business_status" else 0]
+    ids = {
+        "parcel": person["pnu"],
+        "building": person["building_id"],
+        "vehicle": person["plate"],
+        "business": person["business_number"],
+    }
     first_field = item["fields"][0]["key"]  # the identifier: no owner field among the asked
     body = payload(
         item=item_code,

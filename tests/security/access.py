@@ -64,6 +64,9 @@ MODEL_ALIASES = {
     "use": ("hub.ApprovedUse",),
     "review": ("hub.ApprovedUse",),
     "flag": ("hub.OversightFlag",),
+    "lookup": ("hub.Lookup",),
+    "consent": ("hub.ConsentGrant",),
+    "approved": ("hub.ApprovedUse",),
 }
 _NOISE = {"id", "pk", "public", "uuid", "no", "number", "my", "by"}
 MAX_COMBINATIONS = 300

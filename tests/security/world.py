@@ -366,6 +366,7 @@ def build_world() -> World:
         )
     if apps.is_installed("sharing.hub"):
         _oversight_rows(office_a=office_a)
+    hub_use = _lookup_rows(victim=victim, office_a=office_a, looking_up=victim_supervisor)
     world = World(
         victim=victim,
         victim_official=victim_official,
@@ -380,6 +381,8 @@ def build_world() -> World:
         attacker_petition=attacker_petition,
     )
     collect(world)
+    # The use the victim's office looks up under (not the victim's row: named for the look-up form).
+    world.uuids_by_label["hub.ApprovedUse"] = [hub_use.public_id]
     return world
 
 
@@ -442,6 +445,61 @@ def _oversight_rows(*, office_a) -> None:
         count=3,
         threshold=2,
     )
+
+
+def _lookup_rows(*, victim, office_a, looking_up):
+    """The hub's rows: office A belongs to a using agency with a use in force and one needing
+    consent; the victim consented online to the latter, and office A's supervisor (a crawling
+    owner of the form fuzzer) looked the victim up. Returns the use looked up under."""
+    import datetime
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from portal.models import UsingAgency
+    from sharing.hub import services_lookups
+    from sharing.hub.models import ApprovedUse
+    from sharing.models import Agency, InformationItem, Purpose
+    from tests.factories import CITIZEN1
+
+    cache.clear()  # no use snapshot of another test under a reused id (SQLite)
+    agency = UsingAgency.objects.create(
+        code="security-jongno", name_ko="서울특별시 종로구", name_en="Jongno-gu, Seoul", kind=UsingAgency.Kind.LOCAL
+    )
+    office_a.using_agency = agency
+    office_a.save(update_fields=["using_agency"])
+    today = timezone.localdate()
+    common = {
+        "using_agency": agency,
+        "item": InformationItem.objects.get(code="resident_abstract"),
+        "purpose": Purpose.objects.get(code="P-PARKING"),
+        "legal_basis": "주차장법 제10조",
+        "requested_fields": ["name", "address"],
+        "fields": ["name", "address"],
+        "requested_from": today - datetime.timedelta(days=1),
+        "requested_until": today + datetime.timedelta(days=300),
+        "valid_from": today - datetime.timedelta(days=1),
+        "valid_until": today + datetime.timedelta(days=300),
+        "status": ApprovedUse.Status.APPROVED,
+    }
+    use = ApprovedUse.objects.create(affair_code="SEC-PARKING-01", affair_name_ko="거주자 우선주차 관리", **common)
+    consent_use = ApprovedUse.objects.create(
+        affair_code="SEC-WELFARE-01", affair_name_ko="긴급복지 지원 조사", consent_required=True, **common
+    )
+    services_lookups.consent_grant_create(
+        citizen=victim, use=consent_use, expires_on=today + datetime.timedelta(days=30)
+    )
+    registry = dict.fromkeys(Agency.objects.values_list("provider", flat=True), AnsweringProvider())
+    services_lookups.lookup_create(
+        official=looking_up,
+        office=office_a,
+        use=use,
+        subject=CITIZEN1.rrn,
+        case_reference="보안-2026-1",
+        reason="보안 점검용 열람",
+        registry=registry,
+    )
+    return use
 
 
 def _tracker_rows(*, victim, office_a, office_b, victim_supervisor, attacker_official, reviewed) -> None:

@@ -13,6 +13,7 @@ SEED_STEPS = [
     "petitions.demo.seed",
     "sharing.tracker.demo.seed",
     "petitions.demo_refunds.seed",
+    "sharing.hub.demo_lookups.seed",
     # Last: every decided use made above is pushed to its owning agency (the sandbox's copy).
     "sharing.hub.push.seed",
 ]
