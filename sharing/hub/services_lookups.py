@@ -225,11 +225,12 @@ def lookup_create(
                     purpose_code=use.purpose.code,
                     subject_kind=item.subject_kind,
                     subject_id=subject_id,
+                    use_id=use.pk,
+                    consent_given=basis != Basis.NONE,
                 )
             ],
             enqueue=False,
         )
-        FetchRequest.objects.filter(pk=fetch.pk).update(approved_use=use)
         lookup.fetch_request = fetch
         lookup.save(update_fields=["reference", "consent_document", "fetch_request"])
         audit.log_personal_data_access(

@@ -382,7 +382,9 @@ def build_world() -> World:
     )
     collect(world)
     # The use the victim's office looks up under (not the victim's row: named for the look-up form).
-    world.uuids_by_label["hub.ApprovedUse"] = [hub_use.public_id]
+    uses = world.uuids_by_label.setdefault("hub.ApprovedUse", [])
+    if hub_use.public_id not in uses:
+        uses.append(hub_use.public_id)
     return world
 
 
@@ -399,8 +401,9 @@ def _hub_rows(*, victim_official, victim_supervisor) -> None:
     from sharing.hub.models import OwningAgencyReviewer, UsingAgencyAdministrator
     from sharing.models import InformationItem, Purpose
 
-    jongno = UsingAgency.objects.create(
-        code="seoul-jongno", name_ko="서울특별시 종로구", name_en="Jongno-gu, Seoul", kind=UsingAgency.Kind.LOCAL
+    jongno, _created = UsingAgency.objects.get_or_create(
+        code="seoul-jongno",
+        defaults={"name_ko": "서울특별시 종로구", "name_en": "Jongno-gu, Seoul", "kind": UsingAgency.Kind.LOCAL},
     )
     UsingAgencyAdministrator.objects.create(using_agency=jongno, user=victim_official)
     # The supervisor administers it too: the form fuzzer's only verified official applies with it.
@@ -463,11 +466,14 @@ def _lookup_rows(*, victim, office_a, looking_up):
     from tests.factories import CITIZEN1
 
     cache.clear()  # no use snapshot of another test under a reused id (SQLite)
-    agency = UsingAgency.objects.create(
-        code="security-jongno", name_ko="서울특별시 종로구", name_en="Jongno-gu, Seoul", kind=UsingAgency.Kind.LOCAL
-    )
-    office_a.using_agency = agency
-    office_a.save(update_fields=["using_agency"])
+    office_a.refresh_from_db()
+    agency = office_a.using_agency
+    if agency is None:
+        agency = UsingAgency.objects.create(
+            code="security-jongno", name_ko="서울특별시 종로구", name_en="Jongno-gu, Seoul", kind=UsingAgency.Kind.LOCAL
+        )
+        office_a.using_agency = agency
+        office_a.save(update_fields=["using_agency"])
     today = timezone.localdate()
     common = {
         "using_agency": agency,
