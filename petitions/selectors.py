@@ -272,3 +272,10 @@ def own_receipt_numbers(*, user, case_refs) -> set[str]:
     tracker links these rows of the user's access log (registered in petitions.apps)."""
     found = Petition.objects.filter(applicant=user, receipt_no__in=case_refs).values_list("receipt_no", flat=True)
     return {receipt_no for receipt_no in found if receipt_no}
+
+
+def payment_for_payer(*, user, order_id: str):
+    """The citizen's own payment by its order id (None for anyone else's, or none at all)."""
+    from .models import Payment
+
+    return Payment.objects.select_related("petition__petition_type").filter(order_id=order_id[:64], payer=user).first()

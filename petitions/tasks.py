@@ -19,3 +19,30 @@ def petitions_resume_collecting() -> int:
     from .services import petitions_resume_settled
 
     return petitions_resume_settled(quiet_for=timedelta(seconds=settings.FETCH_STALLED_AFTER_SECONDS))
+
+
+@shared_task(
+    name="petitions.tasks.payment_refund",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=12,
+)
+def payment_refund(payment_id: int, reason: str, allow_unpaid: bool = False) -> str:
+    """Gives a fee back through the provider (idempotent: a refunded payment is left alone)."""
+    from .payments.services import payment_refund as refund
+
+    return refund(payment_id=payment_id, reason=reason, allow_unpaid=allow_unpaid).status
+
+
+@shared_task(name="petitions.tasks.payments_reconcile_yesterday", ignore_result=True)
+def payments_reconcile_yesterday() -> int:
+    """Beat, daily: yesterday's payments (Korean time) against the provider's records."""
+    import datetime
+
+    from .calendar import local_today
+    from .payments.services import payments_reconcile
+
+    report = payments_reconcile(day=local_today() - datetime.timedelta(days=1))
+    return len(report.discrepancies)

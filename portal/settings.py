@@ -157,6 +157,27 @@ SANDBOX_KEY_SEED = env("SANDBOX_KEY_SEED", "")
 SANDBOX_PORTAL_JWKS_URL = env("SANDBOX_PORTAL_JWKS_URL", f"{SITE_URL}/sharing/jwks.json")
 SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS = env("SANDBOX_PORTAL_JWKS_MAX_AGE_SECONDS", 300, cast=int)
 
+# --- Fees: the payment provider (petitions.payments) ------------------------------------------
+# Which provider of petitions.payments.registry collects fees ("sandbox" in development and tests).
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
+# The sandbox payment gateway: its address (mounted under /sandbox/pg/ with the sandbox agencies,
+# or the stand-alone sandbox service), the portal's merchant id there and the two secrets a PG's
+# merchant page hands out: the API secret key (HTTP Basic on confirm, refund and transactions) and
+# the key its webhooks are signed with. Shared by the two sides as a real PG's would be.
+PAYMENT_SANDBOX_URL = env("PAYMENT_SANDBOX_URL", f"{SITE_URL}/sandbox/pg").rstrip("/")
+PAYMENT_SANDBOX_MERCHANT_ID = env("PAYMENT_SANDBOX_MERCHANT_ID", "civil-petition-portal")
+PAYMENT_SANDBOX_SECRET_KEY = env(
+    "PAYMENT_SANDBOX_SECRET_KEY", "test_sk_" + hashlib.sha256(f"pg-secret:{SECRET_KEY}".encode()).hexdigest()[:32]
+)
+PAYMENT_SANDBOX_WEBHOOK_SECRET = env(
+    "PAYMENT_SANDBOX_WEBHOOK_SECRET", hashlib.sha256(f"pg-webhook:{SECRET_KEY}".encode()).hexdigest()
+)
+# A webhook signed longer ago than this is refused as a replay.
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300, cast=int)
+# A payment left waiting longer than this is asked about (reconciliation) and expired.
+PAYMENT_READY_EXPIRES_MINUTES = env("PAYMENT_READY_EXPIRES_MINUTES", 30, cast=int)
+PAYMENT_PROVIDER_TIMEOUT_SECONDS = env("PAYMENT_PROVIDER_TIMEOUT_SECONDS", 10.0, cast=float)
+
 # The header middleware sits above every middleware that may answer by itself (the session
 # policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same
 # headers as a page. Static files answered by WhiteNoise get them from
@@ -516,6 +537,12 @@ for _name, _task in (
     ("resume-collecting-petitions", "petitions.tasks.petitions_resume_collecting"),
 ):
     CELERY_BEAT_SCHEDULE[_name] = {"task": _task, "schedule": 60.0, "options": {"queue": "default", "expires": 55}}
+# Daily reconciliation of yesterday's payments with the provider's records (03:00 in Seoul).
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "petitions.tasks.payments_reconcile_yesterday",
+    "schedule": _crontab(hour=18, minute=0),
+    "options": {"queue": "default", "expires": 6 * 3600},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
 # --- Crispy forms ---------------------------------------------------------------------------
