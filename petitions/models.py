@@ -942,6 +942,11 @@ class Payment(models.Model):
     def is_paid(self) -> bool:
         return self.status == self.Status.PAID
 
+    def get_method_display(self) -> str:
+        from .payments.methods import method_label
+
+        return str(method_label(self.method))
+
 
 class PaymentEvent(models.Model):
     """A notification of a provider about a payment (webhook), kept once per provider event id:

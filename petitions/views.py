@@ -39,6 +39,7 @@ from .forms import (
     spec_label,
 )
 from .models import Petition, PetitionCategory, PetitionUpload, RequiredInformation
+from .payments.selectors import petition_fee
 from .services import UPLOAD_INSTEAD_STATES, WIZARD_STEPS, petition_type_snapshot
 
 S = Petition.Status
@@ -541,6 +542,7 @@ def my_petition_detail(request, receipt_no):
             "supplements": _supplement_history(petition),
             "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),
             "can_withdraw": petition.status not in {S.APPROVED, S.REJECTED, S.WITHDRAWN},
+            "fee": petition_fee(petition),
         }
     )
     return render(request, "my/petition_detail.html", context)
