@@ -155,6 +155,9 @@ def _settle_paid(payment: Payment, *, payment_key: str, method: str, approved_at
     """``payment`` (locked) was paid at the provider."""
     if payment.status == P.PAID:
         return
+    # Two orders of one petition settle one after the other: the petition's row is the lock
+    # they share (each holds its own payment row already; the petition is always locked second).
+    Petition.objects.select_for_update().filter(pk=payment.petition_id).first()
     payment.payment_key = payment_key
     payment.method = method or payment.method
     payment.approved_at = approved_at or timezone.now()

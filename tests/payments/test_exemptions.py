@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from petitions.models import FeeExemptionClaim, Payment, Petition
+from petitions.models import FeeExemptionClaim, Payment
 from petitions.payments.services import fee_due
 from sharing import crypto
 from sharing.documents.models import DocumentRequest

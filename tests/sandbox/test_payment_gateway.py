@@ -181,9 +181,8 @@ def test_refund_is_whole_and_once_and_the_day_lists_the_payment(client, db, sent
 def test_a_resident_with_a_low_income_is_a_recipient_of_basic_livelihood_security(db):
     from datetime import date
 
-    from sharing.sandbox.models import IncomeRecord, Resident
-
     from sharing.sandbox import demo
+    from sharing.sandbox.models import IncomeRecord, Resident
 
     demo.seed(residents=1)
     resident = Resident.objects.get(rrn=demo.DEMO_PEOPLE[0]["rrn"])
