@@ -174,8 +174,6 @@ PAYMENT_SANDBOX_WEBHOOK_SECRET = env(
 )
 # A webhook signed longer ago than this is refused as a replay.
 PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300, cast=int)
-# A payment left waiting longer than this is asked about (reconciliation) and expired.
-PAYMENT_READY_EXPIRES_MINUTES = env("PAYMENT_READY_EXPIRES_MINUTES", 30, cast=int)
 PAYMENT_PROVIDER_TIMEOUT_SECONDS = env("PAYMENT_PROVIDER_TIMEOUT_SECONDS", 10.0, cast=float)
 
 # The header middleware sits above every middleware that may answer by itself (the session

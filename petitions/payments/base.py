@@ -20,8 +20,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PaymentProviderError(Exception):
@@ -90,7 +94,7 @@ class WebhookEvent:
 
 class BasePaymentProvider:
     identifier: str = ""
-    verbose_name = ""
+    verbose_name: ClassVar[StrOrPromise] = ""
 
     def check_config(self) -> list[str]:
         """Problems of the configuration (settings named), empty when it can work."""

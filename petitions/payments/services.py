@@ -342,7 +342,7 @@ def payments_reconcile(*, day: datetime.date, provider: BasePaymentProvider | No
         remote = _row(row.amount, row.status, row.payment_key) if row else None
         if row is None:
             problem = "missing_at_provider"
-        elif order_id not in ours:
+        elif mine is None or order_id not in ours:
             problem = "missing_at_portal"
         elif row.amount != mine.amount:
             problem = "amount_mismatch"
