@@ -200,3 +200,23 @@ def test_paying_starts_only_for_a_complete_draft(demo_types, linked_citizen, lin
     assert not Payment.objects.filter(petition=draft).exists()
     assert "여권 종류" in response.content.decode()  # named in the message of what is missing
     assert not PaymentEvent.objects.exists()
+
+
+def test_a_payment_whose_petition_can_no_longer_be_filed_is_refunded(
+    draft, linked_client, client, pg, django_capture_on_commit_callbacks
+):
+    """The type was closed between the window and the payment: nothing is lost, the fee goes back."""
+    payment, _location = _start(linked_client, draft)
+    key = pg.take(payment.order_id, PASSPORT_FEE)
+    draft.petition_type.__class__.objects.filter(pk=draft.petition_type_id).update(active=False)
+    body, headers = webhook(order_id=payment.order_id, payment_key=key, amount=PASSPORT_FEE)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("petitions:payment_webhook", args=["sandbox"]), body, content_type="application/json", **headers
+        )
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    draft.refresh_from_db()
+    assert draft.status == Petition.Status.DRAFT
+    assert payment.status == P.REFUNDED and payment.refund_reason == "petition_not_submitted"
+    assert pg.refunded == [key]
