@@ -902,8 +902,14 @@ class Payment(models.Model):
         REFUNDED = "refunded", _("Refunded")
 
     order_id = models.CharField(_("order id"), max_length=64, unique=True)
+    # Kept when a draft is discarded (the record of money): a late payment of it is then refunded.
     petition = models.ForeignKey(
-        Petition, on_delete=models.PROTECT, related_name="payments", verbose_name=_("petition")
+        Petition,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("petition"),
     )
     payer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments", verbose_name=_("payer")

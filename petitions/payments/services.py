@@ -143,6 +143,8 @@ def _submit_paid(payment: Payment) -> None:
     from ..services import petition_submit
 
     petition = payment.petition
+    if petition is None:
+        return
     try:
         with transaction.atomic():
             petition_submit(petition=petition, actor=payment.payer, submit_token=petition.submit_token)
@@ -154,6 +156,12 @@ def _submit_paid(payment: Payment) -> None:
 def _settle_paid(payment: Payment, *, payment_key: str, method: str, approved_at: datetime.datetime | None) -> None:
     """``payment`` (locked) was paid at the provider."""
     if payment.status == P.PAID:
+        return
+    if payment.petition_id is None:  # the draft was discarded meanwhile: the money goes back
+        payment.payment_key = payment_key
+        payment.refund_reason = "draft_discarded"
+        payment.save(update_fields=["payment_key", "refund_reason", "updated_at"])
+        _refund_on_commit(payment.pk, "draft_discarded", allow_unpaid=True)
         return
     # Two orders of one petition settle one after the other: the petition's row is the lock
     # they share (each holds its own payment row already; the petition is always locked second).

@@ -95,7 +95,10 @@ def payment_return(request, order_id):
         )
     except PaymentError as exc:
         return _problem(request, exc, petition=payment.petition)
-    petition = Petition.objects.get(pk=payment.petition_id)
+    petition = payment.petition_id and Petition.objects.filter(pk=payment.petition_id).first()
+    if not petition:
+        messages.error(request, _("The draft of this payment was deleted; the fee will be refunded."))
+        return redirect("petitions:my_list")
     if petition.receipt_no:
         messages.success(
             request,
@@ -115,6 +118,8 @@ def payment_fail(request, order_id):
     code = request.GET.get("code", "")[:40]
     payment = services.payment_fail(order_id=payment.order_id, actor=request.user, code=code)
     petition = payment.petition
+    if petition is None:
+        return redirect("petitions:my_list")
     if payment.status == Payment.Status.PAID and petition.receipt_no:
         return redirect("petitions:my_detail", receipt_no=petition.receipt_no)
     messages.error(

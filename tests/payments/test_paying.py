@@ -220,3 +220,23 @@ def test_a_payment_whose_petition_can_no_longer_be_filed_is_refunded(
     assert draft.status == Petition.Status.DRAFT
     assert payment.status == P.REFUNDED and payment.refund_reason == "petition_not_submitted"
     assert pg.refunded == [key]
+
+
+def test_a_draft_with_a_payment_under_way_may_be_discarded_and_a_late_payment_is_refunded(
+    draft, linked_client, client, pg, django_capture_on_commit_callbacks
+):
+    payment, _location = _start(linked_client, draft)
+    key = pg.take(payment.order_id, PASSPORT_FEE)
+    discard = reverse("petitions:wizard_discard", args=[draft.petition_type.slug, draft.public_id])
+    assert linked_client.post(discard).status_code == 302
+    assert not Petition.objects.filter(pk=draft.pk).exists()
+    payment.refresh_from_db()
+    assert payment.petition is None and payment.status == P.READY  # the record of the order stays
+    body, headers = webhook(order_id=payment.order_id, payment_key=key, amount=PASSPORT_FEE)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("petitions:payment_webhook", args=["sandbox"]), body, content_type="application/json", **headers
+        )
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == P.REFUNDED and payment.refund_reason == "draft_discarded" and pg.refunded == [key]

@@ -31,7 +31,7 @@ def _unchanged(payment: Payment) -> None:
     payment.refresh_from_db()
     assert payment.status == P.READY and payment.payment_key is None
     assert not PaymentEvent.objects.exists()
-    assert Petition.objects.get(pk=payment.petition_id).status == Petition.Status.DRAFT
+    assert Petition.objects.filter(payments=payment).get().status == Petition.Status.DRAFT
 
 
 def test_a_webhook_with_a_bad_signature_is_refused(client, ready):
