@@ -40,14 +40,4 @@ def payment_provider_check(app_configs, **kwargs):
         Error(problem, hint="See petitions/payments/README.md.", id="petitions.E003")
         for problem in provider.check_config()
     ]
-    if identifier == "sandbox" and not settings.SANDBOX_AGENCIES_ENABLED:
-        problems.append(
-            Error(
-                "PAYMENT_PROVIDER is the sandbox payment gateway, but the sandbox is switched off "
-                "(SANDBOX_AGENCIES_ENABLED=0): fees could not be paid.",
-                hint="Register a real payment provider and set PAYMENT_PROVIDER (petitions/payments/README.md), "
-                "or point PAYMENT_SANDBOX_URL at a sandbox service outside production.",
-                id="petitions.E004",
-            )
-        )
     return problems
