@@ -6,8 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .catalogue_cache import catalogue_changed
 from .models import (
+    FeeExemption,
     FormField,
     IdentityAttempt,
+    Payment,
+    PaymentReconciliation,
     Petition,
     PetitionType,
     RequiredInformation,
@@ -101,6 +104,43 @@ class RequiredInformationInline(admin.StackedInline):
     ]
 
 
+class FeeExemptionForm(forms.ModelForm):
+    fields = FieldKeysField(  # type: ignore[assignment]
+        label=_("fields"),
+        required=False,
+        help_text=_("Keys of the item's fields shown to the official, separated by commas."),
+    )
+
+    class Meta:
+        model = FeeExemption
+        fields = [
+            "petition_type",
+            "code",
+            "name_ko",
+            "name_en",
+            "legal_basis",
+            "legal_basis_en",
+            "item",
+            "eligibility_field",
+            "fields",
+            "purpose_code",
+            "order",
+        ]
+
+
+class FeeExemptionInline(admin.StackedInline):
+    model = FeeExemption
+    form = FeeExemptionForm
+    extra = 0
+    fields = [
+        ("code", "order"),
+        ("name_ko", "name_en"),
+        ("legal_basis", "legal_basis_en"),
+        ("item", "purpose_code"),
+        ("eligibility_field", "fields"),
+    ]
+
+
 @admin.register(PetitionType)
 class PetitionTypeAdmin(admin.ModelAdmin):
     list_display = [
@@ -120,7 +160,7 @@ class PetitionTypeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["handling_office"]
     readonly_fields = ["version", "updated_at", "uses_check"]
-    inlines = [FormFieldInline, RequiredInformationInline]
+    inlines = [FormFieldInline, RequiredInformationInline, FeeExemptionInline]
     actions = ["publish", "unpublish"]
     fieldsets = (
         (
@@ -128,7 +168,8 @@ class PetitionTypeAdmin(admin.ModelAdmin):
             {"fields": ("slug", ("name_ko", "name_en"), "category", "active", "uses_check", ("version", "updated_at"))},
         ),
         (_("Descriptions"), {"fields": ("description_ko", "description_en", "notes_ko", "notes_en")}),
-        (_("Processing"), {"fields": (("processing_days", "fee"), ("routing", "handling_office"))}),
+        (_("Processing"), {"fields": ("processing_days", ("routing", "handling_office"))}),
+        (_("Fee"), {"fields": ("fee", ("fee_at_filing", "fee_refundable"))}),
     )
 
     def get_changelist_instance(self, request):
@@ -277,3 +318,81 @@ class IdentityAttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(_ReadOnlyAdmin):
+    """Read-only: payments change through the provider's answers only."""
+
+    list_display = ["order_id", "petition", "amount", "status", "method", "approved_at", "refunded_at", "provider"]
+    list_filter = ["status", "provider"]
+    search_fields = ["=order_id", "=payment_key", "petition__receipt_no"]
+    list_select_related = ["petition"]
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "order_id",
+        "petition",
+        "provider",
+        "amount",
+        "order_name",
+        "status",
+        "payment_key",
+        "method",
+        "approved_at",
+        "failure_code",
+        "refund_reason",
+        "refunded_at",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields
+
+
+@admin.register(PaymentReconciliation)
+class PaymentReconciliationAdmin(_ReadOnlyAdmin):
+    """The daily reconciliation reports (``manage.py reconcile_payments``, run daily by beat)."""
+
+    list_display = [
+        "day",
+        "provider",
+        "portal_count",
+        "provider_count",
+        "portal_total",
+        "provider_total",
+        "is_balanced",
+        "created_at",
+    ]
+    list_filter = ["provider"]
+    date_hierarchy = "day"
+    readonly_fields = (
+        "day",
+        "provider",
+        "portal_count",
+        "provider_count",
+        "portal_total",
+        "provider_total",
+        "discrepancy_lines",
+        "created_at",
+    )
+    fields = readonly_fields
+
+    @admin.display(description=_("balanced"), boolean=True)
+    def is_balanced(self, report: PaymentReconciliation) -> bool:
+        return report.balanced
+
+    @admin.display(description=_("discrepancies"))
+    def discrepancy_lines(self, report: PaymentReconciliation) -> str:
+        from .payments.reports import discrepancy_lines
+
+        return "\n".join(discrepancy_lines(report)) or "-"

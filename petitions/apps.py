@@ -11,6 +11,7 @@ class PetitionsConfig(AppConfig):
         from sharing.tracker.selectors import own_cases_finder_register
 
         from . import checks, notifications, receivers  # noqa: F401 (registers checks, connects listeners)
+        from .payments import sandbox, services  # noqa: F401 (registers the sandbox provider and the refund hook)
         from .selectors import own_receipt_numbers, user_is_party_to_case
 
         own_cases_finder_register(own_receipt_numbers)

@@ -19,3 +19,25 @@ def identity_provider_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def payment_provider_check(app_configs, **kwargs):
+    from .payments.registry import provider_for
+
+    identifier = getattr(settings, "PAYMENT_PROVIDER", "")
+    try:
+        provider = provider_for(identifier)
+    except KeyError:
+        return [
+            Error(
+                f"PAYMENT_PROVIDER is {identifier!r}, which is not a registered payment provider.",
+                hint="Set PAYMENT_PROVIDER to the identifier of a provider of petitions.payments.registry.",
+                id="petitions.E002",
+            )
+        ]
+    problems = [
+        Error(problem, hint="See petitions/payments/README.md.", id="petitions.E003")
+        for problem in provider.check_config()
+    ]
+    return problems

@@ -10,7 +10,7 @@ from django.db import transaction
 from portal.models import Office, User
 from sharing.models import InformationItem
 
-from .models import FormField, PetitionType, RequiredInformation
+from .models import FeeExemption, FormField, PetitionType, RequiredInformation
 
 F = FormField.Type
 PNU_PATTERN = r"^\d{19}$"
@@ -78,12 +78,27 @@ BUILDING_FIELD = _field(
     pattern=BUILDING_PATTERN,
 )
 
+# Recipients of basic livelihood security file without the fee (e.g. 여권법 시행령 제39조, and the
+# districts' fee ordinances): the portal fetches the status instead of asking for the certificate.
+LIVELIHOOD_EXEMPTION = {
+    "code": "basic-livelihood",
+    "name_ko": "국민기초생활보장 수급자",
+    "name_en": "Recipient of basic livelihood security",
+    "legal_basis": "수수료 징수 조례 및 여권법 시행령 제39조 (수수료의 감면)",
+    "legal_basis_en": "Fee ordinances and Enforcement Decree of the Passport Act, Article 39 (fee reductions)",
+    "item": "basic_livelihood_security",
+    "eligibility_field": "recipient",
+    "fields": ["name", "benefits", "confirmed_on"],
+    "purpose_code": "P-FEE-EXEMPTION",
+}
+
 PETITION_TYPES: list[dict[str, Any]] = [
     {
         "slug": "resident-parking-permit",
         "category": "transport",
         "processing_days": 5,
         "fee": 30000,
+        "fee_at_filing": False,
         "routing": "district",
         "name_ko": "거주자 우선주차 신청",
         "name_en": "Resident priority parking permit",
@@ -279,6 +294,8 @@ PETITION_TYPES: list[dict[str, Any]] = [
         "category": "business",
         "processing_days": 3,
         "fee": 28000,
+        "fee_refundable": True,
+        "fee_exemptions": [LIVELIHOOD_EXEMPTION],
         "routing": "district",
         "name_ko": "일반음식점 영업신고",
         "name_en": "Restaurant business report",
@@ -399,6 +416,8 @@ PETITION_TYPES: list[dict[str, Any]] = [
         "category": "travel",
         "processing_days": 4,
         "fee": 53000,
+        "fee_refundable": True,
+        "fee_exemptions": [LIVELIHOOD_EXEMPTION],
         "routing": "fixed",
         "name_ko": "여권 발급 신청",
         "name_en": "Passport issuance",
@@ -585,7 +604,8 @@ def petition_types_seed() -> int:
                     "routing",
                 )
             }
-            | {"notes_ko": spec.get("notes_ko", ""), "notes_en": spec.get("notes_en", ""), "handling_office": fallback},
+            | {"notes_ko": spec.get("notes_ko", ""), "notes_en": spec.get("notes_en", ""), "handling_office": fallback}
+            | {key: spec[key] for key in ("fee_at_filing", "fee_refundable") if key in spec},
         )
         if not created:
             continue  # edited in the admin since: leave it alone
@@ -617,6 +637,19 @@ def petition_types_seed() -> int:
                 order=order,
                 **need["others"],
             )
+        for order, exemption in enumerate(spec.get("fee_exemptions", [])):
+            if exemption["item"] in items:
+                created_exemption = FeeExemption.objects.create(
+                    petition_type=petition_type, order=order, **{**exemption, "item": items[exemption["item"]]}
+                )
+                # Its eligibility is fetched with the applicant's consent, under a use like any fetch.
+                demo_use(
+                    petition_type=petition_type,
+                    item=created_exemption.item,
+                    purpose_code=created_exemption.purpose_code,
+                    fields=created_exemption.fetched_fields(),
+                    consent=True,
+                )
     return created_count
 
 

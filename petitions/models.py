@@ -54,6 +54,16 @@ class PetitionType(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=PetitionCategory.choices)
     processing_days = models.PositiveSmallIntegerField(_("processing days (working days)"))
     fee = models.PositiveIntegerField(_("fee (KRW)"), default=0)
+    fee_at_filing = models.BooleanField(
+        _("fee paid when filing"),
+        default=True,
+        help_text=_("Paid online before the petition is submitted; off when the fee is paid later (e.g. per quarter)."),
+    )
+    fee_refundable = models.BooleanField(
+        _("refund the fee when rejected or withdrawn"),
+        default=False,
+        help_text=_("A paid fee goes back to the applicant when the petition is rejected or withdrawn."),
+    )
     routing = models.CharField(_("handling office"), max_length=10, choices=Routing.choices, default=Routing.FIXED)
     handling_office = models.ForeignKey(
         "portal.Office",
@@ -939,3 +949,216 @@ class Representation(models.Model):
         from sharing.crypto import decrypt_text
 
         return decrypt_text(self.principal_rrn_encrypted)
+
+
+# --- Fees ------------------------------------------------------------------------------------
+
+
+class FeeExemption(models.Model):
+    """Who files a petition type without paying its fee (e.g. recipients of basic livelihood
+    security), and the information item whose answer proves it, fetched with consent instead of a
+    certificate: the applicant is exempt when ``eligibility_field`` of the item is true."""
+
+    petition_type = models.ForeignKey(
+        PetitionType, on_delete=models.CASCADE, related_name="fee_exemptions", verbose_name=_("petition type")
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name_ko = models.CharField(_("name (Korean)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    legal_basis = models.CharField(_("legal basis (Korean)"), max_length=300)
+    legal_basis_en = models.CharField(_("legal basis (English)"), max_length=300, blank=True)
+    item = models.ForeignKey(
+        "sharing.InformationItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("information item")
+    )
+    eligibility_field = models.CharField(
+        _("eligibility field"), max_length=40, help_text=_("Key of the item's yes/no field that must be yes.")
+    )
+    fields = models.JSONField(_("fields"), default=list, help_text=_("Keys of the item's fields fetched."))
+    purpose_code = models.CharField(_("purpose code"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("fee exemption")
+        verbose_name_plural = _("fee exemptions")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition_type", "code"], name="petitions_fee_exemption_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _pick(self.name_ko, self.name_en)
+
+    @property
+    def legal_basis_text(self) -> str:
+        return _pick(self.legal_basis, self.legal_basis_en)
+
+    def clean(self):
+        errors: dict[str, StrOrPromise] = {}
+        if self.item_id:
+            known = set(self.item.fields.values_list("key", flat=True))
+            if self.eligibility_field not in known:
+                errors["eligibility_field"] = _("Not a field of the item.")
+            unknown = [key for key in self.fields or [] if key not in known]
+            if unknown:
+                errors["fields"] = _("Not fields of the item: %(keys)s.") % {"keys": ", ".join(unknown)}
+            if self.item.subject_kind != "person":
+                errors["item"] = _("Eligibility is about the applicant: choose an item about a person.")
+        if errors:
+            raise ValidationError(errors)
+
+    def fetched_fields(self) -> list[str]:
+        return list(dict.fromkeys([self.eligibility_field, *(self.fields or [])]))
+
+
+class FeeExemptionClaim(models.Model):
+    """An applicant's claim of a fee exemption on a draft: the eligibility fetched through
+    sharing under ``case_ref`` (with the applicant's consent), and what it showed."""
+
+    class State(models.TextChoices):
+        CHECKING = "checking", _("Checking eligibility")
+        ELIGIBLE = "eligible", _("Eligible: no fee")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+        UNAVAILABLE = "unavailable", _("Could not be checked")
+
+    petition = models.OneToOneField(
+        Petition, on_delete=models.CASCADE, related_name="fee_exemption_claim", verbose_name=_("petition")
+    )
+    exemption = models.ForeignKey(
+        FeeExemption, on_delete=models.PROTECT, related_name="claims", verbose_name=_("fee exemption")
+    )
+    case_ref = models.CharField(_("case reference"), max_length=40, unique=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.CHECKING)
+    consented_at = models.DateTimeField(_("consent given"))
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fee exemption claim")
+        verbose_name_plural = _("fee exemption claims")
+
+    def __str__(self) -> str:
+        return f"{self.petition} · {self.exemption.code}"
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.state == self.State.ELIGIBLE
+
+
+class Payment(models.Model):
+    """One attempt to pay a petition's fee through a payment provider.
+
+    ``order_id`` is the portal's (sent to the provider, unguessable); ``payment_key`` is the
+    provider's id of the payment. A petition has at most one paid payment (a constraint), and a
+    provider's payment belongs to one order only."""
+
+    class Status(models.TextChoices):
+        READY = "ready", _("Waiting for payment")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Timed out")
+        REFUNDED = "refunded", _("Refunded")
+
+    order_id = models.CharField(_("order id"), max_length=64, unique=True)
+    # Kept when a draft is discarded (the record of money): a late payment of it is then refunded.
+    petition = models.ForeignKey(
+        Petition,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("petition"),
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments", verbose_name=_("payer")
+    )
+    provider = models.CharField(_("payment provider"), max_length=40)
+    amount = models.PositiveIntegerField(_("amount (KRW)"))
+    order_name = models.CharField(_("order name"), max_length=120)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.READY)
+    payment_key = models.CharField(_("payment id"), max_length=200, null=True, blank=True, unique=True)
+    method = models.CharField(_("method"), max_length=40, blank=True)
+    approved_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    failure_code = models.CharField(_("failure code"), max_length=40, blank=True)
+    refund_reason = models.CharField(_("refund reason"), max_length=200, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Paying twice is impossible: one paid payment per petition.
+            models.UniqueConstraint(
+                fields=["petition"],
+                condition=models.Q(status="paid"),
+                name="petitions_payment_paid_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "approved_at"], name="petitions_payment_approved")]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == self.Status.PAID
+
+    def get_method_display(self) -> str:
+        from .payments.methods import method_label
+
+        return str(method_label(self.method))
+
+
+class PaymentEvent(models.Model):
+    """A notification of a provider about a payment (webhook), kept once per provider event id:
+    a notification delivered again changes nothing."""
+
+    provider = models.CharField(_("payment provider"), max_length=40)
+    event_id = models.CharField(_("event id"), max_length=100)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events", verbose_name=_("payment"))
+    kind = models.CharField(_("kind"), max_length=20)
+    amount = models.PositiveIntegerField(_("amount (KRW)"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="petitions_payment_event_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id}"
+
+
+class PaymentReconciliation(models.Model):
+    """The daily comparison of the portal's payments of a day with the provider's records."""
+
+    provider = models.CharField(_("payment provider"), max_length=40)
+    day = models.DateField(_("day"))
+    portal_count = models.PositiveIntegerField(_("payments at the portal"), default=0)
+    provider_count = models.PositiveIntegerField(_("payments at the provider"), default=0)
+    portal_total = models.BigIntegerField(_("total at the portal (KRW)"), default=0)
+    provider_total = models.BigIntegerField(_("total at the provider (KRW)"), default=0)
+    # [{"order_id", "problem", "portal": {...} | None, "provider": {...} | None}]
+    discrepancies = models.JSONField(_("discrepancies"), default=list, blank=True)
+    created_at = models.DateTimeField(_("run"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment reconciliation")
+        verbose_name_plural = _("payment reconciliations")
+        ordering = ["-day", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.day}"
+
+    @property
+    def balanced(self) -> bool:
+        return not self.discrepancies

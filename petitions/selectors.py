@@ -289,3 +289,10 @@ def user_is_party_to_case(*, user, case_ref: str) -> bool:
     if not (user.is_authenticated and case_ref):
         return False
     return Petition.objects.filter(_yours(user.pk), receipt_no=case_ref).exclude(status=S.DRAFT).exists()
+
+
+def payment_for_payer(*, user, order_id: str):
+    """The citizen's own payment by its order id (None for anyone else's, or none at all)."""
+    from .models import Payment
+
+    return Payment.objects.select_related("petition__petition_type").filter(order_id=order_id[:64], payer=user).first()

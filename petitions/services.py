@@ -79,6 +79,8 @@ def petition_type_snapshot(petition_type: PetitionType) -> dict:
         "name_en": petition_type.name_en,
         "processing_days": petition_type.processing_days,
         "fee": petition_type.fee,
+        "fee_at_filing": petition_type.fee_at_filing,
+        "fee_refundable": petition_type.fee_refundable,
         "fields": [field.snapshot() for field in petition_type.form_fields.all()],
         "required_information": [mapping.snapshot() for mapping in mappings],
     }
@@ -458,7 +460,32 @@ def _receipt_context(petition: Petition, snapshot: dict) -> dict:
         ],
         "attachments": [pick(upload.title, upload.title_en) for upload in petition.uploads.all()],
         "office_phone": petition.office.phone,
+        **_receipt_fee(petition, pick),
     }
+
+
+def _receipt_fee(petition: Petition, pick) -> dict:
+    """The payment (amount, method, time, payment id) or the exemption, for the receipt."""
+    from .models import FeeExemptionClaim, Payment
+    from .payments.methods import method_label
+
+    payment = Payment.objects.filter(petition=petition, status=Payment.Status.PAID).first()
+    if payment is not None:
+        with override(petition.language):
+            method = str(method_label(payment.method))
+        return {
+            "payment": {
+                "amount": payment.amount,
+                "method": method,
+                "paid_at": payment.approved_at.isoformat() if payment.approved_at else "",
+                "payment_key": payment.payment_key or "",
+                "order_id": payment.order_id,
+            }
+        }
+    claim = FeeExemptionClaim.objects.filter(petition=petition).select_related("exemption").first()
+    if claim is not None and claim.is_eligible:
+        return {"fee_exemption": pick(claim.exemption.name_ko, claim.exemption.name_en)}
+    return {}
 
 
 @transaction.atomic
@@ -484,6 +511,10 @@ def petition_submit(*, petition: Petition, actor: User, submit_token: uuid.UUID 
     problems = _missing(locked, snapshot)
     if problems:
         raise PetitionError(" ".join(problems))
+    from .payments.services import fee_settled
+
+    if not fee_settled(locked):
+        raise PetitionError(_("Pay the fee before the petition is submitted."))
 
     now = timezone.now()
     today = local_today()

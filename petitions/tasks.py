@@ -26,3 +26,30 @@ def delegation_consent_notify(representation_id: int) -> bool:
     from .notifications import delegation_consent_request_send
 
     return delegation_consent_request_send(representation_id=representation_id)
+
+
+@shared_task(
+    name="petitions.tasks.payment_refund",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=12,
+)
+def payment_refund(payment_id: int, reason: str, allow_unpaid: bool = False) -> str:
+    """Gives a fee back through the provider (idempotent: a refunded payment is left alone)."""
+    from .payments.services import payment_refund as refund
+
+    return refund(payment_id=payment_id, reason=reason, allow_unpaid=allow_unpaid).status
+
+
+@shared_task(name="petitions.tasks.payments_reconcile_yesterday", ignore_result=True)
+def payments_reconcile_yesterday() -> int:
+    """Beat, daily: yesterday's payments (Korean time) against the provider's records."""
+    import datetime
+
+    from .calendar import local_today
+    from .payments.services import payments_reconcile
+
+    report = payments_reconcile(day=local_today() - datetime.timedelta(days=1))
+    return len(report.discrepancies)

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import views, views_delegation
+from .payments import views as payment_views
 
 
 class ReceiptNumberConverter:
@@ -27,7 +28,15 @@ urlpatterns = [
         views.wizard_consent_request,
         name="wizard_consent_request",
     ),
+    path(
+        "petitions/<slug:slug>/apply/<uuid:public_id>/fee-exemption/",
+        payment_views.fee_exemption,
+        name="fee_exemption",
+    ),
     path("petitions/<slug:slug>/apply/<uuid:public_id>/<slug:step>/", views.wizard_step, name="wizard_step"),
+    path("my/payments/<str:order_id>/return/", payment_views.payment_return, name="payment_return"),
+    path("my/payments/<str:order_id>/fail/", payment_views.payment_fail, name="payment_fail"),
+    path("payments/webhooks/<slug:provider>/", payment_views.payment_webhook, name="payment_webhook"),
     path("my/petitions/", views.my_petitions, name="my_list"),
     path("my/petitions/<receipt:receipt_no>/", views.my_petition_detail, name="my_detail"),
     path("my/petitions/<receipt:receipt_no>/progress/", views.my_petition_progress, name="my_progress"),

@@ -249,3 +249,38 @@ def uses_for_office(
             % {"office": office.name, "items": names}
         )
     return result
+
+
+def use_for_office(
+    office: Office,
+    *,
+    item_id: int,
+    purpose_code: str,
+    fields: Iterable[str],
+    consent: bool,
+    on: datetime.date | None = None,
+) -> int:
+    """The id of a use in force of ``office``'s using agency that covers a fetch of ``fields`` of
+    the item for ``purpose_code`` (with the subject's consent when ``consent``): for a fetch that
+    is not a required information row (a fee exemption's eligibility). PetitionError if none."""
+    day = on or timezone.localdate()
+    wanted = list(fields)
+    if office.using_agency_id is not None:
+        candidates = (
+            ApprovedUse.objects.select_related("purpose")
+            .filter(
+                using_agency_id=office.using_agency_id,
+                item_id=item_id,
+                purpose__code=purpose_code,
+                status=ApprovedUse.Status.APPROVED,
+                valid_from__lte=day,
+                valid_until__gte=day,
+            )
+            .order_by("pk")
+        )
+        for use in candidates:
+            if _covers(use, item_id=item_id, purpose_code=purpose_code, fields=wanted, consent=consent):
+                return use.pk
+    raise PetitionError(
+        _("%(office)s holds no approved use to fetch this information yet; ask the office.") % {"office": office.name}
+    )

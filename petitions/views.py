@@ -10,7 +10,7 @@ import json
 
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -41,6 +41,7 @@ from .forms import (
     spec_label,
 )
 from .models import Petition, PetitionCategory, PetitionUpload, RequiredInformation
+from .payments.selectors import petition_fee
 from .services import UPLOAD_INSTEAD_STATES, WIZARD_STEPS, petition_type_snapshot
 
 S = Petition.Status
@@ -399,10 +400,49 @@ def _review_rows(specs: list[dict], data: dict) -> list[tuple[str, str]]:
     return [(spec_label(spec), display_value(spec, data.get(spec["key"]))) for spec in specs]
 
 
+def _fee_context(request, petition: Petition) -> dict:
+    """The fee of the review step: what is due, the exemptions the type offers and the claim."""
+    from .models import FeeExemptionClaim
+    from .payments import exemptions
+    from .payments.services import fee_due
+
+    petition_type = petition.petition_type
+    if not petition_type.fee or not petition_type.fee_at_filing:
+        return {"fee_due": 0}
+    claim = FeeExemptionClaim.objects.select_related("exemption").filter(petition=petition).first()
+    if claim is not None and claim.state == FeeExemptionClaim.State.CHECKING:
+        claim = exemptions.fee_exemption_check(
+            claim=claim, actor=request.user, ip_address=get_client_ip_address(request)
+        )
+    return {
+        "fee_due": fee_due(petition),
+        "fee_claim": claim,
+        "fee_exemptions": list(petition_type.fee_exemptions.select_related("item__agency")),
+    }
+
+
+def _pay_and_submit(request, petition: Petition, submit_token) -> HttpResponse:
+    """A draft with a fee goes to the provider's payment window; it is submitted once paid."""
+    from .payments.services import payment_start
+
+    _payment, redirect_url = payment_start(
+        petition=petition,
+        actor=request.user,
+        submit_token=submit_token,
+        success_url=lambda order_id: request.build_absolute_uri(reverse("petitions:payment_return", args=[order_id])),
+        fail_url=lambda order_id: request.build_absolute_uri(reverse("petitions:payment_fail", args=[order_id])),
+        webhook_url=lambda provider: request.build_absolute_uri(reverse("petitions:payment_webhook", args=[provider])),
+    )
+    return redirect(redirect_url)
+
+
 def _review_step(request, petition):
     snapshot = _type_snapshot(petition.petition_type)
     form = SubmitForm(request.POST or None, initial={"submit_token": petition.submit_token})
+    fee = _fee_context(request, petition)
     if request.method == "POST" and form.is_valid():
+        if fee["fee_due"]:
+            return _pay_and_submit(request, petition, form.cleaned_data["submit_token"])
         filed = services.petition_submit(
             petition=petition,
             actor=request.user,
@@ -435,6 +475,7 @@ def _review_step(request, petition):
             items=items,
             snapshot=snapshot,
             uploads=list(petition.uploads.all()),
+            **fee,
         ),
     )
 
@@ -573,6 +614,7 @@ def my_petition_detail(request, receipt_no):
             "supplements": _supplement_history(petition),
             "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),
             "can_withdraw": petition.status not in {S.APPROVED, S.REJECTED, S.WITHDRAWN},
+            "fee": petition_fee(petition),
         }
     )
     return render(request, "my/petition_detail.html", context)

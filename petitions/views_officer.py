@@ -34,6 +34,7 @@ from .calendar import add_working_days, local_today
 from .errors import PetitionError
 from .forms import LetterRefuseForm, answer_changes, display_value, spec_label
 from .models import OPEN_STATUSES, Petition
+from .payments.selectors import petition_fee_for_official
 
 S = Petition.Status
 
@@ -449,6 +450,7 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
         **_decision_forms(petition, bound),
         "reveal_form": bound.get("reveal_form"),
         "refused": bound.get("refused"),
+        "fee": petition_fee_for_official(petition, official=request.user, ip_address=get_client_ip_address(request)),
     }
 
 

@@ -194,6 +194,24 @@ if DOCUMENT_SIGNATURE_LEVEL not in {"B-T", "B-LT"}:
 DOCUMENT_SEALING_SANDBOX_CA_KEY_FILE = env(
     "DOCUMENT_SEALING_SANDBOX_CA_KEY_FILE", str(_SEALING_DIR / "document-ca-key.pem")
 )
+# --- Fees: the payment provider (petitions.payments) ------------------------------------------
+# Which provider of petitions.payments.registry collects fees ("sandbox" in development and tests).
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
+# The sandbox payment gateway: its address (mounted under /sandbox/pg/ with the sandbox agencies,
+# or the stand-alone sandbox service), the portal's merchant id there and the two secrets a PG's
+# merchant page hands out: the API secret key (HTTP Basic on confirm, refund and transactions) and
+# the key its webhooks are signed with. Shared by the two sides as a real PG's would be.
+PAYMENT_SANDBOX_URL = env("PAYMENT_SANDBOX_URL", f"{SITE_URL}/sandbox/pg").rstrip("/")
+PAYMENT_SANDBOX_MERCHANT_ID = env("PAYMENT_SANDBOX_MERCHANT_ID", "civil-petition-portal")
+PAYMENT_SANDBOX_SECRET_KEY = env(
+    "PAYMENT_SANDBOX_SECRET_KEY", "test_sk_" + hashlib.sha256(f"pg-secret:{SECRET_KEY}".encode()).hexdigest()[:32]
+)
+PAYMENT_SANDBOX_WEBHOOK_SECRET = env(
+    "PAYMENT_SANDBOX_WEBHOOK_SECRET", hashlib.sha256(f"pg-webhook:{SECRET_KEY}".encode()).hexdigest()
+)
+# A webhook signed longer ago than this is refused as a replay.
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300, cast=int)
+PAYMENT_PROVIDER_TIMEOUT_SECONDS = env("PAYMENT_PROVIDER_TIMEOUT_SECONDS", 10.0, cast=float)
 
 # The header middleware sits above every middleware that may answer by itself (the session
 # policy and second-factor gate below, axes, CSRF), so their redirects and 404s carry the same
@@ -597,6 +615,12 @@ CELERY_BEAT_SCHEDULE["access-log-checkpoint"] = {
     "task": "sharing.tasks.access_log_checkpoint",
     "schedule": 60.0,
     "options": {"queue": "default", "expires": 55},
+}
+# Daily reconciliation of yesterday's payments with the provider's records (03:00 in Seoul).
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "petitions.tasks.payments_reconcile_yesterday",
+    "schedule": _crontab(hour=18, minute=0),
+    "options": {"queue": "default", "expires": 6 * 3600},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 

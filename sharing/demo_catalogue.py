@@ -22,6 +22,7 @@ PURPOSES = {
     "P-TAX-REFUND": ("지방세 환급 청구 심사", "Local tax refund claim review"),
     "P-REFUND-INQUIRY": ("본인 요청에 의한 미환급금 조회", "Un-refunded money inquiry requested by the citizen"),
     "P-REFUND-CLAIM": ("환급금 지급 청구 심사", "Refund claim review"),
+    "P-FEE-EXEMPTION": ("민원 수수료 면제 자격 확인", "Petition fee exemption eligibility check"),
 }
 
 AGENCIES = [
@@ -33,6 +34,7 @@ AGENCIES = [
     ("nhis", "국민건강보험공단", "National Health Insurance Service"),
     ("mma", "병무청", "Military Manpower Administration"),
     ("nps", "국민연금공단", "National Pension Service"),
+    ("ssis", "한국사회보장정보원", "Korea Social Security Information Service"),
 ]
 
 
@@ -428,6 +430,25 @@ ITEMS = [
             _f("discharge_type", "전역 사유", "Kind of discharge", sensitivity="personal"),
         ],
         "purposes": ["P-PASSPORT"],
+    },
+    {
+        "code": "basic_livelihood_security",
+        "agency": "ssis",
+        "name_ko": "국민기초생활보장 수급자 여부",
+        "name_en": "Basic livelihood security recipient status",
+        "replaces_ko": "국민기초생활보장 수급자 증명서",
+        "replaces_en": "Certificate of basic livelihood security recipient",
+        "subject_kind": "person",
+        "consent_required": True,
+        "legal_basis": "국민기초생활 보장법 제23조의2, 사회보장급여법 제24조",
+        "legal_basis_en": "National Basic Living Security Act, Article 23-2; Social Security Benefits Act, Article 24",
+        "fields": [
+            NAME,
+            _f("recipient", "수급자 여부", "Recipient", "boolean", "personal"),
+            _f("benefits", "급여 종류", "Benefits", "list", "personal"),
+            _f("confirmed_on", "확인 기준일", "Confirmed on", "date", "ordinary"),
+        ],
+        "purposes": ["P-FEE-EXEMPTION"],
     },
 ]
 

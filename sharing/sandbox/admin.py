@@ -144,3 +144,18 @@ class RefundAdmin(ReadOnlyRegisterAdmin):
 @admin.register(models.RegisterBlock)
 class RegisterBlockAdmin(ReadOnlyRegisterAdmin):
     list_display = ["number", "seed", "residents"]
+
+
+@admin.register(models.SandboxPayment)
+class SandboxPaymentAdmin(ReadOnlyRegisterAdmin):
+    """What the sandbox payment gateway recorded: answered in its window, never edited here."""
+
+    list_display = ["order_id", "merchant_id", "amount", "status", "method", "approved_at", "canceled_at"]
+    list_filter = ["status", "merchant_id"]
+    search_fields = ["=order_id", "=payment_key"]
+
+
+@admin.register(models.SandboxWebhookDelivery)
+class SandboxWebhookDeliveryAdmin(ReadOnlyRegisterAdmin):
+    list_display = ["event_id", "payment", "status", "response_status", "created_at"]
+    list_filter = ["status", "response_status"]

@@ -459,3 +459,64 @@ class IncomeRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["resident", "tax_year"], name="sandbox_income_year")]
         verbose_name = _("income record")
         verbose_name_plural = _("income records")
+
+
+class SandboxPayment(models.Model):
+    """A payment of the sandbox payment gateway (PG): what the PG records about one order of a
+    merchant, from its payment window to its approval, failure, expiry or refund."""
+
+    class Status(models.TextChoices):
+        READY = "READY", _("Waiting for the payer")
+        DONE = "DONE", _("Paid")
+        ABORTED = "ABORTED", _("Failed")
+        USER_CANCELED = "USER_CANCELED", _("Cancelled by the payer")
+        EXPIRED = "EXPIRED", _("Timed out")
+        CANCELED = "CANCELED", _("Refunded")
+
+    payment_key = models.CharField(_("payment key"), max_length=64, unique=True)
+    merchant_id = models.CharField(_("merchant"), max_length=64)
+    order_id = models.CharField(_("order id"), max_length=64)
+    amount = models.PositiveIntegerField(_("amount (KRW)"))
+    order_name = models.CharField(_("order name"), max_length=120)
+    customer_name = models.CharField(_("payer"), max_length=40, blank=True)
+    success_url = models.URLField(_("success address"), max_length=500)
+    fail_url = models.URLField(_("failure address"), max_length=500)
+    webhook_url = models.URLField(_("webhook address"), max_length=500)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.READY)
+    method = models.CharField(_("method"), max_length=20, blank=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True, db_index=True)
+    canceled_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    cancel_reason = models.CharField(_("refund reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox payment")
+        verbose_name_plural = _("sandbox payments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant_id", "order_id"], name="sandbox_payment_order_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.order_id}"
+
+
+class SandboxWebhookDelivery(models.Model):
+    """One notification the sandbox PG sent to a merchant's webhook address, and its answer."""
+
+    payment = models.ForeignKey(
+        SandboxPayment, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("payment")
+    )
+    event_id = models.CharField(_("event id"), max_length=64, unique=True)
+    status = models.CharField(_("status notified"), max_length=20)
+    body = models.TextField(_("body"))
+    response_status = models.PositiveSmallIntegerField(_("answer"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox webhook delivery")
+        verbose_name_plural = _("sandbox webhook deliveries")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.event_id

@@ -31,7 +31,7 @@ from .models import (
     UseApproval,
     Vehicle,
 )
-from .registers import ZONING_RESTRICTIONS
+from .registers import REFERENCE_DATE, ZONING_RESTRICTIONS
 
 ITEMS: dict[str, dict] = {item["code"]: item for item in demo_catalogue.ITEMS}
 # Whose a record is (PROTOCOL.md ``persons``): the answers of items about a parcel, a building or a
@@ -400,6 +400,27 @@ def income_certificate(rrn: str) -> dict | None:
     return {"name": name, "tax_year": tax_year, "total_income": total_income, "income_types": list(income_types)}
 
 
+# The synthetic registers hold no welfare records: a resident whose latest reported income is
+# below this (or who reported none) is a recipient of basic livelihood security.
+LIVELIHOOD_INCOME_LIMIT = 12_000_000
+
+
+def basic_livelihood_security(rrn: str) -> dict | None:
+    row = _first(
+        Resident.objects.filter(rrn=rrn).order_by("-incomes__tax_year").values_list("name", "incomes__total_income")
+    )
+    if row is None:
+        return None
+    name, total_income = row
+    recipient = (total_income or 0) < LIVELIHOOD_INCOME_LIMIT
+    return {
+        "name": name,
+        "recipient": recipient,
+        "benefits": ["생계급여", "의료급여"] if recipient else [],
+        "confirmed_on": REFERENCE_DATE.isoformat(),
+    }
+
+
 def health_insurance_eligibility(rrn: str) -> dict | None:
     insurance = _first(
         HealthInsurance.objects.filter(resident__rrn=rrn)
@@ -454,6 +475,7 @@ ANSWERS: dict[str, Callable[[str], dict | None]] = {
     "income_certificate": income_certificate,
     "national_tax_refunds": lambda rrn: _refunds(rrn, "nts"),
     "health_insurance_eligibility": health_insurance_eligibility,
+    "basic_livelihood_security": basic_livelihood_security,
     "premium_refunds": lambda rrn: _refunds(rrn, "nhis"),
     "pension_refunds": lambda rrn: _refunds(rrn, "nps"),
     "military_service_record": military_service_record,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pg, views
 
 app_name = "sandbox"
 
@@ -13,6 +13,12 @@ machine_patterns = [
     path("tsa/", views.tsa_endpoint, name="tsa"),
     path("tsa/ca.pem", views.tsa_root_certificate, name="tsa_ca"),
     path("agencies/<slug:agency_code>/approvals/", views.approvals_endpoint, name="approvals"),
+    # The sandbox payment gateway: its payment window (for the payer's browser) and its API.
+    path("pg/checkout/", pg.checkout, name="pg_checkout"),
+    path("pg/checkout/<slug:payment_key>/", pg.checkout_answer, name="pg_checkout_answer"),
+    path("pg/v1/payments/confirm", pg.api_confirm, name="pg_confirm"),
+    path("pg/v1/payments/<slug:payment_key>/cancel", pg.api_cancel, name="pg_cancel"),
+    path("pg/v1/transactions", pg.api_transactions, name="pg_transactions"),
 ]
 
 urlpatterns = [

@@ -6,6 +6,7 @@ from petitions.demo import PETITION_TYPES, demo_citizens_link, petition_types_se
 from petitions.models import Petition, PetitionType
 from portal.models import User
 from sharing.models import FetchRequest
+from tests.petitions.helpers import fee_paid
 
 S = Petition.Status
 
@@ -69,6 +70,7 @@ def test_citizen1_files_every_demo_type_and_everything_is_fetched(sandbox_agenci
         consents = {m.item.code: True for m in petition_type.required_information.filter(consent_required=True)}
         services.petition_draft_update_consents(petition=draft, consents=consents)
         draft.refresh_from_db()
+        fee_paid(draft)
         filed = services.petition_submit(petition=draft, actor=citizen1, submit_token=draft.submit_token)
 
         fetches = list(FetchRequest.objects.filter(case_ref=filed.receipt_no))

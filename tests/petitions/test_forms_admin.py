@@ -162,6 +162,8 @@ def test_admin_edits_types_with_inlines_and_refuses_bad_mappings(catalogue, admi
         "form_fields-0-order": "0",
         "required_information-TOTAL_FORMS": "1",
         "required_information-INITIAL_FORMS": "0",
+        "fee_exemptions-TOTAL_FORMS": "0",
+        "fee_exemptions-INITIAL_FORMS": "0",
         "required_information-0-item": str(item.pk),
         "required_information-0-fields": "name, salary",
         "required_information-0-purpose_code": "P-MOVE-IN",

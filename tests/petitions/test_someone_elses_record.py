@@ -18,6 +18,7 @@ from sharing import crypto
 from sharing.models import AccessLogEntry, FetchedData, FetchRequest
 from tests.conftest import login_verified
 from tests.factories import CitizenFactory
+from tests.petitions.helpers import fee_paid
 
 S = Petition.Status
 State = FetchRequest.State
@@ -67,6 +68,7 @@ def _file(slug: str, answers: dict, *, declarations=None) -> Petition:
     draft = services.petition_draft_start(petition_type=PetitionType.objects.get(slug=slug), applicant=citizen1)
     services.petition_draft_update_answers(petition=draft, answers=answers, declarations=declarations)
     draft.refresh_from_db()
+    fee_paid(draft)
     filed = services.petition_submit(petition=draft, actor=citizen1, submit_token=draft.submit_token)
     filed.refresh_from_db()
     return filed
@@ -212,6 +214,7 @@ def test_a_tenant_declares_their_relationship_and_the_owner_is_told(world):
     assert client.post(url, {**answers, "relationship_building_ledger": "임차인"}).status_code == 302
     draft.refresh_from_db()
     assert draft.declarations == {"building_ledger": {"relationship": "임차인"}}
+    fee_paid(draft)
     filed = services.petition_submit(petition=draft, actor=citizen1, submit_token=draft.submit_token)
 
     assert _fetch(filed, "building_ledger").state == State.FETCHED

@@ -49,6 +49,9 @@ from portal.demo import DEMO_PASSWORD
 from portal.models import User
 from sharing.sandbox.demo import DEMO_PEOPLE
 from sharing.sandbox.models import Resident
+from petitions.models import PetitionType
+# Filed without the payment window (paying is tested in tests/payments and tests/e2e/test_fee_payment.py).
+PetitionType.objects.filter(slug="passport-issuance").update(fee_at_filing=False)
 taken = {person["rrn"] for person in DEMO_PEOPLE}
 heads = [r for r in Resident.objects.filter(relation_to_head="본인").order_by("pk")[:20] if r.rrn not in taken]
 assert len(heads) >= 2, "the sandbox register has too few households"

@@ -21,6 +21,7 @@ PUBLIC_PARAMETERS = {
     "slug": "the address name of a petition type, as listed in the public catalogue",
     "step": "the name of a wizard step",
     "app_label": "an application of the admin site",
+    "provider": "the identifier of a payment provider (its webhook address, checked by signature)",
 }
 
 # Routes with a private-looking parameter that are public by design.
@@ -31,6 +32,10 @@ ALLOWED_PUBLIC_ROUTES = {
     "sandbox:jwks": "a simulated agency's public keys, public by design",
     "sandbox:approvals": "where the portal pushes its decisions on approved uses: each push is a JWS signed by "
     "the portal and checked by the agency (tests/hub/test_push.py)",
+    "sandbox:pg_checkout_answer": "the simulated payment gateway's window: the payment key is the credential, as at "
+    "a real PG; the sandbox is switched off in production",
+    "sandbox:pg_cancel": "the simulated payment gateway's API, behind the merchant's secret key "
+    "(tests/sandbox/test_payment_gateway.py)",
     "sandbox:item": "the standard connection endpoint: each request is a JWS signed by the portal and checked by "
     "the agency (tests/sandbox, test_sandbox_schema.py)",
 }
@@ -161,6 +166,8 @@ def resolve_parameter(route: Route, parameter: Parameter, world) -> list:
         return list(world.values["item_code"])
     if name == "action" and route.name == "hub:decide":
         return ["refuse"]  # a decision the victim's waiting application accepts
+    if name == "order_id":
+        return list(world.values["order_id"])  # the victim's payment orders
     if name == "sequence":
         return list(world.values["sequence"])  # entries of the access log about the victim
     if name == "username":

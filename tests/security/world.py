@@ -142,7 +142,7 @@ def victim_rows(model: type[models.Model], *, victim, receipts: list[str], subje
 
 
 def collect(world: World) -> None:
-    from petitions.models import Petition
+    from petitions.models import Payment, Petition
     from sharing.crypto import subject_hash
     from sharing.documents.models import EDocument
     from sharing.models import AccessLogEntry, FetchRequest
@@ -174,6 +174,7 @@ def collect(world: World) -> None:
             set(FetchRequest.objects.filter(case_ref__in=receipts).values_list("item__code", flat=True))
         ),
         "sequence": list(AccessLogEntry.objects.filter(subject_hash=victim_hash).values_list("sequence", flat=True)),
+        "order_id": list(Payment.objects.filter(payer=world.victim).values_list("order_id", flat=True)),
     }
     world.extra_pages = [f"/verify/?code={code}" for code in codes[:1]]
     # The hub's uses of the victim official's using agency (the official applies, the supervisor reviews).
@@ -353,6 +354,12 @@ def build_world() -> World:
     services.petition_draft_update_step(
         petition=services.petition_draft_start(petition_type=filed.petition_type, applicant=victim, letter=True),
         next_step="applicant",
+    )
+    # A payment the victim started for the fee of a draft (its order id names it in the return pages).
+    from petitions.models import Payment
+
+    Payment.objects.create(
+        order_id="FEE-victims-order", petition=pension, payer=victim, provider="sandbox", amount=1000, order_name="fee"
     )
     assert filed.office_id == office_a.pk and attacker_petition.office_id == office_b.pk
     if apps.is_installed("sharing.tracker"):
