@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 TIMELINE_NOTES = {
     "information_collected": _("All information has been collected."),
+    "verified_otherwise": _("The official verified “%(item)s” by other means; it is no longer fetched."),
 }
 
 INTERNAL_NOTES = {
@@ -23,6 +24,7 @@ INTERNAL_NOTES = {
     "assigned": _("%(actor)s assigned this petition to %(name)s."),
     "released": _("%(actor)s released this petition; it is unassigned."),
     "refetch": _("%(name)s asked %(agency)s again for “%(item)s”."),
+    "verified_otherwise": _("%(name)s marked “%(item)s” as verified by other means. Reason: %(reason)s"),
 }
 
 

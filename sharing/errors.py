@@ -72,7 +72,19 @@ MESSAGES = {
     ),
     # The portal could not prepare the request (e.g. the subject's identifier no key decrypts).
     "request_not_built": _("The portal could not prepare the request to the agency; nothing was asked."),
+    # Stopped by the portal: the item came another way (sharing.services.fetch_request_stop).
+    "uploaded_instead": _("The applicant uploaded the document instead; the agency is no longer asked."),
+    "verified_otherwise": _("An official verified this information by other means; the agency is no longer asked."),
 }
+
+# Codes of a fetch whose agency cannot answer now: the last attempt found it down (transient
+# errors: no connection, a timeout, a 5xx, "unavailable") or it is held back (disabled, circuit open).
+AGENCY_DOWN_CODES = frozenset(
+    {"timeout", "connection_error", "agency_error", "unavailable", "agency_disabled", "circuit_open"}
+)
+
+# Codes with which the portal stopped a fetch because the item came another way.
+STOPPED_CODES = frozenset({"uploaded_instead", "verified_otherwise"})
 
 # Errors where the agency is reachable and answered: they say nothing about its health.
 REFUSAL_CODES = {"not_granted", "subject_not_found", "unknown_item"}

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
+from . import circuit
+from .errors import AGENCY_DOWN_CODES
 from .models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField
 
 
@@ -53,3 +55,31 @@ def access_log_for_subject(subject_hash: str) -> QuerySet[AccessLogEntry]:
 
 def access_log_for_case(case_ref: str) -> QuerySet[AccessLogEntry]:
     return AccessLogEntry.objects.filter(case_ref=case_ref).select_related("office").order_by("-sequence")
+
+
+def agency_outage(fetch_request: FetchRequest) -> str:
+    """Why the agency of a pending fetch cannot answer it now, or "" (also for a fetch that is not
+    pending): "disabled" (the administrator paused the agency), "circuit_open" (the portal holds
+    requests back after repeated failures) or "down" (the last attempt found it down: no
+    connection, a timeout, a 5xx, "unavailable"). Reads the fetch's item and agency (select them
+    with it) and the agency's circuit from the cache, no query."""
+    if fetch_request.state not in FetchRequest.PENDING_STATES:
+        return ""
+    agency = fetch_request.item.agency
+    if not agency.enabled:
+        return "disabled"
+    if circuit.state(agency) == "open":
+        return "circuit_open"
+    if fetch_request.error_code in AGENCY_DOWN_CODES:
+        return "down"
+    return ""
+
+
+def fetch_request_locked(fetch_request_id: int) -> FetchRequest | None:
+    """The fetch with its item and agency, its row locked until the caller's transaction ends."""
+    return (
+        FetchRequest.objects.select_for_update(of=("self",))
+        .select_related("item__agency")
+        .filter(pk=fetch_request_id)
+        .first()
+    )
