@@ -287,16 +287,21 @@ def fetch_request_stop(*, fetch_request: FetchRequest, code: str) -> bool:
 @transaction.atomic
 def fetch_request_mark_verified(*, fetch_request: FetchRequest) -> bool:
     """An official verified the item by other means: a pending or unfetched fetch ends with
-    "verified_otherwise" (never one that was fetched). Returns whether it changed."""
-    changed = FetchRequest.objects.filter(
-        pk=fetch_request.pk,
-        state__in=[*FetchRequest.PENDING_STATES, State.FAILED, State.REFUSED, State.NOT_APPLICANTS],
-    ).update(
-        state=State.FAILED,
-        error_code="verified_otherwise",
-        error_detail="",
-        next_attempt_at=None,
-        updated_at=timezone.now(),
+    "verified_otherwise" (never one that was fetched, nor one stopped already because the item
+    came another way). Returns whether it changed."""
+    changed = (
+        FetchRequest.objects.filter(
+            pk=fetch_request.pk,
+            state__in=[*FetchRequest.PENDING_STATES, State.FAILED, State.REFUSED, State.NOT_APPLICANTS],
+        )
+        .exclude(error_code__in=STOPPED_CODES)
+        .update(
+            state=State.FAILED,
+            error_code="verified_otherwise",
+            error_detail="",
+            next_attempt_at=None,
+            updated_at=timezone.now(),
+        )
     )
     if changed:
         case_ref = fetch_request.case_ref
