@@ -271,6 +271,9 @@ class Petition(models.Model):
         verbose_name=_("assigned to"),
     )
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    # When the applicant was told by e-mail that an agency is down and they may upload instead:
+    # once per outage (cleared when the petition's fetches have settled; notifications.outage_notice_queue).
+    outage_notified_at = models.DateTimeField(_("told of an agency outage"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -781,6 +784,7 @@ class InternalNote(models.Model):
         NOTE = "note", _("Note")
         ASSIGNMENT = "assignment", _("Assignment")
         REFETCH = "refetch", _("Information fetched again")
+        VERIFIED_OTHERWISE = "verified_otherwise", _("Verified by other means")
 
     petition = models.ForeignKey(
         Petition, on_delete=models.CASCADE, related_name="internal_notes", verbose_name=_("petition")

@@ -18,6 +18,7 @@ TIMELINE_NOTES = {
     "information_collected": _("All information has been collected."),
     "letter_accepted": _("The delegation letter was accepted; the principal's information is being fetched."),
     "letter_refused": _("The delegation letter was refused: %(reason)s. Nothing was fetched."),
+    "verified_otherwise": _("The official verified “%(item)s” by other means; it is no longer fetched."),
 }
 
 INTERNAL_NOTES = {
@@ -25,6 +26,7 @@ INTERNAL_NOTES = {
     "assigned": _("%(actor)s assigned this petition to %(name)s."),
     "released": _("%(actor)s released this petition; it is unassigned."),
     "refetch": _("%(name)s asked %(agency)s again for “%(item)s”."),
+    "verified_otherwise": _("%(name)s marked “%(item)s” as verified by other means. Reason: %(reason)s"),
 }
 
 

@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .models import Petition, TimelineEvent
 from .workflow import on_transition
@@ -76,4 +76,63 @@ def delegation_consent_request_send(*, representation_id: int) -> bool:
         body = render_to_string("petitions/email/consent_requested.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [principal.email])
     logger.info("consent request e-mail sent representation_id=%s", representation_id)
+    return True
+
+
+# --- An agency is down: the applicant may upload instead ------------------------------------
+
+
+def outage_notice_queue(*, case_ref: str) -> bool:
+    """An agency of this case cannot answer now (sharing.signals.fetch_agency_down, sent on every
+    failed attempt or hold): the applicant of a petition still collecting its information is
+    told once, by e-mail, that they may upload the document instead. Once per outage: the mark
+    (``outage_notified_at``) is set by a single conditional update, so retries, duplicate
+    signals and two workers at once send one e-mail; it is cleared when the petition's fetches
+    have settled (services.petition_fetches_settled). Returns whether an e-mail was queued."""
+    petition_id = (
+        Petition.objects.filter(receipt_no=case_ref, status=Petition.Status.COLLECTING, outage_notified_at=None)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if petition_id is None:
+        return False
+    claimed = Petition.objects.filter(pk=petition_id, outage_notified_at=None).update(outage_notified_at=timezone.now())
+    if not claimed:
+        return False
+    from .tasks import petition_outage_notify
+
+    petition_outage_notify.delay(petition_id)
+    return True
+
+
+def petition_outage_notify_send(*, petition_id: int) -> bool:
+    """The e-mail of outage_notice_queue, in the applicant's preferred language."""
+    from sharing.selectors import fetch_requests_for_case
+
+    from .selectors import may_upload_instead
+
+    petition = Petition.objects.select_related("applicant", "office", "petition_type").filter(pk=petition_id).first()
+    if petition is None or petition.status != Petition.Status.COLLECTING or petition.receipt_no is None:
+        return False
+    address = petition.applicant_details.get("email") or petition.applicant.email
+    if not address:
+        return False
+    fetches = [
+        fetch
+        for fetch in fetch_requests_for_case(petition.receipt_no)
+        if fetch.is_pending and may_upload_instead(petition=petition, fetch_request=fetch)
+    ]
+    if not fetches:
+        return False  # the agency answered meanwhile: nothing is needed of the applicant
+    language = petition.applicant.preferred_language or petition.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "petition": petition,
+            "items": [fetch.item.replaces or fetch.item.name for fetch in fetches],
+            "site_url": settings.SITE_URL,
+        }
+        subject = render_to_string("petitions/email/agency_down_subject.txt", context).strip()
+        body = render_to_string("petitions/email/agency_down.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    logger.info("petition e-mail sent petition_id=%s status=agency_down", petition_id)
     return True

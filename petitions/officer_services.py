@@ -17,8 +17,8 @@ from portal.models import OfficeMembership, User
 
 from .calendar import local_today
 from .errors import PetitionError
-from .models import OPEN_STATUSES, InternalNote, Petition, SupplementRequest
-from .note_texts import INTERNAL_NOTES, bilingual, korean
+from .models import OPEN_STATUSES, InternalNote, Petition, SupplementRequest, TimelineEvent
+from .note_texts import INTERNAL_NOTES, TIMELINE_NOTES, bilingual, korean
 from .services import both_languages, supplement_request
 from .workflow import petition_transition
 
@@ -196,6 +196,105 @@ def petition_refetch(*, petition: Petition, item_code: str, actor: User):
     return fetch_request
 
 
+# --- An item its agency cannot give: moving the petition on with what is there ------------------
+
+
+def _item_fetch(petition: Petition, item_code: str):
+    """The petition's fetch of this item, locked, or None (a forged item code)."""
+    from sharing.models import FetchRequest
+    from sharing.selectors import fetch_request_locked
+
+    found = FetchRequest.objects.filter(case_ref=petition.case_ref, item__code=str(item_code)[:60]).first()
+    return fetch_request_locked(found.pk) if found else None
+
+
+def _settle_if_collected(petition: Petition) -> None:
+    """A petition collecting its information whose last pending item was just taken care of goes
+    to review now (in this transaction; the signal that follows on commit then finds it there)."""
+    from sharing.models import FetchRequest
+
+    if (
+        petition.status == S.COLLECTING
+        and not FetchRequest.objects.filter(case_ref=petition.case_ref, state__in=FetchRequest.PENDING_STATES).exists()
+    ):
+        from .services import petition_fetches_settled
+
+        petition_fetches_settled(case_ref=petition.case_ref)
+        petition.refresh_from_db()
+
+
+@transaction.atomic
+def petition_item_verified_otherwise(*, petition: Petition, item_code: str, actor: User, reason: str):
+    """An official of the petition's office verified an item by other means (e.g. the paper the
+    citizen brought, a call to the agency): the fetch ends "verified_otherwise" (a pending one
+    stops; never one that was fetched), and the petition can go to review without it.
+
+    Logged on the petition's timeline (the citizen sees that the item was verified otherwise)
+    and in an internal note with the official's reason. No personal data is read, so nothing is
+    written to the access log. Returns the fetch, or None when the petition has no such item."""
+    from sharing.services import fetch_request_mark_verified
+
+    if _membership(actor, petition.office_id) is None:
+        raise DecisionNotAllowed(_("You are not a member of the office handling this petition."))
+    petition = _lock(petition)
+    if petition.status not in OPEN_STATUSES:
+        raise PetitionError(_("This petition is decided; its information can no longer be changed."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise PetitionError(_("Say how the information was verified."))
+    fetch_request = _item_fetch(petition, item_code)
+    if fetch_request is None:
+        return None
+    if not fetch_request_mark_verified(fetch_request=fetch_request):
+        if fetch_request.state == "fetched":
+            raise PetitionError(_("This information has been received from the agency already."))
+        raise PetitionError(_("This information has been taken care of already."))
+    item = fetch_request.item
+    item_name = bilingual(item.name_ko, item.name_en)
+    TimelineEvent.objects.create(
+        petition=petition,
+        from_status=petition.status,
+        to_status=petition.status,
+        actor=actor,
+        note=korean(TIMELINE_NOTES, "verified_otherwise", {"item": item_name}),
+        note_key="verified_otherwise",
+        note_params={"item": item_name},
+    )
+    InternalNote.objects.create(
+        petition=petition,
+        author=actor,
+        kind=InternalNote.Kind.VERIFIED_OTHERWISE,
+        **_portal_note("verified_otherwise", name=actor.display_name, item=item_name, reason=reason[:500]),
+    )
+    petition.save(update_fields=["updated_at"])  # the citizen's progress part changes
+    _settle_if_collected(petition)
+    logger.info("item verified otherwise case=%s item=%s by_id=%s", petition.receipt_no, item.code, actor.pk)
+    return fetch_request
+
+
+def supplement_item_prefill(*, petition: Petition, item_code: str) -> dict | None:
+    """The supplement form's initial values asking the citizen for the document of an item that
+    was not fetched, in the petition's language; None if the item is not one of the petition's
+    or has been fetched."""
+    from sharing.models import FetchRequest
+
+    fetch_request = (
+        FetchRequest.objects.select_related("item")
+        .filter(case_ref=petition.case_ref, item__code=str(item_code)[:60])
+        .exclude(state=FetchRequest.State.FETCHED)
+        .first()
+    )
+    if fetch_request is None:
+        return None
+    item = fetch_request.item
+    with override(petition.language):
+        document = _pick(petition, item.replaces_ko or item.name_ko, item.replaces_en or item.name_en)
+        message = _(
+            "We could not receive “%(document)s” from the agency that holds it. Please upload it as an attachment."
+        ) % {"document": document}
+    return {"message": message, "documents_requested": True, "item": item.code}
+
+
 # --- Decisions ------------------------------------------------------------------------------
 
 
@@ -300,10 +399,16 @@ def petition_supplement_request(
     field_keys: list[str],
     documents_requested: bool,
     due_date: datetime.date,
+    item_code: str = "",
 ) -> SupplementRequest:
     """Asks the citizen for a supplement; the processing clock stops until they answer, and the
-    due date then moves by the working days it stood still (petitions.workflow)."""
+    due date then moves by the working days it stood still (petitions.workflow).
+
+    ``item_code``: the request asks for the document of an item that was not fetched (its agency
+    down, say): a fetch of it still pending stops ("requested_by_supplement"), and a petition
+    still collecting goes to review first if that was all it waited for."""
     from sharing.documents.services import document_request
+    from sharing.services import fetch_request_stop
 
     _ensure_may_decide(petition, actor)
     message = (message or "").strip()
@@ -311,6 +416,22 @@ def petition_supplement_request(
         raise PetitionError(_("Say what the citizen should supplement and why."))
     if due_date is None or due_date <= local_today():
         raise PetitionError(_("The answer date must be after today."))
+    if item_code:
+        petition = _lock(petition)
+        fetch_request = _item_fetch(petition, item_code)
+        if fetch_request is None or fetch_request.state == "fetched":
+            raise PetitionError(_("This item is not one the petition still lacks."))
+        documents_requested = True
+        if fetch_request.is_pending:
+            fetch_request_stop(fetch_request=fetch_request, code="requested_by_supplement")
+        _settle_if_collected(petition)
+        if petition.status == S.COLLECTING:
+            raise PetitionError(
+                _(
+                    "Other information of this petition is still being fetched; "
+                    "ask for a supplement once it has arrived."
+                )
+            )
     supplement = supplement_request(
         petition=petition,
         actor=actor,

@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from sharing.signals import case_fetches_settled
+from sharing.signals import case_fetches_settled, fetch_agency_down
 
 
 @receiver(case_fetches_settled, dispatch_uid="petitions.fetches_settled")
@@ -10,6 +10,14 @@ def on_case_fetches_settled(sender, case_ref, **kwargs):
     from .services import petition_fetches_settled
 
     petition_fetches_settled(case_ref=case_ref)
+
+
+@receiver(fetch_agency_down, dispatch_uid="petitions.agency_down")
+def on_fetch_agency_down(sender, case_ref, **kwargs):
+    """An agency of the case cannot answer now: tell the applicant once that they may upload."""
+    from .notifications import outage_notice_queue
+
+    outage_notice_queue(case_ref=case_ref)
 
 
 def _connect_catalogue_invalidation() -> None:

@@ -230,6 +230,32 @@ def fetch_request_of_petition(*, petition: Petition, fetch_id: int):
     return fetch_request
 
 
+# Fetch states after which the citizen may upload the document instead (no data, for good).
+UPLOAD_INSTEAD_STATES = ("failed", "refused", "not_applicants")
+# Petition statuses in which no document is added any more.
+_CLOSED_TO_UPLOADS = {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.DRAFT}
+
+
+def may_upload_instead(*, petition: Petition, fetch_request) -> bool:
+    """Whether the citizen may upload the document of this fetch's item now, instead of waiting
+    for it: the one rule behind the upload form (petition page and its progress part) and the
+    upload itself (services.petition_upload_instead_of_fetch).
+
+    Yes for a fetch of this petition (open to documents) that ended without data (failed,
+    refused, not the applicant's; not when the portal stopped it because the item came another
+    way), or that is still pending while its agency cannot answer (sharing.selectors.agency_outage:
+    down, disabled or its circuit open); the fetch then keeps retrying, and whichever comes first
+    is used. No once the item is fetched, and no while the agency is merely slow to answer."""
+    from sharing.errors import STOPPED_CODES
+    from sharing.selectors import agency_outage
+
+    if petition.status in _CLOSED_TO_UPLOADS or fetch_request.case_ref != petition.receipt_no:
+        return False
+    if fetch_request.state in UPLOAD_INSTEAD_STATES:
+        return fetch_request.error_code not in STOPPED_CODES
+    return bool(agency_outage(fetch_request))
+
+
 def items_uploaded_instead(petition: Petition) -> set[str]:
     """Codes of the items the citizen supplied as documents instead of having them fetched."""
     return set(

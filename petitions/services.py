@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Office, User
 
+from . import selectors
 from .calendar import add_working_days, local_today
 from .errors import PetitionError
 from .models import (
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 S = Petition.Status
 WIZARD_STEPS = ["notes", "applicant", "form", "consent", "review"]
 # Fetch states after which the citizen may upload the document instead (no data, for good).
-UPLOAD_INSTEAD_STATES = ("failed", "refused", "not_applicants")
+UPLOAD_INSTEAD_STATES = selectors.UPLOAD_INSTEAD_STATES
 
 
 # --- Titles in both languages ------------------------------------------------------------
@@ -567,7 +568,11 @@ def petition_fetches_settled(*, case_ref: str) -> Petition | None:
     The signal may come twice at once (two fetches settling together): the row is locked, so the
     second caller sees the petition already under review and does nothing."""
     petition = Petition.objects.select_for_update().filter(receipt_no=case_ref).first()
-    if petition is None or petition.status != S.COLLECTING:
+    if petition is None:
+        return None
+    if petition.outage_notified_at is not None:  # the outage is over for this petition
+        Petition.objects.filter(pk=petition.pk).update(outage_notified_at=None)
+    if petition.status != S.COLLECTING:
         return None
     return petition_transition(petition=petition, to=S.UNDER_REVIEW, note_key="information_collected")
 
@@ -604,16 +609,25 @@ def petition_withdraw(*, petition: Petition, actor: User, reason: str = "") -> P
 def petition_upload_instead_of_fetch(
     *, petition: Petition, fetch_request, actor: User, uploaded_file
 ) -> PetitionUpload:
-    """The citizen uploads the document themselves when an item could not be fetched."""
+    """The citizen uploads the document themselves when an item could not be fetched, or while
+    its agency cannot answer (selectors.may_upload_instead). A fetch still pending is then
+    stopped ("uploaded_instead"): no further attempt, and nothing an attempt under way brings
+    back is stored; if it was the case's last pending fetch, the petition goes on to review."""
     from sharing.documents.errors import AttachmentRejected
     from sharing.documents.services import attachment_store
+    from sharing.selectors import fetch_request_locked
+    from sharing.services import fetch_request_stop
 
     petition = Petition.objects.select_for_update().get(pk=petition.pk)
     if petition.status in {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.DRAFT}:
         raise PetitionError(_("Documents can no longer be added to this petition."))
     if fetch_request.case_ref != petition.receipt_no:
         raise PetitionError(_("This information does not belong to this petition."))
-    if fetch_request.state not in UPLOAD_INSTEAD_STATES:
+    # Locked: a fetch finishing meanwhile waits for this upload, then finds its fetch stopped.
+    fetch_request = fetch_request_locked(fetch_request.pk) or fetch_request
+    if not selectors.may_upload_instead(petition=petition, fetch_request=fetch_request):
+        if fetch_request.state == "fetched":
+            raise PetitionError(_("This information has been received from the agency; there is nothing to upload."))
         raise PetitionError(_("This information is being fetched for you; there is nothing to upload."))
     item = fetch_request.item
     titles = _document_names(item)
@@ -627,6 +641,9 @@ def petition_upload_instead_of_fetch(
         )
     except AttachmentRejected as exc:
         raise PetitionError(exc.message) from exc
+    if fetch_request.is_pending:
+        fetch_request_stop(fetch_request=fetch_request, code="uploaded_instead")
+        logger.info("fetch stopped: uploaded instead case=%s item=%s", petition.receipt_no, item.code)
     petition.save(update_fields=["updated_at"])  # the progress part changes (its polls' version)
     return PetitionUpload.objects.create(
         petition=petition,

@@ -16,6 +16,11 @@ urlpatterns = [
     path("petitions/<receipt:receipt_no>/letter/refuse/", views_officer.letter_refuse, name="letter_refuse"),
     path("petitions/<receipt:receipt_no>/notes/", views_officer.note, name="note"),
     path("petitions/<receipt:receipt_no>/refetch/<slug:item_code>/", views_officer.refetch, name="refetch"),
+    path(
+        "petitions/<receipt:receipt_no>/verified/<slug:item_code>/",
+        views_officer.verified_otherwise,
+        name="verified_otherwise",
+    ),
     path("petitions/<receipt:receipt_no>/approve/", views_officer.approve, name="approve"),
     path("petitions/<receipt:receipt_no>/reject/", views_officer.reject, name="reject"),
     path("petitions/<receipt:receipt_no>/supplement/", views_officer.supplement, name="supplement"),

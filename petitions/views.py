@@ -562,16 +562,23 @@ def _detail_context(request, petition: Petition) -> dict:
     snapshot = petition.type_snapshot or {}
     supplement = petition.open_supplements[0] if petition.open_supplements else None
     progress = selectors.petition_fetches(petition)
-    # The uploads matter beside a failed or refused fetch only: no query when there is none.
+    # The uploads matter beside a fetch that ended without data only: no query when there is none.
     uploaded = (
         selectors.items_uploaded_instead(petition)
         if any(fetch.state in UPLOAD_INSTEAD_STATES for fetch in progress["fetches"])
         else set()
     )
+    # The items the citizen may upload now: ended without data, or their agency is down.
+    uploadable = {
+        fetch.pk
+        for fetch in progress["fetches"]
+        if fetch.item.code not in uploaded and selectors.may_upload_instead(petition=petition, fetch_request=fetch)
+    }
     return (
         {
             "petition": petition,
             "uploaded_items": uploaded,
+            "uploadable": uploadable,
             "progress": progress,
             # Polled while information is still being collected; then nothing more changes by itself.
             "live": progress["pending"] or petition.status in {S.SUBMITTED, S.COLLECTING},

@@ -128,6 +128,15 @@ class BulkAssignForm(forms.Form):
         return None if value == "none" else self.officials[value]
 
 
+class VerifiedOtherwiseForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("How was it verified?"),
+        max_length=500,
+        help_text=gettext_lazy("E.g. the paper document the applicant brought to the counter. Seen by officials only."),
+        error_messages={"required": gettext_lazy("Say how the information was verified.")},
+    )
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Internal note"),
@@ -176,9 +185,11 @@ class SupplementForm(forms.Form):
     )
     documents_requested = forms.BooleanField(label=gettext_lazy("Ask for documents to upload"), required=False)
     due_date = forms.DateField(label=gettext_lazy("Answer by"), widget=forms.DateInput(attrs={"type": "date"}))
+    # The item whose document is asked for instead of fetching it (prefilled from the item's panel).
+    item = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
 
     def __init__(self, *args, petition: Petition, **kwargs):
-        kwargs.setdefault("initial", {"due_date": add_working_days(local_today(), 7)})
+        kwargs["initial"] = {"due_date": add_working_days(local_today(), 7), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["field_keys"]).choices = [
             (spec["key"], spec_label(spec)) for spec in (petition.type_snapshot or {}).get("fields", [])
@@ -341,7 +352,7 @@ def _mapping_by_item(petition: Petition) -> dict[str, dict]:
 def _fetch_panels(request, petition: Petition, reveal: dict | None) -> list[dict]:
     """One panel per fetched item: only the mapped fields, read through the sharing API, which
     writes one access-log entry per item shown (and "revealed" with the reason for a reveal)."""
-    from sharing.errors import NotFetchedYet
+    from sharing.errors import STOPPED_CODES, NotFetchedYet
     from sharing.services import personal_data_read
 
     english = _english()
@@ -359,6 +370,8 @@ def _fetch_panels(request, petition: Petition, reveal: dict | None) -> list[dict
             "fields": [],
             "revealed": None,
             "purpose": (mapping.get("purpose_en") if english else mapping.get("purpose_ko")) or "",
+            # Not fetched and not taken care of otherwise: ask the citizen, or mark it verified.
+            "movable": fetch.state != fetch.State.FETCHED and fetch.error_code not in STOPPED_CODES,
         }
         if fetch.state == fetch.State.FETCHED:
             revealing = reveal if reveal and reveal["item"] == fetch.item.code else None
@@ -434,6 +447,8 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
             for spec in snapshot.get("fields", [])
         ],
         "panels": _fetch_panels(request, petition, reveal),
+        "verify_form": bound.get("verify_form") or VerifiedOtherwiseForm(),
+        "verify_item": bound.get("verify_item", ""),
         "attachments": attachments,
         "documents": [d for d in documents if d not in attachments],
         "timeline": selectors.timeline(petition),
@@ -452,6 +467,16 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
         "refused": bound.get("refused"),
         "fee": petition_fee_for_official(petition, official=request.user, ip_address=get_client_ip_address(request)),
     }
+
+
+def _with_supplement_prefill(request, petition: Petition, bound: dict) -> dict:
+    """``?supplement_item=<item>``: the supplement form asks for that item's document."""
+    item_code = request.GET.get("supplement_item", "")
+    if item_code and "supplement_form" not in bound and petition.status in OPEN_STATUSES:
+        initial = services.supplement_item_prefill(petition=petition, item_code=item_code)
+        if initial is not None:
+            return {**bound, "supplement_form": SupplementForm(petition=petition, initial=initial)}
+    return bound
 
 
 def _decision_forms(petition: Petition, bound: dict) -> dict:
@@ -477,7 +502,14 @@ def _decision_forms(petition: Petition, bound: dict) -> dict:
 
 
 def _review(request, petition: Petition, *, status: int = 200, **kwargs):
-    response = render(request, "officer/review.html", _review_context(request, petition, **kwargs), status=status)
+    kwargs = _with_supplement_prefill(request, petition, kwargs)
+    context = _review_context(request, petition, **kwargs)
+    supplement_form = context["supplement_form"]
+    # Shown to decide, or when asking for an item's document (the petition may still be collecting).
+    context["show_supplement"] = context["decidable"] or bool(
+        supplement_form.is_bound or supplement_form.initial.get("item")
+    )
+    response = render(request, "officer/review.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -578,6 +610,29 @@ def refetch(request, receipt_no, item_code):
     return redirect(reverse("officer:review", args=[receipt_no]) + "#information")
 
 
+@official_required
+@require_POST
+def verified_otherwise(request, receipt_no, item_code):
+    """Marks an item verified by other means (its agency down, say), with the reason."""
+    petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
+    form = VerifiedOtherwiseForm(request.POST)
+    if not form.is_valid():
+        return _review(request, petition, status=400, verify_form=form, verify_item=item_code)
+    try:
+        fetch = services.petition_item_verified_otherwise(
+            petition=petition, item_code=item_code, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.DecisionNotAllowed as exc:
+        return _review(request, petition, status=403, refused=exc.message)
+    except PetitionError as exc:
+        form.add_error(None, exc.message)
+        return _review(request, petition, status=400, verify_form=form, verify_item=item_code)
+    if fetch is None:
+        raise Http404
+    messages.success(request, _("“%(item)s” is marked as verified by other means.") % {"item": fetch.item.name})
+    return redirect(reverse("officer:review", args=[receipt_no]) + "#information")
+
+
 def _decide(request, receipt_no, form_class, form_key, action):
     petition = selectors.petition_for_officer(user=request.user, receipt_no=receipt_no)
     kwargs = {"petition": petition} if form_class is SupplementForm else {}
@@ -643,6 +698,7 @@ def supplement(request, receipt_no):
             field_keys=data["field_keys"],
             documents_requested=data["documents_requested"],
             due_date=data["due_date"],
+            item_code=data.get("item") or "",
         ),
     )
     if response is not None:

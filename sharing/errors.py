@@ -97,7 +97,20 @@ MESSAGES = {
     "use_consent": _(
         "The portal did not ask the agency: this use needs the consent of the person concerned, and none is on record."
     ),
+    # Stopped by the portal: the item came another way (sharing.services.fetch_request_stop).
+    "uploaded_instead": _("The applicant uploaded the document instead; the agency is no longer asked."),
+    "verified_otherwise": _("An official verified this information by other means; the agency is no longer asked."),
+    "requested_by_supplement": _("The official asked the applicant for this document; the agency is no longer asked."),
 }
+
+# Codes of a fetch whose agency cannot answer now: the last attempt found it down (transient
+# errors: no connection, a timeout, a 5xx, "unavailable") or it is held back (disabled, circuit open).
+AGENCY_DOWN_CODES = frozenset(
+    {"timeout", "connection_error", "agency_error", "unavailable", "agency_disabled", "circuit_open"}
+)
+
+# Codes with which the portal stopped a fetch because the item came another way.
+STOPPED_CODES = frozenset({"uploaded_instead", "verified_otherwise", "requested_by_supplement"})
 
 # Errors where the agency is reachable and answered: they say nothing about its health.
 REFUSAL_CODES = {"not_granted", "not_approved", "subject_not_found", "unknown_item"}

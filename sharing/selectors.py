@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
+from . import circuit
+from .errors import AGENCY_DOWN_CODES
 from .models import AccessLogCheckpoint, AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField
 
 
@@ -70,3 +72,31 @@ def access_log_checkpoints_after(tree_size: int) -> list[AccessLogCheckpoint]:
     """Up to CHECKPOINT_JSON_LIMIT checkpoints after ``tree_size``, oldest first (an auditor's
     copy catches up page by page)."""
     return list(access_log_checkpoints().filter(tree_size__gt=tree_size).order_by("tree_size")[:CHECKPOINT_JSON_LIMIT])
+
+
+def agency_outage(fetch_request: FetchRequest) -> str:
+    """Why the agency of a pending fetch cannot answer it now, or "" (also for a fetch that is not
+    pending): "disabled" (the administrator paused the agency), "circuit_open" (the portal holds
+    requests back after repeated failures) or "down" (the last attempt found it down: no
+    connection, a timeout, a 5xx, "unavailable"). Reads the fetch's item and agency (select them
+    with it) and the agency's circuit from the cache, no query."""
+    if fetch_request.state not in FetchRequest.PENDING_STATES:
+        return ""
+    agency = fetch_request.item.agency
+    if not agency.enabled:
+        return "disabled"
+    if circuit.state(agency) == "open":
+        return "circuit_open"
+    if fetch_request.error_code in AGENCY_DOWN_CODES:
+        return "down"
+    return ""
+
+
+def fetch_request_locked(fetch_request_id: int) -> FetchRequest | None:
+    """The fetch with its item and agency, its row locked until the caller's transaction ends."""
+    return (
+        FetchRequest.objects.select_for_update(of=("self",))
+        .select_related("item__agency")
+        .filter(pk=fetch_request_id)
+        .first()
+    )

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from . import audit, circuit, crypto
 from .errors import (
+    AGENCY_DOWN_CODES,
+    STOPPED_CODES,
     FetchedDataDeleted,
     FieldsNotInItem,
     NotFetchedYet,
@@ -30,7 +32,7 @@ from .models import FetchedData, FetchRequest, InformationItem, ItemField, Subje
 from .providers import ProviderRequest
 from .providers import errors as provider_errors
 from .providers import registry as default_registry
-from .signals import case_fetches_settled, fetch_attempted
+from .signals import case_fetches_settled, fetch_agency_down, fetch_attempted
 from .types import FetchSpec
 
 logger = logging.getLogger(__name__)
@@ -291,7 +293,63 @@ def _hold(fetch_request: FetchRequest, code: str, retry_at) -> str:
     if not _update_if_unchanged(fetch_request, changes):
         return "busy"
     _enqueue(fetch_request, countdown=max(0.0, (retry_at - timezone.now()).total_seconds()))
+    _announce_down(fetch_request)
     return "held"
+
+
+def _announce_down(fetch_request: FetchRequest) -> None:
+    """Says, once committed, that this fetch's agency cannot answer now (signals.fetch_agency_down)."""
+    case_ref, fetch_request_id, item_code = fetch_request.case_ref, fetch_request.pk, fetch_request.item.code
+
+    def send() -> None:
+        for _receiver, result in fetch_agency_down.send_robust(
+            sender=FetchRequest, case_ref=case_ref, fetch_request_id=fetch_request_id, item_code=item_code
+        ):
+            if isinstance(result, Exception):
+                logger.error("a receiver of fetch_agency_down failed: %s", type(result).__name__)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def fetch_request_stop(*, fetch_request: FetchRequest, code: str) -> bool:
+    """Ends a pending fetch because the item came another way (``code``: one of STOPPED_CODES):
+    no further attempt is made, and an attempt under way finds its outcome superseded (nothing
+    it fetches is stored). Returns whether the fetch was stopped (False: it was no longer pending)."""
+    if code not in STOPPED_CODES:
+        raise ValueError(f"not a stop code: {code!r}")
+    changed = FetchRequest.objects.filter(pk=fetch_request.pk, state__in=FetchRequest.PENDING_STATES).update(
+        state=State.FAILED, error_code=code, error_detail="", next_attempt_at=None, updated_at=timezone.now()
+    )
+    if changed:
+        case_ref = fetch_request.case_ref
+        transaction.on_commit(lambda: _announce_if_settled(case_ref))
+    return bool(changed)
+
+
+@transaction.atomic
+def fetch_request_mark_verified(*, fetch_request: FetchRequest) -> bool:
+    """An official verified the item by other means: a pending or unfetched fetch ends with
+    "verified_otherwise" (never one that was fetched, nor one stopped already because the item
+    came another way). Returns whether it changed."""
+    changed = (
+        FetchRequest.objects.filter(
+            pk=fetch_request.pk,
+            state__in=[*FetchRequest.PENDING_STATES, State.FAILED, State.REFUSED, State.NOT_APPLICANTS],
+        )
+        .exclude(error_code__in=STOPPED_CODES)
+        .update(
+            state=State.FAILED,
+            error_code="verified_otherwise",
+            error_detail="",
+            next_attempt_at=None,
+            updated_at=timezone.now(),
+        )
+    )
+    if changed:
+        case_ref = fetch_request.case_ref
+        transaction.on_commit(lambda: _announce_if_settled(case_ref))
+    return bool(changed)
 
 
 def fetch_execute(*, fetch_request_id: int, registry=None) -> str:
@@ -499,6 +557,8 @@ def _record(
                 circuit.record_success(agency)  # it answered: the agency is healthy
         elif error.retryable:
             circuit.record_failure(agency)
+        if error.code in AGENCY_DOWN_CODES:
+            _announce_down(fetch_request)
         if fetch_request.state == State.RETRYING:
             retry_at = fetch_request.next_attempt_at or now
             _enqueue(fetch_request, countdown=(retry_at - now).total_seconds())

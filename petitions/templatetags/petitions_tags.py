@@ -7,9 +7,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from sharing.errors import USE_REFUSAL_CODES
+from sharing.errors import AGENCY_DOWN_CODES, USE_REFUSAL_CODES
 
 register = template.Library()
+
+_DOWN_CODES = AGENCY_DOWN_CODES
 
 FETCH_BADGES = {
     "waiting": "bg-light-gray",
@@ -54,6 +56,15 @@ def fetch_status_text(fetch) -> str:
         return _("Waiting to ask %(agency)s") % {"agency": agency}
     if state == "fetching":
         return _("Asking %(agency)s now") % {"agency": agency}
+    if state == "failed" and fetch.error_code == "uploaded_instead":
+        return _("You uploaded the document instead; %(agency)s is no longer asked.") % {"agency": agency}
+    if state == "failed" and fetch.error_code == "verified_otherwise":
+        return _("The official verified this by other means; %(agency)s is no longer asked.") % {"agency": agency}
+    if state in ("retrying", "agency_unavailable", "fetching") and fetch.error_code in _DOWN_CODES:
+        return _("%(agency)s cannot answer at the moment; we keep trying. %(reason)s") % {
+            "agency": agency,
+            "reason": fetch.error_message,
+        }
     if state in ("retrying", "agency_unavailable"):
         if fetch.next_attempt_at:
             return _("%(agency)s did not answer yet; we try again at %(time)s") % {
