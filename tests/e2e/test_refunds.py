@@ -215,7 +215,7 @@ def test_a_concern_about_an_access_is_answered_and_stats_and_operations_are_acce
     # The public statistics page.
     page.goto(live_server.url + "/stats/")
     axe_check(page)
-    assert page.locator(".tracker-kpi").count() == 6
+    assert page.locator(".tracker-kpi").count() == 7  # with the carbon saved
 
     # The privacy officer of Jongno answers behind the second factor.
     page.context.clear_cookies()
