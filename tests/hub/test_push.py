@@ -110,7 +110,8 @@ def test_suspending_revoking_and_resuming_reach_the_next_request(sandbox_agencie
 
 def test_an_unreachable_agency_leaves_the_push_failed_and_push_all_sends_it_later(sandbox_agencies):
     Agency.objects.filter(code="mois").update(base_url="http://127.0.0.1:9/sandbox/agencies/mois/")
-    use = _apply_and_approve()
+    with sandbox_agencies.uses_not_pushed():  # only the decision's own push, not the fixture's
+        use = _apply_and_approve()
     state = UsePush.objects.get(use=use)
     assert (state.state, state.pushed_version, state.attempts) == ("failed", 0, 1)
     assert state.last_error.startswith("connection failed")

@@ -199,6 +199,8 @@ def test_saving_an_open_type_whose_use_is_not_in_force_closes_it_with_the_reason
         "required_information-0-subject_source": "applicant",
         "required_information-0-order": "0",
         "required_information-0-others_policy": "own_only",
+        "fee_exemptions-TOTAL_FORMS": "0",
+        "fee_exemptions-INITIAL_FORMS": "0",
     }
     url = reverse("admin:petitions_petitiontype_change", args=[petition_type.pk])
     response = admin_client_verified.post(url, data, follow=True)

@@ -35,6 +35,7 @@ class FakeAgency:
         self.default = "ok"
         self.seen_txns: set[str] = set()
         self.requests: list[dict] = []
+        self.pushes: list[dict] = []
         self.values: dict = {}
         # The answer's ``persons`` member (whose the record is), as sent; left out while None.
         self.persons = None
@@ -67,6 +68,17 @@ class FakeAgency:
         self._server.server_close()
 
     # --- protocol ------------------------------------------------------------------------
+    def _hold_use(self, token: bytes) -> tuple[int, str, bytes]:
+        try:
+            signed = jws.deserialize_compact(token, keys.public_keyset(keys.public_jwks()), algorithms=["ES256"])
+            payload = json.loads(signed.payload)
+        except Exception:  # noqa: BLE001
+            return self._error(401, "bad_signature", "The signature does not verify.")
+        self.pushes.append(payload)
+        use = payload.get("use", payload)
+        body = {"use_id": use.get("use_id") or use.get("id"), "version": use.get("version")}
+        return 200, "application/json", json.dumps(body).encode("utf-8")
+
     def _answer(self, token: bytes) -> tuple[int, str, bytes]:
         behaviour = self.behaviours.popleft() if self.behaviours else self.default
         if self.delay:
@@ -141,6 +153,11 @@ class FakeAgency:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 token = self.rfile.read(length)
+                if self.path.endswith("/approvals/"):
+                    # A decision on a use pushed to the agency (sharing.hub.push): held as sent,
+                    # apart from the item requests the tests script and count.
+                    self._send(*agency._hold_use(token))
+                    return
                 if agency.behaviours and agency.behaviours[0] == "close":
                     agency.behaviours.popleft()
                     self.close_connection = True

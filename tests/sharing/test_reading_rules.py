@@ -10,7 +10,7 @@ import pytest
 from sharing import services
 from sharing.models import AccessLogEntry
 from sharing.types import FetchSpec
-from tests.sharing.factories import ItemFieldFactory
+from tests.sharing.factories import ItemFieldFactory, permitted
 from tests.sharing.test_minimisation_and_office import RRN, _read, _run
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,9 @@ def _fetch(item, office, fields, capture, fake_agency, values, case_ref):
         item_code=item.code, fields=fields, purpose_code="P-PENSION", subject_kind="person", subject_id=RRN
     )
     with capture(execute=True):
-        [fetch_request] = services.fetch_requests_create(case_ref=case_ref, office=office, items=[spec])
+        [fetch_request] = services.fetch_requests_create(
+            case_ref=case_ref, office=office, items=permitted(office, [spec])
+        )
     assert _run(fetch_request, capture) == "fetched"
     return fetch_request
 

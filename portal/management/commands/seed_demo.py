@@ -35,6 +35,11 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data is refused when DEBUG is off: its accounts have a published password and OTP secret."
             )
+        # Deciding the demo's uses queues their pushes to the agencies (sharing.hub.push): with the
+        # filesystem broker of `make run`, its folders must be there before the first task is sent.
+        from portal.celery import ensure_broker_folders
+
+        ensure_broker_folders()
         for dotted in SEED_STEPS:
             self.stdout.write(f"Seeding {dotted} …")
             import_string(dotted)(stdout=self.stdout, residents=options["residents"])
