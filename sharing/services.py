@@ -611,15 +611,13 @@ def personal_data_read(
     reveal_fields=(),
     reason: str = "",
     masked_fields=None,
-    affair_code: str = "",
-    legal_basis: str = "",
 ) -> dict:
     """The fetched fields of one item, in the requested order; writes one access-log entry.
 
     Unique identifiers (RRNs) come masked unless named in ``reveal_fields`` with a ``reason``
     (logged as "revealed"); ``masked_fields`` names the fields masked that way instead (an
     official's look-up masks every field). Only the office that fetched the data may read it.
-    ``affair_code`` and ``legal_basis``: of the approved use the read runs under, for the log.
+    The entry records the affair and legal basis of the use the data was fetched under.
     """
     if office is None or fetch_request.office_id != office.pk:
         raise PermissionDenied
@@ -638,9 +636,6 @@ def personal_data_read(
     revealed = [key for key in reveal_fields if key in values and key in masked]
     # The data was fetched under this use: its affair and legal basis go with every read of it.
     use = use_for_fetch(fetch_request.approved_use_id) if fetch_request.approved_use_id else None
-    logged_use = _use_log_values(use)
-    if affair_code or legal_basis:
-        logged_use = {"affair_code": affair_code, "legal_basis": legal_basis}
     if revealed and not (reason or "").strip():
         raise RevealReasonRequired(_("Give the reason for revealing the masked value."))
     result = {}
@@ -665,6 +660,6 @@ def personal_data_read(
             purpose=purpose,
             ip_address=ip_address,
             detail=(f"revealed {', '.join(revealed)}: {reason.strip()}" if revealed else ""),
-            **logged_use,
+            **_use_log_values(use),
         )
     return result

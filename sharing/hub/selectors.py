@@ -170,18 +170,6 @@ def uses_in_force(*, using_agency_id: int, on: datetime.date | None = None) -> Q
     )
 
 
-def using_agencies_administered(user) -> list[int]:
-    if not (user.is_authenticated and user.is_official):
-        return []
-    return list(UsingAgencyAdministrator.objects.filter(user=user).values_list("using_agency_id", flat=True))
-
-
-def owning_agencies_reviewed(user) -> list[int]:
-    if not (user.is_authenticated and user.is_official):
-        return []
-    return list(OwningAgencyReviewer.objects.filter(user=user).values_list("agency_id", flat=True))
-
-
 # --- The pages of applying for and deciding uses (views_uses) --------------------------------
 
 ROLES_CACHE_SECONDS = 3600

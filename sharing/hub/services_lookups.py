@@ -341,8 +341,6 @@ def lookup_answer_read(
             reveal_fields=[reveal_field] if reveal_field else (),
             reason=reason,
             masked_fields=approved,
-            affair_code=use.affair_code,
-            legal_basis=use.legal_basis,
         )
     except SharingError as exc:
         return LookupAnswer(state="failed", message=str(exc))
