@@ -24,6 +24,7 @@ from pypdf import PdfReader
 from sharing import timestamping
 from sharing.documents import pades
 from sharing.documents.models import DocumentRequest
+from tests.event_loops import run_coroutine
 
 from .factories import issued_document, minimal_pdf, receipt_request
 
@@ -349,9 +350,7 @@ def test_a_key_that_is_not_the_certificates_is_a_configuration_error(tmp_path, s
 
 
 def test_documents_are_signed_and_checked_where_an_event_loop_already_runs():
-    import asyncio
-
     async def inside_a_loop():
         return pades.pdf_signature_check(pades.pdf_sign(minimal_pdf("from async code")))
 
-    assert asyncio.run(inside_a_loop()).outcome == "valid"
+    assert run_coroutine(inside_a_loop).outcome == "valid"

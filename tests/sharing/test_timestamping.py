@@ -1,7 +1,6 @@
 """RFC 3161 time stamps (sharing.timestamping) from the sandbox time-stamping authority
 (sharing.sandbox.tsa, ``/sandbox/tsa/``), and what the client refuses."""
 
-import asyncio
 import datetime as dt
 import hashlib
 
@@ -14,6 +13,7 @@ from django.test import Client, override_settings
 from sharing import timestamping
 from sharing.sandbox import service_settings, tsa
 from sharing.timestamping import TimestampInvalid, TimestampUnavailable
+from tests.event_loops import run_coroutine
 
 REAL_POST_QUERY = timestamping.post_query
 REAL_FETCH_CA = timestamping.fetch_ca_document
@@ -156,7 +156,7 @@ def test_outside_development_the_tsa_root_must_be_configured():
 def test_the_pyhanko_timestamper_gets_checked_tokens_from_the_same_tsa():
     stamper = timestamping.timestamper()
     digest = hashlib.sha256(b"a PDF's signature").digest()
-    token = asyncio.run(stamper.async_timestamp(digest, "sha256"))
+    token = run_coroutine(lambda: stamper.async_timestamp(digest, "sha256"))
     assert timestamping.verify_timestamp(token.dump(), b"a PDF's signature")
     assert timestamping.timestamper() is stamper  # one per process
 
@@ -247,4 +247,4 @@ def test_tokens_are_made_and_checked_where_an_event_loop_already_runs():
         token = timestamping.timestamp(b"from async code")
         return timestamping.verify_timestamp(token, b"from async code")
 
-    assert asyncio.run(inside_a_loop()) is not None
+    assert run_coroutine(inside_a_loop) is not None
