@@ -5,14 +5,28 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from portal.models import UsingAgency, User
+from portal.models import User, UsingAgency
 
 from .models import Recipient, RecipientStaff
 
 RECIPIENTS = [
     # code, Korean name, English name, kind, contact, staff usernames
-    ("hanbit-bank", "한빛은행", "Hanbit Bank", Recipient.Kind.BANK, "02-1588-0000 · docs@hanbit-bank.example.com", ["bank1"]),
-    ("saesol", "주식회사 새솔", "Saesol Co., Ltd.", Recipient.Kind.EMPLOYER, "02-555-0100 · hr@saesol.example.com", ["employer1"]),
+    (
+        "hanbit-bank",
+        "한빛은행",
+        "Hanbit Bank",
+        Recipient.Kind.BANK,
+        "02-1588-0000 · docs@hanbit-bank.example.com",
+        ["bank1"],
+    ),
+    (
+        "saesol",
+        "주식회사 새솔",
+        "Saesol Co., Ltd.",
+        Recipient.Kind.EMPLOYER,
+        "02-555-0100 · hr@saesol.example.com",
+        ["employer1"],
+    ),
 ]
 USING_AGENCY_RECIPIENT = "seoul-jongno"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +54,8 @@ class SubmitForm(forms.Form):
 
     def __init__(self, *args, recipients, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].queryset = recipients
+        recipient_field = cast(forms.ModelChoiceField, self.fields["recipient"])
+        recipient_field.queryset = recipients
         maximum = rules.expiry_max_days()
         days = self.fields["expires_in_days"]
         days.widget.attrs.update({"min": 1, "max": maximum})

@@ -37,7 +37,10 @@ class Recipient(BilingualNameMixin, models.Model):
         help_text=_("Only for recipients of the kind “using agency”."),
     )
     contact = models.CharField(
-        _("contact"), max_length=200, blank=True, help_text=_("The receiving desk's phone or e-mail, shown to citizens.")
+        _("contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("The receiving desk's phone or e-mail, shown to citizens."),
     )
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Citizens may submit to active recipients only.")
@@ -55,6 +58,9 @@ class Recipient(BilingualNameMixin, models.Model):
         verbose_name = _("recipient")
         verbose_name_plural = _("recipients")
         ordering = ["name_ko"]
+
+    def __str__(self) -> str:
+        return self.name
 
     def clean(self) -> None:
         if self.kind == self.Kind.USING_AGENCY and self.using_agency_id is None:
@@ -89,9 +95,8 @@ class RecipientStaff(models.Model):
     def clean(self) -> None:
         user = getattr(self, "user", None)
         if user is not None and not (user.is_official or user.is_recipient_staff):
-            raise ValidationError(
-                {"user": _("Only officials and recipient staff accounts (signing in with a second factor) can be staff.")}
-            )
+            message = _("Only officials and recipient staff accounts (signing in with a second factor) can be staff.")
+            raise ValidationError({"user": message})
 
 
 class Submission(models.Model):

@@ -15,9 +15,7 @@ REFUSAL_MESSAGES = {
     "not_owner": _("Only the owner of a document can submit it."),
     "kind": _("Only documents the portal issued can be submitted (not files you uploaded)."),
     "superseded": _("A correction replaced this document: submit the newest one instead."),
-    "not_yours": _(
-        "This document is about someone else (a petition you filed for them), so only they can submit it."
-    ),
+    "not_yours": _("This document is about someone else (a petition you filed for them), so only they can submit it."),
 }
 
 

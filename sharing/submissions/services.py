@@ -55,9 +55,7 @@ def submission_create(
         raise SubmissionError(_("Say what the document is for."), code="purpose")
     days = expires_in_days if expires_in_days is not None else rules.expiry_default_days()
     if not 1 <= days <= rules.expiry_max_days():
-        raise SubmissionError(
-            _("Choose between 1 and %(max)d days.") % {"max": rules.expiry_max_days()}, code="expiry"
-        )
+        raise SubmissionError(_("Choose between 1 and %(max)d days.") % {"max": rules.expiry_max_days()}, code="expiry")
     now = now or timezone.now()
     try:
         with transaction.atomic():

@@ -145,9 +145,7 @@ def withdraw(request, submission_id):
     except SubmissionError as exc:
         submission.refresh_from_db()
         return _private(
-            render(
-                request, "submissions/my_detail.html", {"submission": submission, "error": exc.message}, status=409
-            )
+            render(request, "submissions/my_detail.html", {"submission": submission, "error": exc.message}, status=409)
         )
     messages.success(request, _("Withdrawn: the recipient can no longer retrieve the document."))
     return redirect("submissions:my_submission", submission_id=submission.public_id)
@@ -219,6 +217,3 @@ def inbox_download(request, submission_id):
     except SubmissionError as exc:
         return _gone(request, submission, exc.message)
     return document_file_response(document, handle)
-
-
-

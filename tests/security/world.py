@@ -105,9 +105,7 @@ class World:
             "an administrator": login_verified(Client(), self.administrator),
         }
         if self.recipient_staff is not None:
-            owners["staff of the recipient the applicant submitted to"] = login_verified(
-                Client(), self.recipient_staff
-            )
+            owners["staff of the recipient the applicant submitted to"] = login_verified(Client(), self.recipient_staff)
         return owners
 
 

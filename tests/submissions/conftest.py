@@ -23,7 +23,7 @@ def _isolation(settings, tmp_path):
 
 
 def staff_user(username: str) -> User:
-    return UserFactory(username=username, role=User.Role.RECIPIENT, full_name="윤은행", staff_number="HB-1")
+    return UserFactory.create(username=username, role=User.Role.RECIPIENT, full_name="윤은행", staff_number="HB-1")
 
 
 @pytest.fixture

@@ -119,7 +119,10 @@ def test_the_inbox_reads_a_constant_number_of_queries(bank_client, linked_citize
     few = _inbox_queries(bank_client)
     for number in range(6):
         document = issued_document(
-            owner=linked_citizen, office=office, case_ref=f"2026-00009{number:02d}", subject_hash=my_document.subject_hash
+            owner=linked_citizen,
+            office=office,
+            case_ref=f"2026-00009{number:02d}",
+            subject_hash=my_document.subject_hash,
         )
         make_submission(document=document, recipient=bank)
     assert _inbox_queries(bank_client) == few

@@ -9,94 +9,214 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('documents', '0003_english_titles'),
-        ('portal', '0003_submissions_to_third_parties'),
+        ("documents", "0003_english_titles"),
+        ("portal", "0003_recipient_staff_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Recipient',
+            name="Recipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_ko', models.CharField(max_length=120, verbose_name='name (Korean)')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('kind', models.CharField(choices=[('using_agency', 'Using agency'), ('bank', 'Bank or financial institution'), ('employer', 'Employer'), ('other', 'Other organisation')], max_length=20, verbose_name='kind of recipient')),
-                ('contact', models.CharField(blank=True, help_text="The receiving desk's phone or e-mail, shown to citizens.", max_length=200, verbose_name='contact')),
-                ('is_active', models.BooleanField(default=True, help_text='Citizens may submit to active recipients only.', verbose_name='active')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='registered at')),
-                ('using_agency', models.OneToOneField(blank=True, help_text='Only for recipients of the kind “using agency”.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='recipient', to='portal.usingagency', verbose_name='using agency')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_ko", models.CharField(max_length=120, verbose_name="name (Korean)")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("using_agency", "Using agency"),
+                            ("bank", "Bank or financial institution"),
+                            ("employer", "Employer"),
+                            ("other", "Other organisation"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind of recipient",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.CharField(
+                        blank=True,
+                        help_text="The receiving desk's phone or e-mail, shown to citizens.",
+                        max_length=200,
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Citizens may submit to active recipients only.", verbose_name="active"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="registered at"
+                    ),
+                ),
+                (
+                    "using_agency",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="Only for recipients of the kind “using agency”.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recipient",
+                        to="portal.usingagency",
+                        verbose_name="using agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recipient',
-                'verbose_name_plural': 'recipients',
-                'ordering': ['name_ko'],
+                "verbose_name": "recipient",
+                "verbose_name_plural": "recipients",
+                "ordering": ["name_ko"],
             },
             bases=(portal.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='RecipientStaff',
+            name="RecipientStaff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='added at')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff_links', to='submissions.recipient', verbose_name='recipient')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipient_links', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "added_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="added at"),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_links",
+                        to="submissions.recipient",
+                        verbose_name="recipient",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recipient_links",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recipient staff member',
-                'verbose_name_plural': 'recipient staff',
+                "verbose_name": "recipient staff member",
+                "verbose_name_plural": "recipient staff",
             },
         ),
         migrations.AddField(
-            model_name='recipient',
-            name='staff',
-            field=models.ManyToManyField(blank=True, related_name='recipients', through='submissions.RecipientStaff', to=settings.AUTH_USER_MODEL, verbose_name='staff'),
+            model_name="recipient",
+            name="staff",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="recipients",
+                through="submissions.RecipientStaff",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="staff",
+            ),
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('purpose', models.CharField(max_length=200, verbose_name='purpose')),
-                ('message', models.TextField(blank=True, max_length=1000, verbose_name='message')),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('retrieved', 'Retrieved'), ('withdrawn', 'Withdrawn'), ('expired', 'Expired')], default='sent', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent at')),
-                ('expires_at', models.DateTimeField(verbose_name='retrievable until')),
-                ('retrieved_at', models.DateTimeField(blank=True, null=True, verbose_name='first retrieved at')),
-                ('retrieved_by_label', models.CharField(blank=True, max_length=200, verbose_name='first retrieved by (as recorded)')),
-                ('retrieval_count', models.PositiveIntegerField(default=0, verbose_name='openings and downloads')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),
-                ('idempotency_key', models.CharField(max_length=64, verbose_name='idempotency key')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='documents.edocument', verbose_name='e-document')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to=settings.AUTH_USER_MODEL, verbose_name='citizen')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='submissions.recipient', verbose_name='recipient')),
-                ('retrieved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='first retrieved by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"),
+                ),
+                ("purpose", models.CharField(max_length=200, verbose_name="purpose")),
+                ("message", models.TextField(blank=True, max_length=1000, verbose_name="message")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Sent"),
+                            ("retrieved", "Retrieved"),
+                            ("withdrawn", "Withdrawn"),
+                            ("expired", "Expired"),
+                        ],
+                        default="sent",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent at")),
+                ("expires_at", models.DateTimeField(verbose_name="retrievable until")),
+                ("retrieved_at", models.DateTimeField(blank=True, null=True, verbose_name="first retrieved at")),
+                (
+                    "retrieved_by_label",
+                    models.CharField(blank=True, max_length=200, verbose_name="first retrieved by (as recorded)"),
+                ),
+                ("retrieval_count", models.PositiveIntegerField(default=0, verbose_name="openings and downloads")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at")),
+                ("idempotency_key", models.CharField(max_length=64, verbose_name="idempotency key")),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="documents.edocument",
+                        verbose_name="e-document",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="citizen",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to="submissions.recipient",
+                        verbose_name="recipient",
+                    ),
+                ),
+                (
+                    "retrieved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="first retrieved by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'submission to a third party',
-                'verbose_name_plural': 'submissions to third parties',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "submission to a third party",
+                "verbose_name_plural": "submissions to third parties",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='recipientstaff',
-            constraint=models.UniqueConstraint(fields=('recipient', 'user'), name='submissions_staff_unique'),
+            model_name="recipientstaff",
+            constraint=models.UniqueConstraint(fields=("recipient", "user"), name="submissions_staff_unique"),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['recipient', 'status', 'expires_at'], name='submissions_inbox'),
+            model_name="submission",
+            index=models.Index(fields=["recipient", "status", "expires_at"], name="submissions_inbox"),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['owner', 'created_at'], name='submissions_owner'),
+            model_name="submission",
+            index=models.Index(fields=["owner", "created_at"], name="submissions_owner"),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('owner', 'idempotency_key'), name='submissions_owner_key_unique'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "idempotency_key"), name="submissions_owner_key_unique"
+            ),
         ),
     ]
