@@ -346,3 +346,22 @@ def test_the_pages_speak_korean_and_english(linked_client, bank_client, my_docum
     assert "받은 전자문서" in bank_client.get(reverse("submissions:inbox")).content.decode()
     mine = linked_client.get(reverse("submissions:my_submission", args=[submission.public_id])).content.decode()
     assert "Sent" in mine
+
+
+def test_the_citizens_list_reads_a_constant_number_of_queries(linked_client, linked_citizen, office, my_document, bank):
+    url = reverse("submissions:my_submissions")
+    make_submission(document=my_document, recipient=bank)
+    linked_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert linked_client.get(url).status_code == 200
+    for number in range(5):
+        document = issued_document(
+            owner=linked_citizen,
+            office=office,
+            case_ref=f"2026-00008{number:02d}",
+            subject_hash=my_document.subject_hash,
+        )
+        make_submission(document=document, recipient=bank)
+    with CaptureQueriesContext(connection) as many:
+        assert linked_client.get(url).status_code == 200
+    assert len(many) == len(few)
