@@ -88,11 +88,16 @@ ACCOUNTS = [
     ),
     ("reviewer1", User.Role.OFFICIAL, "오심사", "reviewer1@mois.example.go.kr", "MO-7001", [], True),
     ("admin", User.Role.ADMINISTRATOR, "관리자", "admin@example.go.kr", "AD-0001", [], True),
+    # Staff of the recipients citizens submit e-documents to (sharing.submissions.demo links them).
+    ("bank1", User.Role.RECIPIENT, "윤은행", "bank1@hanbit-bank.example.com", "HB-1001", [], True),
+    ("employer1", User.Role.RECIPIENT, "강인사", "employer1@saesol.example.com", "SS-0201", [], True),
 ]
 # What the banner of make run says besides an account's kind.
 ACCOUNT_NOTES = {
     "hubadmin1": "using agency administrator, Jongno-gu (/hub/uses/)",
     "reviewer1": "owning agency reviewer, MOIS (/hub/reviews/)",
+    "bank1": "staff of Hanbit Bank: documents submitted to it (/inbox/)",
+    "employer1": "staff of Saesol Co.: documents submitted to it (/inbox/)",
 }
 
 # A delegation (대리 신청) between two demo citizens, made by petitions.demo: the principal lets

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 # Every URL under these prefixes needs an official or administrator who passed the
 # second factor in this session.
-SECOND_FACTOR_PREFIXES = ("/officer/", "/admin/", "/hub/")
+SECOND_FACTOR_PREFIXES = ("/officer/", "/admin/", "/hub/", "/inbox/")
 STAFF_SESSION_STARTED_KEY = "_staff_session_started"
 
 

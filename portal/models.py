@@ -86,6 +86,9 @@ class User(AbstractUser):
         CITIZEN = "citizen", _("Citizen")
         OFFICIAL = "official", _("Official")
         ADMINISTRATOR = "administrator", _("Administrator")
+        # Staff of an organisation citizens submit e-documents to (a bank, an employer):
+        # signs in with a second factor and sees only its organisation's inbox.
+        RECIPIENT = "recipient", _("Recipient staff")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
     full_name = models.CharField(_("name"), max_length=100, blank=True)
@@ -134,6 +137,10 @@ class User(AbstractUser):
     @property
     def is_administrator(self) -> bool:
         return self.role == self.Role.ADMINISTRATOR
+
+    @property
+    def is_recipient_staff(self) -> bool:
+        return self.role == self.Role.RECIPIENT
 
     @property
     def requires_second_factor(self) -> bool:

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "sharing.documents.apps.DocumentsConfig",
     "sharing.tracker.apps.TrackerConfig",
     "sharing.hub.apps.HubConfig",
+    "sharing.submissions.apps.SubmissionsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -621,6 +622,18 @@ CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "petitions.tasks.payments_reconcile_yesterday",
     "schedule": _crontab(hour=18, minute=0),
     "options": {"queue": "default", "expires": 6 * 3600},
+}
+# --- Submissions to a third party (sharing.submissions) ---------------------------------------
+# How long a recipient may retrieve a submitted e-document: the default offered to the citizen,
+# and the longest they may choose. Beat marks the ones past their end as expired every
+# SUBMISSION_EXPIRE_EVERY_SECONDS (retrieval checks the end itself, whatever beat did).
+SUBMISSION_EXPIRY_DEFAULT_DAYS = env("SUBMISSION_EXPIRY_DEFAULT_DAYS", 30, cast=int)
+SUBMISSION_EXPIRY_MAX_DAYS = env("SUBMISSION_EXPIRY_MAX_DAYS", 90, cast=int)
+SUBMISSION_EXPIRE_EVERY_SECONDS = env("SUBMISSION_EXPIRE_EVERY_SECONDS", 900, cast=int)
+CELERY_BEAT_SCHEDULE["submissions-expire"] = {
+    "task": "sharing.submissions.tasks.submissions_expire",
+    "schedule": float(SUBMISSION_EXPIRE_EVERY_SECONDS),
+    "options": {"queue": "default", "expires": max(30, SUBMISSION_EXPIRE_EVERY_SECONDS - 30)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 

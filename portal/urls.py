@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("petitions.urls")),
     path("", include("sharing.urls")),
     path("", include("sharing.documents.urls")),
+    path("", include("sharing.submissions.urls")),
     # The tracker's namespace: its access-log and refund-inquiry pages (sharing) and the pages
     # of it that read or file petitions (petitions), composed here, above both layers.
     path("", include((tracker_urls.urlpatterns + petitions_tracker_urls.urlpatterns, tracker_urls.app_name))),

@@ -12,7 +12,9 @@ in both languages). The portal's own entries use fixed codes, written by:
 - sharing/services.py (fetch and read) and sharing/tracker/services.py (refund inquiry):
   catalogue items and purposes;
 - petitions/delegation_services.py ``representation_view_log``: item ``representation``,
-  purposes ``delegated_filing`` and ``delegation_letter``.
+  purposes ``delegated_filing`` and ``delegation_letter``;
+- sharing/submissions/services.py ``submission_retrieve``: item ``edocument:<kind>``, purpose
+  ``third_party_submission`` (a recipient the citizen sent the document to opened or downloaded it).
 
 A code nobody gave words to is shown as a general description, never as the code itself.
 """
@@ -46,6 +48,7 @@ PORTAL_PURPOSES = {
     ACCESS_LOG_PROOF: _("Downloading the proof of an entry of your access log"),
     "delegated_filing": _("A petition filed for you by someone you delegated"),
     "delegation_letter": _("A petition filed for you with your signed delegation letter"),
+    "third_party_submission": _("A document you submitted to a third party, retrieved by it"),
 }
 
 # The fields a portal entry may name (the catalogue's items have their own labels).

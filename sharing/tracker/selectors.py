@@ -20,6 +20,8 @@ from sharing import crypto
 from sharing.hub.models import ApprovedUse
 from sharing.hub.selectors import uses_in_force
 from sharing.models import AccessLogEntry, Agency, FetchRequest, InformationItem, ItemField, Purpose
+from sharing.submissions.selectors import submissions_named_in_log
+from sharing.submissions.services import LOG_PURPOSE as SUBMISSION_PURPOSE
 
 from . import labels as access_labels
 from .models import PrivacyInquiry, PrivacyOfficer, RefundInquiry
@@ -97,6 +99,9 @@ class AccessRow:
     # in the active language; blank for entries without one (e.g. before uses existed).
     affair_name: str = ""
     legal_basis: str = ""
+    # A retrieval by a recipient the citizen submitted a document to: who, and the purpose they gave.
+    recipient_name: str = ""
+    submission_purpose: str = ""
 
 
 def _affair_texts(entries) -> dict[str, tuple[str, dict[str, str]]]:
@@ -149,10 +154,13 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
     case_refs = {entry.case_ref for entry in entries if entry.case_ref}
     own_petitions = own_case_refs(user=user, case_refs=case_refs)
     affairs = _affair_texts(entries)
+    # Retrievals of submitted documents: one more query, only on a page that shows some.
+    submissions = submissions_named_in_log(e.detail for e in entries if e.purpose == SUBMISSION_PURPOSE)
     rows = []
     for entry in entries:
         item = items.get(entry.item_code)
         affair_name, legal_basis = affair_and_basis(entry, affairs)
+        submission = submissions.get(entry.detail) if entry.purpose == SUBMISSION_PURPOSE else None
         rows.append(
             AccessRow(
                 entry=entry,
@@ -163,6 +171,8 @@ def access_log_page(*, user, subject_hash: str, filters: AccessFilters, page_num
                 petition_receipt_no=entry.case_ref if entry.case_ref in own_petitions else "",
                 affair_name=affair_name,
                 legal_basis=legal_basis,
+                recipient_name=submission.recipient.name if submission is not None else "",
+                submission_purpose=submission.purpose if submission is not None else "",
             )
         )
     page.object_list = rows

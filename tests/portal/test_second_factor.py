@@ -121,6 +121,8 @@ ADMIN_MODELS = {
     "hub/lookup": (False, False),  # made by officials on the hub's pages; the log is append-only
     "hub/owningagencyreviewer": (True, True),
     "hub/usingagencyadministrator": (True, True),
+    "submissions/recipient": (True, True),  # the recipient registry, with its staff inline
+    "submissions/submission": (False, False),  # sent, withdrawn and retrieved on the pages only
     "documents/edocument": (False, False),
     "otp_static/staticdevice": (True, True),
     "otp_totp/totpdevice": (True, True),

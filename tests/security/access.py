@@ -72,6 +72,7 @@ MODEL_ALIASES = {
     "lookup": ("hub.Lookup",),
     "consent": ("hub.ConsentGrant",),
     "approved": ("hub.ApprovedUse",),
+    "submission": ("submissions.Submission",),
 }
 _NOISE = {"id", "pk", "public", "uuid", "no", "number", "my", "by"}
 MAX_COMBINATIONS = 300

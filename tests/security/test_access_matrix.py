@@ -37,6 +37,12 @@ def test_discovery_finds_the_private_routes():
         "petitions:wizard_step",
         "documents:download",
         "documents:request_status",
+        "submissions:document",
+        "submissions:submit",
+        "submissions:my_submission",
+        "submissions:withdraw",
+        "submissions:inbox_submission",
+        "submissions:inbox_download",
     } <= names
     assert not any(r.path.startswith("/sandbox/") for r in CHECKED)
     assert len(ADMIN) > 20

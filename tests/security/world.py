@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from portal.models import User
 
 # The project's own tables (row counts before/after a refused request must not move).
-PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker", "hub")
+PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker", "hub", "submissions")
 
 
 def project_models() -> list[type[models.Model]]:
@@ -81,6 +81,8 @@ class World:
     victim_pks: dict[str, list[int]] = field(default_factory=dict)
     # Pages that need a query string to show their content (crawled by the form fuzzer).
     extra_pages: list[str] = field(default_factory=list)
+    # Staff of the recipient the victim submitted a document to (its inbox shows it).
+    recipient_staff: User | None = None
 
     def clients(self) -> dict[str, Client]:
         """Attackers: nobody signed in, another citizen, an official of another office."""
@@ -96,12 +98,15 @@ class World:
         """Who may open the victim's objects: the victim, their office's officials, an administrator."""
         victim = Client()
         victim.force_login(self.victim, backend="django.contrib.auth.backends.ModelBackend")
-        return {
+        owners = {
             "the applicant": victim,
             "an official of the handling office": login_verified(Client(), self.victim_official),
             "a supervisor of the handling office": login_verified(Client(), self.victim_supervisor),
             "an administrator": login_verified(Client(), self.administrator),
         }
+        if self.recipient_staff is not None:
+            owners["staff of the recipient the applicant submitted to"] = login_verified(Client(), self.recipient_staff)
+        return owners
 
 
 def victim_rows(model: type[models.Model], *, victim, receipts: list[str], subject_hash: str):
@@ -374,6 +379,11 @@ def build_world() -> World:
     if apps.is_installed("sharing.hub"):
         _oversight_rows(office_a=office_a)
     hub_use = _lookup_rows(victim=victim, office_a=office_a, looking_up=victim_supervisor)
+    recipient_staff = (
+        _submission_rows(victim=victim, office_a=office_a, case_ref=reviewed.receipt_no)
+        if apps.is_installed("sharing.submissions")
+        else None
+    )
     world = World(
         victim=victim,
         victim_official=victim_official,
@@ -386,6 +396,7 @@ def build_world() -> World:
         supplement_petition=Petition.objects.get(pk=supplement_petition.pk),
         draft=draft,
         attacker_petition=attacker_petition,
+        recipient_staff=recipient_staff,
     )
     collect(world)
     # The use the victim's office looks up under (not the victim's row: named for the look-up form).
@@ -431,6 +442,42 @@ def _hub_rows(*, victim_official, victim_supervisor) -> None:
         requested_from=timezone.localdate(),
         requested_until=timezone.localdate() + datetime.timedelta(days=30),
     )
+
+
+def _submission_rows(*, victim, office_a, case_ref):
+    """Submission to a third party: a bank with one staff account (who opens its inbox), and the
+    victim's result notice about themselves, submitted to it. Returns the staff account."""
+    import uuid as uuid_module
+
+    from portal.models import User
+    from sharing.crypto import subject_hash
+    from sharing.documents.models import Kind
+    from sharing.submissions import services as submissions
+    from sharing.submissions.models import Recipient, RecipientStaff
+    from tests.documents.factories import issued_document
+    from tests.factories import CITIZEN1, UserFactory
+
+    bank = Recipient.objects.create(
+        code="security-bank", name_ko="보안은행", name_en="Security Bank", kind=Recipient.Kind.BANK
+    )
+    staff = UserFactory.create(username="bank-staff", role=User.Role.RECIPIENT)
+    RecipientStaff.objects.create(recipient=bank, user=staff)
+    document = issued_document(
+        owner=victim,
+        office=office_a,
+        case_ref=case_ref,
+        kind=Kind.RESULT_NOTICE,
+        title="처리결과 통지서",
+        subject_hash=subject_hash(CITIZEN1.rrn),
+    )
+    submissions.submission_create(
+        owner=victim,
+        document=document,
+        recipient=bank,
+        purpose="대출 심사",
+        idempotency_key=uuid_module.uuid4().hex,
+    )
+    return staff
 
 
 def _oversight_rows(*, office_a) -> None:
