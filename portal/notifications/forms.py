@@ -41,7 +41,7 @@ class NotificationPreferenceForm(forms.Form):
             del self.fields["phone"], self.fields["phone_consent"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         on_phone = data.get("sms") or data.get("kakao")
         if on_phone and not data.get("phone") and "phone" not in self.errors:
             self.add_error("phone", _("Enter your mobile number to receive text messages or KakaoTalk."))

@@ -91,15 +91,17 @@ def retry_delay(attempt: int) -> float:
     return min(settings.NOTIFICATION_RETRY_MAX_SECONDS, base * 2 ** max(attempt - 1, 0)) + random.uniform(0, base)  # noqa: S311 (jitter, not a secret)
 
 
-def notification_deliver(*, notification_id: int, final: bool) -> tuple[str, float]:
+def notification_deliver(*, notification_id: int) -> tuple[str, float]:
     """One attempt at sending a queued notification. Returns (outcome, delay): ``sent``,
     ``failed``, ``skipped`` (not queued any more) or ``retry`` with the delay before the next
-    attempt. ``final``: no attempt follows, so a temporary failure is recorded as failed."""
+    attempt. A temporary failure on the last attempt (``NOTIFICATION_MAX_RETRIES`` + 1 in all)
+    is recorded as failed: the notification is never left behind without a reason."""
     notification = Notification.objects.filter(pk=notification_id, status=Status.QUEUED).first()
     if notification is None:
         return "skipped", 0.0
     now = timezone.now()
     attempt = notification.attempts + 1
+    final = attempt > settings.NOTIFICATION_MAX_RETRIES
     channel = channel_for(notification.channel)
     if channel is None:
         _finish(notification_id, status=Status.FAILED, attempt=attempt, error="channel_switched_off")

@@ -28,7 +28,7 @@ def preferences(request):
         "phone": preference.phone,
         "phone_consent": preference.phone_consented_at is not None,
     }
-    form = NotificationPreferenceForm(request.POST or None, initial=initial)
+    form = NotificationPreferenceForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.preferences_update(
