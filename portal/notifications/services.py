@@ -8,9 +8,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from .channels import ChannelError, Message, channel_for, media_offered
+from .kinds import register_kind
 from .models import Medium, Notification, NotificationPreference, phone_digits
 
 logger = logging.getLogger(__name__)
@@ -39,13 +43,17 @@ def notify(
     email: str = "",
     template_code: str = "",
     variables: dict[str, str] | None = None,
+    only: tuple[str, ...] = (),
 ) -> list[Notification]:
     """One queued notification per channel the recipient chose (e-mail when they chose nothing),
     each delivered after the commit. Texts come rendered in the recipient's language and hold
     no personal data beyond what the recipient already knows (never an RRN). ``email``
     overrides the account's address (the one given on a petition). Once per
-    (recipient, channel, kind, dedupe_key): a second call for the same event writes nothing."""
+    (recipient, channel, kind, dedupe_key): a second call for the same event writes nothing.
+    ``only``: these media of the recipient's choice, no other."""
     media, phone = _media_of(recipient)
+    if only:
+        media = [medium for medium in media if medium in only]
     created: list[Notification] = []
     for medium in media:
         address = (email or recipient.email) if medium == Medium.EMAIL else phone_digits(phone)
@@ -178,11 +186,19 @@ def notifications_recover(*, stalled_after: timedelta) -> int:
     return len(due)
 
 
+register_kind("channels_confirmed", _("Your phone was set for notifications"))
+
+
 @transaction.atomic
-def preferences_update(*, user, email: bool, sms: bool, kakao: bool, phone: str) -> NotificationPreference:
+def preferences_update(
+    *, user, email: bool, sms: bool, kakao: bool, phone: str, confirm: bool = False
+) -> NotificationPreference:
     """The citizen's channels. SMS and KakaoTalk need a phone number; turning either on records
-    the consent to messages on the phone, turning both off withdraws it."""
+    the consent to messages on the phone, turning both off withdraws it. ``confirm``: a phone
+    channel newly on, or a new number, is told so by a first message on that phone (the
+    citizen sees at once that the number is right)."""
     preference, _created = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    before = (preference.sms, preference.kakao, phone_digits(preference.phone))
     offered = media_offered()
     preference.email = email
     preference.sms = sms and Medium.SMS in offered
@@ -194,4 +210,25 @@ def preferences_update(*, user, email: bool, sms: bool, kakao: bool, phone: str)
         preference.phone_consented_at = None
     preference.full_clean()
     preference.save()
+    after = (preference.sms, preference.kakao, phone_digits(preference.phone))
+    if confirm and (preference.sms or preference.kakao) and after != before:
+        _phone_confirmation_queue(preference)
     return preference
+
+
+def _phone_confirmation_queue(preference: NotificationPreference) -> None:
+    user = preference.user
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    link = settings.SITE_URL + reverse("notification_preferences")
+    with translation.override(language):
+        text = render_to_string("notifications/messages/channels_confirmed.txt", {"link": link}).strip()
+    notify(
+        recipient=user,
+        kind="channels_confirmed",
+        dedupe_key=f"settings:{preference.updated_at.isoformat()}",
+        language=language,
+        text=text,
+        template_code="PORTAL_CHANNELS_CONFIRMED_V1",
+        variables={"link": link},
+        only=(Medium.SMS, Medium.KAKAO),
+    )

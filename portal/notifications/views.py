@@ -37,6 +37,7 @@ def preferences(request):
             sms=data.get("sms", False),
             kakao=data.get("kakao", False),
             phone=data.get("phone", ""),
+            confirm=True,
         )
         messages.success(request, _("Your notification settings have been saved."))
         return redirect("notification_preferences")

@@ -235,3 +235,31 @@ def test_the_answer_to_a_privacy_question_goes_through_the_chosen_channels(
         f"inquiry:{inquiry.public_id}",
     )
     assert "답변" in SandboxMessage.objects.get().text and not mail.outbox
+
+
+def test_a_phone_newly_set_gets_a_first_message_on_the_phone_only(
+    citizen, citizen_client, messaging, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        citizen_client.post(URL, {"email": "on", "kakao": "on", "phone": "010-2345-6789", "phone_consent": "on"})
+    [row] = Notification.objects.all()
+    assert (row.kind, row.channel, row.status) == ("channels_confirmed", "kakao", "sent")
+    assert "알림을 받습니다" in SandboxMessage.objects.get().text and not mail.outbox
+    # Saving the same choice again sends nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        citizen_client.post(URL, {"email": "on", "kakao": "on", "phone": "010-2345-6789", "phone_consent": "on"})
+    assert Notification.objects.count() == 1
+    page = citizen_client.get(URL)
+    assert [n.kind for n in page.context["notifications"]] == ["channels_confirmed"]
+
+
+def test_the_demo_citizen_has_kakaotalk_on_and_a_first_message_queued(db):
+    from portal.demo import seed as accounts_seed
+    from portal.notifications.demo import seed
+
+    accounts_seed()
+    seed()
+    seed()  # idempotent
+    preference = NotificationPreference.objects.get(user__username="citizen1")
+    assert preference.kakao and preference.email and preference.phone == "010-2345-6789"
+    assert list(Notification.objects.values_list("kind", "channel")) == [("channels_confirmed", "kakao")]
