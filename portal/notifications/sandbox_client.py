@@ -76,6 +76,8 @@ class SandboxMessagingChannel(BaseChannel):
             )
             content = answer.read(MAX_ANSWER_BYTES)
             answer.release_conn()
+        except urllib3.exceptions.NewConnectionError as exc:  # a subclass of the time-outs in urllib3 2
+            raise ChannelUnavailable(f"unreachable:{type(exc).__name__}") from exc
         except urllib3.exceptions.TimeoutError as exc:
             raise ChannelUnavailable("timeout") from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
