@@ -20,15 +20,18 @@ The bottom layer, so that every layer above records what it sends in one place:
 
 Adding a kind of notification (e.g. "document corrected") is one function in the layer that
 knows the event, decorated with ``kinds.notification_kind`` (its label, shown on the petition's
-page) and calling ``notify`` (in ``petitions.notifications``: ``_notify_about_petition``, which
-renders ``petitions/email/<template>_subject.txt``, ``<template>.txt`` and
-``petitions/sms/<template>.txt``)::
+page), that renders its texts in the recipient's language and calls ``notify``. In
+``petitions.notifications`` the helper ``_notify_about_petition`` does the rendering from
+``petitions/email/<template>_subject.txt``, ``<template>.txt`` and ``petitions/sms/<template>.txt``
+(three small templates to write beside the function)::
 
     @notification_kind("document_corrected", _("Document corrected"))
-    def document_corrected_send(*, petition_id: int, document_id: int) -> int:
-        petition = ...
+    def document_corrected_send(*, petition_id: int, document_id: int) -> bool:
+        petition = Petition.objects.select_related("applicant").get(pk=petition_id)
         return _notify_about_petition(
-            petition, kind="document_corrected", template="document_corrected",
-            dedupe_key=f"document:{document_id}", context={...},
+            petition, recipient=petition.applicant, kind="document_corrected",
+            template="document_corrected", dedupe_key=f"document:{document_id}", context={...},
         )
+
+Queue it from a Celery task (or ``transaction.on_commit``) as the other kinds are.
 """
