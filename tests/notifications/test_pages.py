@@ -263,3 +263,22 @@ def test_the_demo_citizen_has_kakaotalk_on_and_a_first_message_queued(db):
     preference = NotificationPreference.objects.get(user__username="citizen1")
     assert preference.kakao and preference.email and preference.phone == "010-2345-6789"
     assert list(Notification.objects.values_list("kind", "channel")) == [("channels_confirmed", "kakao")]
+
+
+def test_the_officers_listing_costs_the_same_queries_however_many_notifications(
+    filed, linked_citizen, official, django_assert_max_num_queries
+):
+    from petitions.models import Petition
+
+    Petition.objects.filter(pk=filed.pk).update(status=Petition.Status.UNDER_REVIEW)
+    client = login_verified(Client(), official)
+    url = reverse("officer:review", args=[filed.receipt_no])
+    with django_assert_max_num_queries(80) as few:
+        assert client.get(url).status_code == 200
+    for index in range(15):
+        services.notify(
+            recipient=linked_citizen, kind="decided", dedupe_key=f"more-{index}", case_ref=filed.receipt_no, text="x"
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert len(page.context["notifications"]) > 15
