@@ -1,13 +1,36 @@
-"""E-mails to the applicant on receipt, supplement request and decision, in their language."""
+"""Notifications to the applicant (receipt, supplement request, decision, agency outage) and to
+the person a delegate files for (consent request), each in its reader's language, through the
+channels they chose (``portal.notifications``: e-mail, SMS, KakaoTalk), each one recorded and
+listed on the petition's page.
+
+Adding a kind is one function here: decorate it with ``notification_kind(code, label)`` and let
+it call ``_notify_about_petition`` with a template name; write the templates
+``petitions/email/<template>_subject.txt``, ``petitions/email/<template>.txt`` (the e-mail) and
+``petitions/sms/<template>.txt`` (the short text of SMS and KakaoTalk: no personal data beyond the
+receipt number and the petition type). ``dedupe_key`` names the event, so a redelivered task
+sends nothing twice::
+
+    @notification_kind("document_corrected", _("Document corrected"))
+    def document_corrected_send(*, petition_id: int, document_id: int) -> bool:
+        petition = Petition.objects.select_related("applicant").get(pk=petition_id)
+        return _notify_about_petition(
+            petition, recipient=petition.applicant, kind="document_corrected",
+            template="document_corrected", dedupe_key=f"document:{document_id}", context={...},
+        )
+"""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from portal.notifications.kinds import notification_kind, register_kind
+from portal.notifications.services import notify
 
 from .models import Petition, TimelineEvent
 from .workflow import on_transition
@@ -20,6 +43,56 @@ NOTIFIED: dict[str, str] = {
     Petition.Status.APPROVED: "decided",
     Petition.Status.REJECTED: "decided",
 }
+register_kind("submitted", _("Petition received"))
+register_kind("supplement_requested", _("Supplement requested"))
+register_kind("decided", _("Decision"))
+
+
+def petition_case_refs(petition: Petition) -> list[str]:
+    """What the notifications of a petition are recorded under: its receipt number, and its
+    public id for what was sent while it was a draft."""
+    return [ref for ref in (petition.receipt_no, str(petition.public_id)) if ref]
+
+
+def _notify_about_petition(
+    petition: Petition,
+    *,
+    recipient,
+    kind: str,
+    template: str,
+    dedupe_key: str,
+    context: dict,
+    email: str = "",
+    link: str = "",
+) -> bool:
+    """Renders the kind's texts in the recipient's language and queues them on the recipient's
+    channels. Whether anything was queued."""
+    language = recipient.preferred_language or petition.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"petition": petition, "site_url": settings.SITE_URL, "link": link, **context}
+        subject = render_to_string(f"petitions/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"petitions/email/{template}.txt", context)
+        text = render_to_string(f"petitions/sms/{template}.txt", context).strip()
+        variables = {
+            "receipt_no": petition.receipt_no or "",
+            "petition_type": str(petition.type_name),
+            "status": str(petition.get_status_display()),
+            "link": link,
+        }
+    created = notify(
+        recipient=recipient,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        case_ref=petition.receipt_no or str(petition.public_id),
+        language=language,
+        subject=subject,
+        body=body,
+        text=text,
+        email=email,
+        template_code=f"PORTAL_{template.upper()}_V1",
+        variables=variables,
+    )
+    return bool(created)
 
 
 @on_transition
@@ -32,31 +105,31 @@ def queue_notification(petition_id: int, status: str) -> None:
 
 def petition_notify_send(*, petition_id: int, status: str) -> bool:
     petition = Petition.objects.select_related("applicant", "office", "petition_type").filter(pk=petition_id).first()
-    if petition is None or status not in NOTIFIED:
+    if petition is None or status not in NOTIFIED or petition.receipt_no is None:
         return False
-    address = petition.applicant_details.get("email") or petition.applicant.email
-    if not address:
-        return False
-    # One e-mail per event: the number of events of this status is the number of mails owed.
-    language = petition.applicant.preferred_language or petition.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {
-            "petition": petition,
+    # One notification per event: the event of this status names it.
+    event = TimelineEvent.objects.filter(petition=petition, to_status=status).order_by("-id").first()
+    template = NOTIFIED[status]
+    link_name = "petitions:my_supplement" if status == Petition.Status.SUPPLEMENT_REQUESTED else "petitions:my_detail"
+    return _notify_about_petition(
+        petition,
+        recipient=petition.applicant,
+        kind=template,
+        template=template,
+        dedupe_key=f"status:{event.pk}" if event else f"status:{status}",
+        email=petition.applicant_details.get("email") or "",
+        link=settings.SITE_URL + reverse(link_name, args=[petition.receipt_no]),
+        context={
             "status": status,
-            "site_url": settings.SITE_URL,
             "supplement": petition.supplements.order_by("-created_at").first()
             if status == "supplement_requested"
             else None,
-            "event": TimelineEvent.objects.filter(petition=petition, to_status=status).order_by("-id").first(),
-        }
-        template = NOTIFIED[status]
-        subject = render_to_string(f"petitions/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"petitions/email/{template}.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-    logger.info("petition e-mail sent petition_id=%s status=%s", petition_id, status)
-    return True
+            "event": event,
+        },
+    )
 
 
+@notification_kind("consent_requested", _("Consent requested"))
 def delegation_consent_request_send(*, representation_id: int) -> bool:
     """Tells the principal that a delegate filing for them asks their consent (answered on their
     delegations page), in the principal's language. Nothing when the request was answered meanwhile."""
@@ -67,16 +140,17 @@ def delegation_consent_request_send(*, representation_id: int) -> bool:
         .filter(pk=representation_id, consent=Representation.Consent.REQUESTED)
         .first()
     )
-    if representation is None or representation.principal is None or not representation.principal.email:
+    if representation is None or representation.principal is None:
         return False
-    principal = representation.principal
-    with translation.override(principal.preferred_language or settings.LANGUAGE_CODE):
-        context = {"representation": representation, "petition": representation.petition, "site_url": settings.SITE_URL}
-        subject = render_to_string("petitions/email/consent_requested_subject.txt", context).strip()
-        body = render_to_string("petitions/email/consent_requested.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [principal.email])
-    logger.info("consent request e-mail sent representation_id=%s", representation_id)
-    return True
+    return _notify_about_petition(
+        representation.petition,
+        recipient=representation.principal,
+        kind="consent_requested",
+        template="consent_requested",
+        dedupe_key=f"consent:{representation.pk}:{representation.consent_at or ''}",
+        link=settings.SITE_URL + reverse("petitions:delegations"),
+        context={"representation": representation},
+    )
 
 
 # --- An agency is down: the applicant may upload instead ------------------------------------
@@ -105,17 +179,15 @@ def outage_notice_queue(*, case_ref: str) -> bool:
     return True
 
 
+@notification_kind("agency_down", _("An agency is not answering: you may upload"))
 def petition_outage_notify_send(*, petition_id: int) -> bool:
-    """The e-mail of outage_notice_queue, in the applicant's preferred language."""
+    """The notification of outage_notice_queue, in the applicant's preferred language."""
     from sharing.selectors import fetch_requests_for_case
 
     from .selectors import may_upload_instead
 
     petition = Petition.objects.select_related("applicant", "office", "petition_type").filter(pk=petition_id).first()
     if petition is None or petition.status != Petition.Status.COLLECTING or petition.receipt_no is None:
-        return False
-    address = petition.applicant_details.get("email") or petition.applicant.email
-    if not address:
         return False
     fetches = [
         fetch
@@ -124,15 +196,16 @@ def petition_outage_notify_send(*, petition_id: int) -> bool:
     ]
     if not fetches:
         return False  # the agency answered meanwhile: nothing is needed of the applicant
-    language = petition.applicant.preferred_language or petition.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {
-            "petition": petition,
-            "items": [fetch.item.replaces or fetch.item.name for fetch in fetches],
-            "site_url": settings.SITE_URL,
-        }
-        subject = render_to_string("petitions/email/agency_down_subject.txt", context).strip()
-        body = render_to_string("petitions/email/agency_down.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-    logger.info("petition e-mail sent petition_id=%s status=agency_down", petition_id)
-    return True
+    outage = petition.outage_notified_at or timezone.now()
+    with translation.override(petition.applicant.preferred_language or petition.language or settings.LANGUAGE_CODE):
+        items = [str(fetch.item.replaces or fetch.item.name) for fetch in fetches]
+    return _notify_about_petition(
+        petition,
+        recipient=petition.applicant,
+        kind="agency_down",
+        template="agency_down",
+        dedupe_key=f"outage:{outage.isoformat()}",
+        email=petition.applicant_details.get("email") or "",
+        link=settings.SITE_URL + reverse("petitions:my_detail", args=[petition.receipt_no]),
+        context={"items": items},
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.conditional import fragment_etag, polled_fragment, render_fragment
+from portal.notifications.selectors import notifications_for_case
 from portal.roles import citizen_required
 from portal.roles import english_active as _english
 
@@ -41,6 +42,7 @@ from .forms import (
     spec_label,
 )
 from .models import Petition, PetitionCategory, PetitionUpload, RequiredInformation
+from .notifications import petition_case_refs
 from .payments.selectors import petition_fee
 from .services import UPLOAD_INSTEAD_STATES, WIZARD_STEPS, petition_type_snapshot
 
@@ -622,6 +624,7 @@ def my_petition_detail(request, receipt_no):
             "rows": _review_rows(petition.type_snapshot.get("fields", []), petition.data),
             "can_withdraw": petition.status not in {S.APPROVED, S.REJECTED, S.WITHDRAWN},
             "fee": petition_fee(petition),
+            "notifications": notifications_for_case(case_refs=petition_case_refs(petition), recipient=request.user),
         }
     )
     return render(request, "my/petition_detail.html", context)

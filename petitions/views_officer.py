@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.models import User
+from portal.notifications.selectors import notifications_for_case
 from portal.roles import english_active as _english
 from portal.roles import official_required
 
@@ -34,6 +35,7 @@ from .calendar import add_working_days, local_today
 from .errors import PetitionError
 from .forms import LetterRefuseForm, answer_changes, display_value, spec_label
 from .models import OPEN_STATUSES, Petition
+from .notifications import petition_case_refs
 from .payments.selectors import petition_fee_for_official
 
 S = Petition.Status
@@ -452,6 +454,7 @@ def _review_context(request, petition: Petition, *, reveal: dict | None = None, 
         "attachments": attachments,
         "documents": [d for d in documents if d not in attachments],
         "timeline": selectors.timeline(petition),
+        "notifications": notifications_for_case(case_refs=petition_case_refs(petition)),
         "supplements": _with_changes(selectors.supplements(petition), snapshot.get("fields", [])),
         "notes": selectors.internal_notes(petition),
         "is_open": petition.status in OPEN_STATUSES,

@@ -120,6 +120,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "portal.apps.PortalConfig",
+    "portal.notifications.apps.NotificationsConfig",
     "petitions.apps.PetitionsConfig",
     "sharing.apps.SharingConfig",
     "sharing.documents.apps.DocumentsConfig",
@@ -456,6 +457,31 @@ EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, cast=bool)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "민원 포털 <no-reply@petition.example.go.kr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Notifications to citizens (portal/notifications) -----------------------------------------
+# Which registered channel serves each medium the citizen may choose; "" switches a medium off
+# (not offered on the account page). SMS and KakaoTalk go to the sandbox messaging provider
+# when the sandbox is on, and are off otherwise until a real provider's channel is named.
+NOTIFICATION_CHANNELS = {
+    "email": env("NOTIFICATION_EMAIL_CHANNEL", "email"),
+    "sms": env("NOTIFICATION_SMS_CHANNEL", "sandbox_sms" if SANDBOX_AGENCIES_ENABLED else ""),
+    "kakao": env("NOTIFICATION_KAKAO_CHANNEL", "sandbox_kakao" if SANDBOX_AGENCIES_ENABLED else ""),
+}
+# The sandbox messaging provider (/sandbox/messaging/, or the stand-alone sandbox service): its
+# address, the portal's API key and signing secret there, the sender number and KakaoTalk sender key.
+NOTIFICATION_SANDBOX_URL = env("NOTIFICATION_SANDBOX_URL", f"{SITE_URL}/sandbox/messaging").rstrip("/")
+NOTIFICATION_SANDBOX_API_KEY = env("NOTIFICATION_SANDBOX_API_KEY", "civil-petition-portal")
+NOTIFICATION_SANDBOX_SECRET = env(
+    "NOTIFICATION_SANDBOX_SECRET", hashlib.sha256(f"messaging-secret:{SECRET_KEY}".encode()).hexdigest()
+)
+NOTIFICATION_SANDBOX_SENDER = env("NOTIFICATION_SANDBOX_SENDER", "15880000")
+NOTIFICATION_SANDBOX_KAKAO_SENDER_KEY = env("NOTIFICATION_SANDBOX_KAKAO_SENDER_KEY", "sandbox-sender-key")
+NOTIFICATION_PROVIDER_TIMEOUT_SECONDS = env("NOTIFICATION_PROVIDER_TIMEOUT_SECONDS", 10.0, cast=float)
+# Retries of a provider that is down or failing: exponential back-off with jitter.
+NOTIFICATION_MAX_RETRIES = env("NOTIFICATION_MAX_RETRIES", 8, cast=int)
+NOTIFICATION_RETRY_BASE_SECONDS = env("NOTIFICATION_RETRY_BASE_SECONDS", 30.0, cast=float)
+NOTIFICATION_RETRY_MAX_SECONDS = env("NOTIFICATION_RETRY_MAX_SECONDS", 3600.0, cast=float)
+NOTIFICATION_STALLED_AFTER_SECONDS = env("NOTIFICATION_STALLED_AFTER_SECONDS", 300, cast=int)
+
 # --- Celery ----------------------------------------------------------------------------------
 # Development needs no broker server: kombu's filesystem transport keeps messages under var/.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
@@ -614,6 +640,12 @@ ACCESS_LOG_CHECKPOINT_DIR = Path(env("ACCESS_LOG_CHECKPOINT_DIR", str(VAR_DIR / 
 ACCESS_LOG_CHECKPOINT_STORAGE = env("ACCESS_LOG_CHECKPOINT_STORAGE", "")
 CELERY_BEAT_SCHEDULE["access-log-checkpoint"] = {
     "task": "sharing.tasks.access_log_checkpoint",
+    "schedule": 60.0,
+    "options": {"queue": "default", "expires": 55},
+}
+# Notifications whose delivery task was lost are queued again (portal/notifications).
+CELERY_BEAT_SCHEDULE["notifications-recover"] = {
+    "task": "portal.notifications.tasks.notifications_recover",
     "schedule": 60.0,
     "options": {"queue": "default", "expires": 55},
 }

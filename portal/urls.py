@@ -9,6 +9,7 @@ from petitions import urls_tracker as petitions_tracker_urls
 from sharing.tracker import urls as tracker_urls
 
 from . import account_views, health, views
+from .notifications import views as notification_views
 
 admin.site.site_header = _("Civil Petition Portal administration")
 admin.site.site_title = _("Civil Petition Portal")
@@ -31,6 +32,7 @@ account_patterns = [
     path("two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/backup-codes/", account_views.two_factor_backup_codes, name="two_factor_backup_codes"),
+    path("notifications/", notification_views.preferences, name="notification_preferences"),
 ]
 
 urlpatterns = [

@@ -520,3 +520,34 @@ class SandboxWebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+
+class SandboxMessage(models.Model):
+    """A message the sandbox messaging provider accepted: what the phone would have received."""
+
+    class Via(models.TextChoices):
+        KAKAO = "kakao", _("KakaoTalk")
+        SMS = "sms", _("Text message (SMS)")
+
+    message_id = models.CharField(_("message id"), max_length=64, unique=True)
+    api_key = models.CharField(_("sender account"), max_length=64)
+    reference = models.CharField(_("sender's reference"), max_length=100)
+    to = models.CharField(_("to"), max_length=20, db_index=True)
+    sender = models.CharField(_("from"), max_length=20)
+    requested = models.CharField(_("requested as"), max_length=10)
+    delivered_via = models.CharField(_("delivered as"), max_length=10, choices=Via.choices)
+    template_code = models.CharField(_("template"), max_length=60, blank=True)
+    variables = models.JSONField(_("variables"), default=dict, blank=True)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox message")
+        verbose_name_plural = _("sandbox messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "reference"], name="sandbox_message_reference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pg, views
+from . import messaging, pg, views
 
 app_name = "sandbox"
 
@@ -19,9 +19,12 @@ machine_patterns = [
     path("pg/v1/payments/confirm", pg.api_confirm, name="pg_confirm"),
     path("pg/v1/payments/<slug:payment_key>/cancel", pg.api_cancel, name="pg_cancel"),
     path("pg/v1/transactions", pg.api_transactions, name="pg_transactions"),
+    # The sandbox messaging provider (SMS, KakaoTalk notification talk): its API.
+    path("messaging/v1/messages", messaging.api_messages, name="messaging_messages"),
 ]
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("messaging/phone/", messaging.phone, name="messaging_phone"),
     *machine_patterns,
 ]

@@ -6,6 +6,7 @@ from django.utils.module_loading import import_string
 # Steps run in this order and each is idempotent, so running the command twice changes nothing.
 SEED_STEPS = [
     "portal.demo.seed",
+    "portal.notifications.demo.seed",
     "sharing.demo.seed",
     "sharing.hub.demo_roles.seed",
     "sharing.sandbox.demo.seed",
