@@ -136,3 +136,40 @@ def petition_outage_notify_send(*, petition_id: int) -> bool:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
     logger.info("petition e-mail sent petition_id=%s status=agency_down", petition_id)
     return True
+
+
+# --- A document was corrected: the corrected version replaces it -----------------------------
+
+
+def document_correction_notify_send(*, petition_id: int, document_request_id: int) -> bool:
+    """Tells the applicant that an official issued a corrected version of one of their documents
+    (petitions.correction_services.document_correct), why, and which document it replaces, in
+    their preferred language. Queued once per correction (a replayed form queues nothing)."""
+    from sharing.documents.models import DocumentRequest
+
+    petition = Petition.objects.select_related("applicant", "office", "petition_type").filter(pk=petition_id).first()
+    correction = (
+        DocumentRequest.objects.select_related("supersedes")
+        .filter(pk=document_request_id, supersedes__isnull=False)
+        .first()
+    )
+    if petition is None or correction is None or correction.case_ref != petition.case_ref:
+        return False
+    address = petition.applicant_details.get("email") or petition.applicant.email
+    if not address:
+        return False
+    language = petition.applicant.preferred_language or petition.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        superseded = correction.supersedes
+        context = {
+            "petition": petition,
+            "title": superseded.display_title if superseded is not None else correction.display_title,
+            "superseded": superseded,
+            "reason": (correction.context.get("correction") or {}).get("reason", ""),
+            "site_url": settings.SITE_URL,
+        }
+        subject = render_to_string("petitions/email/document_corrected_subject.txt", context).strip()
+        body = render_to_string("petitions/email/document_corrected.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    logger.info("petition e-mail sent petition_id=%s status=document_corrected", petition_id)
+    return True
