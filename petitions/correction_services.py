@@ -96,7 +96,9 @@ def document_content(*, petition: Petition, document, actor: User) -> dict:
         context = _receipt_context(petition, petition.type_snapshot or {})
     else:
         decision = (
-            TimelineEvent.objects.filter(petition=petition, to_status__in=[Petition.Status.APPROVED, Petition.Status.REJECTED])
+            TimelineEvent.objects.filter(
+                petition=petition, to_status__in=[Petition.Status.APPROVED, Petition.Status.REJECTED]
+            )
             .order_by("-id")
             .values_list("note", flat=True)
             .first()

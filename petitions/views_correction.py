@@ -28,7 +28,6 @@ from . import officer_selectors as selectors
 from .errors import PetitionError
 from .officer_services import DecisionNotAllowed, may_decide
 
-
 _NOT_ALLOWED = gettext_lazy(
     "Only the official assigned to this petition or a supervisor of the office can correct its documents."
 )
@@ -48,7 +47,9 @@ class CorrectionForm(forms.Form):
         label=gettext_lazy("What was wrong"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Shown to the citizen on the petition's history and in the e-mail, and printed on the corrected document."),
+        help_text=gettext_lazy(
+            "Shown to the citizen on the petition's history and in the e-mail, and printed on the corrected document."
+        ),
         error_messages={"required": gettext_lazy("Say what was wrong with the document; the citizen reads it.")},
     )
 

@@ -154,9 +154,7 @@ def test_missing_reason_is_a_translated_400(official_client, assigned_petition, 
     assert response.status_code == 400
     assert "krds-critical-alert" in response.content.decode()
     assert "무엇이 잘못되었는지" in response.content.decode()
-    english = official_client.post(
-        _url(assigned_petition, result_notice), _data(reason=""), HTTP_ACCEPT_LANGUAGE="en"
-    )
+    english = official_client.post(_url(assigned_petition, result_notice), _data(reason=""), HTTP_ACCEPT_LANGUAGE="en")
     assert english.status_code == 400
     assert "Say what was wrong with the document" in english.content.decode()
     assert not DocumentRequest.objects.filter(supersedes=result_notice).exists()
@@ -254,7 +252,11 @@ def test_forged_document_ids_are_404(official_client, assigned_petition, result_
 def test_opening_the_correction_page_is_in_the_access_log(official_client, official, assigned_petition, result_notice):
     official_client.get(_url(assigned_petition, result_notice))
     entry = AccessLogEntry.objects.get(purpose="edocument_correction")
-    assert (entry.action, entry.item_code, entry.case_ref) == ("viewed", "edocument:result_notice", result_notice.case_ref)
+    assert (entry.action, entry.item_code, entry.case_ref) == (
+        "viewed",
+        "edocument:result_notice",
+        result_notice.case_ref,
+    )
     assert entry.subject_hash == result_notice.subject_hash
 
 
@@ -323,7 +325,13 @@ def test_the_citizens_page_shows_the_old_one_superseded_and_offers_the_new_one(
     [("ko", ("정정", "효력이 없습니다")), ("en", ("corrected", "no longer valid"))],
 )
 def test_the_citizen_is_told_by_email_in_their_language(
-    official_client, assigned_petition, result_notice, citizen, django_capture_on_commit_callbacks, caplog, language,
+    official_client,
+    assigned_petition,
+    result_notice,
+    citizen,
+    django_capture_on_commit_callbacks,
+    caplog,
+    language,
     expected,
 ):
     citizen.preferred_language = language
