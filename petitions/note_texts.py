@@ -19,6 +19,7 @@ TIMELINE_NOTES = {
     "letter_accepted": _("The delegation letter was accepted; the principal's information is being fetched."),
     "letter_refused": _("The delegation letter was refused: %(reason)s. Nothing was fetched."),
     "verified_otherwise": _("The official verified “%(item)s” by other means; it is no longer fetched."),
+    "document_corrected": _("The office issued a corrected version of “%(document)s”: %(reason)s"),
 }
 
 INTERNAL_NOTES = {

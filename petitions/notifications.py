@@ -209,3 +209,38 @@ def petition_outage_notify_send(*, petition_id: int) -> bool:
         link=settings.SITE_URL + reverse("petitions:my_detail", args=[petition.receipt_no]),
         context={"items": items},
     )
+
+
+# --- A document was corrected: the corrected version replaces it -----------------------------
+
+
+@notification_kind("document_corrected", _("Document corrected"))
+def document_correction_notify_send(*, petition_id: int, document_request_id: int) -> bool:
+    """Tells the applicant that an official issued a corrected version of one of their documents
+    (petitions.correction_services.document_correct), why, and which document it replaces, in
+    their preferred language. Once per correction (a replayed form queues nothing)."""
+    from sharing.documents.models import DocumentRequest
+
+    petition = Petition.objects.select_related("applicant", "office", "petition_type").filter(pk=petition_id).first()
+    correction = (
+        DocumentRequest.objects.select_related("supersedes")
+        .filter(pk=document_request_id, supersedes__isnull=False)
+        .first()
+    )
+    if petition is None or correction is None or correction.case_ref != petition.case_ref:
+        return False
+    superseded = correction.supersedes
+    return _notify_about_petition(
+        petition,
+        recipient=petition.applicant,
+        kind="document_corrected",
+        template="document_corrected",
+        dedupe_key=f"correction:{correction.pk}",
+        email=petition.applicant_details.get("email") or "",
+        link=settings.SITE_URL + reverse("petitions:my_detail", args=[petition.receipt_no]),
+        context={
+            "title": superseded.display_title if superseded is not None else correction.display_title,
+            "superseded": superseded,
+            "reason": (correction.context.get("correction") or {}).get("reason", ""),
+        },
+    )

@@ -58,3 +58,10 @@ def payments_reconcile_yesterday() -> int:
 
     report = payments_reconcile(day=local_today() - datetime.timedelta(days=1))
     return len(report.discrepancies)
+
+
+@shared_task(name="petitions.tasks.document_correction_notify", acks_late=True)
+def document_correction_notify(petition_id: int, document_request_id: int) -> bool:
+    from .notifications import document_correction_notify_send
+
+    return document_correction_notify_send(petition_id=petition_id, document_request_id=document_request_id)

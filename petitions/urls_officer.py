@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import urls as _citizen_urls  # noqa: F401 (registers the "receipt" path converter)
-from . import views_officer
+from . import views_correction, views_officer
 
 app_name = "officer"
 
@@ -25,4 +25,9 @@ urlpatterns = [
     path("petitions/<receipt:receipt_no>/reject/", views_officer.reject, name="reject"),
     path("petitions/<receipt:receipt_no>/supplement/", views_officer.supplement, name="supplement"),
     path("petitions/<receipt:receipt_no>/attachments/<uuid:public_id>/", views_officer.attachment, name="attachment"),
+    path(
+        "petitions/<receipt:receipt_no>/documents/<uuid:public_id>/correct/",
+        views_correction.correct_document,
+        name="correct_document",
+    ),
 ]

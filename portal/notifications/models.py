@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .kinds import kind_label
 
@@ -65,14 +66,14 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("notification status", "Sent")
         FAILED = "failed", _("Failed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notifications",
-        verbose_name=_("recipient"),
+        verbose_name=pgettext_lazy("person a notification is sent to", "recipient"),
     )
     # What it is about, as the layers above name it: a petition's receipt number (or the public
     # id of a draft), a privacy inquiry ("inquiry:<id>"). No foreign key: this layer is below them.

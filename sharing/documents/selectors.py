@@ -22,7 +22,7 @@ def _documents_for(case_refs: list[str]) -> dict[str, list]:
     grouped: dict[str, list] = defaultdict(list)
     issued = (
         EDocument.objects.filter(case_ref__in=case_refs)
-        .select_related("issuing_office", "superseded_by")
+        .select_related("issuing_office", "superseded_by", "supersedes")
         .order_by("issued_at", "id")
     )
     for document in issued:
@@ -89,7 +89,9 @@ def document_for_user(*, user, public_id) -> EDocument:
 
 def document_request_for_user(*, user, public_id) -> DocumentRequest:
     request = (
-        DocumentRequest.objects.select_related("issuing_office", "document", "document__superseded_by")
+        DocumentRequest.objects.select_related(
+            "issuing_office", "document", "document__superseded_by", "document__supersedes"
+        )
         .filter(public_id=public_id)
         .first()
     )

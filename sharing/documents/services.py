@@ -204,7 +204,18 @@ def _render_context(request: DocumentRequest, *, code: str, issued_at) -> dict:
             "code_display": codes.display(code),
             "verify_url": verify_url(code),
             "qr": rendering.qr_data_uri(verify_url(code)),
+            # A correction says which document it replaces (its code and when it was issued).
+            "supersedes": _superseded_facts(request.supersedes),
         },
+    }
+
+
+def _superseded_facts(document: EDocument | None) -> dict | None:
+    if document is None:
+        return None
+    return {
+        "code_display": codes.display(document.verification_code),
+        "issued_at": timezone.localtime(document.issued_at),
     }
 
 

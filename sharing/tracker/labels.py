@@ -5,6 +5,8 @@ in both languages). The portal's own entries use fixed codes, written by:
 
 - sharing/documents/services.py ``document_open``: item ``edocument:<kind>``, purpose
   ``edocument_download``;
+- petitions/correction_services.py ``correction_view_log``: item ``edocument:<kind>``, purpose
+  ``edocument_correction`` (an official opening a document to correct it);
 - portal/retention.py: items ``edocument:<kind>``, ``upload``, ``draft``,
   ``identity_challenge`` and any catalogue item, purpose ``retention``;
 - sharing/tracker/services.py ``access_entry_proof``: item ``access_log_proof``, purpose
@@ -44,6 +46,7 @@ PORTAL_ITEMS = {
 
 PORTAL_PURPOSES = {
     "edocument_download": _("Opening or downloading an e-document of a petition"),
+    "edocument_correction": _("Correcting an e-document of a petition"),
     "retention": _("Deletion at the end of the retention period"),
     ACCESS_LOG_PROOF: _("Downloading the proof of an entry of your access log"),
     "delegated_filing": _("A petition filed for you by someone you delegated"),

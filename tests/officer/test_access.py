@@ -31,6 +31,7 @@ def petition_urls(receipt_no: str) -> list[tuple[str, str, dict]]:
         ("get", base + f"attachments/{uuid.uuid4()}/", {}),
         ("post", base + "letter/accept/", {}),
         ("post", base + "letter/refuse/", {"reason": "서명 없음"}),
+        ("post", base + f"documents/{uuid.uuid4()}/correct/", {"reason": "오기", "token": str(uuid.uuid4())}),
     ]
 
 
@@ -41,7 +42,7 @@ def test_every_petition_url_of_the_officer_workspace_is_listed():
     assert len(with_receipt) == len(petition_urls("x"))
 
 
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(13))
 def test_official_of_another_office_gets_404(petition, other_official, index):
     client = login_verified(Client(), other_official)
     method, url, data = petition_urls(petition.receipt_no)[index]
@@ -50,7 +51,7 @@ def test_official_of_another_office_gets_404(petition, other_official, index):
     assert petition.status == Petition.Status.UNDER_REVIEW and petition.assigned_to_id is None
 
 
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(13))
 def test_the_applicant_and_other_citizens_get_404(petition, citizen, other_citizen, index):
     for user in (citizen, other_citizen):
         client = Client()
@@ -59,7 +60,7 @@ def test_the_applicant_and_other_citizens_get_404(petition, citizen, other_citiz
         assert getattr(client, method)(url, data).status_code == 404
 
 
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(13))
 def test_anonymous_visitors_learn_nothing(petition, index):
     client = Client()
     method, url, data = petition_urls(petition.receipt_no)[index]
@@ -72,7 +73,7 @@ def test_anonymous_visitors_learn_nothing(petition, index):
     assert petition.applicant_details["name"] not in existing.content.decode()
 
 
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(13))
 def test_an_unknown_receipt_number_is_404_too(official_client, petition, index):
     method, url, data = petition_urls(MISSING)[index]
     assert getattr(official_client, method)(url, data).status_code == 404
