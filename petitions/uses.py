@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -30,6 +31,15 @@ from sharing.hub.models import ApprovedUse
 
 from .errors import PetitionError
 from .models import PetitionType, RequiredInformation
+
+
+def _uses_in_force(day: datetime.date, **filters) -> QuerySet[ApprovedUse]:
+    """Approved uses in force on ``day`` that match ``filters`` (their using agency, items, ...):
+    the one read of uses behind checking a type (``use_problems_many``), filing
+    (``uses_for_office``) and a fee exemption's fetch (``use_for_office``)."""
+    return ApprovedUse.objects.filter(
+        status=ApprovedUse.Status.APPROVED, valid_from__lte=day, valid_until__gte=day, **filters
+    )
 
 
 def _covers(use: ApprovedUse, *, item_id: int, purpose_code: str, fields: Iterable[str], consent: bool) -> bool:
@@ -158,13 +168,7 @@ def _in_force_uses(agency_ids: Iterable[int], item_ids: Iterable[int], day: date
     agency_ids, item_ids = list(agency_ids), list(item_ids)
     if not agency_ids or not item_ids:
         return found
-    uses = ApprovedUse.objects.select_related("purpose").filter(
-        using_agency_id__in=agency_ids,
-        item_id__in=item_ids,
-        status=ApprovedUse.Status.APPROVED,
-        valid_from__lte=day,
-        valid_until__gte=day,
-    )
+    uses = _uses_in_force(day, using_agency_id__in=agency_ids, item_id__in=item_ids).select_related("purpose")
     for use in uses.order_by("-valid_until", "pk"):
         found.setdefault(use.using_agency_id, []).append(use)
     return found
@@ -199,15 +203,13 @@ def uses_for_office(
     in_force: list[ApprovedUse] = []
     if others and office.using_agency_id is not None:
         in_force = list(
-            ApprovedUse.objects.select_related("purpose", "item")
-            .filter(
+            _uses_in_force(
+                day,
                 using_agency_id=office.using_agency_id,
                 item__code__in=[m["item_code"] for m in others],
                 affair_code__in=[m.get("affair_code") or "" for m in others],
-                status=ApprovedUse.Status.APPROVED,
-                valid_from__lte=day,
-                valid_until__gte=day,
             )
+            .select_related("purpose", "item")
             .order_by("-valid_until", "pk")
         )
     for mapping in rows:
@@ -267,15 +269,8 @@ def use_for_office(
     wanted = list(fields)
     if office.using_agency_id is not None:
         candidates = (
-            ApprovedUse.objects.select_related("purpose")
-            .filter(
-                using_agency_id=office.using_agency_id,
-                item_id=item_id,
-                purpose__code=purpose_code,
-                status=ApprovedUse.Status.APPROVED,
-                valid_from__lte=day,
-                valid_until__gte=day,
-            )
+            _uses_in_force(day, using_agency_id=office.using_agency_id, item_id=item_id, purpose__code=purpose_code)
+            .select_related("purpose")
             .order_by("pk")
         )
         for use in candidates:

@@ -27,7 +27,7 @@ from .errors import (
     UnknownItem,
 )
 from .hub.errors import UseRefused
-from .hub.selectors import UseSnapshot, use_check, use_for_fetch
+from .hub.selectors import UseSnapshot, use_check, use_for_fetch, uses_for_fetch
 from .models import FetchedData, FetchRequest, InformationItem, ItemField, SubjectKind
 from .providers import ProviderRequest
 from .providers import errors as provider_errors
@@ -66,6 +66,10 @@ def fetch_requests_create(
     Idempotent: an item the case already has is returned as it is, not fetched again.
     ``enqueue`` False: nothing is queued, the caller runs the first attempt itself
     (``fetch_execute``; an official's look-up, answered on the next page).
+
+    Queries: the items, their fields, the case's existing fetches, the uses the shared cache
+    does not hold (none once cached) and one insert of the new fetches: as many for a case of
+    one item as for a case of ten.
     """
     catalogue = {
         item.code: item
@@ -79,7 +83,9 @@ def fetch_requests_create(
             case_ref=case_ref, item__code__in=list(catalogue)
         )
     }
+    uses = uses_for_fetch(spec.use_id for spec in items if spec.use_id and spec.item_code not in existing)
     result = []
+    new: list[FetchRequest] = []
     for spec in items:
         item = catalogue.get(spec.item_code)
         if item is None:
@@ -99,14 +105,14 @@ def fetch_requests_create(
             result.append(existing[item.code])
             continue
         _check_use(
-            use_for_fetch(spec.use_id) if spec.use_id else None,
+            uses.get(spec.use_id) if spec.use_id else None,
             office=office,
             item_code=item.code,
             fields=spec.fields,
             purpose_code=spec.purpose_code,
             consent_given=spec.consent_given,
         )
-        fetch_request = FetchRequest.objects.create(
+        fetch_request = FetchRequest(
             case_ref=case_ref,
             item=item,
             office=office,
@@ -122,9 +128,13 @@ def fetch_requests_create(
             others_basis=(spec.others_basis or "")[:300],
         )
         existing[item.code] = fetch_request
-        if enqueue:
-            _enqueue(fetch_request)
+        new.append(fetch_request)
         result.append(fetch_request)
+    # One insert for the case; PostgreSQL and SQLite give each new row its id back.
+    FetchRequest.objects.bulk_create(new)
+    if enqueue:
+        for fetch_request in new:
+            _enqueue(fetch_request)
     return result
 
 
