@@ -50,10 +50,13 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py rundev
 
-## make test: install with the test extras and run the whole suite.
+## make test: install with the test extras and run the whole suite, on TEST_WORKERS processes
+## (pytest-xdist; each has its own test database and Redis databases, see tests/settings.py).
+## TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
 test: install-test
 	@mkdir -p var
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## make bench: the benchmarks under tests/bench (not part of make test), the load run included.
 bench: install-bench
