@@ -265,6 +265,19 @@ def items_uploaded_instead(petition: Petition) -> set[str]:
     )
 
 
+def documents_for_applicant(*, user):
+    """The issued e-documents of the petitions the citizen sees (``_yours``), newest first: what
+    their petitions' pages offer for download, across all of them (the open API's list)."""
+    from sharing.documents.models import EDocument
+
+    receipts = Petition.objects.filter(_yours(user.pk)).exclude(status=S.DRAFT).exclude(receipt_no=None)
+    return (
+        EDocument.objects.filter(case_ref__in=receipts.values("receipt_no"))
+        .select_related("superseded_by")
+        .order_by("-issued_at", "-id")
+    )
+
+
 def petition_documents(petition: Petition) -> list:
     from sharing.documents.selectors import documents_for_case
 

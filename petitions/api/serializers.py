@@ -160,7 +160,15 @@ class PetitionDetail(PetitionSummary):
     timeline = TimelineEntry(many=True)
     fetches_done = serializers.IntegerField(help_text=_("Items of information collected so far"))
     fetches_total = serializers.IntegerField()
-    documents = DocumentSummary(many=True)
+
+
+class PetitionStatus(serializers.Serializer):
+    receipt_no = serializers.CharField()
+    status = serializers.ChoiceField(choices=Petition.Status.choices)
+    status_label = serializers.CharField()
+    due_date = serializers.DateField(allow_null=True)
+    fetches_done = serializers.IntegerField()
+    fetches_total = serializers.IntegerField()
 
 
 class AccessLogRow(serializers.Serializer):

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 # The access log's codes of API reads (sharing/tracker/labels.py gives them words).
 API_PURPOSE = "open_api"
+API_ITEM_PETITIONS = "api_petitions"
+API_ITEM_DOCUMENTS = "api_documents"
+API_ITEM_ACCESS_LOG = "api_access_log"
 
 
 @transaction.atomic

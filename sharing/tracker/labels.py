@@ -12,7 +12,9 @@ in both languages). The portal's own entries use fixed codes, written by:
 - sharing/services.py (fetch and read) and sharing/tracker/services.py (refund inquiry):
   catalogue items and purposes;
 - petitions/delegation_services.py ``representation_view_log``: item ``representation``,
-  purposes ``delegated_filing`` and ``delegation_letter``.
+  purposes ``delegated_filing`` and ``delegation_letter``;
+- petitions/api/services.py ``api_read_log``: items ``api_petitions``, ``api_documents`` and
+  ``api_access_log``, purpose ``open_api`` (an app the citizen authorised read them).
 
 A code nobody gave words to is shown as a general description, never as the code itself.
 """
@@ -38,6 +40,9 @@ PORTAL_ITEMS = {
     "identity_challenge": _("A check of your identity"),
     ACCESS_LOG_PROOF: _("An entry of your access log, with its proof"),
     "representation": _("Your details on a petition filed for you"),
+    "api_petitions": _("Your petitions and their statuses"),
+    "api_documents": _("Your e-documents"),
+    "api_access_log": _("Your access log"),
 }
 
 PORTAL_PURPOSES = {
@@ -46,6 +51,7 @@ PORTAL_PURPOSES = {
     ACCESS_LOG_PROOF: _("Downloading the proof of an entry of your access log"),
     "delegated_filing": _("A petition filed for you by someone you delegated"),
     "delegation_letter": _("A petition filed for you with your signed delegation letter"),
+    "open_api": _("Read by an app you authorised, through the portal's open API"),
 }
 
 # The fields a portal entry may name (the catalogue's items have their own labels).
