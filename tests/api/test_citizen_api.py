@@ -24,7 +24,8 @@ def _citizen_operations(client) -> list[tuple[str, list[str]]]:
     found = []
     for path, item in schema["paths"].items():
         if path.startswith("/api/v1/me/") and "get" in item:
-            scopes = [scope for requirement in item["get"].get("security", []) for scope in requirement.get("oauth2", [])]
+            requirements = item["get"].get("security", [])
+            scopes = [scope for requirement in requirements for scope in requirement.get("oauth2", [])]
             found.append((path, scopes))
     return found
 
@@ -54,7 +55,7 @@ def test_the_citizen_authorises_with_pkce_and_the_app_reads_their_petitions(
     browser = Client()
     browser.force_login(linked_citizen, backend="django.contrib.auth.backends.ModelBackend")
     page = browser.get(authorize_url(app, scope="petitions.read", challenge=pkce_pair()[1]))
-    assert "See your petitions and where each one stands".encode() in page.content or "민원".encode() in page.content
+    assert "내 민원과 각 민원의 처리 상태 보기" in page.content.decode()
 
     token = authorise(browser, app, scope="petitions.read")
     api = Client()
@@ -145,7 +146,8 @@ def test_the_access_log_lists_only_the_citizens_own_entries(client, linked_citiz
     client.get("/api/v1/me/petitions/", **bearer(token_for(linked_other_citizen, app, "petitions.read")))
     answer = client.get("/api/v1/me/access-log/", **bearer(token_for(linked_citizen, app, "access-log.read")))
     rows = answer.json()["results"]
-    own = set(AccessLogEntry.objects.filter(subject_hash=citizen_subject_hash(linked_citizen)).values_list("sequence", flat=True))
+    entries = AccessLogEntry.objects.filter(subject_hash=citizen_subject_hash(linked_citizen))
+    own = set(entries.values_list("sequence", flat=True))
     assert rows and {row["sequence"] for row in rows} <= own
     assert rows[0]["purpose"] and rows[0]["item"]
 
