@@ -184,3 +184,46 @@ class AccessLogRow(serializers.Serializer):
     affair = serializers.CharField(allow_blank=True)
     legal_basis = serializers.CharField(allow_blank=True)
     case_ref = serializers.CharField(allow_blank=True)
+
+
+# --- A using agency's system -----------------------------------------------------------------
+
+
+class ApprovedUseSummary(serializers.Serializer):
+    id = serializers.UUIDField()
+    affair_code = serializers.CharField()
+    affair = Bilingual()
+    item = serializers.CharField(help_text=_("Code of the information item"))
+    fields = serializers.ListField(child=serializers.CharField(), help_text=_("The approved fields"))
+    purpose = serializers.CharField()
+    legal_basis = Bilingual()
+    consent_required = serializers.BooleanField()
+    valid_until = serializers.DateField()
+
+
+class LookupRequest(serializers.Serializer):
+    use = serializers.UUIDField(help_text=_("The approved use to look up under"))
+    subject = serializers.CharField(max_length=60, help_text=_("Whom or what: as on the look-up page"))
+    reason = serializers.CharField(max_length=500, help_text=_("Recorded in the access log the person can read"))
+    case_reference = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    consent_basis = serializers.ChoiceField(
+        choices=[("none", _("No consent needed")), ("online", _("Online consent of the person"))],
+        required=False,
+        help_text=_("For a use that needs consent: the person's online consent (paper consents go through the page)"),
+    )
+
+
+class AnswerValue(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField(help_text=_("Masked where the look-up page masks it"))
+
+
+class LookupResult(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    use = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=["fetched", "pending", "failed", "purged"])
+    message = serializers.CharField(allow_blank=True)
+    fields = AnswerValue(many=True)

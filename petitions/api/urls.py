@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views_citizen, views_public
+from . import views_agency, views_citizen, views_public
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -19,6 +19,9 @@ urlpatterns = [
     path("me/documents/<uuid:public_id>/", views_citizen.MyDocument.as_view(), name="my_document"),
     path("me/documents/<uuid:public_id>/file/", views_citizen.MyDocumentFile.as_view(), name="my_document_file"),
     path("me/access-log/", views_citizen.MyAccessLog.as_view(), name="my_access_log"),
+    path("agency/uses/", views_agency.AgencyUses.as_view(), name="agency_uses"),
+    path("agency/lookups/", views_agency.AgencyLookups.as_view(), name="agency_lookups"),
+    path("agency/lookups/<uuid:public_id>/", views_agency.AgencyLookup.as_view(), name="agency_lookup"),
     # Last: everything else under /api/v1/ (a path parameter holding "/" lands here too).
     re_path(r"^", views_public.NotFound.as_view(), name="not_found"),
 ]

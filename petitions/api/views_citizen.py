@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from oauth2_provider.contrib.rest_framework import TokenHasScope
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -257,6 +257,13 @@ class MyDocumentFile(CitizenView):
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
         },
     )
+    def handle_exception(self, exc):
+        # Refusals are problem details in JSON, whatever file type the client accepts.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     def get(self, request, public_id, *args, **kwargs):
         document = _own_document(request.user, public_id)
         handle = document_services.document_open(

@@ -1,6 +1,16 @@
 import pytest
 
 from tests.documents.factories import issued_document
+from tests.hub.lookup_fixtures import (  # noqa: F401 (fixtures of the look-up tests)
+    agency_answers,
+    consent_use,
+    lookup_office,
+    lookup_official,
+    other_agency_setup,
+    parking_use,
+    resident_item,
+    using_agency,
+)
 from tests.petitions.factories import PetitionFactory, PetitionTypeFactory
 
 

@@ -234,3 +234,24 @@ def test_problem_details_speak_the_requests_language(client, db):
     assert re.search("[가-힣]", body["title"]) and re.search("[가-힣]", body["detail"])
     english = client.get("/api/v1/me/petitions/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["title"] == "Authentication needed"
+
+
+def test_the_citizen_endpoints_answer_as_the_schema_says(linked_citizen, two_citizens_with_petitions):
+    from tests.api.schema_runner import api_schema, exercise
+
+    token = token_for(linked_citizen, citizen_app(), ALL_CITIZEN_SCOPES)
+    own = two_citizens_with_petitions[linked_citizen.pk]
+
+    def prepare(case):
+        # Half the cases name the citizen's own petition or document, so the answers are exercised.
+        parameters = case.path_parameters or {}
+        if "receipt_no" in parameters and len(str(parameters["receipt_no"])) % 2 == 0:
+            parameters["receipt_no"] = own["petitions"][0].receipt_no
+        if "public_id" in parameters and str(parameters["public_id"])[-1] in "02468ace":
+            parameters["public_id"] = str(own["documents"][0].public_id)
+
+    seen = exercise(
+        api_schema(), paths=["/api/v1/me/"], headers={"Authorization": f"Bearer {token.token}"}, prepare=prepare
+    )
+    assert 200 in seen["/api/v1/me/petitions/{receipt_no}/status/"], seen
+    assert 200 in seen["/api/v1/me/documents/{public_id}/file/"], seen
