@@ -687,6 +687,9 @@ IDENTITY_CODE_GUESS_LIMIT = env("IDENTITY_CODE_GUESS_LIMIT", 10, cast=int)
 # problem details; every client (its OAuth application, else its address) has its own rate.
 API_RATE_ANONYMOUS = env("API_RATE_ANONYMOUS", "600/minute")
 API_RATE_CLIENT = env("API_RATE_CLIENT", "1200/minute")
+# Reads of the same data by the same app within this many seconds are one access-log entry
+# (petitions.api.services.api_read_log); 0: one entry per call.
+API_READ_LOG_COALESCE_SECONDS = env("API_READ_LOG_COALESCE_SECONDS", 300, cast=int)
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from oauth2_provider.models import (
     get_access_token_model,
@@ -42,13 +44,25 @@ def app_authorisation_revoke(*, user, application) -> int:
     return removed
 
 
+def _coalesce_seconds() -> int:
+    return getattr(settings, "API_READ_LOG_COALESCE_SECONDS", 300)
+
+
 def api_read_log(*, user, token, item_code: str, case_ref: str = "", ip_address: str | None = None) -> None:
-    """One access-log entry for a call of an app that read ``user``'s data, as a page view of
-    the same data writes one: the citizen sees which app read what, and when."""
+    """The access-log entry of a call of an app that read ``user``'s data: the citizen sees which
+    app read what, and when. Reads of the same thing by the same app within
+    ``API_READ_LOG_COALESCE_SECONDS`` (300) are one entry, the first read's: an app polling a
+    status every few seconds would otherwise bury the citizen's log (and hold the chain's lock
+    for every poll). 0 writes one entry per call."""
+    application = token.application
+    window = _coalesce_seconds()
+    if window > 0:
+        key = f"api-read-log:{application.pk}:{user.pk}:{item_code}:{case_ref}"
+        if not cache.add(key, 1, timeout=window):
+            return  # this read is already in the log, within the window
     subject_hash = citizen_subject_hash(user)
     if subject_hash is None:
         return  # no identity linked: nothing of theirs came from an agency
-    application = token.application
     audit.log_personal_data_access(
         action=AccessLogEntry.Action.VIEWED,
         subject_hash=subject_hash,

@@ -181,8 +181,7 @@ class MyPetitionStatus(CitizenView):
         responses=serializers.PetitionStatus,
     )
     def get(self, request, receipt_no, *args, **kwargs):
-        petition = selectors.petition_for_applicant(user=request.user, receipt_no=receipt_no)
-        fetches = selectors.petition_fetches(petition)
+        petition = selectors.petition_status_for_applicant(user=request.user, receipt_no=receipt_no)
         self.log_read(item_code=services.API_ITEM_PETITIONS, case_ref=petition.receipt_no or "")
         return Response(
             {
@@ -190,8 +189,8 @@ class MyPetitionStatus(CitizenView):
                 "status": petition.status,
                 "status_label": str(petition.get_status_display()),
                 "due_date": petition.due_date,
-                "fetches_done": fetches["done"],
-                "fetches_total": fetches["total"],
+                "fetches_done": petition.fetches_done or 0,
+                "fetches_total": petition.fetches_total or 0,
             }
         )
 

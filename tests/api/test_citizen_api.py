@@ -255,3 +255,22 @@ def test_the_citizen_endpoints_answer_as_the_schema_says(linked_citizen, two_cit
     )
     assert 200 in seen["/api/v1/me/petitions/{receipt_no}/status/"], seen
     assert 200 in seen["/api/v1/me/documents/{public_id}/file/"], seen
+
+
+def test_repeated_reads_by_one_app_are_one_entry_within_the_window(
+    client, settings, linked_citizen, two_citizens_with_petitions
+):
+    receipt_no = two_citizens_with_petitions[linked_citizen.pk]["petitions"][0].receipt_no
+    url = f"/api/v1/me/petitions/{receipt_no}/status/"
+    app = citizen_app()
+    entries = AccessLogEntry.objects.filter(subject_hash=citizen_subject_hash(linked_citizen), purpose="open_api")
+    for _ in range(3):
+        assert client.get(url, **bearer(token_for(linked_citizen, app, "petitions.read"))).status_code == 200
+    assert entries.count() == 1 and entries.get().case_ref == receipt_no
+    # Another app's read is its own entry.
+    client.get(url, **bearer(token_for(linked_citizen, citizen_app("Other app"), "petitions.read")))
+    assert entries.count() == 2
+    settings.API_READ_LOG_COALESCE_SECONDS = 0
+    client.get(url, **bearer(token_for(linked_citizen, app, "petitions.read")))
+    client.get(url, **bearer(token_for(linked_citizen, app, "petitions.read")))
+    assert entries.count() == 4
