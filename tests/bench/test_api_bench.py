@@ -174,7 +174,7 @@ def test_catalogue_and_petition_status_throughput(office):
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310 (ours)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                     break
             except OSError:
                 if time.monotonic() > deadline or web.poll() is not None:
