@@ -189,8 +189,9 @@ class MyPetitionStatus(CitizenView):
                 "status": petition.status,
                 "status_label": str(petition.get_status_display()),
                 "due_date": petition.due_date,
-                "fetches_done": petition.fetches_done or 0,
-                "fetches_total": petition.fetches_total or 0,
+                # Annotated by the selector (one query).
+                "fetches_done": getattr(petition, "fetches_done", None) or 0,
+                "fetches_total": getattr(petition, "fetches_total", None) or 0,
             }
         )
 
