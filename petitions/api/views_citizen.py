@@ -244,6 +244,7 @@ class MyDocumentFile(CitizenView):
     required_scopes = [DOCUMENTS_READ]
     pagination_class = None
     renderer_classes = [AnyFileRenderer]
+    serializer_class = serializers.DocumentSummary  # the schema's; the answer is the file
 
     @extend_schema(
         tags=CITIZEN,
