@@ -5,7 +5,9 @@ headers, body)."""
 from __future__ import annotations
 
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -25,6 +27,10 @@ CHECKS = [
 
 
 def api_schema():
+    """The schema, read through the WSGI handler; the handler keeps the test's connection open
+    (as Django's test client does) until ``exercise`` is done."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
 
 
@@ -34,8 +40,16 @@ def exercise(schema, *, paths, headers=None, max_examples=25, prepare=None) -> d
     operations = [result.ok() for result in schema.get_all_operations()]
     chosen = [op for op in operations if any(op.path.startswith(prefix) for prefix in paths)]
     assert chosen, f"no operation under {paths}"
-    for operation in chosen:
-        _runner(operation, seen=seen, headers=headers, max_examples=max_examples, prepare=prepare)()
+    # As Django's test client does: the WSGI handler must not close the test's connection (it
+    # holds the test's transaction) at the end of each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        for operation in chosen:
+            _runner(operation, seen=seen, headers=headers, max_examples=max_examples, prepare=prepare)()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return seen
 
 
