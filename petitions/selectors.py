@@ -183,6 +183,30 @@ def petition_progress_version(*, user, receipt_no: str) -> tuple | None:
     )
 
 
+def petition_status_for_applicant(*, user, receipt_no: str) -> Petition:
+    """The applicant's filed petition with only what its status says (``fetches_total`` and
+    ``fetches_done`` annotated: fetches no longer pending, as ``petition_fetches`` counts them),
+    in one query; 404 for anyone else. What an app polling a status reads (the open API)."""
+    from sharing.models import FetchRequest
+
+    fetches = FetchRequest.objects.filter(case_ref=OuterRef("receipt_no")).order_by().values("case_ref")
+    petition = _one_or_none(
+        Petition.objects.filter(_yours(user.pk), receipt_no=str(receipt_no))
+        .exclude(status=S.DRAFT)
+        .annotate(
+            fetches_total=Subquery(fetches.annotate(n=Count("id")).values("n")[:1]),
+            fetches_done=Subquery(
+                fetches.exclude(state__in=FetchRequest.PENDING_STATES).annotate(n=Count("id")).values("n")[:1]
+            ),
+        )
+        .only("receipt_no", "status", "due_date")
+        .order_by()
+    )
+    if petition is None:
+        raise Http404
+    return petition
+
+
 def own_petition_by_public_id(*, user, public_id) -> Petition:
     """The applicant's petition (draft or filed) behind a wizard address, or 404 for anyone else."""
     petition = Petition.objects.filter(applicant=user, public_id=public_id).select_related("petition_type").first()
@@ -262,6 +286,19 @@ def items_uploaded_instead(petition: Petition) -> set[str]:
         PetitionUpload.objects.filter(petition=petition, purpose=PetitionUpload.Purpose.DECLINED_ITEM).values_list(
             "reference", flat=True
         )
+    )
+
+
+def documents_for_applicant(*, user):
+    """The issued e-documents of the petitions the citizen sees (``_yours``), newest first: what
+    their petitions' pages offer for download, across all of them (the open API's list)."""
+    from sharing.documents.models import EDocument
+
+    receipts = Petition.objects.filter(_yours(user.pk)).exclude(status=S.DRAFT).exclude(receipt_no=None)
+    return (
+        EDocument.objects.filter(case_ref__in=receipts.values("receipt_no"))
+        .select_related("superseded_by")
+        .order_by("-issued_at", "-id")
     )
 
 

@@ -142,6 +142,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "csp",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
+    "petitions.api.apps.ApiConfig",
 ]
 # The sandbox agencies are mounted in the same site in development and tests; production
 # switches them off (SANDBOX_AGENCIES_ENABLED=0) and points agencies at real endpoints.
@@ -720,6 +725,91 @@ IDENTITY_ATTEMPT_WINDOW_SECONDS = env("IDENTITY_ATTEMPT_WINDOW_SECONDS", 3600, c
 IDENTITY_ATTEMPT_LIMIT = env("IDENTITY_ATTEMPT_LIMIT", 5, cast=int)
 IDENTITY_ADDRESS_ATTEMPT_LIMIT = env("IDENTITY_ADDRESS_ATTEMPT_LIMIT", 20, cast=int)
 IDENTITY_CODE_GUESS_LIMIT = env("IDENTITY_CODE_GUESS_LIMIT", 10, cast=int)
+
+# --- Open API (/api/v1/, petitions.api) --------------------------------------------------------
+# Django REST framework with OAuth 2 tokens (django-oauth-toolkit) only: no session
+# authentication, so no cookie reaches the API and CSRF does not apply. Errors are RFC 9457
+# problem details; every client (its OAuth application, else its address) has its own rate.
+API_RATE_ANONYMOUS = env("API_RATE_ANONYMOUS", "600/minute")
+API_RATE_CLIENT = env("API_RATE_CLIENT", "1200/minute")
+# Reads of the same data by the same app within this many seconds are one access-log entry
+# (petitions.api.services.api_read_log); 0: one entry per call.
+API_READ_LOG_COALESCE_SECONDS = env("API_READ_LOG_COALESCE_SECONDS", 300, cast=int)
+REST_FRAMEWORK = {
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "ALLOWED_VERSIONS": ["v1"],
+    "DEFAULT_VERSION": "v1",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["oauth2_provider.contrib.rest_framework.OAuth2Authentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "petitions.api.pagination.Pagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": ["petitions.api.throttles.PerClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anonymous": API_RATE_ANONYMOUS, "client": API_RATE_CLIENT},
+    "EXCEPTION_HANDLER": "petitions.api.problems.problem_details_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": _("Civil Petition Portal API"),
+    "DESCRIPTION": _(
+        "The open API of the civil petition portal. The catalogue, the public statistics and "
+        "e-document verification need no client. A citizen's petitions, e-documents and access "
+        "log need a token of an app the citizen authorised (authorization code with PKCE); "
+        "look-ups need a client-credentials token of a using agency's system. Errors are "
+        "problem details (RFC 9457). Add ?lang=en or ?lang=ko for the other language."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "OAUTH2_FLOWS": ["authorizationCode", "clientCredentials"],
+    "OAUTH2_AUTHORIZATION_URL": "/oauth/authorize/",
+    "OAUTH2_TOKEN_URL": "/oauth/token/",
+    "OAUTH2_REFRESH_URL": "/oauth/token/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "petitions.api.schema.add_problem_responses",
+    ],
+    "PREPROCESSING_HOOKS": ["petitions.api.schema.only_the_api"],
+    "TAGS": [
+        {"name": "public", "description": _("No client needed: the catalogue, statistics, verification")},
+        {"name": "citizen", "description": _("An app the citizen authorised (authorization code with PKCE)")},
+        {"name": "agency", "description": _("A using agency's system (client credentials)")},
+    ],
+}
+# OAuth 2 (django-oauth-toolkit): authorization code with PKCE for the apps a citizen
+# authorises, client credentials for using agencies' systems. Tokens are checked against the
+# database on every call, so a revoked grant stops the next call.
+# The toolkit's own application model (named here so migrations can refer to it).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "PKCE_REQUIRED": True,
+    "SCOPES_BACKEND_CLASS": "petitions.api.scopes.PortalScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env("API_ACCESS_TOKEN_SECONDS", 3600, cast=int),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env("API_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, cast=int),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # RFC 9700 (OAuth 2.0 Security BCP): no implicit or password grant, S256 only, tokens in the
+    # header only, the issuer in the authorization response; its configuration gates as errors.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not DEBUG,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
 

@@ -17,6 +17,8 @@ in both languages). The portal's own entries use fixed codes, written by:
   purposes ``delegated_filing`` and ``delegation_letter``;
 - sharing/submissions/services.py ``submission_retrieve``: item ``edocument:<kind>``, purpose
   ``third_party_submission`` (a recipient the citizen sent the document to opened or downloaded it).
+- petitions/api/services.py ``api_read_log``: items ``api_petitions``, ``api_documents`` and
+  ``api_access_log``, purpose ``open_api`` (an app the citizen authorised read them).
 
 A code nobody gave words to is shown as a general description, never as the code itself.
 """
@@ -42,6 +44,9 @@ PORTAL_ITEMS = {
     "identity_challenge": _("A check of your identity"),
     ACCESS_LOG_PROOF: _("An entry of your access log, with its proof"),
     "representation": _("Your details on a petition filed for you"),
+    "api_petitions": _("Your petitions and their statuses"),
+    "api_documents": _("Your e-documents"),
+    "api_access_log": _("Your access log"),
 }
 
 PORTAL_PURPOSES = {
@@ -52,6 +57,7 @@ PORTAL_PURPOSES = {
     "delegated_filing": _("A petition filed for you by someone you delegated"),
     "delegation_letter": _("A petition filed for you with your signed delegation letter"),
     "third_party_submission": _("A document you submitted to a third party, retrieved by it"),
+    "open_api": _("Read by an app you authorised, through the portal's open API"),
 }
 
 # The fields a portal entry may name (the catalogue's items have their own labels).

@@ -110,6 +110,7 @@ def test_administrator_without_second_factor_is_sent_to_the_otp_step(administrat
 # fetched data, e-documents, the sandbox registers, ...) refuses those pages before any lookup.
 # (may add, may delete) per admin model:
 ADMIN_MODELS = {
+    "api/agencyclient": (True, True),
     "auth/group": (True, True),
     "axes/accessattempt": (False, True),
     "axes/accessfailurelog": (False, True),
@@ -124,6 +125,13 @@ ADMIN_MODELS = {
     "submissions/recipient": (True, True),  # the recipient registry, with its staff inline
     "submissions/submission": (False, False),  # sent, withdrawn and retrieved on the pages only
     "documents/edocument": (False, False),
+    # django-oauth-toolkit's: apps are registered here; tokens are issued by /oauth/token/ and
+    # revoked by their citizen on /my/apps/.
+    "oauth2_provider/accesstoken": (False, False),
+    "oauth2_provider/application": (True, True),
+    "oauth2_provider/grant": (False, True),
+    "oauth2_provider/idtoken": (False, True),
+    "oauth2_provider/refreshtoken": (False, False),
     "otp_static/staticdevice": (True, True),
     "otp_totp/totpdevice": (True, True),
     "petitions/identityattempt": (False, False),

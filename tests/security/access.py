@@ -36,6 +36,16 @@ ALLOWED_PUBLIC_ROUTES = {
     "a real PG; the sandbox is switched off in production",
     "sandbox:pg_cancel": "the simulated payment gateway's API, behind the merchant's secret key "
     "(tests/sandbox/test_payment_gateway.py)",
+    "v1:verify": "the open API's verification by code: public like /verify/, behind the same throttle "
+    "(tests/api/test_public_schema.py)",
+    "v1:not_found": "the open API's catch-all: a problem-details 404 for any other address under /api/v1/",
+    "v1:my_petition": "open API, OAuth tokens only (no session): every /api/v1/me/ endpoint of the schema is tried "
+    "with another citizen's token and ids in tests/api/test_citizen_api.py",
+    "v1:my_petition_status": "open API, OAuth tokens only: tests/api/test_citizen_api.py (another citizen's data)",
+    "v1:my_document": "open API, OAuth tokens only: tests/api/test_citizen_api.py (another citizen's data)",
+    "v1:my_document_file": "open API, OAuth tokens only: tests/api/test_citizen_api.py (another citizen's data)",
+    "v1:agency_lookup": "open API, client-credentials tokens only: another agency's look-ups are refused in "
+    "tests/api/test_agency_api.py",
     "sandbox:item": "the standard connection endpoint: each request is a JWS signed by the portal and checked by "
     "the agency (tests/sandbox, test_sandbox_schema.py)",
 }
@@ -73,6 +83,7 @@ MODEL_ALIASES = {
     "consent": ("hub.ConsentGrant",),
     "approved": ("hub.ApprovedUse",),
     "submission": ("submissions.Submission",),
+    "application": ("oauth2_provider.Application",),
 }
 _NOISE = {"id", "pk", "public", "uuid", "no", "number", "my", "by"}
 MAX_COMBINATIONS = 300

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from portal.models import User
 
 # The project's own tables (row counts before/after a refused request must not move).
-PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker", "hub", "submissions")
+PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker", "hub", "submissions", "api", "oauth2_provider")
 
 
 def project_models() -> list[type[models.Model]]:
@@ -399,11 +399,21 @@ def build_world() -> World:
         recipient_staff=recipient_staff,
     )
     collect(world)
+    _api_rows(world)
     # The use the victim's office looks up under (not the victim's row: named for the look-up form).
     uses = world.uuids_by_label.setdefault("hub.ApprovedUse", [])
     if hub_use.public_id not in uses:
         uses.append(hub_use.public_id)
     return world
+
+
+def _api_rows(world: World) -> None:
+    """An app the victim authorised through the open API (its revocation is the victim's alone)."""
+    from tests.api.helpers import citizen_app, token_for
+
+    application = citizen_app("Victim's budget app")
+    token_for(world.victim, application, "petitions.read")
+    world.victim_pks["oauth2_provider.Application"] = [application.pk]
 
 
 def _hub_rows(*, victim_official, victim_supervisor) -> None:
