@@ -27,7 +27,17 @@ if TYPE_CHECKING:
     from portal.models import User
 
 # The project's own tables (row counts before/after a refused request must not move).
-PROJECT_APP_LABELS = ("portal", "petitions", "sharing", "documents", "tracker", "hub", "submissions", "api", "oauth2_provider")
+PROJECT_APP_LABELS = (
+    "portal",
+    "petitions",
+    "sharing",
+    "documents",
+    "tracker",
+    "hub",
+    "submissions",
+    "api",
+    "oauth2_provider",
+)
 
 
 def project_models() -> list[type[models.Model]]:
