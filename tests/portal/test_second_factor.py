@@ -132,6 +132,9 @@ ADMIN_MODELS = {
     "oauth2_provider/grant": (False, True),
     "oauth2_provider/idtoken": (False, True),
     "oauth2_provider/refreshtoken": (False, False),
+    # every notification the portal sends, and the channels each citizen chose on their page
+    "notifications/notification": (False, False),
+    "notifications/notificationpreference": (False, False),
     "otp_static/staticdevice": (True, True),
     "otp_totp/totpdevice": (True, True),
     "petitions/identityattempt": (False, False),
