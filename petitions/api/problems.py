@@ -21,6 +21,7 @@ def _titles() -> dict[int, str]:
         404: _("Not found"),
         405: _("Method not allowed"),
         406: _("Not acceptable"),
+        410: _("Gone"),
         415: _("Unsupported media type"),
         429: _("Too many requests"),
     }

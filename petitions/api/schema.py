@@ -14,6 +14,8 @@ PROBLEM_STATUSES = {
     "406": "Not acceptable",
     "429": "Too many requests",
 }
+# Operations that may answer 410 (a submission withdrawn or past its end).
+GONE_OPERATIONS = {"agency_inbox_retrieve", "agency_inbox_file"}
 
 
 def only_the_api(endpoints):
@@ -54,11 +56,13 @@ def add_problem_responses(result, generator, request, public):
         "405": _("Method not allowed"),
         "406": _("Not acceptable"),
         "429": _("Too many requests"),
+        "410": _("Gone"),
     }
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
-            for code in PROBLEM_STATUSES:
+            codes = [*PROBLEM_STATUSES, "410"] if operation.get("operationId") in GONE_OPERATIONS else PROBLEM_STATUSES
+            for code in codes:
                 responses.setdefault(
                     code,
                     {

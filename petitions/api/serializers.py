@@ -227,3 +227,46 @@ class LookupResult(serializers.Serializer):
     state = serializers.ChoiceField(choices=["fetched", "pending", "failed", "purged"])
     message = serializers.CharField(allow_blank=True)
     fields = AnswerValue(many=True)
+
+
+# --- A using agency's inbox of submitted e-documents ----------------------------------------
+
+
+class InboxDocument(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    title = Bilingual()
+    case_ref = serializers.CharField(help_text=_("Receipt number of the petition"))
+    issued_at = serializers.DateTimeField()
+    issuing_office = Bilingual()
+    media_type = serializers.CharField()
+    size = serializers.IntegerField()
+    verification_code = serializers.CharField()
+    superseded = serializers.BooleanField()
+
+
+class InboxSubmissionSummary(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(help_text=_("The status in the request's language"))
+    citizen = serializers.CharField(help_text=_("The name of the citizen who sent it"))
+    purpose = serializers.CharField(help_text=_("What the citizen said the document is for"))
+    sent_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text=_("Retrievable until"))
+    document = InboxDocument()
+
+
+class InboxVerification(serializers.Serializer):
+    ok = serializers.BooleanField(help_text=_("Whether the stored file is the issued one, sealed and signed"))
+    sha256 = serializers.CharField()
+    identical = serializers.BooleanField(help_text=_("Whether the stored file's bytes are the issued ones"))
+    seal_valid = serializers.BooleanField(help_text=_("Whether the portal's seal over the stored file verifies"))
+    signature = serializers.CharField(help_text=_("The embedded signature's outcome (PAdES)"))
+    signed_at = serializers.DateTimeField(allow_null=True)
+
+
+class InboxSubmission(InboxSubmissionSummary):
+    message = serializers.CharField(allow_blank=True)
+    retrieved_at = serializers.DateTimeField(allow_null=True)
+    retrieval_count = serializers.IntegerField()
+    verification = InboxVerification()

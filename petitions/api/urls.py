@@ -22,6 +22,9 @@ urlpatterns = [
     path("agency/uses/", views_agency.AgencyUses.as_view(), name="agency_uses"),
     path("agency/lookups/", views_agency.AgencyLookups.as_view(), name="agency_lookups"),
     path("agency/lookups/<uuid:public_id>/", views_agency.AgencyLookup.as_view(), name="agency_lookup"),
+    path("agency/inbox/", views_agency.AgencyInbox.as_view(), name="agency_inbox"),
+    path("agency/inbox/<uuid:public_id>/", views_agency.AgencyInboxSubmission.as_view(), name="agency_inbox_item"),
+    path("agency/inbox/<uuid:public_id>/file/", views_agency.AgencyInboxFile.as_view(), name="agency_inbox_file"),
     # Last: everything else under /api/v1/ (a path parameter holding "/" lands here too).
     re_path(r"^", views_public.NotFound.as_view(), name="not_found"),
 ]

@@ -101,6 +101,27 @@ def submission_for_staff(*, user, public_id) -> Submission:
     return submission
 
 
+def recipient_of_using_agency(*, using_agency_id, user) -> Recipient | None:
+    """The active recipient that is this using agency, when ``user`` (an official) is on its
+    staff: an agency's system reads that inbox in the name of its answerable official."""
+    if using_agency_id is None or not (user.is_authenticated and user.is_official):
+        return None
+    return (
+        Recipient.objects.filter(using_agency_id=using_agency_id, is_active=True, staff_links__user=user)
+        .order_by("pk")
+        .first()
+    )
+
+
+def submission_for_recipient(*, recipient: Recipient, public_id) -> Submission:
+    """A submission to ``recipient`` (in any state: the caller says why it cannot be retrieved
+    any more); 404 for another recipient's or an unknown id."""
+    submission = _with_parts(Submission.objects.filter(public_id=public_id, recipient=recipient)).first()
+    if submission is None:
+        raise Http404
+    return submission
+
+
 def submissions_of_citizen(user) -> QuerySet[Submission]:
     """The citizen's submissions, newest first (one query with the parts the list shows)."""
     return _with_parts(Submission.objects.filter(owner=user)).order_by("-created_at", "-id")

@@ -11,12 +11,16 @@ connections, each sending requests one after the other for ``BENCH_API_SECONDS``
 per endpoint, after a warm-up. Every status read is an access-log entry (the chain's lock is
 part of what is measured).
 
-gunicorn runs with DEBUG=1 (the development keys and settings; nothing else differs on these
-two paths).
+gunicorn runs as the README deploys it, with DEBUG=0 (the production settings), like the load
+bench's stack (tests/bench/load/stack.py): the secret key, the field-encryption keys and the key
+files of the test process (so the rows it made decrypt and hash alike in gunicorn), plain HTTP
+on 127.0.0.1 (no TLS redirect, no secure-only cookies: nothing a reverse proxy would change on
+these two paths).
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import multiprocessing
 import os
@@ -130,6 +134,9 @@ def test_catalogue_and_petition_status_throughput(office):
         scope="petitions.read",
     )
 
+    from sharing import keys
+
+    keys.signing_keys(), keys.encryption_keys()  # the key files exist before gunicorn reads them
     port = _free_port()
     env = os.environ.copy()
     for name in ("DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS"):
@@ -137,7 +144,20 @@ def test_catalogue_and_petition_status_throughput(office):
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DEBUG": "1",
+            "DEBUG": "0",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "FIELD_ENCRYPTION_KEYS": ",".join(
+                base64.urlsafe_b64encode(key).decode() for key in settings.FIELD_ENCRYPTION_KEYS
+            ),
+            "SUBJECT_HASH_KEY": settings.SUBJECT_HASH_KEY,
+            "PORTAL_SIGNING_KEY_FILES": ",".join(settings.PORTAL_SIGNING_KEY_FILES),
+            "PORTAL_ENCRYPTION_KEY_FILES": ",".join(settings.PORTAL_ENCRYPTION_KEY_FILES),
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "STATIC_ROOT": str(settings.STATIC_ROOT),
             "DATABASE_URL": _database_url(),
             "DATABASE_CONN_MAX_AGE": "600",
             "PORTAL_VAR_DIR": os.environ.get("PORTAL_VAR_DIR", str(settings.VAR_DIR)),
@@ -188,7 +208,8 @@ def test_catalogue_and_petition_status_throughput(office):
             ),
         }
         print(
-            f"\nopen API over gunicorn {WORKERS}x{THREADS} threads, {CLIENTS} clients, {SECONDS:.0f} s each, "
+            f"\nopen API over gunicorn (DEBUG off) {WORKERS}x{THREADS} threads, {CLIENTS} clients, "
+            f"{SECONDS:.0f} s each, "
             f"database {connection.vendor}, cache {'redis' if os.environ.get('CACHE_URL') else 'file'}"
         )
         for name, (path, headers) in cases.items():

@@ -62,3 +62,16 @@ def test_a_fragment_is_what_rendering_it_again_gives():
     caches["fragments"].clear()
     with translation.override("en"):
         assert template.render({"kind": "a"}) == plain.render({"kind": "a"})
+
+
+def test_the_citizens_account_links_name_their_connected_apps_in_both_menus(client, citizen_client, official_client):
+    apps = reverse("api_account:apps")
+    page = citizen_client.get(reverse("home")).content.decode()
+    header = re.search(r'<span class="portal-user">(.*?)</form>', page, re.S)
+    phone = re.search(r'<span class="user">(.*?)</form>', page, re.S)
+    assert header is not None and phone is not None
+    for links in (header.group(1), phone.group(1)):
+        assert f'href="{apps}"' in links and "연결된 앱" in links
+    # Officials and visitors have no apps to manage: no link.
+    assert apps not in official_client.get(reverse("officer:workspace")).content.decode()
+    assert apps not in client.get(reverse("home")).content.decode()

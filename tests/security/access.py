@@ -46,6 +46,10 @@ ALLOWED_PUBLIC_ROUTES = {
     "v1:my_document_file": "open API, OAuth tokens only: tests/api/test_citizen_api.py (another citizen's data)",
     "v1:agency_lookup": "open API, client-credentials tokens only: another agency's look-ups are refused in "
     "tests/api/test_agency_api.py",
+    "v1:agency_inbox_item": "open API, client-credentials tokens only: every inbox endpoint of the schema is tried "
+    "with another agency's token in tests/api/test_agency_inbox.py",
+    "v1:agency_inbox_file": "open API, client-credentials tokens only: tests/api/test_agency_inbox.py "
+    "(another agency's submissions)",
     "sandbox:item": "the standard connection endpoint: each request is a JWS signed by the portal and checked by "
     "the agency (tests/sandbox, test_sandbox_schema.py)",
 }

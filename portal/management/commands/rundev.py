@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
+from petitions.api.demo import AGENCY_CLIENT_ID, SANDBOX_APP_CLIENT_ID
 from portal.celery import ensure_broker_folders
 from portal.demo import ACCOUNT_NOTES, ACCOUNTS, DEMO_DELEGATION, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
@@ -107,6 +108,14 @@ class Command(BaseCommand):
         lines += [
             f"  Delegation: {DEMO_DELEGATION['delegate']} may file for {DEMO_DELEGATION['principal']} (대리 신청)",
             f"  TOTP secret of the officials and admin: {DEMO_TOTP_SECRET} (base32)",
+            f"  Open API: http://{address}/api/v1/docs/",
+            f"    sandbox app (citizens authorise it): client id {SANDBOX_APP_CLIENT_ID}; as citizen1 open",
+            f"      http://{address}/oauth/authorize/?response_type=code&client_id={SANDBOX_APP_CLIENT_ID}"
+            f"&redirect_uri=http://{address}/my/apps/&scope=petitions.read&code_challenge=<S256 of your verifier>"
+            "&code_challenge_method=S256",
+            "      then swap the code (in the address bar of /my/apps/) at /oauth/token/ within 60 s",
+            f"    Jongno office system (client credentials, scopes lookups inbox): client id {AGENCY_CLIENT_ID},",
+            "      secret as printed by seed_demo; e.g. GET /api/v1/agency/inbox/ with its token",
             "  Press Ctrl-C to stop the web server and the worker.",
             "=" * 64,
             "",

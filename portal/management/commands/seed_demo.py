@@ -16,6 +16,7 @@ SEED_STEPS = [
     "petitions.demo_refunds.seed",
     "sharing.hub.demo_lookups.seed",
     "sharing.submissions.demo.seed",
+    "petitions.api.demo.seed",
     # Last: every decided use made above is pushed to its owning agency (the sandbox's copy).
     "sharing.hub.push.seed",
 ]
