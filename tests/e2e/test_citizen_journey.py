@@ -29,8 +29,9 @@ def journey_data(sandbox_agencies):
 
 
 def test_a_new_citizen_files_a_building_use_change_on_a_phone(
-    journey_data, real_worker, phone_page, axe_check, live_server, monkeypatch
+    journey_data, real_worker, phone_page, axe_check, live_server, monkeypatch, request
 ):
+    from petitions import identity
     from petitions.models import Petition
     from sharing.sandbox.identity import SandboxIdentityProvider
 
@@ -38,6 +39,10 @@ def test_a_new_citizen_files_a_building_use_change_on_a_phone(
     person = journey_data.people[0]
     codes: list[str] = []
     monkeypatch.setattr(SandboxIdentityProvider, "_print_code", staticmethod(lambda phone, code: codes.append(code)))
+    # The provider is made once per process and keeps the sender it was made with: one an earlier
+    # test in this process made would send this test's codes to that test's sender.
+    identity.get_provider.cache_clear()
+    request.addfinalizer(identity.get_provider.cache_clear)
 
     # Sign up.
     page.goto(live_server.url + "/account/sign-up/")
