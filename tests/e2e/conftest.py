@@ -68,7 +68,10 @@ def _new_page(chromium, viewport):
     # bypass_csp lets the test inject axe-core; the site's own scripts are unaffected.
     context = chromium.new_context(viewport=viewport, bypass_csp=True, locale="ko-KR")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    # 30 s: make test runs two pytest-xdist workers on two cores, and a page of this worker's live
+    # server can wait that long for a core while the other worker renders PDFs or fuzzes forms
+    # (a correction page took more than 15 s once in CI, and nothing else was wrong).
+    page.set_default_timeout(30_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
