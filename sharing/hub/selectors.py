@@ -82,15 +82,7 @@ def uses_queryset() -> QuerySet[ApprovedUse]:
 
 def use_for_fetch(use_id: int) -> UseSnapshot | None:
     """The use as a fetch sees it: from the shared cache, else one query (then cached)."""
-    key = snapshot_cache_key(use_id)
-    snapshot = cache.get(key)
-    if snapshot is None:
-        use = uses_queryset().filter(pk=use_id).first()
-        if use is None:
-            return None
-        snapshot = UseSnapshot.of(use)
-        cache.set(key, snapshot, SNAPSHOT_TIMEOUT_SECONDS)
-    return snapshot
+    return uses_for_fetch([use_id]).get(use_id)
 
 
 def uses_for_fetch(use_ids: Iterable[int]) -> dict[int, UseSnapshot]:
