@@ -222,8 +222,17 @@ def test_the_phone_header_is_a_compact_bar_with_all_menus(light_world, chromium,
     nav_link = page.locator("#mobile-nav a", has_text="나의 민원")
     assert not nav_link.is_visible()
 
+    # Scrolling does not move the page under the reader's finger: KRDS fixes the bar to the top
+    # once the page is scrolled, and the header keeps its place (it jumped up by the bar's height).
+    heading_at = "document.querySelector('main h1').getBoundingClientRect().top + scrollY"
+    resting = page.evaluate(heading_at)
+    page.mouse.wheel(0, 400)
+    page.wait_for_function("document.getElementById('wrap').classList.contains('scroll-down')")
+    assert page.evaluate("getComputedStyle(document.querySelector('#krds-header .header-in')).position") == "fixed"
+    assert page.evaluate(heading_at) == resting
+
     # Scrolling back up brings back the compact bar only.
-    page.mouse.wheel(0, 1500)
+    page.mouse.wheel(0, 1100)
     page.wait_for_timeout(300)
     page.mouse.wheel(0, -300)
     page.wait_for_timeout(700)
