@@ -268,16 +268,39 @@ def _mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=ROOT, text=True, capture_output=capture, check=False)
 
 
-def run_mutmut(max_children: int, only: str = "") -> None:
-    """One mutmut run per module, so that an interrupted run keeps what it found (mutmut keeps
-    each verdict in mutants/ and checks again only what changed or was not checked)."""
-    for module, patterns in MODULES.items():
-        if only and only not in module:
-            continue
-        print(f"--- {module}", flush=True)
-        result = _mutmut("run", "--max-children", str(max_children), *patterns)
-        if result.returncode != 0:
-            sys.exit(f"mutmut run failed (exit {result.returncode})")
+TEMPLATE_DATABASE = ROOT / "var" / "mutate-template.sqlite3"
+
+
+def _build_template_database() -> None:
+    """Migrates the SQLite database each mutant's test process copies (tests/settings.py says
+    why), afresh on every run so that it follows the migrations."""
+    TEMPLATE_DATABASE.parent.mkdir(exist_ok=True)
+    TEMPLATE_DATABASE.unlink(missing_ok=True)
+    environment = os.environ.copy() | {
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"sqlite:///{TEMPLATE_DATABASE}",
+    }
+    environment.pop("MUTATE_TEMPLATE_DB", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=environment, check=True)
+    os.environ["MUTATE_TEMPLATE_DB"] = str(TEMPLATE_DATABASE)
+
+
+def _selected(module: str, only: list[str]) -> bool:
+    return not only or any(part in module for part in only)
+
+
+def run_mutmut(max_children: int, only: list[str]) -> None:
+    """One mutmut run over every selected module: each run starts by running the whole selected
+    test set once without mutants (to learn which tests reach which function), so one run per
+    module would pay for that several times. An interrupted run still keeps what it found
+    (mutmut keeps each verdict in mutants/ and checks again only what changed or was not checked)."""
+    _build_template_database()
+    modules = [module for module in MODULES if _selected(module, only)]
+    patterns = [pattern for module in modules for pattern in MODULES[module]]
+    print("--- " + "; ".join(modules), flush=True)
+    result = _mutmut("run", "--max-children", str(max_children), *patterns)
+    if result.returncode != 0:
+        sys.exit(f"mutmut run failed (exit {result.returncode})")
 
 
 def mutmut_results() -> dict[str, str]:
@@ -423,7 +446,9 @@ def main() -> int:
     parser.add_argument("--hand-only", action="store_true")
     parser.add_argument("--report-only", action="store_true", help="the last mutmut run's figures, hand mutants run")
     parser.add_argument("--no-hand", action="store_true")
-    parser.add_argument("--module", default="", help="only the modules whose name contains this")
+    parser.add_argument(
+        "--module", action="append", default=[], help="only the modules whose name contains this (repeatable)"
+    )
     args = parser.parse_args()
     if not (args.hand_only or args.report_only):
         run_mutmut(args.max_children, args.module)

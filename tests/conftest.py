@@ -242,3 +242,17 @@ def tsa_over_the_test_client(monkeypatch):
     yield
     timestamping.trusted_certificates.cache_clear()
     timestamping.timestamper.cache_clear()
+
+
+def pytest_unconfigure(config):
+    """The copy of the template database a mutation run's test process took (tests/settings.py):
+    --reuse-db keeps it, so it is deleted here."""
+    import os
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if os.environ.get("MUTATE_TEMPLATE_DB") and settings.configured:
+        name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+        if name:
+            Path(name).unlink(missing_ok=True)
