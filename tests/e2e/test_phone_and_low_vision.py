@@ -329,3 +329,18 @@ def test_radios_and_checkboxes_show_their_state_and_focus_under_forced_colours(l
     problems = [p for p in layout_problems(page, check_axe=False) if "focus" in p]
     assert problems == []
     context.close()
+
+
+def test_a_first_visit_does_not_jump_as_the_typeface_arrives(chromium, live_server, transactional_db):
+    """A new visitor's first page (no font cached) is drawn once: no layout shift at all."""
+    context, page = _new_page(chromium, VIEWPORTS["phone-390"])
+    page.add_init_script(
+        "window.portalShifts = []; new PerformanceObserver((list) => { for (const entry of list.getEntries())"
+        " window.portalShifts.push(entry.value); }).observe({type: 'layout-shift', buffered: true});"
+    )
+    page.goto(live_server.url + "/account/sign-up/")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_timeout(500)
+    shifts = page.evaluate("window.portalShifts")
+    context.close()
+    assert shifts == []
