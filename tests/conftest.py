@@ -244,15 +244,23 @@ def tsa_over_the_test_client(monkeypatch):
     timestamping.timestamper.cache_clear()
 
 
-def pytest_unconfigure(config):
-    """The copy of the template database a mutation run's test process took (tests/settings.py):
-    --reuse-db keeps it, so it is deleted here."""
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """`make mutate` runs each mutant's tests in a fresh process, and building the SQLite test
+    database by running every migration took 13.9 s of each run (measured: a test file of the
+    lockout window, 8 tests, took 16.9 s; 3.0 s with this). mutate/run.py migrates one template
+    database before the run and names it in MUTATE_TEMPLATE_DB; each test session takes a copy
+    of its own here (two run at once, forked from one server: the copy is made per session, not
+    when the settings are imported) and mutmut passes --reuse-db, so Django keeps the copy instead
+    of building the database again. The copy goes with pytest's temporary directory."""
     import os
-    from pathlib import Path
+    import shutil
 
     from django.conf import settings
 
-    if os.environ.get("MUTATE_TEMPLATE_DB") and settings.configured:
-        name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
-        if name:
-            Path(name).unlink(missing_ok=True)
+    template = os.environ.get("MUTATE_TEMPLATE_DB")
+    database = settings.DATABASES["default"]
+    if template and database["ENGINE"] == "django.db.backends.sqlite3":
+        copy = tmp_path_factory.mktemp("mutation-database") / "test.sqlite3"
+        shutil.copyfile(template, copy)
+        database.setdefault("TEST", {})["NAME"] = str(copy)

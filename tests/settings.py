@@ -64,24 +64,3 @@ STORAGES = {
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "ko"
-
-
-def _mutation_run_database() -> None:
-    """`make mutate` runs each mutant's tests in a fresh process, and building the SQLite test
-    database by running every migration took 13.9 s of each run (measured: a whole test file of
-    the lockout window, 8 tests, took 16.9 s). mutate/run.py migrates one template database
-    before the run and names it in MUTATE_TEMPLATE_DB; each test process takes a copy of its own
-    (two run at once) and mutmut passes --reuse-db, so Django keeps the copy instead of building
-    the database again. tests/conftest.py deletes the copy when the session ends."""
-    template = os.environ.get("MUTATE_TEMPLATE_DB")
-    database = DATABASES["default"]  # noqa: F405
-    if not template or database["ENGINE"] != "django.db.backends.sqlite3":
-        return
-    import shutil
-
-    copy = _TEST_VAR / "mutation-test-database.sqlite3"
-    shutil.copyfile(template, copy)
-    database["TEST"] = {"NAME": str(copy)}
-
-
-_mutation_run_database()
