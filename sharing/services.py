@@ -652,10 +652,9 @@ def personal_data_read(
     for key in data.fields:
         value = values.get(key)
         if key in masked and key not in revealed:
-            if key in unique_ids and isinstance(value, str):
-                value = crypto.mask_rrn(value)
-            elif key not in unique_ids:
-                value = crypto.mask_value(value)
+            # Text keeps its first half (an RRN its birth date and sex digit); anything else is
+            # hidden whole, a unique identifier an agency sent as a number included.
+            value = crypto.mask_value(value)
         result[key] = value
     with transaction.atomic():
         # Under the subject and under every person the record is about (FetchedData.person_hashes).

@@ -109,6 +109,19 @@ def test_an_application_that_cannot_be_decided_is_refused_with_a_reason(applican
         _apply(applicant, item, **overrides)
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ([], "Choose at least one field."),
+        (["name", "salary", "bonus"], "The item resident_abstract has no field(s) salary, bonus."),
+    ],
+)
+def test_a_wrong_choice_of_fields_is_told_next_to_the_fields(applicant, item, fields, message):
+    with pytest.raises(InvalidApplication) as refused:
+        _apply(applicant, item, fields=fields)
+    assert (refused.value.message, refused.value.field) == (message, "fields")
+
+
 def test_approval_as_applied_for(applicant, item, reviewer):
     use = services.use_approve(actor=reviewer, use=_apply(applicant, item))
     assert (use.status, use.fields) == ("approved", ["name", "address", "moved_in_on"])
@@ -145,12 +158,14 @@ def test_a_reviewer_cannot_widen_a_use(applicant, item, reviewer):
     assert use.status == "applied"
 
 
-def test_only_the_owning_agencys_reviewers_decide(applicant, item):
+def test_only_the_owning_agencys_reviewers_decide(applicant, item, reviewer):
+    # The owning agency has a reviewer (the fixture): being someone else is what refuses.
     other_agencys_reviewer = OwningAgencyReviewerFactory().user
     use = _apply(applicant, item)
     for actor in (other_agencys_reviewer, applicant.user, OfficialFactory()):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed) as refused:
             services.use_approve(actor=actor, use=use)
+        assert refused.value.message == f"Only a reviewer of {item.agency} may decide uses of its items."
     use.refresh_from_db()
     assert use.status == "applied"
 
