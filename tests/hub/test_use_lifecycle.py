@@ -228,8 +228,28 @@ def test_every_transition_of_a_use(before, step, reviewer, item):
 @pytest.mark.parametrize("step", ["refuse", "suspend", "revoke"])
 def test_refusing_suspending_and_revoking_need_a_reason(step, reviewer, item):
     use = ApprovedUseFactory(item=item, status="applied" if step == "refuse" else "approved")
-    with pytest.raises(InvalidApplication, match="reason"):
+    with pytest.raises(InvalidApplication) as refused:
         STEPS[step](actor=reviewer, use=use, reason=" ")
+    assert (refused.value.message, refused.value.field) == (
+        "Give the reason, for the applicant and the record.",
+        "reason",
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "step", "message"),
+    [
+        ("applied", "suspend", "A use that is Waiting for review cannot be suspended."),
+        ("revoked", "approve", "A use that is Revoked cannot be approved as applied for."),
+    ],
+)
+def test_a_step_that_does_not_apply_says_why(before, step, message, reviewer, item):
+    use = ApprovedUseFactory(
+        item=item, status=before, **({"valid_from": None, "valid_until": None} if before == "applied" else {})
+    )
+    with pytest.raises(InvalidTransition) as refused:
+        STEPS[step](actor=reviewer, use=use, reason="사유")
+    assert refused.value.message == message
 
 
 # --- the check of a fetch ---------------------------------------------------------------
