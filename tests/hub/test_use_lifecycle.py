@@ -1,5 +1,6 @@
 """The life of an approved use, and the one check a fetch passes. Expectations by hand."""
 
+import dataclasses
 import datetime
 
 import pytest
@@ -256,12 +257,12 @@ def test_a_step_that_does_not_apply_says_why(before, step, message, reviewer, it
 
 
 def _snapshot(**overrides):
-    use = ApprovedUseFactory(
-        requested_fields=["name", "address"],
-        valid_from=TODAY - datetime.timedelta(days=10),
-        valid_until=TODAY + datetime.timedelta(days=10),
-        **overrides,
-    )
+    arguments = {
+        "requested_fields": ["name", "address"],
+        "valid_from": TODAY - datetime.timedelta(days=10),
+        "valid_until": TODAY + datetime.timedelta(days=10),
+    }
+    use = ApprovedUseFactory(**(arguments | overrides))
     return use, selectors.UseSnapshot.of(use)
 
 
@@ -318,6 +319,43 @@ def test_a_consent_use_refuses_without_consent_and_passes_with_it():
         _check(snapshot, use)
     assert refused.value.code == "use_consent"
     _check(snapshot, use, consent_given=True)
+
+
+def test_each_refusal_says_why_in_words():
+    use, snapshot = _snapshot(affair_code="LOCAL-PARKING-01")
+    cases = [
+        (None, {}, "The fetch names no approved use."),
+        (
+            _snapshot(status="suspended", affair_code="LOCAL-PARKING-02")[1],
+            {},
+            "The approved use LOCAL-PARKING-02 is not in force: Suspended.",
+        ),
+        (
+            snapshot,
+            {"on": TODAY - datetime.timedelta(days=11)},
+            "The approved use LOCAL-PARKING-01 is not in force yet.",
+        ),
+    ]
+    for checked, overrides, message in cases:
+        with pytest.raises(UseRefused) as refused:
+            _check(checked, use, **overrides)
+        assert refused.value.message == message
+
+
+def test_a_use_without_an_end_day_is_not_in_force():
+    # The database refuses a decided use without a period; the check does not rely on that.
+    use, snapshot = _snapshot()
+    snapshot = dataclasses.replace(snapshot, valid_until=None)
+    with pytest.raises(UseRefused) as refused:
+        _check(snapshot, use)
+    assert refused.value.code == "use_not_yet"
+
+
+def test_a_long_reason_is_kept_to_500_characters_on_the_use_and_in_its_record(reviewer, item):
+    use = ApprovedUseFactory(item=item, status="approved")
+    use = services.use_suspend(actor=reviewer, use=use, reason="가" * 600)
+    assert use.reason == "가" * 500
+    assert use.events.get(action="suspended").reason == "가" * 500
 
 
 def test_no_use_no_fetch():
