@@ -151,6 +151,15 @@ def queued_renders(monkeypatch):
     return calls
 
 
+@pytest.fixture
+def isolated_media(settings, tmp_path):
+    """The files this test stores go to a folder of its own, which pytest removes. Overriding
+    MEDIA_ROOT is enough: the default FileSystemStorage re-reads it on Django's setting_changed
+    signal, and the test framework rebuilds the storages when a test overrides STORAGES."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture(autouse=True)
 def _no_task_context_left_behind():
     """Celery's process-wide "inside a task" flag (it makes ``result.get()`` refuse to block) was

@@ -9,12 +9,9 @@ import datetime
 import uuid
 
 import pytest
-from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django.utils.functional import empty
 
 from petitions.api.models import AgencyClient
 from sharing.crypto import subject_hash
@@ -30,13 +27,8 @@ from tests.submissions.helpers import make_submission
 
 
 @pytest.fixture(autouse=True)
-def _isolation(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    default_storage._wrapped = empty
-    cache.clear()
-    yield
-    default_storage._wrapped = empty
-    cache.clear()
+def _isolation(isolated_media):
+    """Each test's files in its own folder (the cache is cleared for every test by tests/conftest.py)."""
 
 
 def _recipient_of(agency, official) -> Recipient:

@@ -1,13 +1,9 @@
 import pytest
-from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
-def _documents_isolation(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
-    yield
-    cache.clear()
+def _isolation(isolated_media):
+    """Each test's files in its own folder (the cache is cleared for every test by tests/conftest.py)."""
 
 
 @pytest.fixture

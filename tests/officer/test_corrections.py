@@ -31,8 +31,8 @@ REASON = "결정 내용에 층수가 빠져 있었습니다."
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media(isolated_media):
+    """Each test's files in its own folder."""
 
 
 def _issue(request: DocumentRequest) -> EDocument:

@@ -109,14 +109,13 @@ def test_documents_issued_before_keep_their_row_and_read_in_the_readers_language
     )  # no English title: Korean
 
 
-def test_issued_documents_stay_immutable_below_the_orm_after_the_title_column(office, citizen, settings, tmp_path):
+def test_issued_documents_stay_immutable_below_the_orm_after_the_title_column(office, citizen, isolated_media):
     """The new column is added without rebuilding the table, so the database's guard against
     changing an issued document (sharing/documents/migrations/0002) is still there."""
     from django.db import DatabaseError, connection, transaction
 
     from tests.documents.factories import issued_document
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     document = issued_document(owner=citizen, office=office)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE documents_edocument SET title_en = 'Changed' WHERE id = %s", [document.pk])

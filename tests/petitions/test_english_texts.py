@@ -111,10 +111,9 @@ def people(linked_citizen, official):
 
 
 @pytest.fixture
-def decided(demo_types, people, settings, tmp_path):
+def decided(demo_types, people, isolated_media):
     """A building use change filed in Korean, fetched, re-fetched, supplemented (a corrected area
     and use, a document) and approved, with its receipt, notices and attachments issued."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     citizen, official = people["citizen"], people["official"]
     petition_type = PetitionType.objects.get(slug="building-use-change")
     draft = services.petition_draft_start(petition_type=petition_type, applicant=citizen)
@@ -263,12 +262,11 @@ def test_officials_supplement_history_shows_the_forms_labels_and_values(decided,
     assert "변경할 용도: 제1종 근린생활시설 → 제2종 근린생활시설" in body
 
 
-def test_a_document_for_an_english_reader_has_its_english_title_in_the_pdf(office, citizen, settings, tmp_path):
+def test_a_document_for_an_english_reader_has_its_english_title_in_the_pdf(office, citizen, isolated_media):
     from pypdf import PdfReader
 
     from sharing.documents.services import document_request
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     request = document_request(
         kind="receipt",
         case_ref="2026-0000099",

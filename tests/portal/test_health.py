@@ -1,5 +1,4 @@
 import pytest
-from django.utils.functional import empty
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +28,7 @@ def test_readyz_names_the_broker_when_it_is_unreachable(client, settings):
 def test_readyz_names_the_storage_when_it_cannot_write(client, settings, tmp_path):
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where a folder should be")
-    settings.MEDIA_ROOT = str(blocked)
-    from django.core.files.storage import default_storage
-
-    default_storage._wrapped = empty  # rebuilt from the changed setting
-    try:
-        response = client.get("/readyz")
-    finally:
-        default_storage._wrapped = empty
+    settings.MEDIA_ROOT = str(blocked)  # the default storage re-reads it (setting_changed)
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["storage"]

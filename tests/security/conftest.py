@@ -1,21 +1,11 @@
 import pytest
-from django.core.cache import cache
-from django.core.files.storage import default_storage
-from django.utils.functional import empty
 
 from .world import build_world
 
 
 @pytest.fixture(autouse=True)
-def _isolated_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    # A storage built for another test's settings (or one left as None by a test that reset it
-    # the wrong way) is rebuilt from this test's.
-    default_storage._wrapped = empty
-    cache.clear()
-    yield
-    default_storage._wrapped = empty
-    cache.clear()
+def _isolation(isolated_media):
+    """Each test's files in its own folder (the cache is cleared for every test by tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -1,8 +1,5 @@
 import pytest
-from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.test import Client
-from django.utils.functional import empty
 
 from portal.models import User
 from sharing.crypto import subject_hash
@@ -13,13 +10,8 @@ from tests.factories import CITIZEN1, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _isolation(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    default_storage._wrapped = empty
-    cache.clear()
-    yield
-    default_storage._wrapped = empty
-    cache.clear()
+def _isolation(isolated_media):
+    """Each test's files in its own folder (the cache is cleared for every test by tests/conftest.py)."""
 
 
 def staff_user(username: str) -> User:
