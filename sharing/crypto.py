@@ -131,11 +131,9 @@ MASK = "*****"
 def mask_value(value):
     """Any fetched value masked for the screen: text keeps its first half (an RRN its birth date
     and sex digit, ``mask_rrn``); numbers, yes/no, lists and records are hidden whole."""
-    if value is None or value == "":
-        return value
     if isinstance(value, str):
-        return mask_rrn(value)
-    return MASK
+        return mask_rrn(value)  # "" stays ""
+    return None if value is None else MASK
 
 
 @receiver(setting_changed)

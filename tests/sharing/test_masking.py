@@ -48,6 +48,25 @@ def test_a_missing_value_stays_missing():
     assert crypto.mask_rrn(None) is None
 
 
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        (None, None),  # missing stays missing, not a row of stars
+        ("", ""),
+        ("김민원", "김**"),
+        ("900101-1234567", "900101-1******"),
+        (9001011234567, "*****"),  # a number is hidden whole
+        (0, "*****"),
+        (False, "*****"),
+        (["900101-1234567"], "*****"),
+        ({"rrn": "900101-1234567"}, "*****"),
+    ],
+)
+def test_mask_value(value, masked):
+    """Any fetched value on screen: text as mask_rrn masks it, everything else hidden whole."""
+    assert crypto.mask_value(value) == masked
+
+
 @given(st.text(min_size=1, max_size=40))
 def test_no_identifier_is_ever_shown_whole(value):
     masked = crypto.mask_rrn(value)
