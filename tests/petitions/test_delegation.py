@@ -10,10 +10,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from petitions import delegation_services, services
+from petitions import delegation_services, officer_selectors, selectors, services
 from petitions.calendar import local_today
 from petitions.errors import PetitionError
 from petitions.models import Delegation, Petition, PetitionType, Representation
@@ -321,6 +323,32 @@ def test_the_official_sees_who_filed_for_whom(demo_types, principal, delegate, o
     # Another office's official: 404.
     jongno = login_verified(Client(), official)
     assert jongno.get(reverse("officer:review", args=[petition.receipt_no])).status_code == 404
+
+
+def test_who_filed_for_whom_is_read_with_the_petition_not_one_query_each(
+    demo_types, principal, delegate, other_official
+):
+    """The petition's pages name the filer and the principal: the selectors read the applicant
+    and the representation (the official's also its delegation and principal) with the petition."""
+    petition = _file_for(principal, delegate)
+    for user in (principal, delegate):
+        with CaptureQueriesContext(connection) as queries:
+            found = selectors.petition_for_applicant(user=user, receipt_no=petition.receipt_no)
+            shown = (found.pk, found.applicant.username, found.representation.principal_id)
+        assert shown == (petition.pk, delegate.username, principal.pk)
+        assert len(queries) == 2  # the petition with all of the above, its open supplements
+        with CaptureQueriesContext(connection) as queries:
+            page = selectors.petitions_page_for_applicant(user=user, page_number=1)
+            listed = [(p.pk, p.applicant.username, p.representation.principal_id) for p in page]
+        assert listed == [(petition.pk, delegate.username, principal.pk)]
+        assert len(queries) == 2  # the count, the page (nothing waits for a supplement)
+    with CaptureQueriesContext(connection) as queries:
+        found = officer_selectors.petition_for_officer(user=other_official, receipt_no=petition.receipt_no)
+        representation = found.representation
+        shown = (found.applicant.username, representation.principal.username, representation.delegation.pk)
+    assert shown == (delegate.username, principal.username, representation.delegation_id)
+    assert representation.delegation_id is not None
+    assert len(queries) == 1
 
 
 # --- The access log ----------------------------------------------------------------------------------
