@@ -276,3 +276,13 @@ def test_a_cache_that_keeps_losing_the_counter_is_an_error_after_three_attempts(
         _miss()
     assert str(excinfo.value) == "the cache keeps losing the verification throttle's counter"
     assert forgetful.adds == 3
+
+
+def test_giving_back_a_slot_whose_counter_is_gone_is_no_error(backend, clock):
+    """A code that matched, answered after its interval's counter left the cache (expired or
+    evicted): nothing is left to give back, and the lookup is not turned into an error."""
+    admission = throttle.admit("203.0.113.7")
+    assert admission.slot_key
+    cache.delete(admission.slot_key)
+    throttle.release(admission)
+    assert cache.get(admission.slot_key) is None  # not brought back as a negative count
