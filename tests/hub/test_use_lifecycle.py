@@ -323,6 +323,7 @@ def test_a_consent_use_refuses_without_consent_and_passes_with_it():
 
 def test_each_refusal_says_why_in_words():
     use, snapshot = _snapshot(affair_code="LOCAL-PARKING-01")
+    consent_use, consent_snapshot = _snapshot(consent_required=True, affair_code="LOCAL-PARKING-03")
     cases = [
         (None, {}, "The fetch names no approved use."),
         (
@@ -334,6 +335,32 @@ def test_each_refusal_says_why_in_words():
             snapshot,
             {"on": TODAY - datetime.timedelta(days=11)},
             "The approved use LOCAL-PARKING-01 is not in force yet.",
+        ),
+        (
+            snapshot,
+            {"on": TODAY + datetime.timedelta(days=11)},
+            "The approved use LOCAL-PARKING-01 expired on 2026-12-16.",
+        ),
+        (snapshot, {"using_agency_id": -1}, "The approved use LOCAL-PARKING-01 belongs to another using agency."),
+        (
+            snapshot,
+            {"item_code": "land_register"},
+            "The approved use LOCAL-PARKING-01 does not cover the item land_register.",
+        ),
+        (snapshot, {"purpose_code": "P-PASSPORT"}, "The approved use LOCAL-PARKING-01 is for another purpose."),
+        (
+            snapshot,
+            {"fields": ["rrn", "name", "moved_in_on"]},
+            "The fields rrn, moved_in_on are not approved under LOCAL-PARKING-01.",
+        ),
+        (
+            consent_snapshot,
+            {
+                "using_agency_id": consent_use.using_agency_id,
+                "item_code": consent_use.item.code,
+                "purpose_code": consent_use.purpose.code,
+            },
+            "The approved use LOCAL-PARKING-03 needs the consent of the person concerned, and none is on record.",
         ),
     ]
     for checked, overrides, message in cases:
