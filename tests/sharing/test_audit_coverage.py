@@ -336,6 +336,28 @@ def test_long_values_are_cut_to_their_columns_and_missing_ones_stored_empty(offi
     assert audit.verify_chain().ok
 
 
+def test_an_access_outside_any_use_records_no_affair_and_no_legal_basis(office):
+    """Both write paths, called without a use: the entry holds neither value (and its hash
+    leaves both keys out), rather than a default that would read as an affair."""
+    common = dict(
+        action="viewed",
+        case_ref="2026-0000001",
+        office=office,
+        actor=None,
+        item_code="resident_abstract",
+        fields=["name"],
+        purpose="P-PENSION",
+    )
+    single = audit.log_personal_data_access(subject_hash=crypto.subject_hash("900101-1234567"), **common)
+    many = audit.log_personal_data_access_many(
+        subject_hashes=[crypto.subject_hash("920202-2234567"), crypto.subject_hash("900101-1234567")], **common
+    )
+    stored = AccessLogEntry.objects.filter(pk__in=[single.pk, *(entry.pk for entry in many)])
+    assert len(many) == 2 and stored.count() == 3
+    assert set(stored.values_list("affair_code", "legal_basis")) == {("", "")}
+    assert all(b"affair_code" not in audit.canonical_content(entry) for entry in stored)
+
+
 def test_each_entry_records_what_it_was_given(office, official):
     entry = _log(
         office,
