@@ -329,9 +329,20 @@ def test_who_is_recorded(office, official):
 
 
 def test_long_values_are_cut_to_their_columns_and_missing_ones_stored_empty(office):
-    entry = _log(office, purpose="p" * 250, detail="d" * 600, case_ref=None, item_code=None, fields=None, ip_address="")
+    entry = _log(
+        office,
+        purpose="p" * 250,
+        detail="d" * 600,
+        affair_code="A" * 50,
+        legal_basis="법" * 350,
+        case_ref=None,
+        item_code=None,
+        fields=None,
+        ip_address="",
+    )
     stored = AccessLogEntry.objects.get(pk=entry.pk)
     assert stored.purpose == "p" * 200 and stored.detail == "d" * 500
+    assert stored.affair_code == "A" * 40 and stored.legal_basis == "법" * 300
     assert (stored.case_ref, stored.item_code, stored.fields, stored.ip_address) == ("", "", [], None)
     assert audit.verify_chain().ok
 
